@@ -1,0 +1,57 @@
+# sun4v — set-up, tests, demo and benchmarks.  `make test` does everything on a fresh Debian.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+CROSS   := sparc64-linux-gnu-
+CC      := $(CROSS)gcc
+export SUN4V_CACHE ?= $(CURDIR)/build/cache
+
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROG_BIN := $(foreach s,$(PROG_SRC),build/progs/$(basename $(notdir $(s))).O0 build/progs/$(basename $(notdir $(s))).O2)
+ASM_SRC  := $(wildcard tests/asm/*.S)
+ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
+
+.PHONY: all setup tools venv progs test test-all demo bench clean
+
+all: test
+
+tools:
+	@bash scripts/setup-tools.sh
+
+.venv/stamp: pyproject.toml
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+venv: .venv/stamp
+
+setup: tools venv
+
+build/progs/%.O0: tests/progs/%.c | tools
+	@mkdir -p $(dir $@)
+	$(CC) -static -O0 -o $@ $< -lm
+
+build/progs/%.O2: tests/progs/%.c | tools
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -o $@ $< -lm
+
+build/asm/%: tests/asm/%.S tests/asm/baremetal.ld | tools
+	@mkdir -p $(dir $@)
+	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
+
+progs: tools $(PROG_BIN) $(ASM_BIN)
+
+test: setup progs
+	$(PY) -m pytest -q
+
+test-all: setup progs
+	$(PY) -m pytest -q -m ''
+
+demo: setup progs
+	.venv/bin/sun4v run --stats - build/progs/demo.O2
+
+bench: setup progs
+	.venv/bin/sun4v bench
+
+clean:
+	rm -rf build

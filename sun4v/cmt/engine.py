@@ -1,0 +1,226 @@
+"""The execution engine: a numba-compiled fetch/decode/execute loop over flat state arrays
+that runs a strand until a budget or an exit only Python can handle (DESIGN.md, "The
+execution engine"; the KVM run-loop pattern).
+
+Decoding uses a direct-mapped cache keyed by the whole instruction word, filled from the
+declarative table in isa.py on a miss; a word decodes the same wherever it lies, so stores
+to code need no invalidation."""
+import numpy as np
+from numba import njit
+
+from . import isa as I
+from . import memory as MEM
+from . import mmu
+from . import state as S
+from . import traps
+from . import windows
+from .exec_fp import exec_fp
+from .exec_int import exec_alu, exec_branch, exec_ctrl, exec_muldiv, exec_state
+from .exec_mem import exec_mem
+from .exec_priv import exec_priv
+
+DC_BITS = 16
+DC_SIZE = 1 << DC_BITS
+_DC_MUL = np.uint64(0x9E3779B1)
+
+CLS_ALU = I.CLS_ALU
+CLS_MULDIV = I.CLS_MULDIV
+CLS_BRANCH = I.CLS_BRANCH
+CLS_CTRL = I.CLS_CTRL
+CLS_MEM = I.CLS_MEM
+CLS_STATE = I.CLS_STATE
+CLS_PRIV = I.CLS_PRIV
+
+T_INSTR_ACCESS = 0x08
+T_ILLEGAL = 0x10
+T_UNALIGNED = 0x34
+T_SPILL_LO, T_FILL_LO, T_FILL_HI = 0x80, 0xC0, 0xFF
+T_CLEAN_WINDOW = 0x24
+T_FP_DISABLED = 0x20
+T_LINUX_SYSCALL = 0x16D
+
+
+def new_decode_cache():
+    """Empty decode cache: every key is the word 0xFFFFFFFF, with that word's decoding."""
+    ins = I.decode(0xFFFFFFFF)
+    key = np.full(DC_SIZE, 0xFFFFFFFF, dtype=np.uint32)
+    ids = np.full(DC_SIZE, ins.id if ins else 0, dtype=np.int32)
+    return key, ids
+
+
+@njit(cache=True, nogil=True)
+def decode_slow(word):
+    for k in range(I.DEC_MASK.shape[0]):
+        if (word & I.DEC_MASK[k]) == I.DEC_VALUE[k]:
+            return I.DEC_ID[k]
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def decode(DC_KEY, DC_ID, word):
+    h = np.int64(((np.uint64(word) * _DC_MUL) >> np.uint64(16)) & np.uint64(DC_SIZE - 1))
+    if DC_KEY[h] == word:
+        return DC_ID[h]
+    iid = decode_slow(word)
+    DC_KEY[h] = word
+    DC_ID[h] = iid
+    return iid
+
+
+@njit(cache=True, nogil=True)
+def se_trap(R, RM, C, M, tt):
+    """A trap in syscall-emulation mode: window traps and lazy FPU enable are done here as
+    the Linux kernel does them (then the instruction is retried); everything else exits to
+    Python (the rest of the kernel). Returns 0 to retry, or an EXIT_* code."""
+    if tt >= T_SPILL_LO and tt < T_FILL_LO:
+        bad = windows.se_spill(R, C, M)
+        if bad:
+            C[S.EXIT_ARG0] = 0x30
+            C[S.EXIT_ARG1] = bad - np.uint64(1)
+            C[S.EXIT_ARG2] = 1
+            return S.EXIT_TRAP
+        return 0
+    if tt >= T_FILL_LO and tt <= T_FILL_HI:
+        bad = windows.se_fill(R, C, M)
+        if bad:
+            C[S.EXIT_ARG0] = 0x30
+            C[S.EXIT_ARG1] = bad - np.uint64(1)
+            C[S.EXIT_ARG2] = 0
+            return S.EXIT_TRAP
+        return 0
+    if tt == T_CLEAN_WINDOW:
+        windows.se_clean(R, C)
+        return 0
+    if tt == T_FP_DISABLED and C[S.FPRS] & np.uint64(S.FPRS_FEF) == np.uint64(0):
+        C[S.FPRS] |= np.uint64(S.FPRS_FEF)
+        C[S.PSTATE] |= np.uint64(S.PSTATE_PEF)
+        return 0
+    C[S.EXIT_ARG0] = tt
+    if tt == T_LINUX_SYSCALL:
+        return S.EXIT_SYSCALL
+    return S.EXIT_TRAP
+
+
+@njit(cache=True, nogil=True)
+def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
+    """Run one strand for at most `budget` instructions. Returns an EXIT_* code; retired
+    instructions are added to C[INSNS]."""
+    n = np.int64(0)
+    se = C[S.MODE] == S.MODE_SE
+    words = M[0]
+    code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
+    code_base = np.int64(0)
+    result = S.EXIT_BUDGET
+    while n < budget:
+        pc = C[S.PC]
+        # ---- fetch --------------------------------------------------------------
+        if pc & np.uint64(3):
+            C[S.EXIT_ARG1] = pc
+            r = T_UNALIGNED
+        else:
+            vpn = pc >> np.uint64(MEM.PAGE_SHIFT)
+            if vpn != code_vpn:
+                if se:
+                    pa = pc
+                    st = 0
+                else:
+                    pa, st = mmu.translate_fetch(C, MMU, M, pc)
+                if st == 0:
+                    slot = MEM.page_slot(M, pa, MEM.KIND_FETCH)
+                    if slot >= 0:
+                        code_base = slot * MEM.WORDS_PER_PAGE
+                        code_vpn = vpn if se else np.uint64(0xFFFFFFFFFFFFFFFF)
+                    elif slot == MEM.GROW:
+                        result = S.EXIT_MEMGROW
+                        break
+                    else:
+                        st = T_INSTR_ACCESS
+                if st != 0:
+                    C[S.EXIT_ARG1] = pc
+                    r = st
+            else:
+                st = 0
+            if st == 0:
+                wv = words[code_base + np.int64((pc >> np.uint64(3)) & np.uint64(1023))]
+                if pc & np.uint64(4):
+                    word = np.uint32(wv & np.uint64(0xFFFFFFFF))
+                else:
+                    word = np.uint32(wv >> np.uint64(32))
+                iid = decode(DC_KEY, DC_ID, word)
+                inst = np.int64(word)
+                cls = I.ID_CLASS[iid]
+                # ---- execute ----------------------------------------------------------
+                if cls == CLS_ALU:
+                    r = exec_alu(R, RM, C, inst, iid)
+                elif cls == CLS_MEM:
+                    r = exec_mem(R, RM, C, M, MMU, inst, iid)
+                elif cls == CLS_BRANCH:
+                    r = exec_branch(R, RM, C, inst, iid)
+                elif cls == CLS_CTRL:
+                    r = exec_ctrl(R, RM, C, inst, iid)
+                elif cls == CLS_MULDIV:
+                    r = exec_muldiv(R, RM, C, inst, iid)
+                elif cls == CLS_STATE:
+                    r = exec_state(R, RM, C, inst, iid)
+                elif cls == CLS_PRIV:
+                    r = exec_priv(R, RM, C, inst, iid)
+                elif cls == 0:
+                    r = T_ILLEGAL
+                else:
+                    r = exec_fp(R, RM, C, F, M, MMU, inst, iid)
+        # ---- retire or trap -----------------------------------------------------------
+        if r == S.ADVANCE:
+            C[S.PC] = C[S.NPC]
+            C[S.NPC] += np.uint64(4)
+            n += 1
+        elif r == S.PC_SET:
+            n += 1
+        elif r >= S.EXIT_BASE:
+            result = r
+            break
+        else:
+            if se:
+                x = se_trap(R, RM, C, M, r)
+            else:
+                x = traps.take_trap(R, RM, C, r)
+                code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
+            if x != 0:
+                result = x
+                break
+            if C[S.HALTED] != np.uint64(0):
+                result = S.EXIT_HALT
+                break
+    C[S.INSNS] += np.uint64(n)
+    return result
+
+
+class Engine:
+    """A chip's strands, memory and MMU, and the run loop over them."""
+
+    def __init__(self, nstrands=1, mem=None, mode=S.MODE_SE, chip="t2"):
+        self.chip = chip
+        self.mode = mode
+        self.S = S.StrandArrays(nstrands)
+        self.mem = mem if mem is not None else MEM.Memory(alloc_on_touch=(mode == S.MODE_FULL))
+        self.mmu = mmu.new_mmu(nstrands)
+        self.dc_key, self.dc_id = new_decode_cache()
+        for s in range(nstrands):
+            self.S.C[s, S.MODE] = mode
+
+    def run(self, strand=0, max_insns=1 << 62):
+        """Run `strand` until an exit; returns the EXIT_* code. Page-pool growth is handled
+        here and never reaches the caller."""
+        St = self.S
+        while True:
+            before = int(St.C[strand, S.INSNS])
+            code = run_strand(St.R[strand], St.RM[strand], St.C[strand], St.F[strand],
+                              self.mem.M, self.mmu, self.dc_key, self.dc_id, max_insns)
+            if code != S.EXIT_MEMGROW:
+                return code
+            self.mem.grow()
+            max_insns -= int(St.C[strand, S.INSNS]) - before
+            if max_insns <= 0:
+                return S.EXIT_BUDGET
+
+    def step(self, strand=0):
+        return self.run(strand, 1)

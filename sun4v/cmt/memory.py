@@ -1,0 +1,368 @@
+"""Sparse big-endian memory over a 64-bit address space, with MMIO windows.
+
+Pages of 8 KB are held as 1024 uint64 words, each word holding bytes a..a+7 of memory
+with byte a as the most significant byte, so SPARC's big-endian loads and stores are
+shifts and masks on one word (no byte swapping in the hot path). Pages are found through
+an open-addressing hash table of page numbers, fronted by a small direct-mapped soft TLB
+per access kind (read, write, fetch). In full-system mode pages are allocated on first
+touch (a machine with 512 GB of physical memory costs only what it uses); in
+syscall-emulation mode pages exist only where the loader, brk or mmap put them, and an
+access elsewhere (or against the page's protection) is a fault.
+
+The jitted side sees a tuple M = (words, keys, vals, perm, meta, stlb_tag, stlb_slot,
+mmio) of numpy arrays; the Python side is the Memory class.
+"""
+import sys
+
+import numpy as np
+from numba import njit
+
+PAGE_SHIFT = 13
+PAGE_SIZE = 1 << PAGE_SHIFT
+WORDS_PER_PAGE = PAGE_SIZE // 8
+PERM_R, PERM_W, PERM_X = 1, 2, 4
+PERM_RWX = 7
+KIND_READ, KIND_WRITE, KIND_FETCH = 0, 1, 2
+_KIND_PERM = (PERM_R, PERM_W, PERM_X)
+STLB_SIZE = 256
+
+# meta[] indices
+META_USED, META_CAP, META_ALLOC_ON_TOUCH, META_HMASK, META_HCOUNT, META_NMMIO = range(6)
+
+# page-slot lookup results below zero
+FAULT = -1        # no page there, or the protection forbids this kind of access
+GROW = -2         # allocate-on-touch needs a page but the pool is full: exit to Python
+MMIO = -3         # the address lies in an MMIO window
+
+EMPTY = np.uint64(0)
+TOMB = np.uint64(0xFFFFFFFFFFFFFFFF)
+_U13 = np.uint64(PAGE_SHIFT)
+_U3 = np.uint64(3)
+_U7 = np.uint64(7)
+_U8 = np.uint64(8)
+_U1023 = np.uint64(1023)
+_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+_LITTLE = sys.byteorder == "little"
+
+
+@njit(cache=True, nogil=True)
+def _hash_find(keys, hmask, vpn):
+    """Index of vpn in the hash table, or -1."""
+    key = vpn + np.uint64(1)
+    h = np.int64(((vpn * _HASH_MUL) >> np.uint64(40)) & np.uint64(hmask))
+    while True:
+        k = keys[h]
+        if k == key:
+            return h
+        if k == EMPTY:
+            return -1
+        h = (h + 1) & hmask
+
+
+@njit(cache=True, nogil=True)
+def _hash_insert(keys, vals, hmask, vpn, slot):
+    key = vpn + np.uint64(1)
+    h = np.int64(((vpn * _HASH_MUL) >> np.uint64(40)) & np.uint64(hmask))
+    while True:
+        k = keys[h]
+        if k == EMPTY or k == TOMB or k == key:
+            keys[h] = key
+            vals[h] = slot
+            return
+        h = (h + 1) & hmask
+
+
+@njit(cache=True, nogil=True)
+def page_slot_slow(M, addr, kind):
+    words, keys, vals, perm, meta, stlb_tag, stlb_slot, mmio = M
+    vpn = addr >> _U13
+    h = _hash_find(keys, meta[META_HMASK], vpn)
+    if h >= 0:
+        slot = vals[h]
+        need = 1 << kind
+        if perm[slot] & need == 0:
+            return FAULT
+        i = np.int64(vpn & np.uint64(STLB_SIZE - 1))
+        stlb_tag[kind, i] = vpn + np.uint64(1)
+        stlb_slot[kind, i] = slot
+        return slot
+    for j in range(meta[META_NMMIO]):
+        if addr >= np.uint64(mmio[j, 0]) and addr < np.uint64(mmio[j, 1]):
+            return MMIO
+    if meta[META_ALLOC_ON_TOUCH] == 0:
+        return FAULT
+    # allocate on touch; keep the hash table at most half full
+    if meta[META_USED] >= meta[META_CAP] or 2 * (meta[META_HCOUNT] + 1) > meta[META_HMASK] + 1:
+        return GROW
+    slot = meta[META_USED]
+    meta[META_USED] = slot + 1
+    meta[META_HCOUNT] += 1
+    perm[slot] = PERM_RWX
+    _hash_insert(keys, vals, meta[META_HMASK], vpn, slot)
+    i = np.int64(vpn & np.uint64(STLB_SIZE - 1))
+    stlb_tag[kind, i] = vpn + np.uint64(1)
+    stlb_slot[kind, i] = slot
+    return slot
+
+
+@njit(cache=True, nogil=True, inline="always")
+def page_slot(M, addr, kind):
+    """Page slot of addr for an access of this kind (KIND_*), or FAULT/GROW/MMIO."""
+    stlb_tag = M[5]
+    vpn = addr >> _U13
+    i = np.int64(vpn & np.uint64(STLB_SIZE - 1))
+    if stlb_tag[kind, i] == vpn + np.uint64(1):
+        return np.int64(M[6][kind, i])
+    return page_slot_slow(M, addr, kind)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def word_index(slot, addr):
+    return slot * WORDS_PER_PAGE + np.int64((addr >> _U3) & _U1023)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def extract(word, addr, size):
+    """Unsigned big-endian value of `size` bytes at addr from its containing word."""
+    shift = (_U8 - (addr & _U7) - np.uint64(size)) << _U3
+    if size == 8:
+        return word
+    mask = (np.uint64(1) << (np.uint64(size) << _U3)) - np.uint64(1)
+    return (word >> shift) & mask
+
+
+@njit(cache=True, nogil=True, inline="always")
+def insert(word, addr, size, value):
+    if size == 8:
+        return value
+    shift = (_U8 - (addr & _U7) - np.uint64(size)) << _U3
+    mask = ((np.uint64(1) << (np.uint64(size) << _U3)) - np.uint64(1)) << shift
+    return (word & (mask ^ _ONES)) | ((value << shift) & mask)
+
+
+@njit(cache=True, nogil=True)
+def load(M, addr, size, kind):
+    """(value, status): status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
+    slot = page_slot(M, addr, kind)
+    if slot < 0:
+        return np.uint64(0), slot
+    return extract(M[0][word_index(slot, addr)], addr, size), 0
+
+
+@njit(cache=True, nogil=True)
+def store(M, addr, size, value):
+    """status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
+    slot = page_slot(M, addr, KIND_WRITE)
+    if slot < 0:
+        return slot
+    words = M[0]
+    w = word_index(slot, addr)
+    words[w] = insert(words[w], addr, size, value)
+    return 0
+
+
+class MemFault(Exception):
+    """A Python-side access touched an address with no page (syscall-emulation mode)."""
+
+    def __init__(self, addr):
+        super().__init__(f"no memory at {addr:#x}")
+        self.addr = addr
+
+
+class Memory:
+    """Sparse big-endian memory. alloc_on_touch=True for physical memory (full system)."""
+
+    def __init__(self, alloc_on_touch=False, capacity_pages=256, hash_size=1024):
+        self.words = np.zeros(capacity_pages * WORDS_PER_PAGE, dtype=np.uint64)
+        self.perm = np.zeros(capacity_pages, dtype=np.uint8)
+        self.keys = np.zeros(hash_size, dtype=np.uint64)
+        self.vals = np.zeros(hash_size, dtype=np.int64)
+        self.meta = np.zeros(8, dtype=np.int64)
+        self.meta[META_CAP] = capacity_pages
+        self.meta[META_ALLOC_ON_TOUCH] = 1 if alloc_on_touch else 0
+        self.meta[META_HMASK] = hash_size - 1
+        self.stlb_tag = np.zeros((3, STLB_SIZE), dtype=np.uint64)
+        self.stlb_slot = np.zeros((3, STLB_SIZE), dtype=np.int64)
+        self.mmio = np.zeros((16, 2), dtype=np.int64)
+        self.mmio_devices = []       # (base, limit, device) in the order of self.mmio rows
+        self.free_slots = []
+        self._refresh()
+
+    def _refresh(self):
+        self.M = (self.words, self.keys, self.vals, self.perm, self.meta,
+                  self.stlb_tag, self.stlb_slot, self.mmio)
+
+    # ---- pool and hash table management -------------------------------------------
+    def flush_stlb(self):
+        self.stlb_tag[:] = 0
+
+    def grow(self):
+        """Double the page pool and/or rehash; called on EXIT_MEMGROW and by map()."""
+        used, cap = int(self.meta[META_USED]), int(self.meta[META_CAP])
+        if used >= cap:
+            new = np.zeros(cap * 2 * WORDS_PER_PAGE, dtype=np.uint64)
+            new[:cap * WORDS_PER_PAGE] = self.words
+            self.words = new
+            perm = np.zeros(cap * 2, dtype=np.uint8)
+            perm[:cap] = self.perm
+            self.perm = perm
+            self.meta[META_CAP] = cap * 2
+        count = int(self.meta[META_HCOUNT])
+        if 2 * (count + 1) > len(self.keys):
+            self._rehash(len(self.keys) * 2)
+        self._refresh()
+
+    def _rehash(self, size):
+        live = [(int(k) - 1, int(v)) for k, v in zip(self.keys, self.vals)
+                if k != EMPTY and k != TOMB]
+        self.keys = np.zeros(size, dtype=np.uint64)
+        self.vals = np.zeros(size, dtype=np.int64)
+        self.meta[META_HMASK] = size - 1
+        for vpn, slot in live:
+            _hash_insert(self.keys, self.vals, size - 1, np.uint64(vpn), slot)
+        self.flush_stlb()
+        self._refresh()
+
+    def _find(self, vpn):
+        h = _hash_find(self.keys, int(self.meta[META_HMASK]), np.uint64(vpn))
+        return int(self.vals[h]) if h >= 0 else -1
+
+    def _new_slot(self, vpn, perm):
+        while 2 * (int(self.meta[META_HCOUNT]) + 1) > len(self.keys):
+            self._rehash(len(self.keys) * 2)
+        if self.free_slots:
+            slot = self.free_slots.pop()
+        else:
+            while int(self.meta[META_USED]) >= int(self.meta[META_CAP]):
+                self.grow()
+            slot = int(self.meta[META_USED])
+            self.meta[META_USED] = slot + 1
+        base = slot * WORDS_PER_PAGE
+        self.words[base:base + WORDS_PER_PAGE] = 0
+        self.perm[slot] = perm
+        _hash_insert(self.keys, self.vals, int(self.meta[META_HMASK]), np.uint64(vpn), slot)
+        self.meta[META_HCOUNT] += 1
+        return slot
+
+    # ---- mapping (syscall-emulation mode) -----------------------------------------
+    def map(self, addr, size, perm=PERM_RWX):
+        """Create zero-filled pages over [addr, addr+size); existing pages keep contents
+        and take the new protection."""
+        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
+            slot = self._find(vpn)
+            if slot < 0:
+                self._new_slot(vpn, perm)
+            else:
+                self.perm[slot] = perm
+        self.flush_stlb()
+
+    def unmap(self, addr, size):
+        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
+            h = _hash_find(self.keys, int(self.meta[META_HMASK]), np.uint64(vpn))
+            if h >= 0:
+                self.free_slots.append(int(self.vals[h]))
+                self.keys[h] = TOMB
+        self.flush_stlb()
+
+    def protect(self, addr, size, perm):
+        """Set protection of mapped pages; returns False if some page is not mapped."""
+        ok = True
+        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
+            slot = self._find(vpn)
+            if slot < 0:
+                ok = False
+            else:
+                self.perm[slot] = perm
+        self.flush_stlb()
+        return ok
+
+    def is_mapped(self, addr):
+        return self._find(addr >> PAGE_SHIFT) >= 0
+
+    def page_perm(self, addr):
+        slot = self._find(addr >> PAGE_SHIFT)
+        return -1 if slot < 0 else int(self.perm[slot])
+
+    def add_mmio(self, base, size, device):
+        n = int(self.meta[META_NMMIO])
+        if n >= len(self.mmio):
+            raise ValueError("too many MMIO windows")
+        self.mmio[n] = (base, base + size)
+        self.mmio_devices.append((base, base + size, device))
+        self.meta[META_NMMIO] = n + 1
+
+    def mmio_device(self, addr):
+        for base, limit, dev in self.mmio_devices:
+            if base <= addr < limit:
+                return base, dev
+        return None, None
+
+    # ---- Python-side byte access (ignores protection) --------------------------------
+    def _slot_for(self, addr, create):
+        vpn = addr >> PAGE_SHIFT
+        slot = self._find(vpn)
+        if slot < 0:
+            if not (create or self.meta[META_ALLOC_ON_TOUCH]):
+                raise MemFault(addr)
+            slot = self._new_slot(vpn, PERM_RWX)
+        return slot
+
+    def _page_bytes(self, slot):
+        page = self.words[slot * WORDS_PER_PAGE:(slot + 1) * WORDS_PER_PAGE]
+        return page.byteswap().view(np.uint8) if _LITTLE else page.view(np.uint8)
+
+    def read(self, addr, n):
+        out = bytearray()
+        while n > 0:
+            off = addr & (PAGE_SIZE - 1)
+            chunk = min(n, PAGE_SIZE - off)
+            slot = self._slot_for(addr, False)
+            out += self._page_bytes(slot)[off:off + chunk].tobytes()
+            addr += chunk
+            n -= chunk
+        return bytes(out)
+
+    def write(self, addr, data, create=False):
+        data = memoryview(bytes(data))
+        pos = 0
+        while pos < len(data):
+            off = addr & (PAGE_SIZE - 1)
+            chunk = min(len(data) - pos, PAGE_SIZE - off)
+            slot = self._slot_for(addr, create)
+            b = self._page_bytes(slot)
+            b[off:off + chunk] = np.frombuffer(data[pos:pos + chunk], dtype=np.uint8)
+            base = slot * WORDS_PER_PAGE
+            self.words[base:base + WORDS_PER_PAGE] = (
+                b.view(np.uint64).byteswap() if _LITTLE else b.view(np.uint64))
+            addr += chunk
+            pos += chunk
+
+    def read_u64(self, addr):
+        return int.from_bytes(self.read(addr, 8), "big")
+
+    def write_u64(self, addr, value):
+        self.write(addr, (value & (2**64 - 1)).to_bytes(8, "big"))
+
+    def read_u32(self, addr):
+        return int.from_bytes(self.read(addr, 4), "big")
+
+    def write_u32(self, addr, value):
+        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "big"))
+
+    def read_cstr(self, addr, limit=1 << 20):
+        out = bytearray()
+        while len(out) < limit:
+            off = addr & (PAGE_SIZE - 1)
+            chunk = self.read(addr, PAGE_SIZE - off)
+            z = chunk.find(b"\0")
+            if z >= 0:
+                out += chunk[:z]
+                return bytes(out)
+            out += chunk
+            addr += len(chunk)
+        return bytes(out)
+
+    def pages_used(self):
+        return int(self.meta[META_HCOUNT]) - len(self.free_slots)

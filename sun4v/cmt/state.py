@@ -1,0 +1,156 @@
+"""Architectural state of a CMT chip's strands as flat numpy arrays with named indices.
+
+Register file layout follows SPARC V9 / UltraSPARC Architecture 2007 (NWINDOWS=8,
+MAXGL=3, MAXTL=6); privileged/hyperprivileged register set from reference/sun4v.md §1.
+
+Layout, per strand s:
+  R[s, :]   uint64  physical integer registers: GL sets of 8 globals, then NWINDOWS
+                    windows of 16 (locals r16-23 at w*16+0..7, ins r24-31 at w*16+8..15;
+                    the outs r8-15 of window w are the ins of window (w+1) % NWINDOWS),
+                    then ZERO_SLOT (reads of %g0, always 0) and SINK_SLOT (writes to %g0).
+  RM[s, :]  int32   current register map: RM[s, n] is the physical index read for r<n>,
+                    RM[s, 32+n] the index written. Rebuilt by remap() whenever CWP or GL
+                    changes, so the hot loop reads a register with two loads.
+  C[s, :]   uint64  control, privileged, hyperprivileged and per-trap-level registers,
+                    plus engine bookkeeping (instruction counter, exit payloads).
+  F[s, :]   uint32  64 single-precision FP words %f0..%f63, stored at index n ^ 1, so that
+                    F.view(float32)[n ^ 1] is %f<n> and F.view(float64)[k] is the double
+                    whose even register number is 2*k (both host-native, no swapping).
+"""
+import numpy as np
+
+NWINDOWS = 8
+MAXGL = 3
+MAXPGL = 2
+MAXTL = 6
+MAXPTL = 2
+
+N_GLOBAL_SLOTS = 8 * (MAXGL + 1)          # 32
+WIN_BASE = N_GLOBAL_SLOTS                  # first windowed slot
+ZERO_SLOT = WIN_BASE + 16 * NWINDOWS       # 160
+SINK_SLOT = ZERO_SLOT + 1                  # 161
+NREG_PHYS = SINK_SLOT + 1                  # 162
+
+# ---- control register indices into C[s, :] -----------------------------------------
+_names = """
+PC NPC Y CCR ASI FPRS FSR GSR
+PSTATE TL PIL CWP CANSAVE CANRESTORE CLEANWIN OTHERWIN WSTATE GL
+TBA HPSTATE HTBA HINTP HVER HSTICK_CMPR SOFTINT
+TICK STICK TICK_CMPR STICK_CMPR
+PRIMARY_CTX SECONDARY_CTX PARTID LSU_CTL
+STRAND_ID HALTED MODE
+INSNS EXIT_ARG0 EXIT_ARG1 EXIT_ARG2 TRAP_COUNT
+""".split()
+for _i, _n in enumerate(_names):
+    globals()[_n] = _i
+TPC_BASE = len(_names)                       # TPC[tl] at TPC_BASE + tl, tl = 1..MAXTL
+TNPC_BASE = TPC_BASE + MAXTL + 1
+TSTATE_BASE = TNPC_BASE + MAXTL + 1
+TT_BASE = TSTATE_BASE + MAXTL + 1
+HTSTATE_BASE = TT_BASE + MAXTL + 1
+SCRATCH_BASE = HTSTATE_BASE + MAXTL + 1       # 8 guest scratchpad registers (ASI 0x20)
+HSCRATCH_BASE = SCRATCH_BASE + 8              # 8 hyperprivileged scratchpads (ASI 0x4F)
+QUEUE_BASE = HSCRATCH_BASE + 8                # 8 queue head/tail registers (ASI 0x25)
+NCTL = QUEUE_BASE + 8
+CTL_NAMES = list(_names)
+
+# MODE values: how traps that leave the program are handled.
+MODE_SE = 0       # syscall emulation: user-level traps exit to Python (the "kernel")
+MODE_FULL = 1     # full system: every trap is taken architecturally
+
+# ---- PSTATE / HPSTATE bits (reference/sun4v.md §1.1) -------------------------------
+PSTATE_IE = 1 << 1
+PSTATE_PRIV = 1 << 2
+PSTATE_AM = 1 << 3
+PSTATE_PEF = 1 << 4
+PSTATE_MM_SHIFT = 6
+PSTATE_TLE = 1 << 8
+PSTATE_CLE = 1 << 9
+PSTATE_TCT = 1 << 12
+HPSTATE_TLZ = 1 << 0
+HPSTATE_HPRIV = 1 << 2
+HPSTATE_RED = 1 << 5
+HPSTATE_IBE = 1 << 10
+
+FPRS_DL = 1
+FPRS_DU = 2
+FPRS_FEF = 4
+
+# CCR: xcc in bits 7:4, icc in bits 3:0, each N Z V C from bit 3 down to bit 0.
+CC_C = 1
+CC_V = 2
+CC_Z = 4
+CC_N = 8
+
+# ---- engine return codes --------------------------------------------------------------
+# An execute function returns ADVANCE (pc <- npc, npc <- npc + 4), PC_SET (it wrote PC
+# and NPC itself), a trap type 1..0x1FF to raise, or an EXIT_* code (>= EXIT_BASE) that
+# the run loop hands back to Python with the instruction not retired.
+ADVANCE = 0
+PC_SET = -1
+EXIT_BASE = 0x1000
+EXIT_BUDGET = EXIT_BASE + 0      # instruction budget used up
+EXIT_SYSCALL = EXIT_BASE + 1     # SE mode: Linux syscall trap (ta 0x6d); EXIT_ARG0 = tt
+EXIT_TRAP = EXIT_BASE + 2        # SE mode: a trap the "kernel" handles (signal); EXIT_ARG0=tt, ARG1=fault addr
+EXIT_HALT = EXIT_BASE + 3        # all strands halted
+EXIT_MMIO = EXIT_BASE + 4        # access to a Python-modelled device; EXIT_ARG0=pa ARG1=size|store<<8 ARG2=data
+EXIT_MEMGROW = EXIT_BASE + 5     # physical page pool exhausted: Python grows it and resumes
+EXIT_UNIMPL = EXIT_BASE + 6      # instruction the engine does not implement; EXIT_ARG0 = word
+EXIT_ERROR_STATE = EXIT_BASE + 7 # strand entered error state (trap at TL = MAXTL)
+EXIT_BREAK = EXIT_BASE + 8       # breakpoint hit
+
+
+def remap(R_map, cwp, gl):
+    """Fill one strand's register map for window cwp and global level gl (jit-callable)."""
+    for n in range(8):
+        R_map[n] = gl * 8 + n
+        R_map[32 + n] = gl * 8 + n
+    R_map[0] = ZERO_SLOT
+    R_map[32] = SINK_SLOT
+    outw = (cwp + 1) % NWINDOWS
+    for n in range(8):
+        R_map[8 + n] = WIN_BASE + outw * 16 + 8 + n        # outs: ins of window cwp+1
+        R_map[16 + n] = WIN_BASE + cwp * 16 + n            # locals
+        R_map[24 + n] = WIN_BASE + cwp * 16 + 8 + n        # ins
+    for n in range(8, 32):
+        R_map[32 + n] = R_map[n]
+
+
+class StrandArrays:
+    """The numpy arrays holding all strands of one chip."""
+
+    def __init__(self, nstrands: int):
+        self.nstrands = nstrands
+        self.R = np.zeros((nstrands, NREG_PHYS), dtype=np.uint64)
+        self.RM = np.zeros((nstrands, 64), dtype=np.int32)
+        self.C = np.zeros((nstrands, NCTL), dtype=np.uint64)
+        self.F = np.zeros((nstrands, 64), dtype=np.uint32)
+        for s in range(nstrands):
+            self.C[s, STRAND_ID] = s
+            self.reset_windows(s)
+
+    def reset_windows(self, s):
+        C = self.C
+        C[s, CWP] = 0
+        C[s, CANSAVE] = NWINDOWS - 2
+        C[s, CANRESTORE] = 0
+        C[s, OTHERWIN] = 0
+        C[s, CLEANWIN] = NWINDOWS - 1
+        self.sync_map(s)
+
+    def sync_map(self, s):
+        remap(self.RM[s], int(self.C[s, CWP]), int(self.C[s, GL]))
+
+    # -- convenient access by architectural register number (Python side) --
+    def get_reg(self, s, n):
+        return int(self.R[s, self.RM[s, n]])
+
+    def set_reg(self, s, n, value):
+        self.R[s, self.RM[s, 32 + n]] = np.uint64(value & 0xFFFFFFFFFFFFFFFF)
+
+    def get_freg(self, s, n):
+        """Single-precision word %f<n> as an int."""
+        return int(self.F[s, n ^ 1])
+
+    def set_freg(self, s, n, value):
+        self.F[s, n ^ 1] = np.uint32(value & 0xFFFFFFFF)
