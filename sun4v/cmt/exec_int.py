@@ -96,7 +96,7 @@ def branch_to(C, taken, annul, always, target):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def exec_alu(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     if iid == I.SETHI:
@@ -318,7 +318,7 @@ def exec_muldiv(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def exec_branch(R, RM, C, inst, iid):
     pc = C[S.PC]
     annul = (inst >> 29) & 1

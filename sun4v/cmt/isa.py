@@ -179,6 +179,8 @@ def disasm(word, pc=0, symbolize=None):
             ops.append(str(f("shcnt") & (0x3F if f("x") else 0x1F)) if f("i") else reg_name(f("rs2")))
         elif tok == "[a]":
             ops.append(addr())
+        elif tok == "[r]asi":
+            ops.append(f"[{reg_name(f('rs1'))}]" + (" %asi" if f("i") else f" {f('asi'):#x}"))
         elif tok == "[a]asi":
             ops.append(addr() + (" %asi" if f("i") else f" {f('asi'):#x}"))
         elif tok == "hi":

@@ -96,8 +96,8 @@ TABLE += [
     ("ldstuba", "op=3 op3=0x1d", "[a]asi, rd", "mem"),
     ("stxa", "op=3 op3=0x1e", "rd, [a]asi", "mem"),
     ("swapa", "op=3 op3=0x1f", "[a]asi, rd", "mem"),
-    ("casa", "op=3 op3=0x3c", "[a]asi, rs2, rd", "mem"),
-    ("casxa", "op=3 op3=0x3e", "[a]asi, rs2, rd", "mem"),
+    ("casa", "op=3 op3=0x3c", "[r]asi, rs2, rd", "mem"),
+    ("casxa", "op=3 op3=0x3e", "[r]asi, rs2, rd", "mem"),
     ("prefetch", "op=3 op3=0x2d", "[a], pf", "mem"),
     ("prefetcha", "op=3 op3=0x3d", "[a]asi, pf", "mem"),
 ]

@@ -1,0 +1,102 @@
+"""`sun4v bench`: speed of the engine on a fixed set of the project's test programs, in
+simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed.
+
+Figures are printed, never asserted: the machines this runs on are shared and noisy."""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .cli import register
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = ["demo.O2", "recursion.O2", "sort_search.O2", "strings.O2", "bigint.O2",
+            "malloc_heavy.O2", "mathlib.O2", "printf_fmt.O2"]
+
+
+def _silenced(fn):
+    """Run fn() with the guest's stdout/stderr (host fds 1 and 2) sent to /dev/null."""
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        return fn()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(null)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+def run_functional(path):
+    """(instructions, seconds) of one run in functional mode, JIT already warm."""
+    from .se.process import Process
+    proc = Process(str(path))
+    _silenced(proc.run)
+    return proc.insns, proc.wall
+
+
+def run_qemu(path, repeat=3):
+    qemu = shutil.which("qemu-sparc64")
+    if not qemu:
+        return None
+    best = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run([qemu, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def startup_seconds(path):
+    """Wall time of a whole `sun4v run` of a small program (numba cache warm)."""
+    cmd = [sys.executable, "-m", "sun4v", "run", str(path)]
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)   # warm
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def add_arguments(ap):
+    ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
+                    help="directory of built test programs (default: build/progs)")
+    ap.add_argument("programs", nargs="*", help="program names (default: the fixed set)")
+
+
+def bench(args):
+    d = Path(args.progs)
+    names = args.programs or PROGRAMS
+    paths = [d / n for n in names]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"sun4v: bench programs not built: {', '.join(missing)} (run make progs)",
+              file=sys.stderr)
+        return 2
+    t = time.perf_counter()
+    run_functional(paths[0])            # loads (or compiles) the engine
+    warm = time.perf_counter() - t
+    print(f"engine load (first run, includes numba cache load or compile): {warm:.2f} s")
+    print(f"{'program':<18}{'instructions':>14}{'sun4v s':>10}{'MIPS':>9}"
+          f"{'qemu s':>9}{'qemu MIPS':>11}{'slowdown':>10}")
+    mips = []
+    for p in paths:
+        n, s = run_functional(p)
+        q = run_qemu(p)
+        m = n / s / 1e6
+        mips.append(m)
+        qs = f"{q:9.3f}{n / q / 1e6:11.1f}{s / q:9.1f}x" if q else f"{'-':>9}{'-':>11}{'-':>10}"
+        print(f"{p.name:<18}{n:>14,}{s:>10.3f}{m:>9.1f}{qs}")
+    print(f"median functional-mode speed: {statistics.median(mips):.1f} MIPS")
+    print(f"startup of `sun4v run {paths[0].name}` (cache warm): "
+          f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
+    return 0
+
+
+register("bench", "engine speed report (simulated MIPS; qemu-sparc64 alongside)",
+         add_arguments, bench)
