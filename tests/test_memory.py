@@ -1,0 +1,74 @@
+"""Sparse big-endian memory: byte order, page allocation on touch, growth of the page pool
+and hash table, protections and faults, MMIO windows."""
+import numpy as np
+import pytest
+
+from sun4v.cmt import memory as MEM
+
+
+def test_big_endian_words_and_subwords():
+    m = MEM.Memory()
+    m.map(0x10000, 8192)
+    m.write(0x10000, bytes(range(16)))
+    v, st = MEM.load(m.M, np.uint64(0x10000), 8, MEM.KIND_READ)
+    assert st == 0 and int(v) == 0x0001020304050607
+    v, st = MEM.load(m.M, np.uint64(0x1000A), 2, MEM.KIND_READ)
+    assert int(v) == 0x0A0B
+    v, st = MEM.load(m.M, np.uint64(0x1000C), 4, MEM.KIND_READ)
+    assert int(v) == 0x0C0D0E0F
+    assert MEM.store(m.M, np.uint64(0x10003), 1, np.uint64(0xAB)) == 0
+    assert MEM.store(m.M, np.uint64(0x10004), 4, np.uint64(0xDEADBEEF)) == 0
+    assert m.read(0x10000, 8) == bytes([0, 1, 2, 0xAB, 0xDE, 0xAD, 0xBE, 0xEF])
+
+
+def test_python_access_across_pages():
+    m = MEM.Memory()
+    m.map(0x2000, 3 * 8192)
+    data = bytes((i * 7) & 0xFF for i in range(20000))
+    m.write(0x2000 + 100, data)
+    assert m.read(0x2000 + 100, len(data)) == data
+    m.write_u64(0x3FFC, 0x1122334455667788)          # straddles a page boundary
+    assert m.read_u64(0x3FFC) == 0x1122334455667788
+    m.write(0x5000, b"hello\0world")
+    assert m.read_cstr(0x5000) == b"hello"
+
+
+def test_syscall_emulation_memory_faults_where_nothing_is_mapped():
+    m = MEM.Memory()
+    m.map(0x100000, 8192, MEM.PERM_R)
+    assert MEM.load(m.M, np.uint64(0x100008), 8, MEM.KIND_READ)[1] == 0
+    assert MEM.load(m.M, np.uint64(0x200000), 8, MEM.KIND_READ)[1] == MEM.FAULT
+    assert MEM.store(m.M, np.uint64(0x100008), 8, np.uint64(1)) == MEM.FAULT   # read-only
+    assert MEM.load(m.M, np.uint64(0x100008), 4, MEM.KIND_FETCH)[1] == MEM.FAULT
+    m.protect(0x100000, 8192, MEM.PERM_R | MEM.PERM_W)
+    assert MEM.store(m.M, np.uint64(0x100008), 8, np.uint64(1)) == 0
+    m.unmap(0x100000, 8192)
+    assert MEM.load(m.M, np.uint64(0x100008), 8, MEM.KIND_READ)[1] == MEM.FAULT
+    with pytest.raises(MEM.MemFault):
+        m.read(0x100008, 1)
+
+
+def test_physical_memory_allocates_on_touch_and_grows():
+    m = MEM.Memory(alloc_on_touch=True, capacity_pages=4, hash_size=8)
+    addrs = [np.uint64((k * 0x3_0000_2000 + 0x18) & 0xFF_FFFF_FFF8) for k in range(40)]
+    for k, a in enumerate(addrs):
+        while True:
+            st = MEM.store(m.M, a, 8, np.uint64(k + 1))
+            if st != MEM.GROW:
+                break
+            m.grow()
+        assert st == 0
+    for k, a in enumerate(addrs):
+        v, st = MEM.load(m.M, a, 8, MEM.KIND_READ)
+        assert st == 0 and int(v) == k + 1
+    assert m.pages_used() == 40                      # only what was touched
+
+
+def test_mmio_windows_are_reported_not_allocated():
+    m = MEM.Memory(alloc_on_touch=True)
+    m.add_mmio(0x1F10000000, 0x1000, object())
+    assert MEM.load(m.M, np.uint64(0x1F10000008), 8, MEM.KIND_READ)[1] == MEM.MMIO
+    assert MEM.store(m.M, np.uint64(0x1F10000000), 1, np.uint64(65)) == MEM.MMIO
+    base, dev = m.mmio_device(0x1F10000008)
+    assert base == 0x1F10000000 and dev is not None
+    assert m.pages_used() == 0
