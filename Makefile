@@ -35,7 +35,7 @@ build/progs/%.O2: tests/progs/%.c | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $< -lm
 
-build/asm/%: tests/asm/%.S tests/asm/baremetal.ld | tools
+build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
 
