@@ -190,6 +190,17 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
             if C[S.HALTED] != np.uint64(0):
                 result = S.EXIT_HALT
                 break
+        # ---- full system: interrupts pending after a retired instruction (traps.py) ----
+        if not se and r <= S.ADVANCE:
+            if C[S.HALTED] != np.uint64(0):       # T1 self-halt via %asr26
+                result = S.EXIT_HALT
+                break
+            it = traps.check_interrupts(C, MMU, n)
+            if it != 0:
+                x = traps.take_trap(R, RM, C, it)
+                if x != 0:
+                    result = x
+                    break
     C[S.INSNS] += np.uint64(n)
     return result
 

@@ -1,47 +1,468 @@
-"""MMU of the sun4v strands: address translation by privilege level and the internal
-register ASIs (reference/sun4v.md §3). Hyperprivileged and RED-state accesses use
-physical addresses; privileged and user accesses translate through the TLBs (tagged by
-partition ID, context, real bit and page size), which the hypervisor loads."""
+"""MMU of the sun4v strands: address translation by privilege level, the ITLB/DTLB of each
+core, and the internal register ASIs (reference/sun4v.md §3, §5, §7; UA2007 ch. 14;
+T1/T2 supplements via the sun4v hypervisor sources).
+
+Translation: hyperprivileged or RED state -> PA = VA[39:0]; otherwise, with the MMU off
+(LSU_CTL IM/DM clear) or through a real-address ASI, RA -> PA through a TLB entry with
+the real bit (miss: real translation miss 0x3E/0x3F to the hypervisor); with the MMU on,
+VA -> PA through an entry tagged with the partition ID and the primary, secondary or
+nucleus context (miss: fast_instruction/data_access_MMU_miss 0x64/0x68; store to a page
+without W: fast_data_access_protection 0x6C; user access to a P page: data/instruction
+access exception 0x30/0x08; fetch from a page without X: 0x08).
+
+The jitted code sees MMU = (TLB, CFG, RR, GEN, UC, SREG):
+  TLB  uint64 (2, ncores, 128, 3)  [I=0/D=1][core][entry][TLB_VA, TLB_KEY, TLB_DATA];
+       key = 1<<63 | PID<<56 | real<<55 | context (real entries carry context 0); 0 = free.
+       data is a sun4v TTE (V, NFO, RA/PA 55:13, IE, E, CP, CV, P, X, W, size 3:0).
+  CFG  int64 [CFG_NTLB_I, CFG_NTLB_D, CFG_SPC (strands per core), CFG_T1, CFG_NSTRANDS]
+  RR   int64 (2, ncores) round-robin replacement pointer when a TLB is full
+  GEN  uint64 (ncores) bumped on every TLB change (invalidates the micro-caches)
+  UC   uint64 (nstrands, 2, 4) one-entry micro-TLB per strand for fetch and data:
+       [VA>>13 + 1, key, GEN, TTE data]
+  SREG uint64 (nstrands, 8) strand MMU/interrupt registers (SR_* below)
+"""
 import numpy as np
 from numba import njit
 
+from . import isa as I
 from . import state as S
+from .asi import A_AIU, A_NUC, A_REAL, A_SEC, ASI_FLAGS
 
 PA_BITS = 40
 PA_MASK = np.uint64((1 << PA_BITS) - 1)
+RA_FIELD = np.uint64(0x00FFFFFFFFFFE000)     # TTE bits 55:13
+T_INSTR_ACCESS = 0x08
 T_DATA_ACCESS = 0x30
+T_UNALIGNED = 0x34
 T_INSTR_REAL_MISS = 0x3E
 T_DATA_REAL_MISS = 0x3F
 T_FAST_INSTR_MISS = 0x64
 T_FAST_DATA_MISS = 0x68
+T_FAST_DATA_PROT = 0x6C
+
+TLB_VA, TLB_KEY, TLB_DATA = 0, 1, 2
+CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS = range(5)
+SR_I_TAG_ACCESS, SR_D_TAG_ACCESS, SR_D_SFAR, SR_I_SFSR, SR_D_SFSR, SR_IVEC, SR_LAST_TIME = range(7)
+W_I, W_D = 0, 1
+
+TTE_V = np.uint64(1 << 63)
+TTE_P = np.uint64(1 << 8)
+TTE_X = np.uint64(1 << 7)
+TTE_W = np.uint64(1 << 6)
+KEY_VALID = np.uint64(1 << 63)
+LSU_IM = np.uint64(4)
+LSU_DM = np.uint64(8)
+_HPRIV_RED = np.uint64(S.HPSTATE_HPRIV | S.HPSTATE_RED)
+_U13 = np.uint64(13)
+_CTX_MASK = np.uint64(0x1FFF)
+
+# chip parameters (reference/sun4v.md §3, §7)
+CHIPS = {
+    "t1": dict(itlb=64, dtlb=64, strands_per_core=4, t1=1),
+    "t2": dict(itlb=64, dtlb=128, strands_per_core=8, t1=0),
+}
+
+# internal ASIs
+ASI_SCRATCHPAD = 0x20
+ASI_MMU_CTX = 0x21
+ASI_QUEUE = 0x25
+ASI_LSU_CTL = 0x45
+ASI_HSCRATCHPAD = 0x4F
+ASI_IMMU = 0x50
+ASI_ITLB_DATA_IN = 0x54
+ASI_ITLB_DATA_ACCESS = 0x55
+ASI_ITLB_TAG_READ = 0x56
+ASI_IMMU_DEMAP = 0x57
+ASI_DMMU = 0x58
+ASI_DTLB_DATA_IN = 0x5C
+ASI_DTLB_DATA_ACCESS = 0x5D
+ASI_DTLB_TAG_READ = 0x5E
+ASI_DMMU_DEMAP = 0x5F
+ASI_CMP_CORE = 0x63
+ASI_INTR_RECEIVE = 0x72
+ASI_INTR_W = 0x73
+ASI_INTR_R = 0x74
 
 
-def new_mmu(nstrands, ncores=1):
+def new_mmu(nstrands, ncores=None, chip="t2"):
     """The MMU arrays of a chip (a tuple passed through the jitted engine)."""
-    return (np.zeros((ncores, 1), dtype=np.uint64),)
+    p = CHIPS[chip]
+    spc = p["strands_per_core"]
+    if ncores is None:
+        ncores = max(1, (nstrands + spc - 1) // spc)
+    tlb = np.zeros((2, ncores, 128, 3), dtype=np.uint64)
+    cfg = np.array([p["itlb"], p["dtlb"], spc, p["t1"], nstrands], dtype=np.int64)
+    rr = np.zeros((2, ncores), dtype=np.int64)
+    gen = np.ones(ncores, dtype=np.uint64)
+    uc = np.zeros((nstrands, 2, 4), dtype=np.uint64)
+    sreg = np.zeros((nstrands, 8), dtype=np.uint64)
+    return (tlb, cfg, rr, gen, uc, sreg)
+
+
+# ---------------------------------------------------------------------------------------
+# TLB lookup and maintenance
+@njit(cache=True, nogil=True, inline="always")
+def page_mask(data):
+    """Byte offset mask of the page size in a TTE (size = 2^(13+3n))."""
+    return (np.uint64(1) << (_U13 + np.uint64(3) * (data & np.uint64(7)))) - np.uint64(1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def make_key(pid, real, ctx):
+    return KEY_VALID | (np.uint64(pid & 7) << np.uint64(56)) | \
+        (np.uint64(real & 1) << np.uint64(55)) | (np.uint64(ctx) & _CTX_MASK)
+
+
+@njit(cache=True, nogil=True)
+def tlb_find(TLB, w, core, n, va, key):
+    """Index of the entry of TLB w that maps va under key, or -1."""
+    for i in range(n):
+        if TLB[w, core, i, TLB_KEY] == key:
+            data = TLB[w, core, i, TLB_DATA]
+            if (va ^ TLB[w, core, i, TLB_VA]) & ~page_mask(data) == np.uint64(0):
+                return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def tlb_ntlb(CFG, w):
+    return CFG[CFG_NTLB_I] if w == W_I else CFG[CFG_NTLB_D]
+
+
+@njit(cache=True, nogil=True)
+def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
+    """Write an entry (at index, or replacing a same-tag entry / a free one / round robin
+    when index < 0)."""
+    TLB, CFG, RR, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
+    n = tlb_ntlb(CFG, w)
+    if real:
+        ctx = 0
+    key = make_key(pid, real, ctx)
+    tagva = va & ~page_mask(data)
+    if index < 0:
+        for i in range(n):
+            if TLB[w, core, i, TLB_KEY] == key and TLB[w, core, i, TLB_VA] == tagva:
+                index = i
+                break
+    if index < 0:
+        for i in range(n):
+            if TLB[w, core, i, TLB_KEY] == np.uint64(0):
+                index = i
+                break
+    if index < 0:
+        index = RR[w, core]
+        RR[w, core] = (index + 1) % n
+    if data & TTE_V:
+        TLB[w, core, index, TLB_VA] = tagva
+        TLB[w, core, index, TLB_KEY] = key
+    else:
+        TLB[w, core, index, TLB_KEY] = 0
+    TLB[w, core, index, TLB_DATA] = data
+    GEN[core] += np.uint64(1)
+
+
+@njit(cache=True, nogil=True)
+def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
+    """Demap (UA2007 §14 demap operations) within partition pid: op 0 page, 1 context,
+    2 all."""
+    TLB, CFG, GEN = MMU[0], MMU[1], MMU[3]
+    n = tlb_ntlb(CFG, w)
+    pidbits = np.uint64(pid & 7) << np.uint64(56)
+    for i in range(n):
+        k = TLB[w, core, i, TLB_KEY]
+        if k == np.uint64(0) or (k & (np.uint64(7) << np.uint64(56))) != pidbits:
+            continue
+        ereal = (k >> np.uint64(55)) & np.uint64(1)
+        ectx = k & _CTX_MASK
+        hit = False
+        if op == 2:
+            hit = True
+        elif op == 1:
+            hit = ereal == np.uint64(0) and ectx == np.uint64(ctx)
+        elif op == 0:
+            if ereal == np.uint64(real) and (real == 1 or ectx == np.uint64(ctx)):
+                m = page_mask(TLB[w, core, i, TLB_DATA])
+                hit = ((va ^ TLB[w, core, i, TLB_VA]) & ~m) == np.uint64(0)
+        if hit:
+            TLB[w, core, i, TLB_KEY] = 0
+            TLB[w, core, i, TLB_DATA] &= ~TTE_V
+    GEN[core] += np.uint64(1)
+
+
+def sun4u_to_sun4v(d):
+    """Convert a sun4u-format TTE (T1 data-in with VA bit 10 clear) to sun4v format."""
+    d = np.uint64(d)
+    one = np.uint64(1)
+    size = ((d >> np.uint64(61)) & np.uint64(3)) | (((d >> np.uint64(48)) & one) << np.uint64(2))
+    r = (d & TTE_V) | size | TTE_X | (d & np.uint64(0x000000FFFFFFE000))
+    r |= ((d >> np.uint64(60)) & one) << np.uint64(62)      # NFO
+    r |= ((d >> np.uint64(59)) & one) << np.uint64(12)      # IE
+    r |= ((d >> np.uint64(3)) & one) << np.uint64(11)       # E
+    r |= ((d >> np.uint64(5)) & one) << np.uint64(10)       # CP
+    r |= ((d >> np.uint64(4)) & one) << np.uint64(9)        # CV
+    r |= ((d >> np.uint64(2)) & one) << np.uint64(8)        # P
+    r |= ((d >> np.uint64(1)) & one) << np.uint64(6)        # W
+    return r
+
+
+_sun4u_to_sun4v = njit(cache=True, nogil=True)(sun4u_to_sun4v)
+
+
+# ---------------------------------------------------------------------------------------
+# translation
+@njit(cache=True, nogil=True)
+def _translate(C, MMU, va, w, real, ctx, user, store):
+    """(pa, status) through TLB w of this strand's core."""
+    TLB, CFG, GEN, UC, SREG = MMU[0], MMU[1], MMU[3], MMU[4], MMU[5]
+    s = np.int64(C[S.STRAND_ID])
+    core = s // CFG[CFG_SPC]
+    if real:
+        ctx = 0
+    key = make_key(np.int64(C[S.PARTID]), real, ctx)
+    tag = (va >> _U13) + np.uint64(1)
+    if UC[s, w, 0] == tag and UC[s, w, 1] == key and UC[s, w, 2] == GEN[core]:
+        data = UC[s, w, 3]
+    else:
+        i = tlb_find(TLB, w, core, tlb_ntlb(CFG, w), va, key)
+        if i < 0:
+            SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+            if w == W_D:
+                SREG[s, SR_D_SFAR] = va
+            if real:
+                return va, T_INSTR_REAL_MISS if w == W_I else T_DATA_REAL_MISS
+            return va, T_FAST_INSTR_MISS if w == W_I else T_FAST_DATA_MISS
+        data = TLB[w, core, i, TLB_DATA]
+        UC[s, w, 0] = tag
+        UC[s, w, 1] = key
+        UC[s, w, 2] = GEN[core]
+        UC[s, w, 3] = data
+    if user and data & TTE_P:
+        SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        if w == W_D:
+            SREG[s, SR_D_SFAR] = va
+            return va, T_DATA_ACCESS
+        return va, T_INSTR_ACCESS
+    if w == W_I and data & TTE_X == np.uint64(0):
+        SREG[s, SR_I_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        return va, T_INSTR_ACCESS
+    if store and data & TTE_W == np.uint64(0):
+        SREG[s, SR_D_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        SREG[s, SR_D_SFAR] = va
+        return va, T_FAST_DATA_PROT
+    m = page_mask(data)
+    return ((data & RA_FIELD & ~m) | (va & m)) & PA_MASK, 0
 
 
 @njit(cache=True, nogil=True)
 def translate_data(C, MMU, M, va, kind, asi):
-    """(pa, status) for a data access in full-system mode."""
-    if C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV | S.HPSTATE_RED):
+    """(pa, status) for a data access in full-system mode. At TL > 0 the implicit ASI
+    (exec_mem passes ASI_PRIMARY 0x80 for non-alternate accesses) means the nucleus
+    context, as V9 specifies; an explicit ASI_PRIMARY at TL > 0 is treated the same."""
+    if C[S.HPSTATE] & _HPRIV_RED:
         return va & PA_MASK, 0
-    if C[S.LSU_CTL] & np.uint64(8) == np.uint64(0):
-        return va, T_DATA_REAL_MISS
-    return va, T_FAST_DATA_MISS
+    f = ASI_FLAGS[asi]
+    user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0) or (f & A_AIU) != 0
+    store = kind == 1
+    if f & A_REAL or C[S.LSU_CTL] & LSU_DM == np.uint64(0):
+        return _translate(C, MMU, va, W_D, 1, 0, user, store)
+    if f & A_SEC:
+        ctx = np.int64(C[S.SECONDARY_CTX])
+    elif f & A_NUC or (asi == 0x80 and C[S.TL] != np.uint64(0)):
+        ctx = 0
+    else:
+        ctx = np.int64(C[S.PRIMARY_CTX])
+    return _translate(C, MMU, va, W_D, 0, ctx, user, store)
 
 
 @njit(cache=True, nogil=True)
 def translate_fetch(C, MMU, M, va):
-    if C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV | S.HPSTATE_RED):
+    """(pa, status) for an instruction fetch in full-system mode (nucleus context at
+    TL > 0)."""
+    if C[S.HPSTATE] & _HPRIV_RED:
         return va & PA_MASK, 0
-    if C[S.LSU_CTL] & np.uint64(4) == np.uint64(0):
-        return va, T_INSTR_REAL_MISS
-    return va, T_FAST_INSTR_MISS
+    user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0)
+    if C[S.LSU_CTL] & LSU_IM == np.uint64(0):
+        return _translate(C, MMU, va, W_I, 1, 0, user, False)
+    ctx = 0 if C[S.TL] != np.uint64(0) else np.int64(C[S.PRIMARY_CTX])
+    return _translate(C, MMU, va, W_I, 0, ctx, user, False)
+
+
+# ---------------------------------------------------------------------------------------
+# internal register ASIs
+@njit(cache=True, nogil=True)
+def _asi_read(C, MMU, asi, va):
+    """(value, status) of an ldxa from an internal ASI."""
+    TLB, CFG, SREG = MMU[0], MMU[1], MMU[5]
+    s = np.int64(C[S.STRAND_ID])
+    core = s // CFG[CFG_SPC]
+    hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != np.uint64(0)
+    if asi == ASI_SCRATCHPAD:
+        if va <= np.uint64(0x38):
+            if CFG[CFG_T1] and not hpriv and (va == np.uint64(0x20) or va == np.uint64(0x28)):
+                return np.uint64(0), T_DATA_ACCESS
+            return C[S.SCRATCH_BASE + np.int64(va >> np.uint64(3))], 0
+    elif asi == ASI_HSCRATCHPAD:
+        if va <= np.uint64(0x38):
+            return C[S.HSCRATCH_BASE + np.int64(va >> np.uint64(3))], 0
+    elif asi == ASI_MMU_CTX:
+        v = va & np.uint64(0xFF)
+        if v == np.uint64(8):
+            return C[S.PRIMARY_CTX], 0
+        if v == np.uint64(0x10):
+            return C[S.SECONDARY_CTX], 0
+    elif asi == ASI_QUEUE:
+        if va >= np.uint64(0x3C0) and va <= np.uint64(0x3F8):
+            return C[S.QUEUE_BASE + np.int64((va - np.uint64(0x3C0)) >> np.uint64(3))], 0
+    elif asi == ASI_LSU_CTL:
+        if va == np.uint64(0):
+            return C[S.LSU_CTL], 0
+    elif asi == ASI_IMMU or asi == ASI_DMMU:
+        w = W_I if asi == ASI_IMMU else W_D
+        ta = SREG[s, SR_I_TAG_ACCESS + w]
+        if va == np.uint64(0):          # tag target: context 60:48, VA[63:22]
+            return ((ta & _CTX_MASK) << np.uint64(48)) | (ta >> np.uint64(22)), 0
+        if va == np.uint64(0x18):
+            return SREG[s, SR_I_SFSR + w], 0
+        if va == np.uint64(0x20) and w == W_D:
+            return SREG[s, SR_D_SFAR], 0
+        if va == np.uint64(0x30):
+            return ta, 0
+        if va == np.uint64(0x80):
+            return C[S.PARTID], 0
+    elif asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS or \
+            asi == ASI_ITLB_TAG_READ or asi == ASI_DTLB_TAG_READ:
+        w = W_I if asi == ASI_ITLB_DATA_ACCESS or asi == ASI_ITLB_TAG_READ else W_D
+        i = np.int64(va >> np.uint64(3)) & (tlb_ntlb(CFG, w) - 1)
+        if asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS:
+            return TLB[w, core, i, TLB_DATA], 0
+        k = TLB[w, core, i, TLB_KEY]
+        return (((k >> np.uint64(56)) & np.uint64(7)) << np.uint64(61)) | \
+            (((k >> np.uint64(55)) & np.uint64(1)) << np.uint64(60)) | \
+            (TLB[w, core, i, TLB_VA] & RA_FIELD) | (k & _CTX_MASK), 0
+    elif asi == ASI_CMP_CORE:
+        if va == np.uint64(0) or va == np.uint64(0x10):
+            return C[S.STRAND_ID] & np.uint64(0x3F), 0
+    elif asi == ASI_INTR_RECEIVE:
+        return SREG[s, SR_IVEC], 0
+    elif asi == ASI_INTR_R:
+        iv = SREG[s, SR_IVEC]
+        for b in range(63, -1, -1):
+            if iv & (np.uint64(1) << np.uint64(b)):
+                SREG[s, SR_IVEC] = iv & ~(np.uint64(1) << np.uint64(b))
+                return np.uint64(b), 0
+        return np.uint64(0), 0
+    return np.uint64(0), T_DATA_ACCESS
+
+
+@njit(cache=True, nogil=True)
+def _asi_write(C, MMU, asi, va, v):
+    """status of an stxa to an internal ASI."""
+    CFG, SREG, UC = MMU[1], MMU[5], MMU[4]
+    s = np.int64(C[S.STRAND_ID])
+    core = s // CFG[CFG_SPC]
+    hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != np.uint64(0)
+    if asi == ASI_SCRATCHPAD:
+        if va <= np.uint64(0x38):
+            if CFG[CFG_T1] and not hpriv and (va == np.uint64(0x20) or va == np.uint64(0x28)):
+                return T_DATA_ACCESS
+            C[S.SCRATCH_BASE + np.int64(va >> np.uint64(3))] = v
+            return 0
+    elif asi == ASI_HSCRATCHPAD:
+        if va <= np.uint64(0x38):
+            C[S.HSCRATCH_BASE + np.int64(va >> np.uint64(3))] = v
+            return 0
+    elif asi == ASI_MMU_CTX:
+        a = va & np.uint64(0xFF)
+        if a == np.uint64(8):
+            C[S.PRIMARY_CTX] = v & _CTX_MASK
+            return 0
+        if a == np.uint64(0x10):
+            C[S.SECONDARY_CTX] = v & _CTX_MASK
+            return 0
+    elif asi == ASI_QUEUE:
+        if va >= np.uint64(0x3C0) and va <= np.uint64(0x3F8):
+            if va & np.uint64(8) and not hpriv:        # tails are written by the HV only
+                return T_DATA_ACCESS
+            C[S.QUEUE_BASE + np.int64((va - np.uint64(0x3C0)) >> np.uint64(3))] = \
+                v & ~np.uint64(0x3F)
+            return 0
+    elif asi == ASI_LSU_CTL:
+        if va == np.uint64(0):
+            C[S.LSU_CTL] = v & np.uint64(0xF)
+            return 0
+    elif asi == ASI_IMMU or asi == ASI_DMMU:
+        w = W_I if asi == ASI_IMMU else W_D
+        if va == np.uint64(0x18):
+            SREG[s, SR_I_SFSR + w] = v
+            return 0
+        if va == np.uint64(0x30):
+            SREG[s, SR_I_TAG_ACCESS + w] = v
+            return 0
+        if va == np.uint64(0x80):
+            C[S.PARTID] = v & np.uint64(7)
+            return 0
+    elif asi == ASI_ITLB_DATA_IN or asi == ASI_DTLB_DATA_IN or \
+            asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS:
+        w = W_I if asi == ASI_ITLB_DATA_IN or asi == ASI_ITLB_DATA_ACCESS else W_D
+        if CFG[CFG_T1]:
+            real = np.int64((va >> np.uint64(9)) & np.uint64(1))
+            if (va >> np.uint64(10)) & np.uint64(1) == np.uint64(0):
+                v = _sun4u_to_sun4v(v)
+        else:
+            real = np.int64((va >> np.uint64(10)) & np.uint64(1))
+        ta = SREG[s, SR_I_TAG_ACCESS + w]
+        index = -1
+        if asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS:
+            index = np.int64(va >> np.uint64(3)) & (tlb_ntlb(CFG, w) - 1)
+        tlb_insert(MMU, core, w, ta & ~np.uint64(0x1FFF), np.int64(C[S.PARTID]), real,
+                   np.int64(ta & _CTX_MASK), v, index)
+        return 0
+    elif asi == ASI_IMMU_DEMAP or asi == ASI_DMMU_DEMAP:
+        w = W_I if asi == ASI_IMMU_DEMAP else W_D
+        op = np.int64((va >> np.uint64(6)) & np.uint64(3))
+        sel = np.int64((va >> np.uint64(4)) & np.uint64(3))
+        real = np.int64((va >> np.uint64(9)) & np.uint64(1))
+        if sel == 0:
+            ctx = np.int64(C[S.PRIMARY_CTX])
+        elif sel == 1:
+            ctx = np.int64(C[S.SECONDARY_CTX])
+        else:
+            ctx = 0
+        if op != 3:
+            tlb_demap(MMU, core, w, op, np.int64(C[S.PARTID]), real, ctx,
+                      va & ~np.uint64(0x1FFF))
+        return 0
+    elif asi == ASI_INTR_RECEIVE:
+        SREG[s, SR_IVEC] = v
+        return 0
+    elif asi == ASI_INTR_W:
+        t = np.int64((v >> np.uint64(8)) & np.uint64(0x3F))
+        if t < CFG[CFG_NSTRANDS]:
+            SREG[t, SR_IVEC] |= np.uint64(1) << (v & np.uint64(0x3F))
+        return 0
+    return T_DATA_ACCESS
 
 
 @njit(cache=True, nogil=True)
 def asi_access(R, RM, C, MMU, M, inst, iid, asi, va):
-    """Load or store of an internal (non-memory) ASI register."""
-    C[S.EXIT_ARG1] = va
-    return T_DATA_ACCESS
+    """ldxa/stxa of an internal (non-memory) ASI register: ADVANCE or a trap type.
+    Only 64-bit accesses are defined; others raise data_access_exception."""
+    rd = (inst >> 25) & 31
+    if iid != I.LDXA and iid != I.STXA:
+        C[S.EXIT_ARG1] = va
+        return T_DATA_ACCESS
+    if va & np.uint64(7):
+        C[S.EXIT_ARG1] = va
+        return T_UNALIGNED
+    if iid == I.LDXA:
+        v, st = _asi_read(C, MMU, asi, va)
+        if st:
+            C[S.EXIT_ARG1] = va
+            return st
+        R[RM[32 + rd]] = v
+        return S.ADVANCE
+    st = _asi_write(C, MMU, asi, va, R[RM[rd]])
+    if st:
+        C[S.EXIT_ARG1] = va
+        return st
+    return S.ADVANCE
