@@ -101,6 +101,74 @@ def se_trap(R, RM, C, M, tt):
     return S.EXIT_TRAP
 
 
+@njit(cache=True, nogil=True, inline="always")
+def dispatch(R, RM, C, F, M, MMU, inst, iid):
+    """Execute one decoded instruction: the execute function of its class."""
+    cls = I.ID_CLASS[iid]
+    if cls == CLS_ALU:
+        return exec_alu(R, RM, C, inst, iid)
+    if cls == CLS_MEM:
+        return exec_mem(R, RM, C, M, MMU, inst, iid)
+    if cls == CLS_BRANCH:
+        return exec_branch(R, RM, C, inst, iid)
+    if cls == CLS_CTRL:
+        return exec_ctrl(R, RM, C, inst, iid)
+    if cls == CLS_MULDIV:
+        return exec_muldiv(R, RM, C, inst, iid)
+    if cls == CLS_STATE:
+        return exec_state(R, RM, C, inst, iid)
+    if cls == CLS_PRIV:
+        return exec_priv(R, RM, C, inst, iid)
+    if cls == 0:
+        return T_ILLEGAL
+    return exec_fp(R, RM, C, F, M, MMU, inst, iid)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def complete(R, RM, C, M, r, se):
+    """Retire an executed instruction or take its trap. Returns (retired 0/1, exit):
+    exit is 0 to go on, or the EXIT_* code to hand to Python."""
+    if r == S.ADVANCE:
+        C[S.PC] = C[S.NPC]
+        C[S.NPC] += np.uint64(4)
+        return 1, 0
+    if r == S.PC_SET:
+        return 1, 0
+    if r >= S.EXIT_BASE:
+        return 0, r
+    if se:
+        x = se_trap(R, RM, C, M, r)
+    else:
+        x = traps.take_trap(R, RM, C, r)
+    if x != 0:
+        return 0, x
+    if C[S.HALTED] != np.uint64(0):
+        return 0, S.EXIT_HALT
+    return 0, 0
+
+
+@njit(cache=True, nogil=True)
+def fetch(C, M, MMU, pc, se):
+    """(instruction word, status) at pc: status 0, a trap type, or EXIT_MEMGROW."""
+    if pc & np.uint64(3):
+        C[S.EXIT_ARG1] = pc
+        return np.uint32(0), T_UNALIGNED
+    if se:
+        pa = pc
+    else:
+        pa, st = mmu.translate_fetch(C, MMU, M, pc)
+        if st != 0:
+            C[S.EXIT_ARG1] = pc
+            return np.uint32(0), st
+    v, st = MEM.load(M, pa, 4, MEM.KIND_FETCH)
+    if st == MEM.GROW:
+        return np.uint32(0), S.EXIT_MEMGROW
+    if st != 0:
+        C[S.EXIT_ARG1] = pc
+        return np.uint32(0), T_INSTR_ACCESS
+    return np.uint32(v), 0
+
+
 @njit(cache=True, nogil=True)
 def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
     """Run one strand for at most `budget` instructions. Returns an EXIT_* code; retired
@@ -147,49 +215,13 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
                 else:
                     word = np.uint32(wv >> np.uint64(32))
                 iid = decode(DC_KEY, DC_ID, word)
-                inst = np.int64(word)
-                cls = I.ID_CLASS[iid]
-                # ---- execute ----------------------------------------------------------
-                if cls == CLS_ALU:
-                    r = exec_alu(R, RM, C, inst, iid)
-                elif cls == CLS_MEM:
-                    r = exec_mem(R, RM, C, M, MMU, inst, iid)
-                elif cls == CLS_BRANCH:
-                    r = exec_branch(R, RM, C, inst, iid)
-                elif cls == CLS_CTRL:
-                    r = exec_ctrl(R, RM, C, inst, iid)
-                elif cls == CLS_MULDIV:
-                    r = exec_muldiv(R, RM, C, inst, iid)
-                elif cls == CLS_STATE:
-                    r = exec_state(R, RM, C, inst, iid)
-                elif cls == CLS_PRIV:
-                    r = exec_priv(R, RM, C, inst, iid)
-                elif cls == 0:
-                    r = T_ILLEGAL
-                else:
-                    r = exec_fp(R, RM, C, F, M, MMU, inst, iid)
+                r = dispatch(R, RM, C, F, M, MMU, np.int64(word), iid)
         # ---- retire or trap -----------------------------------------------------------
-        if r == S.ADVANCE:
-            C[S.PC] = C[S.NPC]
-            C[S.NPC] += np.uint64(4)
-            n += 1
-        elif r == S.PC_SET:
-            n += 1
-        elif r >= S.EXIT_BASE:
-            result = r
+        retired, x = complete(R, RM, C, M, r, se)
+        n += retired
+        if x != 0:
+            result = x
             break
-        else:
-            if se:
-                x = se_trap(R, RM, C, M, r)
-            else:
-                x = traps.take_trap(R, RM, C, r)
-                code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
-            if x != 0:
-                result = x
-                break
-            if C[S.HALTED] != np.uint64(0):
-                result = S.EXIT_HALT
-                break
         # ---- full system: interrupts pending after a retired instruction (traps.py) ----
         if not se and r <= S.ADVANCE:
             if C[S.HALTED] != np.uint64(0):       # T1 self-halt via %asr26

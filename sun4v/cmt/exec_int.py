@@ -441,7 +441,10 @@ def exec_state(R, RM, C, inst, iid):
         elif n == 3:
             r = C[S.ASI]
         elif n == 4 or n == 24:
-            r = C[S.TICK] + C[S.INSNS]
+            if C[S.TIMING] == np.uint64(S.TIMING_CYCLE):
+                r = C[S.TICK] + C[S.CYCLE]
+            else:
+                r = C[S.TICK] + C[S.INSNS]
         elif n == 5:
             r = C[S.PC]
         elif n == 6:

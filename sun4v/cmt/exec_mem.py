@@ -56,10 +56,14 @@ def check_asi(C, asi):
 
 @njit(cache=True, nogil=True)
 def data_pa(C, MMU, M, va, kind, asi):
-    """(pa, status) for a data access: identity in syscall-emulation mode, else the MMU."""
+    """(pa, status) for a data access: identity in syscall-emulation mode, else the MMU.
+    The address is also left in C[LAST_EA] for the timing model."""
     if C[S.MODE] == S.MODE_SE:
+        C[S.LAST_EA] = va
         return va, 0
-    return mmu.translate_data(C, MMU, M, va, kind, asi)
+    pa, st = mmu.translate_data(C, MMU, M, va, kind, asi)
+    C[S.LAST_EA] = pa
+    return pa, st
 
 
 @njit(cache=True, nogil=True)

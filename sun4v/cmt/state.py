@@ -40,6 +40,7 @@ TICK STICK TICK_CMPR STICK_CMPR
 PRIMARY_CTX SECONDARY_CTX PARTID LSU_CTL
 STRAND_ID HALTED MODE
 INSNS EXIT_ARG0 EXIT_ARG1 EXIT_ARG2 TRAP_COUNT
+LAST_EA CYCLE TIMING
 """.split()
 for _i, _n in enumerate(_names):
     globals()[_n] = _i
@@ -53,6 +54,11 @@ HSCRATCH_BASE = SCRATCH_BASE + 8              # 8 hyperprivileged scratchpads (A
 QUEUE_BASE = HSCRATCH_BASE + 8                # 8 queue head/tail registers (ASI 0x25)
 NCTL = QUEUE_BASE + 8
 CTL_NAMES = list(_names)
+
+# TIMING values: what %tick counts. Functional mode: retired instructions (one per
+# cycle); cycle mode: the chip clock, kept in C[CYCLE] by the cycle-level model.
+TIMING_FUNCTIONAL = 0
+TIMING_CYCLE = 1
 
 # MODE values: how traps that leave the program are handled.
 MODE_SE = 0       # syscall emulation: user-level traps exit to Python (the "kernel")

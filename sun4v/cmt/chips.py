@@ -1,0 +1,113 @@
+"""Chip parameter sets: UltraSPARC T1, T2 and T2+ as data (reference/cmt_microarch.md §1;
+OpenSPARC T1 Microarchitecture Specification). Values marked "chosen" are not published;
+they are this model's choice and say so here.
+
+Everything the timing model needs about a chip is in its dict; the model code holds no
+chip constants of its own. `timing_params(name)` flattens a chip into the int64 array the
+jitted cycle loop reads (indices P_*)."""
+import numpy as np
+
+CHIPS = {
+    "t1": {
+        "name": "UltraSPARC T1",
+        "clock_mhz": 1200,
+        "cores": 8, "strands_per_core": 4, "groups_per_core": 1,
+        "hver_impl": 0x23,
+        # pipeline and switch behaviour (Spec §2.3)
+        "load_use": 3,                 # load result usable 3 cycles after issue
+        "branch_wait": 2,              # branch resolved in D: strand waits (switch insn)
+        "switch_wait": 2,              # other switch instructions (save/restore, rd/wr...)
+        "taken_branch_penalty": 0,     # T1 has no predictor; the wait covers it
+        "mul_latency": 5, "mul_issue_interval": 2,
+        "div_latency": 72,             # chosen: non-restoring 64-bit divide, ~1 bit/cycle
+        "fpu_per_chip": True,          # one FPU reached over the crossbar
+        "fpu_xbar_latency": 4,         # chosen: PCX+CPX round trip to the FPU
+        "fadd_latency": 4, "fmul_latency": 7, "fmul_issue_interval": 2,
+        "fdivs_latency": 32, "fdivd_latency": 61,
+        # caches
+        "l1i_size": 16 * 1024, "l1i_ways": 4, "l1i_line": 32,
+        "l1d_size": 8 * 1024, "l1d_ways": 4, "l1d_line": 16,
+        "l2_size": 3 * 1024 * 1024, "l2_banks": 4, "l2_ways": 12, "l2_line": 64,
+        "l2_bank_shift": 6,            # bank = PA[7:6]
+        "l2_latency": 23, "l2_ilatency": 22,
+        "l2_miss_buffers": 16,
+        "store_buffer": 8,
+        # memory
+        "dram_latency": 110,           # chosen: ~90 ns at 1.2 GHz, closed page
+        "dram_channels": 4,
+        "dram_line_cycles": 12,        # 6.4 GB/s per channel at 1.2 GHz: 64 B per 12 cycles
+        "dram_channel_shift": 6,
+        # TLBs (Spec §2.3.9, §2.4.4)
+        "itlb": 64, "dtlb": 64, "tlb_miss": 200,     # chosen miss cost (software TSB walk)
+        # crossbar (Spec §3)
+        "ccx_queue": 2, "ccx_min_grant": 2,
+        "remote_latency": 0, "sockets": 1,
+    },
+    "t2": {
+        "name": "UltraSPARC T2",
+        "clock_mhz": 1400,
+        "cores": 8, "strands_per_core": 8, "groups_per_core": 2,
+        "hver_impl": 0x24,
+        "load_use": 3,
+        "branch_wait": 0,
+        "switch_wait": 2,
+        "taken_branch_penalty": 6,     # predict not taken; mispredict 5-7 (reference)
+        "mul_latency": 5, "mul_issue_interval": 1,
+        "div_latency": 72,             # chosen
+        "fpu_per_chip": False,         # one FGU per core
+        "fpu_xbar_latency": 0,
+        "fadd_latency": 6, "fmul_latency": 6, "fmul_issue_interval": 1,
+        "fdivs_latency": 19, "fdivd_latency": 33,     # chosen from the FGU's 12-stage pipe
+        "l1i_size": 16 * 1024, "l1i_ways": 8, "l1i_line": 32,
+        "l1d_size": 8 * 1024, "l1d_ways": 4, "l1d_line": 16,
+        "l2_size": 4 * 1024 * 1024, "l2_banks": 8, "l2_ways": 16, "l2_line": 64,
+        "l2_bank_shift": 6,            # bank = PA[8:6]
+        "l2_latency": 20, "l2_ilatency": 20,
+        "l2_miss_buffers": 16,
+        "store_buffer": 8,
+        "dram_latency": 176,           # measured (McNiagara)
+        "dram_channels": 4,            # 4 MCUs, each two FB-DIMM channels in lock step
+        "dram_line_cycles": 8,         # 10.6 GB/s per MCU at 1.4 GHz: 64 B per ~8 cycles
+        "dram_channel_shift": 6,
+        "itlb": 64, "dtlb": 128, "tlb_miss": 190,
+        "ccx_queue": 2, "ccx_min_grant": 2,
+        "remote_latency": 0, "sockets": 1,
+    },
+}
+# T2+ (Victoria Falls): the T2 die with coherency units; 2 MCUs per socket; remote memory
+# reached over the coherence planes. The remote latency is chosen (not published).
+CHIPS["t2plus"] = dict(CHIPS["t2"], name="UltraSPARC T2+", dram_channels=2, sockets=2,
+                       remote_latency=90)
+
+_P_KEYS = [
+    "cores", "strands_per_core", "groups_per_core", "load_use", "branch_wait",
+    "switch_wait", "taken_branch_penalty", "mul_latency", "mul_issue_interval",
+    "div_latency", "fpu_per_chip", "fpu_xbar_latency", "fadd_latency", "fmul_latency",
+    "fmul_issue_interval", "fdivs_latency", "fdivd_latency", "l1i_size", "l1i_ways",
+    "l1i_line", "l1d_size", "l1d_ways", "l1d_line", "l2_size", "l2_banks", "l2_ways",
+    "l2_line", "l2_bank_shift", "l2_latency", "l2_ilatency", "l2_miss_buffers",
+    "store_buffer", "dram_latency", "dram_channels", "dram_line_cycles",
+    "dram_channel_shift", "itlb", "dtlb", "tlb_miss", "ccx_queue", "ccx_min_grant",
+    "remote_latency", "sockets",
+]
+for _i, _k in enumerate(_P_KEYS):
+    globals()["P_" + _k.upper()] = _i
+N_PARAMS = len(_P_KEYS)
+
+
+def chip(name):
+    """The parameter dict of a chip; KeyError names the known chips."""
+    try:
+        return CHIPS[name]
+    except KeyError:
+        raise KeyError(f"unknown chip {name!r} (known: {', '.join(sorted(CHIPS))})") from None
+
+
+def timing_params(name):
+    c = chip(name)
+    return np.array([int(c[k]) for k in _P_KEYS], dtype=np.int64)
+
+
+def total_strands(name):
+    c = chip(name)
+    return c["cores"] * c["strands_per_core"] * c["sockets"]
