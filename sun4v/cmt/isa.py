@@ -202,6 +202,8 @@ def disasm(word, pc=0, symbolize=None):
             ops.append(f"%fcc{f('bcc')}")
         elif tok == "mcc":
             ops.append(["%icc", "?", "%xcc", "?"][f("mcc")] if f("mcc2") else f"%fcc{f('mcc')}")
+        elif tok == "fmcc":
+            ops.append(["%icc", "?", "%xcc", "?"][f("mcc")] if f("i") else f"%fcc{f('mcc')}")
         elif tok == "ri11":
             ops.append(_imm(f("simm11")) if f("i") else reg_name(f("rs2")))
         elif tok == "ri10":
@@ -242,6 +244,7 @@ def disasm(word, pc=0, symbolize=None):
         else:
             raise ValueError(f"unknown operand kind {tok!r} in {ins.name}")
     name = name.replace("{cond}", ICOND[f("cond")]).replace("{fcond}", FCOND[f("cond")])
+    name = name.replace("{fmcond}", ICOND[f("mcond")] if f("i") else FCOND[f("mcond")])
     name = name.replace("{mcond}", ICOND[f("mcond")] if f("mcc2") else FCOND[f("mcond")])
     name = name.replace("{rcond}", RCOND[f("rcond_b")] if "{rcond}" in name and f("op") == 0 else "{rcond}")
     name = name.replace("{rcond}", RCOND[f("rcond")])
