@@ -17,7 +17,7 @@ def _numba_cache_dir():
         return
     h = hashlib.sha256()
     pkg = Path(__file__).parent
-    for p in sorted(pkg.glob("cmt/*.py")) + sorted(pkg.glob("se/*.py")):
+    for p in sorted(pkg.glob("cmt/*.py")):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     base = os.environ.get("SUN4V_CACHE") or os.path.join(

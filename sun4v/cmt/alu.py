@@ -16,29 +16,29 @@ SIGN32 = np.uint64(0x80000000)
 SIGN64 = np.uint64(0x8000000000000000)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def rget(R, RM, n):
     return R[RM[n]]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def rset(R, RM, n, v):
     R[RM[32 + n]] = v
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sext(v, bits):
     """Sign-extend the low `bits` of an int64 field value to uint64."""
     m = np.int64(1) << (bits - 1)
     return np.uint64(((v & ((m << 1) - 1)) ^ m) - m)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sext32(v):
     return np.uint64(np.int64(np.int32(np.uint32(v & M32))))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def operand2(R, RM, inst):
     """rs2 or sign-extended simm13, per the i bit."""
     if inst & 0x2000:
@@ -46,7 +46,7 @@ def operand2(R, RM, inst):
     return R[RM[inst & 31]]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def cc_nz(r):
     """N and Z bits for icc and xcc of a result (V and C clear): the CCR value."""
     icc = ((r >> U31) & U1) << np.uint64(3)
@@ -58,7 +58,7 @@ def cc_nz(r):
     return (xcc << U4) | icc
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def cc_add(a, b, r):
     v = (a ^ r) & (b ^ r)
     c = (a & b) | ((a | b) & (r ^ M64))
@@ -68,7 +68,7 @@ def cc_add(a, b, r):
     return ccr
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def cc_sub(a, b, r):
     v = (a ^ b) & (a ^ r)
     c = ((a ^ M64) & b) | (((a ^ M64) | b) & r)
@@ -78,7 +78,7 @@ def cc_sub(a, b, r):
     return ccr
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def icond(cond, cc):
     """Evaluate a 4-bit integer condition against one 4-bit NZVC group."""
     n = (cc >> 3) & 1
@@ -107,7 +107,7 @@ def icond(cond, cc):
     return t
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def fcond(cond, fcc):
     """Evaluate a 4-bit FBfcc condition against a 2-bit fcc (0 =, 1 <, 2 >, 3 unordered)."""
     # bit k of the mask: condition true when fcc == k
@@ -115,7 +115,7 @@ def fcond(cond, fcc):
     return (masks[cond] >> fcc) & 1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def rcond_true(rcond, v):
     s = np.int64(v)
     if rcond == 1:
@@ -133,7 +133,7 @@ def rcond_true(rcond, v):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def fcc_get(fsr, n):
     """fcc0 is FSR[11:10]; fcc1..3 are FSR[33:32], [35:34], [37:36]."""
     if n == 0:

@@ -31,7 +31,7 @@ def new_arbiters(ndest, nsrc, min_grant=2, qdepth=2):
             np.array([min_grant, qdepth, nsrc, 0, 0], np.int64))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def enqueue(A, d, src, payload, now):
     """Queue a request from `src` to destination `d` at cycle `now`. False when the
     source's queue for d is full (backpressure: the source must retry)."""
@@ -55,7 +55,7 @@ def enqueue(A, d, src, payload, now):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def arbitrate(A, d, now):
     """Grant at most one request for destination d at cycle `now`.
     Returns (source, payload), or (-1, 0) when nothing is eligible."""
@@ -90,7 +90,7 @@ def arbitrate(A, d, now):
     return src, payload
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def next_eligible(A, d):
     """Earliest cycle at which destination d can grant, or -1 if it holds nothing."""
     if A[3][d] == 0:

@@ -37,6 +37,8 @@ CHIPS = {
         "dram_channels": 4,
         "dram_line_cycles": 12,        # 6.4 GB/s per channel at 1.2 GHz: 64 B per 12 cycles
         "dram_channel_shift": 6,
+        # home socket of a line on multi-socket parts: PA[home_shift] (caches.py; chosen)
+        "home_shift": 13,
         # TLBs (Spec §2.3.9, §2.4.4)
         "itlb": 64, "dtlb": 64, "tlb_miss": 200,     # chosen miss cost (software TSB walk)
         # crossbar (Spec §3)
@@ -68,7 +70,8 @@ CHIPS = {
         "dram_latency": 176,           # measured (McNiagara)
         "dram_channels": 4,            # 4 MCUs, each two FB-DIMM channels in lock step
         "dram_line_cycles": 8,         # 10.6 GB/s per MCU at 1.4 GHz: 64 B per ~8 cycles
-        "dram_channel_shift": 6,
+        "dram_channel_shift": 7,       # MCU = PA[8:7]: each MCU serves 2 L2 banks (inferred)
+        "home_shift": 13,              # chosen: T2+ memory interleaved across sockets by 8 KB
         "itlb": 64, "dtlb": 128, "tlb_miss": 190,
         "ccx_queue": 2, "ccx_min_grant": 2,
         "remote_latency": 0, "sockets": 1,
@@ -77,7 +80,8 @@ CHIPS = {
 # T2+ (Victoria Falls): the T2 die with coherency units; 2 MCUs per socket; remote memory
 # reached over the coherence planes. The remote latency is chosen (not published).
 CHIPS["t2plus"] = dict(CHIPS["t2"], name="UltraSPARC T2+", dram_channels=2, sockets=2,
-                       remote_latency=90)
+                       remote_latency=90,
+                       dram_channel_shift=8)     # 2 MCUs, 4 banks each: MCU = PA[8] (inferred)
 
 _P_KEYS = [
     "cores", "strands_per_core", "groups_per_core", "load_use", "branch_wait",

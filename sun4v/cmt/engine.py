@@ -48,7 +48,7 @@ def new_decode_cache():
     return key, ids
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def decode_slow(word):
     for k in range(I.DEC_MASK.shape[0]):
         if (word & I.DEC_MASK[k]) == I.DEC_VALUE[k]:
@@ -56,7 +56,7 @@ def decode_slow(word):
     return 0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def decode(DC_KEY, DC_ID, word):
     h = np.int64(((np.uint64(word) * _DC_MUL) >> np.uint64(16)) & np.uint64(DC_SIZE - 1))
     if DC_KEY[h] == word:
@@ -67,7 +67,7 @@ def decode(DC_KEY, DC_ID, word):
     return iid
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def se_trap(R, RM, C, M, tt):
     """A trap in syscall-emulation mode: window traps and lazy FPU enable are done here as
     the Linux kernel does them (then the instruction is retried); everything else exits to
@@ -101,7 +101,7 @@ def se_trap(R, RM, C, M, tt):
     return S.EXIT_TRAP
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def dispatch(R, RM, C, F, M, MMU, inst, iid):
     """Execute one decoded instruction: the execute function of its class."""
     cls = I.ID_CLASS[iid]
@@ -124,7 +124,7 @@ def dispatch(R, RM, C, F, M, MMU, inst, iid):
     return exec_fp(R, RM, C, F, M, MMU, inst, iid)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def complete(R, RM, C, M, r, se):
     """Retire an executed instruction or take its trap. Returns (retired 0/1, exit):
     exit is 0 to go on, or the EXIT_* code to hand to Python."""
@@ -147,7 +147,7 @@ def complete(R, RM, C, M, r, se):
     return 0, 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fetch(C, M, MMU, pc, se):
     """(instruction word, status) at pc: status 0, a trap type, or EXIT_MEMGROW."""
     if pc & np.uint64(3):
@@ -169,7 +169,7 @@ def fetch(C, M, MMU, pc, se):
     return np.uint32(v), 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
     """Run one strand for at most `budget` instructions. Returns an EXIT_* code; retired
     instructions are added to C[INSNS]."""

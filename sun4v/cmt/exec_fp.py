@@ -44,36 +44,36 @@ _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 # ---- register file access (%f<n> single at F[n ^ 1]; double %f<r> = F[r+1]:F[r]) ------
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def dreg(field):
     """Double/quad register number encoded in a 5-bit field (bit 0 is bit 5)."""
     return (field & 0x1E) | ((field & 1) << 5)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sget(F, n):
     return np.uint64(F[n ^ 1])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sset(C, F, n, v):
     F[n ^ 1] = np.uint32(v & M32)
     C[S.FPRS] |= np.uint64(S.FPRS_DL if n < 32 else S.FPRS_DU)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def dget(F, r):
     return (np.uint64(F[r + 1]) << _U32) | np.uint64(F[r])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def dset(C, F, r, v):
     F[r + 1] = np.uint32(v >> _U32)
     F[r] = np.uint32(v & M32)
     C[S.FPRS] |= np.uint64(S.FPRS_DL if r < 32 else S.FPRS_DU)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def round_mode(C):
     gsr = C[S.GSR]
     if gsr & np.uint64(1 << 27):
@@ -81,13 +81,13 @@ def round_mode(C):
     return np.int64((C[S.FSR] >> np.uint64(30)) & np.uint64(3))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def unimplemented_fpop(C):
     C[S.FSR] = (C[S.FSR] & (_M64 ^ _FTT_MASK)) | np.uint64(FTT_UNIMPL << 14)
     return T_FP_OTHER
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def ieee_trap(C, flags, tiny):
     """0 when no enabled exception occurred, else the cexc value to trap with."""
     tem = np.int64((C[S.FSR] >> np.uint64(23)) & np.uint64(0x1F))
@@ -104,7 +104,7 @@ def ieee_trap(C, flags, tiny):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fpop_done(C, flags, tiny):
     """Account an FPop's exceptions in FSR. Returns 0 (write the result) or the trap type."""
     t = ieee_trap(C, flags, tiny)
@@ -117,7 +117,7 @@ def fpop_done(C, flags, tiny):
 
 
 # ---- FPop1 ----------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fpop1(C, F, inst, iid):
     rd = (inst >> 25) & 31
     rs1 = (inst >> 14) & 31
@@ -202,7 +202,7 @@ def fpop1(C, F, inst, iid):
 
 
 # ---- FPop2: compares and conditional moves --------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fpop2(R, RM, C, F, inst, iid):
     rd = (inst >> 25) & 31
     rs1 = (inst >> 14) & 31
@@ -253,13 +253,13 @@ def fpop2(R, RM, C, F, inst, iid):
 
 
 # ---- FP loads and stores --------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def misaligned(C, va, code):
     C[S.EXIT_ARG1] = va
     return code
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def block_transfer(C, F, M, MMU, va, asi, le, rd, store):
     """64-byte block load/store of the 8 doubles rd, rd+2, ..., rd+14 (UA2007 LDBLOCKF)."""
     if va & np.uint64(63):
@@ -275,18 +275,18 @@ def block_transfer(C, F, M, MMU, va, asi, le, rd, store):
             if st != 0:
                 return fault_status(C, st, va, kind)
         return S.ADVANCE
-    vals = np.zeros(8, dtype=np.uint64)
+    # the aligned block lies in one page: if its first word loads, all of them do, so
+    # no register changes before a fault
+    v, st = MEM.load(M, pa, 8, MEM.KIND_READ)
+    if st != 0:
+        return fault_status(C, st, va, kind)
     for j in range(8):
         v, st = MEM.load(M, pa + np.uint64(8 * j), 8, MEM.KIND_READ)
-        if st != 0:
-            return fault_status(C, st, va, kind)
-        vals[j] = bswap(v, 8) if le else v
-    for j in range(8):
-        dset(C, F, rd + 2 * j, vals[j])
+        dset(C, F, rd + 2 * j, bswap(v, 8) if le else v)
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def partial_store(R, RM, C, F, M, MMU, inst, va, asi, le, rd):
     """stda with ASI_PST{8,16,32}: store the elements of %d<rd> whose bit is set in the
     mask r[rs2]; mask bit 0 is the least significant element (highest address)."""
@@ -314,7 +314,7 @@ def partial_store(R, RM, C, F, M, MMU, inst, va, asi, le, rd):
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fp_mem(R, RM, C, F, M, MMU, inst, iid):
     rdf = (inst >> 25) & 31
     va = rget(R, RM, (inst >> 14) & 31) + operand2(R, RM, inst)
@@ -406,7 +406,7 @@ def fp_mem(R, RM, C, F, M, MMU, inst, iid):
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_fp(R, RM, C, F, M, MMU, inst, iid):
     if not fp_enabled(C):
         return T_FP_DISABLED

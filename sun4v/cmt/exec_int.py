@@ -21,30 +21,30 @@ NW = S.NWINDOWS
 _NWU = np.uint64(S.NWINDOWS)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def is_priv(C):
     return (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) != U0 or \
         (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != U0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def is_hpriv(C):
     return (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != U0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def fp_enabled(C):
     return (C[S.FPRS] & np.uint64(S.FPRS_FEF)) != U0 and \
         (C[S.PSTATE] & np.uint64(S.PSTATE_PEF)) != U0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def set_cwp(RM, C, cwp):
     C[S.CWP] = np.uint64(cwp)
     S_remap(RM, cwp, np.int64(C[S.GL]))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def S_remap(RM, cwp, gl):
     for n in range(8):
         RM[n] = gl * 8 + n
@@ -60,7 +60,7 @@ def S_remap(RM, cwp, gl):
         RM[32 + n] = RM[n]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def spill_tt(C):
     ws = np.int64(C[S.WSTATE])
     if C[S.OTHERWIN] != U0:
@@ -68,7 +68,7 @@ def spill_tt(C):
     return 0x080 + (ws & 7) * 4
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def fill_tt(C):
     ws = np.int64(C[S.WSTATE])
     if C[S.OTHERWIN] != U0:
@@ -76,7 +76,7 @@ def fill_tt(C):
     return 0x0C0 + (ws & 7) * 4
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def branch_to(C, taken, annul, always, target):
     npc = C[S.NPC]
     if taken:
@@ -96,7 +96,7 @@ def branch_to(C, taken, annul, always, target):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def exec_alu(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     if iid == I.SETHI:
@@ -226,12 +226,12 @@ def exec_alu(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _udiv64(a, b):
     return a // b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _sdiv64(a, b):
     """Signed 64-bit division truncating toward zero, on uint64 bit patterns."""
     neg = ((a ^ b) & SIGN64) != U0
@@ -241,7 +241,7 @@ def _sdiv64(a, b):
     return (U0 - q) if neg else q
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_muldiv(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     a = rget(R, RM, (inst >> 14) & 31)
@@ -318,7 +318,7 @@ def exec_muldiv(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def exec_branch(R, RM, C, inst, iid):
     pc = C[S.PC]
     annul = (inst >> 29) & 1
@@ -361,7 +361,7 @@ def exec_branch(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_ctrl(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     if iid == I.SAVE or iid == I.RESTORE or iid == I.JMPL or iid == I.RETURN:
@@ -427,7 +427,7 @@ def exec_ctrl(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_state(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     if iid == I.MEMBAR or iid == I.STBAR or iid == I.FLUSH:

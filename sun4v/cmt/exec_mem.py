@@ -15,7 +15,7 @@ from .exec_int import T_ILLEGAL, T_PRIV_ACTION, T_UNALIGNED, is_hpriv, is_priv
 T_DATA_ACCESS = 0x30
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def bswap(v, size):
     r = U0
     for _ in range(size):
@@ -24,7 +24,7 @@ def bswap(v, size):
     return r
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sign_extend_size(v, size):
     if size == 1:
         return np.uint64(np.int64(np.int8(np.uint8(v & np.uint64(0xFF)))))
@@ -35,7 +35,7 @@ def sign_extend_size(v, size):
     return v
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def access_asi(C, inst):
     """ASI of an alternate-space instruction: the asi field, or %asi when i=1."""
     if inst & 0x2000:
@@ -43,7 +43,7 @@ def access_asi(C, inst):
     return (inst >> 5) & 0xFF
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def check_asi(C, asi):
     """0 if the current privilege may use this ASI, else the trap type."""
     f = ASI_FLAGS[asi]
@@ -54,7 +54,7 @@ def check_asi(C, asi):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def data_pa(C, MMU, M, va, kind, asi):
     """(pa, status) for a data access: identity in syscall-emulation mode, else the MMU.
     The address is also left in C[LAST_EA] for the timing model."""
@@ -66,7 +66,7 @@ def data_pa(C, MMU, M, va, kind, asi):
     return pa, st
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fault_status(C, st, va, kind):
     """Map a memory status (FAULT/GROW/MMIO or an MMU trap type) to a return code."""
     if st == MEM.GROW:
@@ -81,7 +81,7 @@ def fault_status(C, st, va, kind):
     return st
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_mem(R, RM, C, M, MMU, inst, iid):
     rd = (inst >> 25) & 31
     rs1v = rget(R, RM, (inst >> 14) & 31)

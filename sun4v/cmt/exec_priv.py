@@ -32,14 +32,14 @@ HPR_HPSTATE, HPR_HTSTATE, HPR_HINTP, HPR_HTBA, HPR_HVER = 0, 1, 3, 5, 6
 HPR_HALT, HPR_HSTICK_CMPR = 30, 31
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def set_cwp_gl(RM, C, cwp, gl):
     C[S.CWP] = np.uint64(cwp)
     C[S.GL] = np.uint64(gl)
     S_remap(RM, cwp, gl)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _rdpr(C, n):
     """(value, trap) for rdpr of privileged register n."""
     tl = np.int64(C[S.TL])
@@ -80,7 +80,7 @@ def _rdpr(C, n):
     return U0, T_ILLEGAL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _wrpr(RM, C, n, v, hpriv):
     """wrpr of privileged register n; returns 0 or a trap type."""
     tl = np.int64(C[S.TL])
@@ -128,7 +128,7 @@ def _wrpr(RM, C, n, v, hpriv):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _rdhpr(C, n):
     tl = np.int64(C[S.TL])
     if n == HPR_HPSTATE:
@@ -148,7 +148,7 @@ def _rdhpr(C, n):
     return U0, T_ILLEGAL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _wrhpr(C, n, v):
     """wrhpr; returns 0, a trap type, or EXIT_HALT (strand halted, instruction retired)."""
     tl = np.int64(C[S.TL])
@@ -174,7 +174,7 @@ def _wrhpr(C, n, v):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def done_retry(RM, C, retry):
     """done / retry (reference/sun4v.md §1.2): restore CCR, ASI, PSTATE, CWP and GL from
     TSTATE[TL], HPSTATE from HTSTATE[TL] (hyperprivileged only), then TL--."""
@@ -203,7 +203,7 @@ def done_retry(RM, C, retry):
     return S.PC_SET
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _window_op(C, fcn):
     """saved / restored / allclean / otherw / normalw / invalw (SPARC V9 A.47, A.48)."""
     if fcn == 0:            # saved
@@ -237,7 +237,7 @@ def _window_op(C, fcn):
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_priv(R, RM, C, inst, iid):
     if not is_priv(C):
         return T_PRIV_OPCODE

@@ -45,7 +45,7 @@ _TWO128 = 3.402823669209385e38        # 2**128
 
 
 # ---- bit patterns -------------------------------------------------------------------
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def to_host(bits, dbl):
     """Host double holding the value of a single (dbl=False) or double pattern."""
     if dbl:
@@ -53,7 +53,7 @@ def to_host(bits, dbl):
     return np.float64(np.uint32(bits & np.uint64(0xFFFFFFFF)).view(np.float32))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def from_host(x, dbl):
     """Pattern of a host double that is exactly representable in the target format."""
     if dbl:
@@ -61,21 +61,21 @@ def from_host(x, dbl):
     return np.uint64(np.float32(x).view(np.uint32))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def is_nan(bits, dbl):
     if dbl:
         return (bits & (_SIGN_D ^ np.uint64(0xFFFFFFFFFFFFFFFF))) > _EXP_D
     return (bits & np.uint64(0x7FFFFFFF)) > _EXP_S
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def is_snan(bits, dbl):
     if dbl:
         return is_nan(bits, True) and (bits & _QBIT_D) == _U0
     return is_nan(bits, False) and (bits & _QBIT_S) == _U0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def nan_convert(bits, dbl_in, dbl_out):
     """Quieted NaN in the output format (payload kept, widened or truncated as fstod/fdtos)."""
     if dbl_in and dbl_out:
@@ -89,7 +89,7 @@ def nan_convert(bits, dbl_in, dbl_out):
     return sign | _EXP_S | _QBIT_S | ((bits & _MAN_D) >> _U29)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def nan_result(a, b, two, dbl_in, dbl_out):
     """V9 appendix B: SNaN in rs2, else SNaN in rs1, else QNaN in rs2, else rs1 (quieted).
     a is rs1, b is rs2; two=False for one-operand ops (b only). Returns (bits, flags)."""
@@ -109,7 +109,7 @@ def nan_result(a, b, two, dbl_in, dbl_out):
     return nan_convert(pick, dbl_in, dbl_out), flags
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def sgn(x):
     if x > 0.0:
         return 1
@@ -118,7 +118,7 @@ def sgn(x):
     return 0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def two_prod(x, y):
     """p, e with p = fl(x*y) and p + e == x*y exactly (no overflow/underflow in range)."""
     p = x * y
@@ -133,7 +133,7 @@ def two_prod(x, y):
 
 
 # ---- rounding ------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def round_pack(neg, m, rs, k, dbl, rm):
     """Round |exact| = m * 2**k (+ a remainder of sign rs, smaller than half an ulp of m)
     to the target format in rounding mode rm; m > 0. Returns (bits, flags, tiny)."""
@@ -194,14 +194,14 @@ def round_pack(neg, m, rs, k, dbl, rm):
     return bits, flags, tiny
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def zero_bits(neg, dbl):
     if neg:
         return _SIGN_D if dbl else _SIGN_S
     return _U0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def inf_bits(neg, dbl):
     b = _EXP_D if dbl else _EXP_S
     if neg:
@@ -210,7 +210,7 @@ def inf_bits(neg, dbl):
 
 
 # ---- arithmetic ----------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def arith(op, a, b, dbl_in, dbl_out, rm):
     """fadd/fsub/fmul/fdiv/fsqrt (sqrt uses b only) and fsmuld (dbl_in False, dbl_out True).
     Returns (bits, flags, tiny)."""
@@ -294,7 +294,7 @@ def arith(op, a, b, dbl_in, dbl_out, rm):
     return round_pack(False, t, sgn((fy - p) - e), ey // 2, dbl_out, rm)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def compare(a, b, dbl, signal_qnan):
     """fcmp/fcmpe: (fcc, flags); fcc 0 equal, 1 less, 2 greater, 3 unordered."""
     if is_nan(a, dbl) or is_nan(b, dbl):
@@ -311,7 +311,7 @@ def compare(a, b, dbl, signal_qnan):
 
 
 # ---- conversions ----------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def int_to_float(v, bits64, dbl, rm):
     """fitos/fitod (bits64 False: v's low 32 bits) and fxtos/fxtod. (bits, flags, tiny)."""
     if bits64:
@@ -334,7 +334,7 @@ def int_to_float(v, bits64, dbl, rm):
     return round_pack(neg, m, rs, 0, dbl, rm)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def float_to_int(a, dbl, bits64):
     """fstoi/fdtoi/fstox/fdtox, rounding toward zero. Out of range, infinity or NaN: nv
     and 2**31-1 / 2**63-1 when the sign bit is 0, -2**31 / -2**63 when it is 1 (V9 B.5).
@@ -361,7 +361,7 @@ def float_to_int(a, dbl, bits64):
     return np.uint64(r) & np.uint64(0xFFFFFFFF), fl
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def convert_float(a, dbl_in, rm):
     """fstod (dbl_in False) / fdtos (dbl_in True): (bits, flags, tiny)."""
     dbl_out = not dbl_in

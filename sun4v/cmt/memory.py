@@ -47,7 +47,7 @@ _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
 _LITTLE = sys.byteorder == "little"
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _hash_find(keys, hmask, vpn):
     """Index of vpn in the hash table, or -1."""
     key = vpn + np.uint64(1)
@@ -61,7 +61,7 @@ def _hash_find(keys, hmask, vpn):
         h = (h + 1) & hmask
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _hash_insert(keys, vals, hmask, vpn, slot):
     key = vpn + np.uint64(1)
     h = np.int64(((vpn * _HASH_MUL) >> np.uint64(40)) & np.uint64(hmask))
@@ -74,7 +74,7 @@ def _hash_insert(keys, vals, hmask, vpn, slot):
         h = (h + 1) & hmask
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def page_slot_slow(M, addr, kind):
     words, keys, vals, perm, meta, stlb_tag, stlb_slot, mmio = M
     vpn = addr >> _U13
@@ -107,7 +107,7 @@ def page_slot_slow(M, addr, kind):
     return slot
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def page_slot(M, addr, kind):
     """Page slot of addr for an access of this kind (KIND_*), or FAULT/GROW/MMIO."""
     stlb_tag = M[5]
@@ -118,12 +118,12 @@ def page_slot(M, addr, kind):
     return page_slot_slow(M, addr, kind)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def word_index(slot, addr):
     return slot * WORDS_PER_PAGE + np.int64((addr >> _U3) & _U1023)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def extract(word, addr, size):
     """Unsigned big-endian value of `size` bytes at addr from its containing word."""
     shift = (_U8 - (addr & _U7) - np.uint64(size)) << _U3
@@ -133,7 +133,7 @@ def extract(word, addr, size):
     return (word >> shift) & mask
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def insert(word, addr, size, value):
     if size == 8:
         return value
@@ -142,7 +142,7 @@ def insert(word, addr, size, value):
     return (word & (mask ^ _ONES)) | ((value << shift) & mask)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def load(M, addr, size, kind):
     """(value, status): status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
     slot = page_slot(M, addr, kind)
@@ -151,7 +151,7 @@ def load(M, addr, size, kind):
     return extract(M[0][word_index(slot, addr)], addr, size), 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def store(M, addr, size, value):
     """status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
     slot = page_slot(M, addr, KIND_WRITE)

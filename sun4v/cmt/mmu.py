@@ -101,19 +101,19 @@ def new_mmu(nstrands, ncores=None, chip="t2"):
 
 # ---------------------------------------------------------------------------------------
 # TLB lookup and maintenance
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def page_mask(data):
     """Byte offset mask of the page size in a TTE (size = 2^(13+3n))."""
     return (np.uint64(1) << (_U13 + np.uint64(3) * (data & np.uint64(7)))) - np.uint64(1)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def make_key(pid, real, ctx):
     return KEY_VALID | (np.uint64(pid & 7) << np.uint64(56)) | \
         (np.uint64(real & 1) << np.uint64(55)) | (np.uint64(ctx) & _CTX_MASK)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def tlb_find(TLB, w, core, n, va, key):
     """Index of the entry of TLB w that maps va under key, or -1."""
     for i in range(n):
@@ -124,12 +124,12 @@ def tlb_find(TLB, w, core, n, va, key):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def tlb_ntlb(CFG, w):
     return CFG[CFG_NTLB_I] if w == W_I else CFG[CFG_NTLB_D]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
     """Write an entry (at index, or replacing a same-tag entry / a free one / round robin
     when index < 0)."""
@@ -161,7 +161,7 @@ def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
     GEN[core] += np.uint64(1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
     """Demap (UA2007 §14 demap operations) within partition pid: op 0 page, 1 context,
     2 all."""
@@ -205,12 +205,12 @@ def sun4u_to_sun4v(d):
     return r
 
 
-_sun4u_to_sun4v = njit(cache=True, nogil=True)(sun4u_to_sun4v)
+_sun4u_to_sun4v = njit(cache=True, nogil=True, _nrt=False)(sun4u_to_sun4v)
 
 
 # ---------------------------------------------------------------------------------------
 # translation
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _translate(C, MMU, va, w, real, ctx, user, store):
     """(pa, status) through TLB w of this strand's core."""
     TLB, CFG, GEN, UC, SREG = MMU[0], MMU[1], MMU[3], MMU[4], MMU[5]
@@ -253,7 +253,7 @@ def _translate(C, MMU, va, w, real, ctx, user, store):
     return ((data & RA_FIELD & ~m) | (va & m)) & PA_MASK, 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def translate_data(C, MMU, M, va, kind, asi):
     """(pa, status) for a data access in full-system mode. At TL > 0 the implicit ASI
     (exec_mem passes ASI_PRIMARY 0x80 for non-alternate accesses) means the nucleus
@@ -274,7 +274,7 @@ def translate_data(C, MMU, M, va, kind, asi):
     return _translate(C, MMU, va, W_D, 0, ctx, user, store)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def translate_fetch(C, MMU, M, va):
     """(pa, status) for an instruction fetch in full-system mode (nucleus context at
     TL > 0)."""
@@ -289,7 +289,7 @@ def translate_fetch(C, MMU, M, va):
 
 # ---------------------------------------------------------------------------------------
 # internal register ASIs
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _asi_read(C, MMU, asi, va):
     """(value, status) of an ldxa from an internal ASI."""
     TLB, CFG, SREG = MMU[0], MMU[1], MMU[5]
@@ -354,7 +354,7 @@ def _asi_read(C, MMU, asi, va):
     return np.uint64(0), T_DATA_ACCESS
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _asi_write(C, MMU, asi, va, v):
     """status of an stxa to an internal ASI."""
     CFG, SREG, UC = MMU[1], MMU[5], MMU[4]
@@ -443,7 +443,7 @@ def _asi_write(C, MMU, asi, va, v):
     return T_DATA_ACCESS
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def asi_access(R, RM, C, MMU, M, inst, iid, asi, va):
     """ldxa/stxa of an internal (non-memory) ASI register: ADVANCE or a trap type.
     Only 64-bit accesses are defined; others raise data_access_exception."""

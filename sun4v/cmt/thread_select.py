@@ -15,7 +15,7 @@ def new_order(ngroups, per_group):
     return np.tile(np.arange(per_group, dtype=np.int64), (ngroups, 1))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def select(order_row, ready_mask, spec_mask):
     """Local index (0..n-1) of the strand to pick in one group, or -1 for none."""
     n = order_row.shape[0]
@@ -30,7 +30,7 @@ def select(order_row, ready_mask, spec_mask):
     return -1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def update(order_row, picked):
     """Make `picked` the most recently issued strand of the group."""
     n = order_row.shape[0]

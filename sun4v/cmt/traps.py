@@ -39,7 +39,7 @@ TRAP_TO_HV = _routing()
 _PS_CLEAR = np.uint64(S.PSTATE_IE | S.PSTATE_AM | S.PSTATE_TCT)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def red_vector(tt):
     """RED_state vector: RSTV + 0x20/0x40/0x60/0x80 for POR/WDR/XIR/SIR, + 0xA0 for every
     other trap taken in RED state (UA2007 §12.6.2)."""
@@ -48,7 +48,7 @@ def red_vector(tt):
     return RSTVADDR | np.uint64(T_RED_STATE << 5)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def take_trap(R, RM, C, tt):
     """Enter the trap handler for trap type tt. Returns 0, or EXIT_ERROR_STATE."""
     tl = np.int64(C[S.TL])
@@ -114,7 +114,7 @@ def take_trap(R, RM, C, tt):
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _crossed(cmpr, last, now):
     """A TICK/STICK/HSTICK compare register (bit 63 = interrupt disable) matched in
     (last, now]."""
@@ -124,7 +124,7 @@ def _crossed(cmpr, last, now):
     return last < v and v <= now
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def check_interrupts(C, MMU, n):
     """Trap type of the highest-priority interrupt pending on this strand, or 0.
     n = instructions retired so far in the current engine run (the time base here is

@@ -20,41 +20,41 @@ _U32 = np.uint64(32)
 _GSR_IM_IRND = np.uint64(7 << 25)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _sget(F, n):
     return np.uint64(F[n ^ 1])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _dreg(field):
     return (field & 0x1E) | ((field & 1) << 5)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _dget(F, r):
     return (np.uint64(F[r + 1]) << _U32) | np.uint64(F[r])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _sset(C, F, n, v):
     F[n ^ 1] = np.uint32(v & M32)
     C[S.FPRS] |= np.uint64(S.FPRS_DL if n < 32 else S.FPRS_DU)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _dset(C, F, r, v):
     F[r + 1] = np.uint32(v >> _U32)
     F[r] = np.uint32(v & M32)
     C[S.FPRS] |= np.uint64(S.FPRS_DL if r < 32 else S.FPRS_DU)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def lane(v, j, bits):
     """Unsigned element j (from the least significant end) of width `bits`."""
     return np.int64((v >> np.uint64(j * bits)) & ((np.uint64(1) << np.uint64(bits)) - np.uint64(1)))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def slane(v, j, bits):
     """Signed element j of width `bits`."""
     x = lane(v, j, bits)
@@ -63,13 +63,13 @@ def slane(v, j, bits):
     return x
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def put(r, j, bits, x):
     m = (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
     return r | ((np.uint64(x & ((np.int64(1) << bits) - 1)) & m) << np.uint64(j * bits))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def padd(a, b, bits, n, sub):
     r = U0
     for j in range(n):
@@ -79,7 +79,7 @@ def padd(a, b, bits, n, sub):
     return r
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def pcmp(a, b, bits, how):
     """fcmp{gt,le,ne,eq}{16,32} on signed elements: how 0 gt, 1 le, 2 ne, 3 eq."""
     r = 0
@@ -99,13 +99,13 @@ def pcmp(a, b, bits, how):
     return np.uint64(r)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def mul8_round(p):
     """Upper 16 bits of a 24-bit product, rounded (add 0x80, arithmetic shift right 8)."""
     return (p + 128) >> 8
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def edge(a, b, iid, C, am):
     """edge8/16/32 (l: little-endian, n: no condition codes): the store mask for the
     first block of a span [a, b]; the whole-block mask when a and b share no block."""
@@ -131,7 +131,7 @@ def edge(a, b, iid, C, am):
     return np.uint64(left & right if same else left)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def bits_of(x, hi, lo):
     """x[hi:lo] as int (empty when hi < lo)."""
     if hi < lo:
@@ -139,7 +139,7 @@ def bits_of(x, hi, lo):
     return (x >> np.uint64(lo)) & ((np.uint64(1) << np.uint64(hi - lo + 1)) - np.uint64(1))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def array8(x, n):
     """Blocked-byte address of the 3-D pixel coordinate in x; n = cube size (rs2 & 7)."""
     r = (bits_of(x, 63, 60) << np.uint64(17 + 2 * n)) | \
@@ -151,7 +151,7 @@ def array8(x, n):
     return r
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def vis_int(R, RM, C, inst, iid):
     """VIS instructions on integer registers: edge, array, alignaddr, bmask."""
     rd = (inst >> 25) & 31
@@ -179,7 +179,7 @@ def vis_int(R, RM, C, inst, iid):
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def vis_pixel(C, F, inst, iid):
     """Partitioned multiplies and the pixel formatting instructions."""
     rd = (inst >> 25) & 31
@@ -277,7 +277,7 @@ def vis_pixel(C, F, inst, iid):
     return S.ADVANCE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def logical(op, a, b):
     """The 16 logical functions of VIS, indexed by opf bits 4:1 (0x60..0x7E)."""
     if op == 0:
@@ -313,7 +313,7 @@ def logical(op, a, b):
     return _M64
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def exec_vis(R, RM, C, F, inst, iid):
     opf = (inst >> 5) & 0x1FF
     rd = (inst >> 25) & 31

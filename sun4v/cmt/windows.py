@@ -15,7 +15,7 @@ NW = S.NWINDOWS
 BIAS = np.uint64(2047)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _frame_access(R, M, base_slot, sp, store):
     """Save (store=True) or restore the 16 locals+ins at physical slot base_slot.
     Returns 0, or the faulting address + 1."""
@@ -50,7 +50,7 @@ def _frame_access(R, M, base_slot, sp, store):
     return np.uint64(0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def se_spill(R, C, M):
     """Spill one window; 0, or the faulting address + 1."""
     w = (np.int64(C[S.CWP]) + np.int64(C[S.CANSAVE]) + 2) % NW
@@ -66,7 +66,7 @@ def se_spill(R, C, M):
     return np.uint64(0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def se_fill(R, C, M):
     cwp = np.int64(C[S.CWP])
     w = (cwp + NW - 1) % NW
@@ -82,7 +82,7 @@ def se_fill(R, C, M):
     return np.uint64(0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def se_clean(R, C):
     w = (np.int64(C[S.CWP]) + 1) % NW
     for k in range(8):

@@ -1,0 +1,115 @@
+"""The `sun4v` command: one subcommand per job (DESIGN.md, "Commands").
+
+Subcommands register in COMMANDS: name -> (add_arguments(parser), run(args) -> status).
+Other modules add theirs with register() (the lead's `bench` lives in sun4v/bench.py).
+Bad input gives one line `sun4v: <problem>` on stderr and exit status 2, never a traceback.
+"""
+import argparse
+import os
+import sys
+
+COMMANDS = {}
+
+
+def register(name, help, add_arguments, run):
+    COMMANDS[name] = (help, add_arguments, run)
+
+
+class UsageError(Exception):
+    """Bad input named in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        message = message.replace("PROG, ARGS", "PROG")
+        sys.stderr.write(f"sun4v: {message}\n")
+        sys.exit(2)
+
+
+# ---- run --------------------------------------------------------------------------------
+def _run_args(p):
+    p.add_argument("--chip", choices=["t1", "t2"], default=None,
+                   help="chip to model (default t2); naming it also passes that chip's "
+                        "Linux AT_HWCAP to the program instead of the generic one")
+    p.add_argument("--max-insns", type=int, metavar="N",
+                   help="stop after N instructions (exit status 124)")
+    p.add_argument("--stats", metavar="FILE",
+                   help="write run statistics as JSON to FILE, or a summary to stderr for -")
+    p.add_argument("--trace", action="store_true",
+                   help="print every executed instruction on stderr; register dump on a "
+                        "fatal trap")
+    p.add_argument("prog", metavar="PROG", help="static sparc64 Linux ELF executable")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                   help="arguments passed to the program untouched")
+
+
+def _run(a):
+    from .se import loader
+    from .se.process import Process
+    from .se.signals import die_by_signal
+    if a.max_insns is not None and a.max_insns <= 0:
+        raise UsageError("--max-insns must be a positive number")
+    hwcap = loader.CHIP_HWCAP[a.chip] if a.chip else None
+    proc = Process(a.prog, a.args, chip=a.chip or "t2", max_insns=a.max_insns,
+                   trace=a.trace, hwcap=hwcap)
+    status = proc.run()
+    if a.stats:
+        try:
+            proc.write_stats(a.stats)
+        except OSError as e:
+            os.write(2, f"sun4v: cannot write stats to {a.stats}: {e.strerror}\n".encode())
+    if status < 0:
+        die_by_signal(-status)
+    return status
+
+
+register("run", "run a static sparc64 Linux program (syscall emulation)", _run_args, _run)
+
+
+# ---- entry point ---------------------------------------------------------------------------
+def build_parser():
+    p = _Parser(prog="sun4v", description="Simulator of Sun SPARC CMT (sun4v) servers.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help, add_arguments, _run_fn) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help, description=help)
+        add_arguments(sp)
+    return p
+
+
+def _load_plugins():
+    """Subcommands that live in their own modules, when those modules exist."""
+    import importlib
+    for mod in ("sun4v.bench", "sun4v.validate"):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    _load_plugins()
+    parser = build_parser()
+    # `sun4v run [opts] PROG ARGS...`: everything after PROG belongs to the program, even
+    # words that look like options; argparse's REMAINDER handles that once PROG is seen.
+    a = parser.parse_args(argv)
+    if not a.command:
+        parser.print_help(sys.stderr)
+        return 2
+    from .se.loader import LoadError
+    try:
+        return COMMANDS[a.command][2](a)
+    except (LoadError, UsageError) as e:
+        sys.stderr.write(f"sun4v: {e}\n")
+        return 2
+    except OSError as e:
+        name = f"{e.filename}: " if e.filename else ""
+        sys.stderr.write(f"sun4v: {name}{e.strerror or e}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

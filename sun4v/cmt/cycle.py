@@ -1,0 +1,558 @@
+"""Cycle-level CMT timing model of UltraSPARC T1/T2: thread select per core (per thread
+group on T2), strands waiting on L2 and memory through the core-to-L2 crossbar, store
+buffers, shared MUL/DIV/FPU units (reference/cmt_microarch.md §1; OpenSPARC T1
+Microarchitecture Spec ch. 2-4).
+
+Instructions execute functionally when they issue (the same execute functions as
+functional mode, so architectural results are identical); the model decides when each
+strand may issue again. Every cycle: the CCX arbiters grant requests to the L2 banks,
+store buffers drain, then each core's thread select picks one Ready strand (or a
+SpecReady one) and issues its next instruction. Cycles in which nothing can happen are
+skipped to the next event. All state is in flat arrays; the loop exits to Python for
+what only Python can do (syscalls, signals), with the strand and cycle saved."""
+import numpy as np
+from numba import njit
+
+from . import caches
+from . import ccx
+from . import chips
+from . import isa as I
+from . import state as S
+from . import thread_select as TSEL
+from .chips import (P_BRANCH_WAIT, P_CORES, P_DIV_LATENCY, P_FADD_LATENCY,
+                    P_FDIVD_LATENCY, P_FDIVS_LATENCY, P_FMUL_ISSUE_INTERVAL, P_FMUL_LATENCY,
+                    P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE, P_L1D_LINE,
+                    P_L1I_LINE, P_L2_BANKS, P_L2_LATENCY, P_LOAD_USE, P_MUL_ISSUE_INTERVAL,
+                    P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE, P_SWITCH_WAIT,
+                    P_TAKEN_BRANCH_PENALTY, P_TLB_MISS)
+from .engine import complete, decode, dispatch, fetch
+
+INF = np.int64(1) << 62
+
+# ---- timing classes of instructions --------------------------------------------------
+TC_ALU, TC_BRANCH, TC_LOAD, TC_STORE, TC_ATOMIC, TC_MEMBAR, TC_MUL, TC_DIV, TC_FADD, \
+    TC_FMUL, TC_FDIVS, TC_FDIVD, TC_SWITCH = range(13)
+
+
+def _timing_classes():
+    t = np.full(I.N_INSNS, TC_SWITCH, dtype=np.int64)
+    for ins in I.INSNS[1:]:
+        n, c = ins.name, ins.cls
+        if c == "alu":
+            tc = TC_SWITCH if n == "popc" else TC_ALU
+        elif c == "branch":
+            tc = TC_BRANCH
+        elif c == "ctrl":
+            tc = TC_BRANCH if n in ("jmpl", "return") else TC_SWITCH
+        elif c == "muldiv":
+            tc = TC_DIV if "div" in n else TC_MUL
+        elif c in ("mem", "fpmem"):
+            if n.startswith("prefetch"):
+                tc = TC_ALU
+            elif n.startswith(("ldstub", "swap", "cas")):
+                tc = TC_ATOMIC
+            elif n.startswith("ld"):
+                tc = TC_LOAD
+            else:
+                tc = TC_STORE
+        elif c == "state":
+            tc = TC_MEMBAR if n in ("membar", "stbar") else TC_SWITCH
+        elif c in ("fp", "vis"):
+            if n in ("fdivd", "fsqrtd"):
+                tc = TC_FDIVD
+            elif n in ("fdivs", "fsqrts"):
+                tc = TC_FDIVS
+            elif n.startswith(("fmul", "fsmul", "fdmul")):
+                tc = TC_FMUL
+            else:
+                tc = TC_FADD
+        else:
+            tc = TC_SWITCH
+        t[ins.id] = tc
+    return t
+
+
+TCLASS = _timing_classes()
+
+# ---- per-strand timing state TS[s, :] ---------------------------------------------------
+(TS_STATE, TS_READY, TS_SPEC, TS_SPEC_END, TS_MISS, TS_LAST, TS_REASON, TS_PEND_KIND,
+ TS_PEND_PA, TS_PEND_AT, TS_SB_N, TS_SB_HEAD, TS_SB_INFLIGHT, TS_SB_ACK, TS_CORE,
+ TS_GROUP, TS_LOCAL, TS_ILINE, TS_IPAGE, TS_DPAGE) = range(20)
+NTS = 20
+ST_IDLE, ST_ACTIVE, ST_BLOCKED = 0, 1, 2
+
+# request kinds (payload = strand * 4 + kind)
+K_LOAD, K_IFETCH, K_STORE, K_ATOMIC = 0, 1, 2, 3
+
+# wait reasons; statistics columns SC[s, :] are RUNNING, READY, then one per reason
+(R_NONE, R_L2, R_MEMORY, R_STORE_BUFFER, R_UNIT, R_BRANCH, R_ICACHE, R_TLB, R_SWITCH,
+ R_LOAD_USE, R_TRAP, R_SYSCALL, R_ROLLBACK) = range(13)
+REASON_NAMES = ["none", "l2", "memory", "store_buffer", "unit_busy", "branch", "icache",
+                "tlb", "switch", "load_use", "trap", "syscall", "rollback"]
+SC_RUNNING, SC_READY = 0, 1
+SC_WAIT = 2
+NSC = SC_WAIT + len(REASON_NAMES)
+
+# per-core unit reservations U[core, :]
+U_MUL, U_DIV, U_FPU = 0, 1, 2
+# per-group counters G[g, :]
+G_ISSUED, G_BUBBLES = 0, 1
+# machine scalars CY[:]
+CY_NOW, CY_INSNS, CY_PENDING, CY_SBUSY, CY_STRAND = 0, 1, 2, 3, 4
+
+WINDOW_TRAP_CYCLES = 30     # chosen: a spill/fill handler runs ~25 instructions
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _account_pick(TS, SC, s, t):
+    """Charge the cycles since strand s last issued: waiting (by reason) until it became
+    eligible, ready-but-not-picked after that, and one running cycle now."""
+    start = TS[s, TS_LAST] + 1
+    e = min(TS[s, TS_READY], TS[s, TS_SPEC])
+    if e < start:
+        e = start
+    if e > t:
+        e = t
+    SC[s, SC_WAIT + TS[s, TS_REASON]] += e - start
+    SC[s, SC_READY] += t - e
+    SC[s, SC_RUNNING] += 1
+    TS[s, TS_LAST] = t
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER, MS, A,
+               CY, max_insns, max_cycles):
+    """Run the chip until an exit, `max_insns` more instructions or cycle `max_cycles`.
+    Returns the EXIT_* code; CY[CY_STRAND] is the strand it concerns."""
+    ns = TS.shape[0]
+    spc = P[P_STRANDS_PER_CORE]
+    gpc = P[P_GROUPS_PER_CORE]
+    per_group = spc // gpc
+    ngroups = ns // per_group
+    nbanks = P[P_L2_BANKS]
+    sb_max = P[P_STORE_BUFFER]
+    fpu_chip = P[P_FPU_PER_CHIP] != 0
+    iline_shift = 0
+    while (np.int64(1) << iline_shift) < P[P_L1I_LINE]:
+        iline_shift += 1
+    now = CY[CY_NOW]
+    n0 = CY[CY_INSNS]
+    while True:
+        if CY[CY_INSNS] - n0 >= max_insns:
+            CY[CY_NOW] = now
+            return S.EXIT_BUDGET
+        if now >= max_cycles:
+            CY[CY_NOW] = now
+            return S.EXIT_BUDGET
+        busy = False
+        # ---- 1. crossbar grants to the L2 banks -----------------------------------------
+        for d in range(nbanks):
+            if A[3][d] != 0:
+                if _grant(TS, SBPA, MS, P, A, d, now):
+                    busy = True
+        # ---- 2. queue pending requests; drain store buffers ---------------------------
+        if CY[CY_PENDING] > 0 or CY[CY_SBUSY] > 0:
+            for s in range(ns):
+                k = TS[s, TS_PEND_KIND]
+                if k >= 0 and TS[s, TS_PEND_AT] <= now:
+                    bank = caches.l2_bank(MS, TS[s, TS_PEND_PA])
+                    if ccx.enqueue(A, bank, TS[s, TS_CORE], s * 4 + k, now):
+                        TS[s, TS_PEND_KIND] = -1
+                        CY[CY_PENDING] -= 1
+                        busy = True
+                if TS[s, TS_SB_N] > 0:
+                    if TS[s, TS_SB_INFLIGHT] == 0:
+                        pa = SBPA[s, TS[s, TS_SB_HEAD]]
+                        if ccx.enqueue(A, caches.l2_bank(MS, pa), TS[s, TS_CORE], s * 4 + K_STORE, now):
+                            TS[s, TS_SB_INFLIGHT] = 1
+                            TS[s, TS_SB_ACK] = INF
+                            busy = True
+                    elif TS[s, TS_SB_ACK] <= now:
+                        TS[s, TS_SB_HEAD] = (TS[s, TS_SB_HEAD] + 1) % sb_max
+                        TS[s, TS_SB_N] -= 1
+                        TS[s, TS_SB_INFLIGHT] = 0
+                        if TS[s, TS_SB_N] == 0:
+                            CY[CY_SBUSY] -= 1
+                        busy = True
+        # ---- 3. thread select and issue, per thread group -------------------------------
+        for g in range(ngroups):
+            ready = np.int64(0)
+            spec = np.int64(0)
+            base = g * per_group
+            for j in range(per_group):
+                s = base + j
+                if TS[s, TS_STATE] == ST_ACTIVE:
+                    if TS[s, TS_READY] <= now:
+                        ready |= np.int64(1) << j
+                    elif TS[s, TS_SPEC] <= now and now < TS[s, TS_SPEC_END]:
+                        spec |= np.int64(1) << j
+            if ready == 0 and spec == 0:
+                continue
+            j = TSEL.select(ORDER[g], ready, spec)
+            TSEL.update(ORDER[g], j)
+            s = base + j
+            busy = True
+            C[s, S.CYCLE] = now
+            _account_pick(TS, SC, s, now)
+            if TS[s, TS_MISS] != 0 and TS[s, TS_READY] > now:
+                # picked speculatively past a load that misses: the slot is rolled back
+                TS[s, TS_SPEC] = INF
+                TS[s, TS_REASON] = R_ROLLBACK
+                G[g, G_BUBBLES] += 1
+                continue
+            x = _issue(R[s], RM[s], C[s], F[s], M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U,
+                       MS, CY, s, g, now, sb_max, fpu_chip, iline_shift)
+            if x != 0:
+                CY[CY_NOW] = now
+                CY[CY_STRAND] = s
+                return x
+        if busy:
+            now += 1
+            continue
+        # ---- 4. nothing could happen this cycle: skip to the next event -----------------
+        nxt = INF
+        for s in range(ns):
+            if TS[s, TS_STATE] == ST_ACTIVE:
+                e = min(TS[s, TS_READY], TS[s, TS_SPEC])
+                if e < nxt:
+                    nxt = e
+            if TS[s, TS_PEND_KIND] >= 0 and TS[s, TS_PEND_AT] < nxt:
+                nxt = TS[s, TS_PEND_AT]
+            if TS[s, TS_SB_N] > 0 and TS[s, TS_SB_INFLIGHT] != 0 and TS[s, TS_SB_ACK] < nxt:
+                nxt = TS[s, TS_SB_ACK]
+        for d in range(nbanks):
+            e = ccx.next_eligible(A, d)
+            if e >= 0 and e < nxt:
+                nxt = e
+        if nxt >= INF:
+            CY[CY_NOW] = now
+            return S.EXIT_HALT           # every strand idle or blocked
+        now = max(now + 1, nxt)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _grant(TS, SBPA, MS, P, A, d, now):
+    src, payload = ccx.arbitrate(A, d, now)
+    if src < 0:
+        return False
+    s = payload >> 2
+    kind = payload & 3
+    if kind == K_STORE:
+        TS[s, TS_SB_ACK] = caches.l2_access(MS, P, d, SBPA[s, TS[s, TS_SB_HEAD]], now, kind)
+        return True
+    done = caches.l2_access(MS, P, d, TS[s, TS_PEND_PA], now, kind)
+    TS[s, TS_READY] = done
+    TS[s, TS_SPEC] = INF
+    TS[s, TS_MISS] = 0
+    if kind == K_IFETCH:
+        TS[s, TS_REASON] = R_ICACHE
+    elif done - now > P[P_L2_LATENCY]:
+        TS[s, TS_REASON] = R_MEMORY
+    else:
+        TS[s, TS_REASON] = R_L2
+    return True
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _wait(TS, s, until, reason):
+    TS[s, TS_READY] = until
+    TS[s, TS_SPEC] = INF
+    TS[s, TS_REASON] = reason
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _request(TS, CY, s, kind, pa, at):
+    TS[s, TS_PEND_KIND] = kind
+    TS[s, TS_PEND_PA] = pa
+    TS[s, TS_PEND_AT] = at
+    CY[CY_PENDING] += 1
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _dtlb(MS, P, TS, Cs, s, core, ea):
+    """Extra cycles of a D-TLB miss for an access at ea (0 on a hit)."""
+    page = np.int64(ea >> np.uint64(13))
+    if page == TS[s, TS_DPAGE]:
+        return 0
+    TS[s, TS_DPAGE] = page
+    if caches.tlb_access(MS, core, 1, np.int64(ea), np.int64(Cs[S.PRIMARY_CTX])):
+        return 0
+    return P[P_TLB_MISS]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s, g, now,
+           sb_max, fpu_chip, iline_shift):
+    """Issue strand s's next instruction at cycle `now`. Returns 0 or an EXIT_* code."""
+    core = TS[s, TS_CORE]
+    pc = Cs[S.PC]
+    # ---- instruction fetch: I-TLB and L1I on entering a new line ----------------------
+    line = np.int64(pc >> np.uint64(iline_shift))
+    if line != TS[s, TS_ILINE]:
+        page = np.int64(pc >> np.uint64(13))
+        extra = 0
+        if page != TS[s, TS_IPAGE]:
+            TS[s, TS_IPAGE] = page
+            if not caches.tlb_access(MS, core, 0, np.int64(pc), np.int64(Cs[S.PRIMARY_CTX])):
+                extra = P[P_TLB_MISS]
+        TS[s, TS_ILINE] = line
+        if not caches.l1i_fetch(MS, core, np.int64(pc)):
+            _request(TS, CY, s, K_IFETCH, np.int64(pc), now + extra)
+            _wait(TS, s, INF, R_ICACHE)
+            G[g, G_BUBBLES] += 1
+            return 0
+        if extra:
+            _wait(TS, s, now + extra, R_TLB)
+            G[g, G_BUBBLES] += 1
+            return 0
+    se = Cs[S.MODE] == S.MODE_SE
+    word, st = fetch(Cs, M, MMU, pc, se)
+    iid = 0
+    if st == 0:
+        iid = decode(DC_KEY, DC_ID, word)
+    tc = TCLASS[iid]
+    # ---- structural hazards: the pick is cancelled and the strand waits ----------------
+    if tc == TC_STORE and TS[s, TS_SB_N] >= sb_max:
+        _wait(TS, s, now + 1, R_STORE_BUFFER)
+        G[g, G_BUBBLES] += 1
+        return 0
+    if (tc == TC_ATOMIC or tc == TC_MEMBAR) and TS[s, TS_SB_N] > 0:
+        _wait(TS, s, now + 1, R_STORE_BUFFER)
+        G[g, G_BUBBLES] += 1
+        return 0
+    ucore = 0 if fpu_chip else core
+    if tc == TC_MUL and U[core, U_MUL] > now:
+        _wait(TS, s, U[core, U_MUL], R_UNIT)
+        G[g, G_BUBBLES] += 1
+        return 0
+    if tc == TC_DIV and U[core, U_DIV] > now:
+        _wait(TS, s, U[core, U_DIV], R_UNIT)
+        G[g, G_BUBBLES] += 1
+        return 0
+    if tc >= TC_FADD and tc <= TC_FDIVD and U[ucore, U_FPU] > now:
+        _wait(TS, s, U[ucore, U_FPU], R_UNIT)
+        G[g, G_BUBBLES] += 1
+        return 0
+    # ---- execute -----------------------------------------------------------------------
+    npc0 = Cs[S.NPC]
+    if st == 0:
+        r = dispatch(Rs, RMs, Cs, Fs, M, MMU, np.int64(word), iid)
+    else:
+        r = st
+    retired, x = complete(Rs, RMs, Cs, M, r, se)
+    if x != 0:
+        return x
+    if not retired:
+        _wait(TS, s, now + WINDOW_TRAP_CYCLES, R_TRAP)
+        return 0
+    CY[CY_INSNS] += 1
+    Cs[S.INSNS] += np.uint64(1)
+    G[g, G_ISSUED] += 1
+    # ---- when may the strand issue again ------------------------------------------------
+    if tc == TC_ALU:
+        TS[s, TS_READY] = now + 1
+        TS[s, TS_REASON] = R_NONE
+    elif tc == TC_BRANCH:
+        w = P[P_BRANCH_WAIT]
+        if Cs[S.NPC] != npc0 + np.uint64(4) and Cs[S.PC] != npc0 + np.uint64(4):
+            w += P[P_TAKEN_BRANCH_PENALTY]
+        _wait(TS, s, now + 1 + w, R_BRANCH)
+    elif tc == TC_LOAD:
+        ea = np.int64(Cs[S.LAST_EA])
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea)
+        lu = P[P_LOAD_USE]
+        if caches.l1d_load(MS, core, ea) and extra == 0:
+            TS[s, TS_SPEC] = now + 1
+            TS[s, TS_SPEC_END] = now + lu
+            TS[s, TS_READY] = now + lu
+            TS[s, TS_REASON] = R_LOAD_USE
+            TS[s, TS_MISS] = 0
+        else:
+            _request(TS, CY, s, K_LOAD, ea, now + extra)
+            TS[s, TS_READY] = INF
+            TS[s, TS_SPEC] = now + 1 if extra == 0 else INF
+            TS[s, TS_SPEC_END] = now + lu
+            TS[s, TS_MISS] = 1
+            TS[s, TS_REASON] = R_TLB if extra else R_L2
+    elif tc == TC_STORE:
+        ea = np.int64(Cs[S.LAST_EA])
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea)
+        caches.l1d_store(MS, core, ea)
+        if TS[s, TS_SB_N] == 0:
+            CY[CY_SBUSY] += 1
+        SBPA[s, (TS[s, TS_SB_HEAD] + TS[s, TS_SB_N]) % sb_max] = ea
+        TS[s, TS_SB_N] += 1
+        if extra:
+            _wait(TS, s, now + 1 + extra, R_TLB)
+        else:
+            TS[s, TS_READY] = now + 1
+            TS[s, TS_REASON] = R_NONE
+    elif tc == TC_ATOMIC:
+        ea = np.int64(Cs[S.LAST_EA])
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea)
+        caches.l1d_store(MS, core, ea)
+        _request(TS, CY, s, K_ATOMIC, ea, now + extra)
+        _wait(TS, s, INF, R_L2)
+    elif tc == TC_MUL:
+        U[core, U_MUL] = now + P[P_MUL_ISSUE_INTERVAL]
+        _wait(TS, s, now + P[P_MUL_LATENCY], R_UNIT)
+    elif tc == TC_DIV:
+        U[core, U_DIV] = now + P[P_DIV_LATENCY]
+        _wait(TS, s, now + P[P_DIV_LATENCY], R_UNIT)
+    elif tc >= TC_FADD and tc <= TC_FDIVD:
+        xl = P[P_FPU_XBAR_LATENCY]
+        if tc == TC_FADD:
+            lat = P[P_FADD_LATENCY]
+            occ = 1
+        elif tc == TC_FMUL:
+            lat = P[P_FMUL_LATENCY]
+            occ = P[P_FMUL_ISSUE_INTERVAL]
+        elif tc == TC_FDIVS:
+            lat = P[P_FDIVS_LATENCY]
+            occ = lat
+        else:
+            lat = P[P_FDIVD_LATENCY]
+            occ = lat
+        U[ucore, U_FPU] = now + occ
+        _wait(TS, s, now + lat + xl, R_UNIT)
+    else:                                   # switch instructions, membar
+        _wait(TS, s, now + 1 + P[P_SWITCH_WAIT], R_SWITCH)
+    return 0
+
+
+class CycleModel:
+    """The timing state of a chip around an Engine's strands: run(), then stats()."""
+
+    def __init__(self, engine, chip_name):
+        self.eng = engine
+        self.chip = chips.chip(chip_name)
+        self.chip_name = chip_name
+        self.P = chips.timing_params(chip_name)
+        ns = engine.S.nstrands
+        spc = self.chip["strands_per_core"]
+        per_group = spc // self.chip["groups_per_core"]
+        if ns % per_group:
+            raise ValueError(f"{ns} strands is not a whole number of thread groups")
+        self.ncores = max(1, -(-ns // spc))
+        self.TS = np.zeros((ns, NTS), dtype=np.int64)
+        self.TS[:, TS_PEND_KIND] = -1
+        self.TS[:, TS_ILINE] = -1
+        self.TS[:, TS_IPAGE] = -1
+        self.TS[:, TS_DPAGE] = -1
+        self.TS[:, TS_SPEC] = INF
+        self.TS[:, TS_LAST] = -1
+        for s in range(ns):
+            self.TS[s, TS_CORE] = s // spc
+            self.TS[s, TS_GROUP] = s // per_group
+            self.TS[s, TS_LOCAL] = s % per_group
+        self.SBPA = np.zeros((ns, int(self.chip["store_buffer"])), dtype=np.int64)
+        self.SC = np.zeros((ns, NSC), dtype=np.int64)
+        self.G = np.zeros((ns // per_group, 2), dtype=np.int64)
+        self.U = np.zeros((self.ncores, 3), dtype=np.int64)
+        self.ORDER = TSEL.new_order(ns // per_group, per_group)
+        self.MS = caches.new_memsys(chip_name, self.ncores)
+        self.A = ccx.new_arbiters(int(self.chip["l2_banks"]), self.ncores,
+                                  int(self.chip["ccx_min_grant"]), int(self.chip["ccx_queue"]))
+        self.CY = np.zeros(8, dtype=np.int64)
+        engine.S.C[:, S.TIMING] = S.TIMING_CYCLE
+
+    # ---- strands ----------------------------------------------------------------------
+    def activate(self, s, at=None):
+        """Strand s starts running (a new thread, or the first one) at cycle `at`."""
+        now = int(self.CY[CY_NOW]) if at is None else at
+        self.TS[s, TS_STATE] = ST_ACTIVE
+        self.TS[s, TS_READY] = now
+        self.TS[s, TS_SPEC] = INF
+        self.TS[s, TS_LAST] = now - 1
+        self.TS[s, TS_REASON] = R_NONE
+
+    def block(self, s):
+        self.TS[s, TS_STATE] = ST_BLOCKED
+
+    def finish(self, s):
+        self._flush_account(s)
+        self.TS[s, TS_STATE] = ST_IDLE
+
+    def delay(self, s, cycles, reason=R_SYSCALL):
+        """Strand s may issue again only `cycles` from now (after a syscall, say)."""
+        now = int(self.CY[CY_NOW])
+        self.TS[s, TS_READY] = now + cycles
+        self.TS[s, TS_SPEC] = INF
+        self.TS[s, TS_REASON] = reason
+
+    def _flush_account(self, s):
+        now = int(self.CY[CY_NOW])
+        start = int(self.TS[s, TS_LAST]) + 1
+        if self.TS[s, TS_STATE] == ST_IDLE or now < start:
+            return
+        e = min(int(self.TS[s, TS_READY]), int(self.TS[s, TS_SPEC]), now)
+        e = max(e, start)
+        self.SC[s, SC_WAIT + int(self.TS[s, TS_REASON])] += e - start
+        self.SC[s, SC_READY] += now - e
+        self.TS[s, TS_LAST] = now - 1
+
+    @property
+    def now(self):
+        return int(self.CY[CY_NOW])
+
+    @property
+    def strand(self):
+        return int(self.CY[CY_STRAND])
+
+    def run(self, max_insns=1 << 62, max_cycles=1 << 62):
+        e, St = self.eng, self.eng.S
+        while True:
+            code = run_cycles(St.R, St.RM, St.C, St.F, e.mem.M, e.mmu, e.dc_key, e.dc_id,
+                              self.P, self.TS, self.SBPA, self.SC, self.G, self.U,
+                              self.ORDER, self.MS, self.A, self.CY, max_insns, max_cycles)
+            if code != S.EXIT_MEMGROW:
+                return code
+            e.mem.grow()
+
+    # ---- statistics -----------------------------------------------------------------------
+    def stats(self):
+        """Per strand, per core, caches, crossbar and memory, as plain Python data."""
+        for s in range(self.TS.shape[0]):
+            if self.TS[s, TS_STATE] != ST_IDLE:
+                self._flush_account(s)
+        cycles = self.now
+        St = self.eng.S
+        spc = self.chip["strands_per_core"]
+        per_group = spc // self.chip["groups_per_core"]
+        strands = []
+        for s in range(self.TS.shape[0]):
+            n = int(St.C[s, S.INSNS])
+            row = self.SC[s]
+            if n == 0 and row.sum() == 0:
+                continue
+            cyc = {"running": int(row[SC_RUNNING]), "ready": int(row[SC_READY])}
+            for k, name in enumerate(REASON_NAMES):
+                if k and row[SC_WAIT + k]:
+                    cyc["wait_" + name] = int(row[SC_WAIT + k])
+            strands.append({"id": s, "core": s // spc, "instructions": n, "cycles": cyc})
+        cores = []
+        for c in range(self.ncores):
+            groups = range(c * (spc // per_group), (c + 1) * (spc // per_group))
+            issued = int(sum(self.G[g, G_ISSUED] for g in groups))
+            if issued == 0:
+                continue
+            cores.append({
+                "id": c, "instructions": issued,
+                "ipc": round(issued / cycles, 4) if cycles else 0.0,
+                "pipe_utilisation": [round(int(self.G[g, G_ISSUED]) / cycles, 4)
+                                     if cycles else 0.0 for g in groups],
+                "rolled_back_slots": int(sum(self.G[g, G_BUBBLES] for g in groups)),
+            })
+        mem = caches.memsys_stats(self.MS)
+        out = {
+            "mode": "cycle", "chip": self.chip_name, "clock_mhz": self.chip["clock_mhz"],
+            "cycles": cycles, "instructions": int(self.CY[CY_INSNS]),
+            "strands": strands, "cores": cores,
+            "ccx": {"requests": int(self.A[7][ccx.M_REQS]),
+                    "queue_full_stalls": int(self.A[7][ccx.M_FULL])},
+        }
+        out.update(mem)
+        if cycles and "memory" in out and "bytes" in out["memory"]:
+            secs = cycles / (self.chip["clock_mhz"] * 1e6)
+            out["memory"]["bandwidth_GBps"] = round(out["memory"]["bytes"] / secs / 1e9, 4)
+        return out
