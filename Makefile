@@ -7,10 +7,12 @@ export SUN4V_CACHE ?= $(CURDIR)/build/cache
 
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(foreach s,$(PROG_SRC),build/progs/$(basename $(notdir $(s))).O0 build/progs/$(basename $(notdir $(s))).O2)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 ASM_SRC  := $(wildcard tests/asm/*.S)
 ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
 
-.PHONY: all setup tools venv progs test test-all demo bench clean
+.PHONY: all setup tools venv progs test test-all demo bench validate clean
 
 all: test
 
@@ -35,11 +37,15 @@ build/progs/%.O2: tests/progs/%.c | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $< -lm
 
+build/bench/%: tests/bench/%.c tests/bench/bench.h | tools
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -pthread -o $@ $<
+
 build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
 
-progs: tools $(PROG_BIN) $(ASM_BIN)
+progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN)
 
 test: setup progs
 	$(PY) -m pytest -q
@@ -49,9 +55,13 @@ test-all: setup progs
 
 demo: setup progs
 	.venv/bin/sun4v run --stats - build/progs/demo.O2
+	.venv/bin/xscf --demo
 
 bench: setup progs
 	.venv/bin/sun4v bench
+
+validate: setup progs
+	.venv/bin/sun4v validate
 
 clean:
 	rm -rf build

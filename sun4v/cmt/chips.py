@@ -67,7 +67,7 @@ CHIPS = {
         "l2_latency": 20, "l2_ilatency": 20,
         "l2_miss_buffers": 16,
         "store_buffer": 8,
-        "dram_latency": 176,           # measured (McNiagara)
+        "dram_latency": 156,           # 176 measured load-to-use (McNiagara) minus the L2's 20
         "dram_channels": 4,            # 4 MCUs, each two FB-DIMM channels in lock step
         "dram_line_cycles": 8,         # 10.6 GB/s per MCU at 1.4 GHz: 64 B per ~8 cycles
         "dram_channel_shift": 7,       # MCU = PA[8:7]: each MCU serves 2 L2 banks (inferred)

@@ -173,13 +173,14 @@ def fetch(C, M, MMU, pc, se):
 def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
     """Run one strand for at most `budget` instructions. Returns an EXIT_* code; retired
     instructions are added to C[INSNS]."""
-    n = np.int64(0)
+    start = C[S.INSNS]
+    end = start + np.uint64(budget)
     se = C[S.MODE] == S.MODE_SE
     words = M[0]
     code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
     code_base = np.int64(0)
     result = S.EXIT_BUDGET
-    while n < budget:
+    while C[S.INSNS] < end:
         pc = C[S.PC]
         # ---- fetch --------------------------------------------------------------
         if pc & np.uint64(3):
@@ -218,7 +219,7 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
                 r = dispatch(R, RM, C, F, M, MMU, np.int64(word), iid)
         # ---- retire or trap -----------------------------------------------------------
         retired, x = complete(R, RM, C, M, r, se)
-        n += retired
+        C[S.INSNS] += np.uint64(retired)      # kept current: rd %tick reads it
         if x != 0:
             result = x
             break
@@ -227,13 +228,12 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
             if C[S.HALTED] != np.uint64(0):       # T1 self-halt via %asr26
                 result = S.EXIT_HALT
                 break
-            it = traps.check_interrupts(C, MMU, n)
+            it = traps.check_interrupts(C, MMU, np.int64(C[S.INSNS] - start))
             if it != 0:
                 x = traps.take_trap(R, RM, C, it)
                 if x != 0:
                     result = x
                     break
-    C[S.INSNS] += np.uint64(n)
     return result
 
 

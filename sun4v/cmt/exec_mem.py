@@ -81,7 +81,7 @@ def fault_status(C, st, va, kind):
     return st
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def exec_mem(R, RM, C, M, MMU, inst, iid):
     rd = (inst >> 25) & 31
     rs1v = rget(R, RM, (inst >> 14) & 31)
