@@ -18,6 +18,7 @@ T_DIV_ZERO = 0x28
 T_UNALIGNED = 0x34
 T_PRIV_ACTION = 0x37
 NW = S.NWINDOWS
+_MAPS = S.MAPS
 _NWU = np.uint64(S.NWINDOWS)
 
 
@@ -46,18 +47,10 @@ def set_cwp(RM, C, cwp):
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
 def S_remap(RM, cwp, gl):
-    for n in range(8):
-        RM[n] = gl * 8 + n
-        RM[32 + n] = gl * 8 + n
-    RM[0] = S.ZERO_SLOT
-    RM[32] = S.SINK_SLOT
-    outw = (cwp + 1) % NW
-    for n in range(8):
-        RM[8 + n] = S.WIN_BASE + outw * 16 + 8 + n
-        RM[16 + n] = S.WIN_BASE + cwp * 16 + n
-        RM[24 + n] = S.WIN_BASE + cwp * 16 + 8 + n
-    for n in range(8, 32):
-        RM[32 + n] = RM[n]
+    """Point the register map at window cwp and global set gl (a row of state.MAPS)."""
+    k = gl * NW + cwp
+    for n in range(64):
+        RM[n] = _MAPS[k, n]
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -361,7 +354,7 @@ def exec_branch(R, RM, C, inst, iid):
 
 
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def exec_ctrl(R, RM, C, inst, iid):
     rd = (inst >> 25) & 31
     if iid == I.SAVE or iid == I.RESTORE or iid == I.JMPL or iid == I.RETURN:

@@ -9,7 +9,7 @@ Layout, per strand s:
                     the outs r8-15 of window w are the ins of window (w+1) % NWINDOWS),
                     then ZERO_SLOT (reads of %g0, always 0) and SINK_SLOT (writes to %g0).
   RM[s, :]  int32   current register map: RM[s, n] is the physical index read for r<n>,
-                    RM[s, 32+n] the index written. Rebuilt by remap() whenever CWP or GL
+                    RM[s, 32+n] the index written. Copied from MAPS whenever CWP or GL
                     changes, so the hot loop reads a register with two loads.
   C[s, :]   uint64  control, privileged, hyperprivileged and per-trap-level registers,
                     plus engine bookkeeping (instruction counter, exit payloads).
@@ -106,20 +106,26 @@ EXIT_ERROR_STATE = EXIT_BASE + 7 # strand entered error state (trap at TL = MAXT
 EXIT_BREAK = EXIT_BASE + 8       # breakpoint hit
 
 
-def remap(R_map, cwp, gl):
-    """Fill one strand's register map for window cwp and global level gl (jit-callable)."""
-    for n in range(8):
-        R_map[n] = gl * 8 + n
-        R_map[32 + n] = gl * 8 + n
-    R_map[0] = ZERO_SLOT
-    R_map[32] = SINK_SLOT
-    outw = (cwp + 1) % NWINDOWS
-    for n in range(8):
-        R_map[8 + n] = WIN_BASE + outw * 16 + 8 + n        # outs: ins of window cwp+1
-        R_map[16 + n] = WIN_BASE + cwp * 16 + n            # locals
-        R_map[24 + n] = WIN_BASE + cwp * 16 + 8 + n        # ins
-    for n in range(8, 32):
-        R_map[32 + n] = R_map[n]
+def _register_maps():
+    """MAPS[gl * NWINDOWS + cwp] is the register map (see RM above) of window cwp with
+    global set gl; changing CWP or GL copies one row."""
+    maps = np.zeros(((MAXGL + 1) * NWINDOWS, 64), dtype=np.int32)
+    for gl in range(MAXGL + 1):
+        for cwp in range(NWINDOWS):
+            m = maps[gl * NWINDOWS + cwp]
+            outw = (cwp + 1) % NWINDOWS
+            for n in range(8):
+                m[n] = gl * 8 + n
+                m[8 + n] = WIN_BASE + outw * 16 + 8 + n        # outs: ins of window cwp+1
+                m[16 + n] = WIN_BASE + cwp * 16 + n            # locals
+                m[24 + n] = WIN_BASE + cwp * 16 + 8 + n        # ins
+            m[32:] = m[:32]
+            m[0] = ZERO_SLOT
+            m[32] = SINK_SLOT
+    return maps
+
+
+MAPS = _register_maps()
 
 
 class StrandArrays:
@@ -145,7 +151,7 @@ class StrandArrays:
         self.sync_map(s)
 
     def sync_map(self, s):
-        remap(self.RM[s], int(self.C[s, CWP]), int(self.C[s, GL]))
+        self.RM[s] = MAPS[int(self.C[s, GL]) * NWINDOWS + int(self.C[s, CWP])]
 
     # -- convenient access by architectural register number (Python side) --
     def get_reg(self, s, n):
