@@ -148,13 +148,14 @@ class SeqGen:
     def alu(self):
         op = self.r.choice(ALU_OPS)
         rs1, op2, rd = self.reg(True), self.op2(), self.reg()
-        if op == "subccc":
-            # qemu-sparc64 7.2 computes subccc's carry wrongly when the previous cc op
-            # was a logical one (xnorcc %g0,1 then subccc %g0,1 gives C=0; V9 and
-            # sun4v give C=1): re-write %ccr with its own value first, which makes qemu
-            # take its general path without changing the flags the sequence sees.
+        if op in ("addccc", "subccc"):
+            # qemu-sparc64 7.2 computes the carry of addccc/subccc wrongly when the
+            # previous cc op was a logical one (xnorcc %g0,1 then subccc %g0,1 gives
+            # C=0; orcc then addccc 4095,-4044 gives C=0; V9 and sun4v give C=1):
+            # re-write %ccr with its own value first, which makes qemu take its general
+            # path without changing the flags the sequence sees.
             if rd in (rs1, op2) or rd == "%g0":
-                return [f"subcc {rs1}, {op2}, {rd}"]
+                return [f"{op[:3]}cc {rs1}, {op2}, {rd}"]
             return [f"rd %ccr, {rd}", f"wr {rd}, 0, %ccr", f"{op} {rs1}, {op2}, {rd}"]
         return [f"{op} {rs1}, {op2}, {rd}"]
 
