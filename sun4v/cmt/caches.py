@@ -196,7 +196,8 @@ def _lfsr_next(x):
 #   without it numba wraps calls that pass MS in incref/decref pairs on all 17 arrays
 #   (~100 ns a call instead of ~3 ns for an L1 hit);
 # - the hit paths make no calls: MS goes by value to a function LLVM does not inline
-#   (about 1 KB of array descriptors); misses go to a slow-path function.
+#   (about 1 KB of array descriptors); misses go to a slow-path function; and the
+#   entry points the cycle loop calls per instruction are inlined into it.
 _SLOW = dict(cache=True, nogil=True, error_model="numpy", _nrt=False)
 
 
@@ -234,7 +235,7 @@ def _l1i_miss(MS, core, st, line):
 
 
 # ---- L1 caches ------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def l1d_load(MS, core, pa):
     """A load by `core` at `pa`: True on an L1D hit; a miss allocates the line."""
     G, T, CC = MS[MS_GEO], MS[MS_L1D], MS[MS_CC]
@@ -246,7 +247,7 @@ def l1d_load(MS, core, pa):
     return _l1d_miss(MS, core, st, line)
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def l1d_store(MS, core, pa):
     """A store by `core` at `pa`: True on an L1D hit (write-through, no allocation on a
     miss). The line is invalidated in every other core's L1D (the L2 directory's job)."""
@@ -266,7 +267,7 @@ def l1d_store(MS, core, pa):
     return False
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def l1i_fetch(MS, core, pa):
     """An instruction fetch by `core` at `pa`: True on an L1I hit; a miss allocates."""
     G, T, CC = MS[MS_GEO], MS[MS_L1I], MS[MS_CC]
@@ -279,7 +280,7 @@ def l1i_fetch(MS, core, pa):
 
 
 # ---- TLBs ---------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def tlb_access(MS, core, which, va, ctx):
     """Translate `va` in context `ctx` through core's I-TLB (which 0) or D-TLB (which 1):
     True on a hit; a miss inserts the page in place of the least recently used entry (an
@@ -305,7 +306,7 @@ def tlb_access(MS, core, which, va, ctx):
 
 
 # ---- L2 and memory ----------------------------------------------------------------------------
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def l2_bank(MS, pa):
     """The L2 bank that holds `pa`."""
     G = MS[MS_GEO]

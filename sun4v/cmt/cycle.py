@@ -280,7 +280,7 @@ def _dtlb(MS, P, TS, Cs, s, core, ea):
     return P[P_TLB_MISS]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s, g, now,
            sb_max, fpu_chip, iline_shift):
     """Issue strand s's next instruction at cycle `now`. Returns 0 or an EXIT_* code."""
