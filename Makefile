@@ -59,6 +59,7 @@ demo: setup progs
 
 bench: setup progs
 	.venv/bin/sun4v bench
+	.venv/bin/python -m sun4v.rtl.bench
 
 validate: setup progs
 	.venv/bin/sun4v validate

@@ -28,9 +28,15 @@ class _Parser(argparse.ArgumentParser):
 
 # ---- run --------------------------------------------------------------------------------
 def _run_args(p):
-    p.add_argument("--chip", choices=["t1", "t2"], default=None,
-                   help="chip to model (default t2); naming it also passes that chip's "
-                        "Linux AT_HWCAP to the program instead of the generic one")
+    p.add_argument("--chip", metavar="CHIP", default=None,
+                   help="chip to model: t1, t2 (default) or t2plus; naming it also passes "
+                        "that chip's Linux AT_HWCAP to the program instead of the generic one")
+    p.add_argument("--mode", choices=["functional", "cycle"], default="functional",
+                   help="functional (fast, default) or cycle (cycle-level CMT timing); "
+                        "program output and exit status are the same in both")
+    p.add_argument("--strands", type=int, metavar="N",
+                   help="strands the program's threads may use (default: all of the "
+                        "chip's); a thread beyond them makes clone fail with EAGAIN")
     p.add_argument("--max-insns", type=int, metavar="N",
                    help="stop after N instructions (exit status 124)")
     p.add_argument("--stats", metavar="FILE",
@@ -43,15 +49,44 @@ def _run_args(p):
                    help="arguments passed to the program untouched")
 
 
+def check_output_path(path, what="--stats"):
+    """UsageError unless `path` can be written: its directory exists and is writable, and
+    an existing FILE is a writable regular file. Checked before anything runs."""
+    d = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{what} {path}: is a directory")
+    if not os.path.isdir(d):
+        raise UsageError(f"{what} {path}: directory {d} does not exist")
+    if not os.access(d, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {path}: directory {d} is not writable")
+    if os.path.lexists(path):
+        if not os.path.isfile(path):
+            raise UsageError(f"{what} {path}: not a regular file")
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"{what} {path}: file is not writable")
+
+
 def _run(a):
+    from .cmt import chips
     from .se import loader
     from .se.process import Process
     from .se.signals import die_by_signal
+    chip = a.chip or "t2"
+    if chip not in chips.CHIPS:
+        raise UsageError(f"unknown chip {chip!r} (known: {', '.join(sorted(chips.CHIPS))})")
+    total = chips.total_strands(chip)
+    if a.strands is not None and not 1 <= a.strands <= total:
+        raise UsageError(f"--strands {a.strands}: {chips.chip(chip)['name']} has {total} "
+                         f"strands (1 to {total})")
     if a.max_insns is not None and a.max_insns <= 0:
         raise UsageError("--max-insns must be a positive number")
-    hwcap = loader.CHIP_HWCAP[a.chip] if a.chip else None
-    proc = Process(a.prog, a.args, chip=a.chip or "t2", max_insns=a.max_insns,
-                   trace=a.trace, hwcap=hwcap)
+    if a.stats and a.stats != "-":
+        check_output_path(a.stats)
+    hwcap = None
+    if a.chip:
+        hwcap = loader.CHIP_HWCAP.get(a.chip, loader.CHIP_HWCAP["t2"])   # T2+ is a T2 die
+    proc = Process(a.prog, a.args, chip=chip, max_insns=a.max_insns, trace=a.trace,
+                   hwcap=hwcap, mode=a.mode, strands=a.strands)
     status = proc.run()
     if a.stats:
         try:

@@ -107,3 +107,11 @@ def test_ccx_matches_reference_model_on_random_traffic():
                 out.append(("grant", g[0], int(g[1])))
         assert out == _reference_arbiter(events)
         assert np.all(A[5] >= 0)
+
+
+def test_ccx_takes_one_packet_per_source_per_cycle():
+    A = ccx.new_arbiters(1, 8)
+    assert ccx.enqueue(A, 0, 3, 1, 0)
+    assert not ccx.enqueue(A, 0, 3, 2, 0)               # same port, same cycle: retry
+    assert ccx.enqueue(A, 0, 3, 2, 1)
+    assert [ccx.arbitrate(A, 0, t) for t in range(2, 5)] == [(3, 1), (3, 2), (-1, 0)]

@@ -15,7 +15,7 @@ State per destination d (arrays of the tuple A):
   HEAD, CNT int64 (ndest)   ring head and number of vectors
   Q     int64 (ndest, nsrc, 2)  payloads queued per source, ring
   QH, QN int64 (ndest, nsrc)   per-source ring head and count
-  MISC  int64 (4,) [min_grant, queue_depth, nsrc, requests_total]"""
+  MISC  int64 (5,) [min_grant, queue_depth, nsrc, requests, queue-full refusals]"""
 import numpy as np
 from numba import njit
 
@@ -34,16 +34,19 @@ def new_arbiters(ndest, nsrc, min_grant=2, qdepth=2):
 @njit(cache=True, nogil=True, _nrt=False)
 def enqueue(A, d, src, payload, now):
     """Queue a request from `src` to destination `d` at cycle `now`. False when the
-    source's queue for d is full (backpressure: the source must retry)."""
+    source's queue for d is full, or when the source already sent d a packet this cycle
+    (one packet per source port per cycle): the source must retry."""
     VEC, VCYC, HEAD, CNT, Q, QH, QN, MISC = A
     qd = MISC[M_QDEPTH]
+    n = CNT[d]
+    tail = (HEAD[d] + n - 1) % FIFO_DEPTH
+    if n > 0 and VCYC[d, tail] == now and (VEC[d, tail] >> src) & 1:
+        return False
     if QN[d, src] >= qd:
         MISC[M_FULL] += 1
         return False
     Q[d, src, (QH[d, src] + QN[d, src]) % qd] = payload
     QN[d, src] += 1
-    n = CNT[d]
-    tail = (HEAD[d] + n - 1) % FIFO_DEPTH
     if n > 0 and VCYC[d, tail] == now:
         VEC[d, tail] |= np.int64(1) << src
     else:

@@ -271,7 +271,7 @@ def _request(TS, CY, s, kind, pa, at):
 @njit(cache=True, nogil=True, _nrt=False)
 def _dtlb(MS, P, TS, Cs, s, core, ea):
     """Extra cycles of a D-TLB miss for an access at ea (0 on a hit)."""
-    page = np.int64(ea >> np.uint64(13))
+    page = ea >> 13
     if page == TS[s, TS_DPAGE]:
         return 0
     TS[s, TS_DPAGE] = page

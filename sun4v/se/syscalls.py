@@ -17,6 +17,7 @@ import time
 from ..cmt import state as S
 from ..cmt.memory import PAGE_SIZE, PERM_R, PERM_W, PERM_X, MemFault
 from .linux_abi import ERRNO, SYSCALL_NAMES
+from .threads import BLOCK, CLONE_THREAD, CLONE_VM
 
 MASK64 = (1 << 64) - 1
 CARRY = S.CC_C | (S.CC_C << 4)
@@ -51,7 +52,13 @@ RLIM_INFINITY = MASK64
 UNAME_MACHINE = b"sparc64"
 
 # Values a handler returns instead of a result.
-NO_RETURN = object()        # the handler set PC/NPC itself (rt_sigreturn) or the process ended
+NO_RETURN = object()        # the handler set PC/NPC itself (rt_sigreturn) or the thread ended
+# BLOCK (threads.py): the thread sleeps in a futex; its result is written when it wakes
+
+# Simulated time in cycle mode (chosen, deterministic): the realtime clock starts at this
+# epoch, 2000-01-01T00:00:00Z, when the chip's cycle counter is 0; the monotonic and CPU
+# clocks start at 0. Time advances with the simulated cycles at the chip's clock rate.
+SIM_EPOCH_NS = 946_684_800 * 10**9
 
 
 class SyscallExit(Exception):
@@ -185,6 +192,10 @@ class Syscalls:
         self.tid_address = 0
         self.pid = os.getpid()
         self.start_time = time.time()
+        self.threads = None         # threads.ThreadGroup when the process may have threads
+        self.clock_ns = None        # cycle mode: () -> simulated ns since the chip started
+        self.sleep_ns = 0           # cycle mode: what the last nanosleep asked for
+        self.warned_fork = False
         self.handlers = {}
         for n, name in SYSCALL_NAMES.items():
             h = getattr(self, "sys_" + name, None)
@@ -231,7 +242,7 @@ class Syscalls:
                 result = -EFAULT
             except OSError as e:
                 result = -guest_errno(e)
-        if result is NO_RETURN:
+        if result is NO_RETURN or result is BLOCK:
             return
         ccr = int(C[s, S.CCR])
         if result < 0:
@@ -275,7 +286,12 @@ class Syscalls:
 
     # ---- process and identity -----------------------------------------------------------
     def sys_exit(self, status, *_):
-        raise SyscallExit(status & 0xFF)
+        if self.threads is None:
+            raise SyscallExit(status & 0xFF)
+        last = self.threads.exit_thread(self.s, status & 0xFF)
+        if last is not None:
+            raise SyscallExit(last)
+        return NO_RETURN
 
     def sys_exit_group(self, status, *_):
         raise SyscallExit(status & 0xFF)
@@ -284,7 +300,7 @@ class Syscalls:
         return self.pid
 
     def sys_gettid(self, *_):
-        return self.pid
+        return self.pid if self.threads is None else self.threads.tid_of(self.s)
 
     def sys_getppid(self, *_):
         return os.getppid()
@@ -303,10 +319,34 @@ class Syscalls:
 
     def sys_set_tid_address(self, addr, *_):
         self.tid_address = addr
-        return self.pid
+        if self.threads is None:
+            return self.pid
+        t = self.threads.threads[self.s]
+        t.clear_tid = addr
+        return t.tid
 
-    def sys_set_robust_list(self, *_):
-        return -ENOSYS          # as qemu-sparc64 7.2 (glibc copes), without a warning
+    def sys_set_robust_list(self, head, length, *_):
+        if self.threads is None:
+            return -ENOSYS      # a kernel without threads, as qemu-sparc64 7.2 answers
+        if length != 24:        # sizeof(struct robust_list_head)
+            return -EINVAL
+        self.threads.threads[self.s].robust_list = head
+        return 0
+
+    def sys_clone(self, flags, newsp, ptid, tls, ctid, *_):
+        """Threads only (CLONE_VM|CLONE_THREAD, as pthread_create asks); fork-style clones
+        are not modelled."""
+        if self.threads is None or not (flags & CLONE_VM and flags & CLONE_THREAD):
+            if not self.warned_fork:
+                self.warned_fork = True
+                os.write(2, b"sun4v: clone without CLONE_VM|CLONE_THREAD (a new process) "
+                            b"is not supported: returns ENOSYS\n")
+            return -ENOSYS
+        mask = self.signals.blocked if self.signals is not None else 0
+        return self.threads.clone(self.s, flags, newsp, ptid, tls, ctid, mask)
+
+    def sys_clone3(self, *_):
+        return -ENOSYS          # glibc then falls back to clone
 
     def sys_rseq(self, *_):
         return -ENOSYS          # as qemu-sparc64 7.2
@@ -378,7 +418,9 @@ class Syscalls:
     def sys_sched_yield(self, *_):
         return 0
 
-    def sys_futex(self, uaddr, op, val, *_):
+    def sys_futex(self, uaddr, op, val, timeout, uaddr2, val3):
+        if self.threads is not None:
+            return self.threads.futex(self.s, uaddr, op, val, timeout, uaddr2, val3)
         cmd = op & 0x7F
         if cmd == FUTEX_WAKE:
             return 0
@@ -397,8 +439,16 @@ class Syscalls:
         return 0
 
     # ---- time ---------------------------------------------------------------------------
+    def now_ns(self):
+        """Realtime in ns: the host's, or in cycle mode the simulated clock."""
+        if self.clock_ns is not None:
+            return SIM_EPOCH_NS + self.clock_ns()
+        return time.time_ns()
+
     def sys_clock_gettime(self, clk, tp, *_):
-        if clk in (1, 4, 6, 7):            # MONOTONIC, MONOTONIC_RAW, _COARSE, BOOTTIME
+        if self.clock_ns is not None:
+            t = self.clock_ns() + (0 if clk in (1, 2, 3, 4, 6, 7) else SIM_EPOCH_NS)
+        elif clk in (1, 4, 6, 7):          # MONOTONIC, MONOTONIC_RAW, _COARSE, BOOTTIME
             t = time.monotonic_ns()
         elif clk in (2, 3):                # PROCESS/THREAD_CPUTIME_ID
             t = time.process_time_ns()
@@ -413,7 +463,7 @@ class Syscalls:
         return 0
 
     def sys_gettimeofday(self, tv, tz, *_):
-        t = time.time_ns()
+        t = self.now_ns()
         if tv:
             # struct timeval on sparc64: tv_sec long, tv_usec int (+pad)
             self.mem.write(tv, (t // 10**9).to_bytes(8, "big")
@@ -426,7 +476,10 @@ class Syscalls:
         if req:
             sec = self.mem.read_u64(req)
             nsec = self.mem.read_u64(req + 8)
-            time.sleep(min(sec + nsec / 1e9, 0.01))
+            if self.clock_ns is not None:
+                self.sleep_ns = min(sec, 10**6) * 10**9 + nsec     # the strand waits
+            else:
+                time.sleep(min(sec + nsec / 1e9, 0.01))
         if rem:
             self.mem.write(rem, bytes(16))
         return 0
@@ -437,6 +490,8 @@ class Syscalls:
     def sys_times(self, buf, *_):
         if buf:
             self.mem.write(buf, bytes(32))
+        if self.clock_ns is not None:
+            return self.clock_ns() // 10**7 + 1
         return int((time.time() - self.start_time) * 100) + 1
 
     def sys_getrandom(self, buf, n, flags, *_):
@@ -861,13 +916,18 @@ class Syscalls:
             return -ESRCH if pid > 0 else -EPERM
         return self.signals.send(sig & 0xFFFFFFFF, code=0)
 
+    def _is_tid(self, tid):
+        if self.threads is None:
+            return tid == self.pid
+        return self.threads.by_tid(tid) is not None
+
     def sys_tkill(self, tid, sig, *_):
-        if _s32(tid) != self.pid:
+        if not self._is_tid(_s32(tid)):
             return -ESRCH
         return self.signals.send(sig & 0xFFFFFFFF, code=-6)
 
     def sys_tgkill(self, tgid, tid, sig, *_):
-        if _s32(tgid) != self.pid or _s32(tid) != self.pid:
+        if _s32(tgid) != self.pid or not self._is_tid(_s32(tid)):
             return -ESRCH
         return self.signals.send(sig & 0xFFFFFFFF, code=-6)
 
