@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qemu_oracle import (  # noqa: E402
     corpus_binary, ensure_corpus, require_sun4v, require_tools, run_sun4v,
 )
-from test_threads import require_cycle_model, run_inproc  # noqa: E402
+from test_threads import run_inproc  # noqa: E402
 
 # small corpus programs (< 0.5 M instructions each): plain output, arguments, signals,
 # setjmp/longjmp, a fatal signal
@@ -46,7 +46,6 @@ def test_cycle_mode_output_equals_functional(corpus, name, args):
 
 def test_stats_json_fields(corpus, tmp_path):
     require_sun4v()
-    require_cycle_model()
     binary = corpus_binary("structs", "O2")
     path = tmp_path / "s.json"
     out, err, rc = run_sun4v(binary, extra_opts=("--mode", "cycle", "--chip", "t1",

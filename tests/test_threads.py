@@ -35,28 +35,9 @@ def corpus():
     ensure_corpus()
 
 
-def ccx_keeps_same_source_requests():
-    """True when two requests from one core to one L2 bank in the same cycle are both
-    granted (before the fix in ccx.enqueue, the second was never granted and a strand
-    waiting on it stalled for ever, so cycle-mode runs could hang)."""
-    from sun4v.cmt import ccx
-    A = ccx.new_arbiters(1, 2)
-    ccx.enqueue(A, 0, 0, 11, 5)
-    ccx.enqueue(A, 0, 0, 12, 5)
-    return [int(ccx.arbitrate(A, 0, t)[1]) for t in (7, 8)] == [11, 12]
-
-
-def require_cycle_model():
-    if not ccx_keeps_same_source_requests():
-        pytest.skip("cmt/ccx.py drops a second same-cycle request from one core "
-                    "(fix pending): cycle-mode runs could hang")
-
-
 def run_inproc(binary, args=(), **opts):
     """Run a program in this process (numba already loaded): (stdout, stderr, status,
     Process). Output is captured at the file descriptor level."""
-    if opts.get("mode") == "cycle":
-        require_cycle_model()
     saved = os.dup(1), os.dup(2)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         os.dup2(out.fileno(), 1)
@@ -152,7 +133,6 @@ def test_functional_mode_is_deterministic(corpus):
 def test_stats_summary_tables(corpus):
     require_sun4v()
     binary = corpus_binary("threads_barrier", "O2")
-    require_cycle_model()
     out, err, rc = run_sun4v(binary, extra_opts=("--mode", "cycle", "--chip", "t1",
                                                  "--stats", "-"))
     assert rc == 0 and b"barrier serial threads: 20 of 20 phases" in out
