@@ -5,9 +5,8 @@ previous state; a file that cannot be read or parsed raises StateError with one 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
+from ..atomicfile import write_atomic
 from .boards import PSB
 from .catalogue import platform
 from .dcl import DCL
@@ -97,17 +96,4 @@ def load(path: str) -> System:
 def save(sys: System, path: str) -> None:
     """Write atomically: a reader sees the old file or the new one, never a mix."""
     text = dumps(sys)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".xscf-state-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text, prefix=".xscf-state-")

@@ -41,7 +41,6 @@ cycle mode adds:
 import bisect
 import json
 import os
-import tempfile
 import time
 
 from ..cmt import chips, isa
@@ -49,6 +48,7 @@ from ..cmt import state as S
 from ..cmt.cycle import CY_INSNS, R_SYSCALL, R_TRAP, REASON_NAMES, CycleModel
 from ..cmt.engine import Engine
 from ..cmt.memory import Memory
+from ..atomicfile import write_atomic
 from . import loader
 from .signals import SIGSEGV, SIGNAMES, ProcessKilled, Signals, trap_signal
 from .syscalls import SyscallExit, Syscalls
@@ -452,19 +452,4 @@ def summary_text(st):
                    f"{m['bytes']} bytes, {m.get('bandwidth_GBps', 0.0):.3f} GB/s")
     return "\n".join(out) + "\n"
 
-
-def write_atomic(path, text):
-    """Write a file so that readers see the old or the new content, never a part."""
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".sun4v-", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
