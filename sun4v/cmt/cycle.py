@@ -19,9 +19,9 @@ from . import chips
 from . import isa as I
 from . import state as S
 from . import thread_select as TSEL
-from .chips import (P_BRANCH_WAIT, P_CORES, P_DIV_LATENCY, P_FADD_LATENCY,
+from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_FDIVD_LATENCY, P_FDIVS_LATENCY, P_FMUL_ISSUE_INTERVAL, P_FMUL_LATENCY,
-                    P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE, P_L1D_LINE,
+                    P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE,
                     P_L1I_LINE, P_L2_BANKS, P_L2_LATENCY, P_LOAD_USE, P_MUL_ISSUE_INTERVAL,
                     P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE, P_SWITCH_WAIT,
                     P_TAKEN_BRANCH_PENALTY, P_TLB_MISS)

@@ -8,8 +8,8 @@ from . import isa as I
 from . import memory as MEM
 from . import mmu
 from . import state as S
-from .alu import M32, U0, U1, operand2, rget, rset, sext
-from .asi import A_AIU, A_HPRIV, A_LE, A_MEM, A_NF, A_PRIV, A_TWIN, ASI_FLAGS, ASI_P
+from .alu import M32, U0, operand2, rget, rset
+from .asi import A_HPRIV, A_LE, A_MEM, A_NF, A_PRIV, A_TWIN, ASI_FLAGS, ASI_P
 from .exec_int import T_ILLEGAL, T_PRIV_ACTION, T_UNALIGNED, is_hpriv, is_priv
 
 T_DATA_ACCESS = 0x30
