@@ -16,6 +16,12 @@
 // down and grants nothing (backpressure: the inputs keep requesting); else the first
 // passing input at or after rr[o] (wrapping) is granted, rr[o] = winner+1 mod N,
 // busy[o] = its length - 1.  grant/blocked are combinational.
+// arb_en: 1 in a crossbar cycle (one FilterArbiter.step); 0 in a configuration-only cycle
+// in which the service processor writes a port between two crossbar cycles: requests are
+// ignored (grant = blocked = 0) and rr/busy hold, only the sp_* write takes effect.
+// Receive side (FilterArbiter.accepts): a transaction arriving at output o with domain
+// tag rx_did[o] (rx_valid[o]) is accepted when port o is assigned to that domain
+// (rx_accept[o], combinational, in both modes); a rejected one is an isolation event.
 module xbar_domain #(
     parameter N = 8,
     parameter DW = 5,                 // domain ID width
@@ -25,6 +31,7 @@ module xbar_domain #(
 ) (
     input  logic            clk,
     input  logic            rst_n,
+    input  logic            arb_en,
     // service processor
     input  logic            sp_we,
     input  logic [PW-1:0]   sp_port,
@@ -36,7 +43,11 @@ module xbar_domain #(
     input  logic [N*PW-1:0] req_dst,
     input  logic [N*LW-1:0] req_len,
     output logic [N-1:0]    grant,
-    output logic [N-1:0]    blocked
+    output logic [N-1:0]    blocked,
+    // receive side, output o in [o*DW +: DW]
+    input  logic [N-1:0]    rx_valid,
+    input  logic [N*DW-1:0] rx_did,
+    output logic [N-1:0]    rx_accept
 );
     logic [N-1:0]    dvalid;          // port assigned to a domain
     logic [N*DW-1:0] did;
@@ -49,7 +60,7 @@ module xbar_domain #(
     logic [N*LW-1:0] busy_n;
     logic [PW-1:0]   d, w;
     logic            ok, found;
-    integer s, o, k;
+    integer s, o, k, r;
 
     always @* begin
         cand = {N*N{1'b0}};
@@ -88,6 +99,17 @@ module xbar_domain #(
                 end
             end
         end
+        if (!arb_en) begin            // configuration-only cycle
+            grant = {N{1'b0}};
+            blocked = {N{1'b0}};
+            rr_n = rr;
+            busy_n = busy;
+        end
+    end
+
+    always @* begin
+        for (r = 0; r < N; r = r + 1)
+            rx_accept[r] = rx_valid[r] && dvalid[r] && did[r*DW +: DW] == rx_did[r*DW +: DW];
     end
 
     always @(posedge clk or negedge rst_n) begin

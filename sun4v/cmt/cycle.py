@@ -74,11 +74,87 @@ def _timing_classes():
 
 TCLASS = _timing_classes()
 
+# ---- register operands, for the load-use interlock ------------------------------------
+# DEPS[iid] = (rs1, rs2, rd-read, load destination) codes: how each field names a register
+D_NONE, D_INT, D_INT_RS2, D_FS, D_DS, D_QS, D_INT_PAIR = range(7)
+_RS1_TOKENS = {"rs1": D_INT, "[a]": D_INT, "[a]asi": D_INT, "[r]asi": D_INT, "tn": D_INT,
+               "fs1": D_FS, "ds1": D_DS, "qs1": D_QS}
+_RS2_TOKENS = {"ri": D_INT_RS2, "sh": D_INT_RS2, "ri11": D_INT_RS2, "ri10": D_INT_RS2,
+               "[a]": D_INT_RS2, "[a]asi": D_INT_RS2, "tn": D_INT_RS2, "rs2": D_INT,
+               "fs2": D_FS, "ds2": D_DS, "qs2": D_QS}
+_RD_TOKENS = {"rd": D_INT, "fd": D_FS, "dd": D_DS, "qd": D_QS}
+
+
+def _dependencies():
+    """Which fields of each instruction read registers, and which register a load writes
+    (from the operand strings of the ISA table: one source of truth)."""
+    t = np.zeros((I.N_INSNS, 4), dtype=np.int64)
+    for ins in I.INSNS[1:]:
+        toks = [x.strip() for x in ins.operands.split(",")] if ins.operands else []
+        for tok in toks:
+            if tok in _RS1_TOKENS:
+                t[ins.id, 0] = _RS1_TOKENS[tok]
+            if tok in _RS2_TOKENS:
+                t[ins.id, 1] = _RS2_TOKENS[tok]
+        if ins.cls not in ("mem", "fpmem") or not toks:
+            continue
+        pair = ins.name in ("ldd", "ldda", "std", "stda")
+        rd = _RD_TOKENS.get(toks[-1] if toks[0].startswith("[") else toks[0], D_NONE)
+        if rd == D_INT and pair:
+            rd = D_INT_PAIR
+        tc = TCLASS[ins.id]
+        if tc == TC_LOAD:
+            t[ins.id, 3] = rd
+        elif tc in (TC_STORE, TC_ATOMIC):
+            t[ins.id, 2] = rd
+    return t
+
+
+DEPS = _dependencies()
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _reg_range(code, f):
+    """First register and count named by field value f under code (0..31 integer, 32..95
+    the FP file as singles); count 0 for none (and for %g0)."""
+    if code == D_INT or code == D_INT_RS2:
+        return f, 1 if f != 0 else 0
+    if code == D_INT_PAIR:
+        return f & 0x1E, 2
+    if code == D_FS:
+        return 32 + f, 1
+    if code == D_DS:
+        return 32 + ((f & 0x1E) | ((f & 1) << 5)), 2
+    if code == D_QS:
+        return 32 + ((f & 0x1C) | ((f & 1) << 5)), 4
+    return 0, 0
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _reads(iid, word, lo, hi):
+    """Does instruction `word` (id iid) read a register in lo..hi?"""
+    for k in range(3):
+        code = DEPS[iid, k]
+        if code == D_NONE:
+            continue
+        if code == D_INT_RS2 and (word >> 13) & 1:
+            continue
+        if k == 0:
+            f = (word >> 14) & 31
+        elif k == 1:
+            f = word & 31
+        else:
+            f = (word >> 25) & 31
+        r0, n = _reg_range(code, f)
+        if n and r0 <= hi and lo <= r0 + n - 1:
+            return True
+    return False
+
 # ---- per-strand timing state TS[s, :] ---------------------------------------------------
 (TS_STATE, TS_READY, TS_SPEC, TS_SPEC_END, TS_MISS, TS_LAST, TS_REASON, TS_PEND_KIND,
  TS_PEND_PA, TS_PEND_AT, TS_SB_N, TS_SB_HEAD, TS_SB_INFLIGHT, TS_SB_ACK, TS_CORE,
- TS_GROUP, TS_LOCAL, TS_ILINE, TS_IPAGE, TS_DPAGE) = range(20)
-NTS = 20
+ TS_GROUP, TS_LOCAL, TS_ILINE, TS_IPAGE, TS_DPAGE, TS_LDREADY, TS_LDLO, TS_LDHI) = range(23)
+NTS = 23
 ST_IDLE, ST_ACTIVE, ST_BLOCKED = 0, 1, 2
 
 # request kinds (payload = strand * 4 + kind)
@@ -99,6 +175,15 @@ U_MUL, U_DIV, U_FPU = 0, 1, 2
 G_ISSUED, G_BUBBLES = 0, 1
 # machine scalars CY[:]
 CY_NOW, CY_INSNS, CY_PENDING, CY_SBUSY, CY_STRAND = 0, 1, 2, 3, 4
+# the loop left mid-cycle (a syscall, a pick asked of Python): CY_RESUME = 1 + the thread
+# group to go on with at cycle CY_NOW (0: start a new cycle)
+CY_RESUME = 5
+# external thread select (co-simulation): CY_XSEL != 0 asks Python for every pick
+# (EXIT_SELECT with the group's masks and the model's own pick); Python answers in CY_XPICK
+# and sets CY_XPEND to XP_ANSWERED
+CY_XSEL, CY_XPEND, CY_XPICK, CY_XREADY, CY_XSPEC, CY_XMODEL = 6, 7, 8, 9, 10, 11
+NCY = 16
+XP_NONE, XP_ASKED, XP_ANSWERED = 0, 1, 2
 
 WINDOW_TRAP_CYCLES = 30     # chosen: a spill/fill handler runs ~25 instructions
 
@@ -144,38 +229,46 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
         if now >= max_cycles:
             CY[CY_NOW] = now
             return S.EXIT_BUDGET
+        g0 = 0
         busy = False
-        # ---- 1. crossbar grants to the L2 banks -----------------------------------------
-        for d in range(nbanks):
-            if A[3][d] != 0:
-                if _grant(TS, SBPA, MS, P, A, d, now):
-                    busy = True
-        # ---- 2. queue pending requests; drain store buffers ---------------------------
-        if CY[CY_PENDING] > 0 or CY[CY_SBUSY] > 0:
-            for s in range(ns):
-                k = TS[s, TS_PEND_KIND]
-                if k >= 0 and TS[s, TS_PEND_AT] <= now:
-                    bank = caches.l2_bank(MS, TS[s, TS_PEND_PA])
-                    if ccx.enqueue(A, bank, TS[s, TS_CORE], s * 4 + k, now):
-                        TS[s, TS_PEND_KIND] = -1
-                        CY[CY_PENDING] -= 1
+        resumed = CY[CY_RESUME] > 0
+        if resumed:
+            # back mid-cycle: steps 1 and 2 are done, and so is every group before g0
+            g0 = CY[CY_RESUME] - 1
+            CY[CY_RESUME] = 0
+            busy = True
+        if not resumed:
+            # ---- 1. crossbar grants to the L2 banks -------------------------------------
+            for d in range(nbanks):
+                if A[3][d] != 0:
+                    if _grant(TS, SBPA, MS, P, A, d, now):
                         busy = True
-                if TS[s, TS_SB_N] > 0:
-                    if TS[s, TS_SB_INFLIGHT] == 0:
-                        pa = SBPA[s, TS[s, TS_SB_HEAD]]
-                        if ccx.enqueue(A, caches.l2_bank(MS, pa), TS[s, TS_CORE], s * 4 + K_STORE, now):
-                            TS[s, TS_SB_INFLIGHT] = 1
-                            TS[s, TS_SB_ACK] = INF
+            # ---- 2. queue pending requests; drain store buffers -----------------------
+            if CY[CY_PENDING] > 0 or CY[CY_SBUSY] > 0:
+                for s in range(ns):
+                    k = TS[s, TS_PEND_KIND]
+                    if k >= 0 and TS[s, TS_PEND_AT] <= now:
+                        bank = caches.l2_bank(MS, TS[s, TS_PEND_PA])
+                        if ccx.enqueue(A, bank, TS[s, TS_CORE], s * 4 + k, now):
+                            TS[s, TS_PEND_KIND] = -1
+                            CY[CY_PENDING] -= 1
                             busy = True
-                    elif TS[s, TS_SB_ACK] <= now:
-                        TS[s, TS_SB_HEAD] = (TS[s, TS_SB_HEAD] + 1) % sb_max
-                        TS[s, TS_SB_N] -= 1
-                        TS[s, TS_SB_INFLIGHT] = 0
-                        if TS[s, TS_SB_N] == 0:
-                            CY[CY_SBUSY] -= 1
-                        busy = True
+                    if TS[s, TS_SB_N] > 0:
+                        if TS[s, TS_SB_INFLIGHT] == 0:
+                            pa = SBPA[s, TS[s, TS_SB_HEAD]]
+                            if ccx.enqueue(A, caches.l2_bank(MS, pa), TS[s, TS_CORE], s * 4 + K_STORE, now):
+                                TS[s, TS_SB_INFLIGHT] = 1
+                                TS[s, TS_SB_ACK] = INF
+                                busy = True
+                        elif TS[s, TS_SB_ACK] <= now:
+                            TS[s, TS_SB_HEAD] = (TS[s, TS_SB_HEAD] + 1) % sb_max
+                            TS[s, TS_SB_N] -= 1
+                            TS[s, TS_SB_INFLIGHT] = 0
+                            if TS[s, TS_SB_N] == 0:
+                                CY[CY_SBUSY] -= 1
+                            busy = True
         # ---- 3. thread select and issue, per thread group -------------------------------
-        for g in range(ngroups):
+        for g in range(g0, ngroups):
             ready = np.int64(0)
             spec = np.int64(0)
             base = g * per_group
@@ -189,9 +282,23 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
             if ready == 0 and spec == 0:
                 continue
             j = TSEL.select(ORDER[g], ready, spec)
+            busy = True
+            if CY[CY_XSEL] != 0:
+                if CY[CY_XPEND] != XP_ANSWERED:
+                    CY[CY_XREADY] = ready
+                    CY[CY_XSPEC] = spec
+                    CY[CY_XMODEL] = j
+                    CY[CY_XPEND] = XP_ASKED
+                    CY[CY_RESUME] = 1 + g
+                    CY[CY_NOW] = now
+                    CY[CY_STRAND] = base
+                    return S.EXIT_SELECT
+                CY[CY_XPEND] = XP_NONE
+                j = CY[CY_XPICK]
+                if j < 0 or j >= per_group or ((ready | spec) >> j) & 1 == 0:
+                    continue                # no pick (or none that could issue)
             TSEL.update(ORDER[g], j)
             s = base + j
-            busy = True
             C[s, S.CYCLE] = now
             _account_pick(TS, SC, s, now)
             if TS[s, TS_MISS] != 0 and TS[s, TS_READY] > now:
@@ -205,6 +312,7 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
             if x != 0:
                 CY[CY_NOW] = now
                 CY[CY_STRAND] = s
+                CY[CY_RESUME] = 2 + g        # back in this cycle, at the next group
                 return x
         if busy:
             now += 1
@@ -311,6 +419,13 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
     if st == 0:
         iid = decode(DC_KEY, DC_ID, word)
     tc = TCLASS[iid]
+    wi = np.int64(word)
+    # ---- load-use interlock: a reader of a load's result waits for it -----------------
+    if TS[s, TS_LDREADY] > now and st == 0:
+        if _reads(iid, wi, TS[s, TS_LDLO], TS[s, TS_LDHI]):
+            _wait(TS, s, TS[s, TS_LDREADY], R_LOAD_USE)
+            G[g, G_BUBBLES] += 1
+            return 0
     # ---- structural hazards: the pick is cancelled and the strand waits ----------------
     if tc == TC_STORE and TS[s, TS_SB_N] >= sb_max:
         _wait(TS, s, now + 1, R_STORE_BUFFER)
@@ -367,7 +482,12 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
             TS[s, TS_READY] = now + lu
             TS[s, TS_REASON] = R_LOAD_USE
             TS[s, TS_MISS] = 0
+            r0, n = _reg_range(DEPS[iid, 3], (wi >> 25) & 31)
+            TS[s, TS_LDREADY] = now + lu if n else 0
+            TS[s, TS_LDLO] = r0
+            TS[s, TS_LDHI] = r0 + n - 1
         else:
+            TS[s, TS_LDREADY] = 0           # the strand waits for the data anyway
             _request(TS, CY, s, K_LOAD, ea, now + extra)
             TS[s, TS_READY] = INF
             TS[s, TS_SPEC] = now + 1 if extra == 0 else INF
@@ -434,6 +554,8 @@ class CycleModel:
         if ns % per_group:
             raise ValueError(f"{ns} strands is not a whole number of thread groups")
         self.ncores = max(1, -(-ns // spc))
+        self.per_group = per_group
+        self.ngroups = ns // per_group
         self.TS = np.zeros((ns, NTS), dtype=np.int64)
         self.TS[:, TS_PEND_KIND] = -1
         self.TS[:, TS_ILINE] = -1
@@ -453,7 +575,11 @@ class CycleModel:
         self.MS = caches.new_memsys(chip_name, self.ncores)
         self.A = ccx.new_arbiters(int(self.chip["l2_banks"]), self.ncores,
                                   int(self.chip["ccx_min_grant"]), int(self.chip["ccx_queue"]))
-        self.CY = np.zeros(8, dtype=np.int64)
+        self.CY = np.zeros(NCY, dtype=np.int64)
+        # co-simulation: hook(now, g, ready, spec, model_pick) -> pick decides each pick
+        self.select_hook = None
+        self.select_mismatches = 0
+        self.first_mismatch = None
         engine.S.C[:, S.TIMING] = S.TIMING_CYCLE
 
     # ---- strands ----------------------------------------------------------------------
@@ -500,14 +626,32 @@ class CycleModel:
         return int(self.CY[CY_STRAND])
 
     def run(self, max_insns=1 << 62, max_cycles=1 << 62):
-        e, St = self.eng, self.eng.S
+        """Run until an exit Python must handle (EXIT_SYSCALL, ...), `max_insns` more
+        instructions or cycle `max_cycles`. With a select_hook every pick is the hook's."""
+        e, St, CY = self.eng, self.eng.S, self.CY
+        hook = self.select_hook
+        CY[CY_XSEL] = 1 if hook is not None else 0
+        start = int(CY[CY_INSNS])
         while True:
+            left = max(0, max_insns - (int(CY[CY_INSNS]) - start))
             code = run_cycles(St.R, St.RM, St.C, St.F, e.mem.M, e.mmu, e.dc_key, e.dc_id,
                               self.P, self.TS, self.SBPA, self.SC, self.G, self.U,
-                              self.ORDER, self.MS, self.A, self.CY, max_insns, max_cycles)
-            if code != S.EXIT_MEMGROW:
+                              self.ORDER, self.MS, self.A, CY, left, max_cycles)
+            if code == S.EXIT_MEMGROW:
+                e.mem.grow()
+            elif code == S.EXIT_SELECT and hook is not None:
+                now, per_group = int(CY[CY_NOW]), self.per_group
+                g = int(CY[CY_RESUME]) - 1
+                ready, spec, mine = int(CY[CY_XREADY]), int(CY[CY_XSPEC]), int(CY[CY_XMODEL])
+                pick = int(hook(now, g, ready, spec, mine))
+                if pick != mine:
+                    self.select_mismatches += 1
+                    if self.first_mismatch is None:
+                        self.first_mismatch = (now, g, ready, spec, mine, pick)
+                CY[CY_XPICK] = pick if -1 <= pick < per_group else -1
+                CY[CY_XPEND] = XP_ANSWERED
+            else:
                 return code
-            e.mem.grow()
 
     # ---- statistics -----------------------------------------------------------------------
     def stats(self):

@@ -104,6 +104,7 @@ EXIT_MEMGROW = EXIT_BASE + 5     # physical page pool exhausted: Python grows it
 EXIT_UNIMPL = EXIT_BASE + 6      # instruction the engine does not implement; EXIT_ARG0 = word
 EXIT_ERROR_STATE = EXIT_BASE + 7 # strand entered error state (trap at TL = MAXTL)
 EXIT_BREAK = EXIT_BASE + 8       # breakpoint hit
+EXIT_SELECT = EXIT_BASE + 9      # cycle model: a thread group's pick is asked of Python (cosim)
 
 
 def _register_maps():
