@@ -30,17 +30,10 @@ def _why(f):
             + (f"; {f.note}" if f.note else ""))
 
 
-# Known, measured gaps of the model (issue 3 stays open until they close): the cycle
-# model does not yet hold a dependent instruction for the load-use delay, so a pointer
-# chase that hits L1 sees ~1.2 cycles instead of 3; and its DRAM channels deliver their
-# peak bandwidth, so STREAM scales ~20-28x from 1 to 32 threads where a T2000 gives
-# 5-8x. strict=True: the moment a fix makes them pass, these marks must go.
-_NOT_YET = pytest.mark.xfail(strict=True, reason="cycle model not yet calibrated here")
 
 
 @needs_cycle_mode
-@pytest.mark.parametrize("key", [pytest.param("l1_latency", marks=_NOT_YET),
-                                 "l2_latency", "mem_latency"])
+@pytest.mark.parametrize("key", ["l1_latency", "l2_latency", "mem_latency"])
 def test_pointer_chase_latency_is_the_configured_one(t1, key):
     f = t1[key]
     assert f.model is not None, _why(f)
@@ -63,7 +56,6 @@ def test_compute_bound_core_ipc_saturates_at_one(t1):
 
 
 @needs_cycle_mode
-@_NOT_YET
 @pytest.mark.parametrize("kernel", ["copy", "triad"])
 def test_stream_scaling_as_on_a_t2000(t1, kernel):
     # Tolerance +-30% of the T2000's 1->32 thread speed-up (copy 8.1x, triad 5.3x); the
@@ -76,7 +68,6 @@ def test_stream_scaling_as_on_a_t2000(t1, kernel):
 
 
 @needs_cycle_mode
-@_NOT_YET
 def test_every_quick_check_passes(t1):
     assert [f.key for f in t1.values() if not f.passed] == []
 

@@ -28,8 +28,11 @@ Model (what is published is cited above; what is chosen says so):
   `l2_miss_buffers`, then its DRAM channel: channel = PA[dram_channel_shift +
   log2(dram_channels) - 1 : dram_channel_shift] of the line's home socket; the channel is
   busy `dram_line_cycles` per 64 B line; the data is back `dram_latency` after the channel
-  starts, plus lat - ccx_min_grant. Reads are scheduled before the writeback a dirty
-  victim causes (reads have priority on T1); the writeback occupies the victim's channel.
+  starts, plus lat - ccx_min_grant. Reads have priority over writes (T1 Spec §8.1): the
+  write-back of a dirty victim enters its channel's write queue (`dram_write_queue`
+  lines) and is written in the channel's idle time before a later read, or at once,
+  ahead of reads, when the queue is full (the write-starvation limit). A write that has
+  started is not pre-empted.
 - T2+ (sockets > 1): the home socket of a line is PA[home_shift] (chosen: 8 KB interleave
   of memory across the sockets); a line homed on a socket other than the requester's adds
   `remote_latency`; each socket has its own `dram_channels` channels.
@@ -49,7 +52,8 @@ MS layout (index: array, dtype, shape):
   11 BANK    int64 (banks, 2)                  [BK_NEXT] next cycle the bank accepts an
                                                access, [BK_CLOCK] LRU clock
   12 MB      int64 (banks, l2_miss_buffers)    cycle each miss buffer frees (0 = free)
-  13 CHBUSY  int64 (sockets * dram_channels,)  cycle each DRAM channel is busy until
+  13 CHBUSY  int64 (sockets * dram_channels, 2)  per DRAM channel: [0] cycle it is busy
+                                               until, [1] write-backs in its write queue
   14 CC      int64 (ncores, N_CC)              per-core counters, C_* indices
   15 BC      int64 (banks, N_BC)               per-bank counters, B_* indices
   16 HC      int64 (sockets * dram_channels, N_HC)  per-channel counters, H_* indices
@@ -58,8 +62,8 @@ import numpy as np
 from numba import njit
 
 from . import chips
-from .chips import (P_CCX_MIN_GRANT, P_DRAM_LATENCY, P_DRAM_LINE_CYCLES, P_L2_ILATENCY,
-                    P_L2_LATENCY, P_REMOTE_LATENCY)
+from .chips import (P_CCX_MIN_GRANT, P_DRAM_LATENCY, P_DRAM_LINE_CYCLES,
+                    P_DRAM_WRITE_QUEUE, P_L2_ILATENCY, P_L2_LATENCY, P_REMOTE_LATENCY)
 
 # ---- MS tuple indices ---------------------------------------------------------------------
 (MS_GEO, MS_L1I, MS_L1D, MS_LFSR, MS_TLBK, MS_TLBS, MS_TLBCLK, MS_L2T, MS_L2S, MS_L2D,
@@ -161,7 +165,7 @@ def new_memsys(chip_name, ncores):
             np.zeros(l2shape, np.int64),
             np.zeros((banks, 2), np.int64),
             np.zeros((banks, int(c["l2_miss_buffers"])), np.int64),
-            np.zeros(nch, np.int64),
+            np.zeros((nch, 2), np.int64),
             np.zeros((ncores, N_CC), np.int64),
             np.zeros((banks, N_BC), np.int64),
             np.zeros((nch, N_HC), np.int64))
@@ -358,11 +362,25 @@ def _l2_victim(MS, bank, st):
 
 
 @njit(cache=True, nogil=True, inline="always", _nrt=False)
+def _drain_writes(CHB, ch, t, lc):
+    """Queued write-backs of channel ch start in its idle time before cycle t."""
+    q = CHB[ch, 1]
+    if q > 0 and CHB[ch, 0] < t:
+        n = min(q, (t - CHB[ch, 0] + lc - 1) // lc)
+        CHB[ch, 0] += n * lc
+        CHB[ch, 1] = q - n
+
+
+@njit(cache=True, nogil=True, inline="always", _nrt=False)
 def _dram_write(MS, P, ch, t):
-    """Write a line back on channel ch; it starts when the channel is free (>= t)."""
+    """A line write-back reaches channel ch's write queue at cycle t."""
     CHB, HC = MS[MS_CHBUSY], MS[MS_HC]
     lc = P[P_DRAM_LINE_CYCLES]
-    CHB[ch] = max(CHB[ch], t) + lc
+    _drain_writes(CHB, ch, t, lc)
+    CHB[ch, 1] += 1
+    if CHB[ch, 1] > P[P_DRAM_WRITE_QUEUE]:       # full: the oldest is written now
+        CHB[ch, 0] = max(CHB[ch, 0], t) + lc
+        CHB[ch, 1] -= 1
     HC[ch, H_WRITES] += 1
     HC[ch, H_BUSY] += lc
 
@@ -382,11 +400,12 @@ def _dram_read(MS, P, bank, pa, start, core):
         BC[bank, B_MB_FULL] += 1
         t = MB[bank, b]
     ch = dram_channel(MS, pa)
-    if CHB[ch] > t:
-        HC[ch, H_WAIT] += CHB[ch] - t
-        t = CHB[ch]
     lc = P[P_DRAM_LINE_CYCLES]
-    CHB[ch] = t + lc
+    _drain_writes(CHB, ch, t, lc)
+    if CHB[ch, 0] > t:
+        HC[ch, H_WAIT] += CHB[ch, 0] - t
+        t = CHB[ch, 0]
+    CHB[ch, 0] = t + lc
     HC[ch, H_READS] += 1
     HC[ch, H_BUSY] += lc
     t += P[P_DRAM_LATENCY]

@@ -21,7 +21,13 @@ CHIPS = {
         "mul_latency": 5, "mul_issue_interval": 2,
         "div_latency": 72,             # chosen: non-restoring 64-bit divide, ~1 bit/cycle
         "fpu_per_chip": True,          # one FPU reached over the crossbar
-        "fpu_xbar_latency": 4,         # chosen: PCX+CPX round trip to the FPU
+        # The FPU as the strands see it, calibrated to the T2000's STREAM (reference §2):
+        # one thread pays ~29 cycles for a dependent fmuld (scale - copy, ~26 for add's
+        # faddd), i.e. the FPU's 4/7 cycles plus a crossbar round trip of two-packet PCX
+        # requests through the FPU/IOB arbiter and the CPX return; 32 threads get about
+        # one FP operation per 12 cycles out of the chip's FPU (scale, add and triad alike).
+        "fpu_xbar_latency": 22,        # chosen (calibrated): PCX+CPX round trip to the FPU
+        "fpu_issue_interval": 12,      # chosen (calibrated): chip-wide cycles per FP op
         "fadd_latency": 4, "fmul_latency": 7, "fmul_issue_interval": 2,
         "fdivs_latency": 32, "fdivd_latency": 61,
         # caches
@@ -35,7 +41,13 @@ CHIPS = {
         # memory
         "dram_latency": 110,           # chosen: ~90 ns at 1.2 GHz, closed page
         "dram_channels": 4,
-        "dram_line_cycles": 12,        # 6.4 GB/s per channel at 1.2 GHz: 64 B per 12 cycles
+        # Effective channel occupancy per 64 B line, not the DDR2 burst (12 cycles at the
+        # 25 GB/s peak): closed page (activate + precharge per access) and read/write
+        # turnaround. Chosen (calibrated) so that 32 threads of STREAM copy saturate at
+        # the T2000's 3.5 GB/s counted, i.e. ~5.2 GB/s of DRAM traffic with the write
+        # allocate and write-back.
+        "dram_line_cycles": 56,
+        "dram_write_queue": 8,         # write queue per channel (Spec §8.1)
         "dram_channel_shift": 6,
         # home socket of a line on multi-socket parts: PA[home_shift] (caches.py; chosen)
         "home_shift": 13,
@@ -57,7 +69,7 @@ CHIPS = {
         "mul_latency": 5, "mul_issue_interval": 1,
         "div_latency": 72,             # chosen
         "fpu_per_chip": False,         # one FGU per core
-        "fpu_xbar_latency": 0,
+        "fpu_xbar_latency": 0, "fpu_issue_interval": 1,
         "fadd_latency": 6, "fmul_latency": 6, "fmul_issue_interval": 1,
         "fdivs_latency": 19, "fdivd_latency": 33,     # chosen from the FGU's 12-stage pipe
         "l1i_size": 16 * 1024, "l1i_ways": 8, "l1i_line": 32,
@@ -70,6 +82,7 @@ CHIPS = {
         "dram_latency": 156,           # 176 measured load-to-use (McNiagara) minus the L2's 20
         "dram_channels": 4,            # 4 MCUs, each two FB-DIMM channels in lock step
         "dram_line_cycles": 8,         # 10.6 GB/s per MCU at 1.4 GHz: 64 B per ~8 cycles
+        "dram_write_queue": 8,         # chosen, as on the T1
         "dram_channel_shift": 7,       # MCU = PA[8:7]: each MCU serves 2 L2 banks (inferred)
         "home_shift": 13,              # chosen: T2+ memory interleaved across sockets by 8 KB
         "itlb": 64, "dtlb": 128, "tlb_miss": 190,
@@ -86,11 +99,12 @@ CHIPS["t2plus"] = dict(CHIPS["t2"], name="UltraSPARC T2+", dram_channels=2, sock
 _P_KEYS = [
     "cores", "strands_per_core", "groups_per_core", "load_use", "branch_wait",
     "switch_wait", "taken_branch_penalty", "mul_latency", "mul_issue_interval",
-    "div_latency", "fpu_per_chip", "fpu_xbar_latency", "fadd_latency", "fmul_latency",
+    "div_latency", "fpu_per_chip", "fpu_xbar_latency", "fpu_issue_interval",
+    "fadd_latency", "fmul_latency",
     "fmul_issue_interval", "fdivs_latency", "fdivd_latency", "l1i_size", "l1i_ways",
     "l1i_line", "l1d_size", "l1d_ways", "l1d_line", "l2_size", "l2_banks", "l2_ways",
     "l2_line", "l2_bank_shift", "l2_latency", "l2_ilatency", "l2_miss_buffers",
-    "store_buffer", "dram_latency", "dram_channels", "dram_line_cycles",
+    "store_buffer", "dram_latency", "dram_channels", "dram_line_cycles", "dram_write_queue",
     "dram_channel_shift", "itlb", "dtlb", "tlb_miss", "ccx_queue", "ccx_min_grant",
     "remote_latency", "sockets",
 ]

@@ -21,7 +21,7 @@ from . import state as S
 from . import thread_select as TSEL
 from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_FDIVD_LATENCY, P_FDIVS_LATENCY, P_FMUL_ISSUE_INTERVAL, P_FMUL_LATENCY,
-                    P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE,
+                    P_FPU_ISSUE_INTERVAL, P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE,
                     P_L1I_LINE, P_L2_BANKS, P_L2_LATENCY, P_LOAD_USE, P_MUL_ISSUE_INTERVAL,
                     P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE, P_SWITCH_WAIT,
                     P_TAKEN_BRANCH_PENALTY, P_TLB_MISS)
@@ -533,7 +533,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
         else:
             lat = P[P_FDIVD_LATENCY]
             occ = lat
-        U[ucore, U_FPU] = now + occ
+        U[ucore, U_FPU] = now + max(occ, P[P_FPU_ISSUE_INTERVAL])
         _wait(TS, s, now + lat + xl, R_UNIT)
     else:                                   # switch instructions, membar
         _wait(TS, s, now + 1 + P[P_SWITCH_WAIT], R_SWITCH)
