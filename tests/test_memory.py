@@ -33,19 +33,60 @@ def test_python_access_across_pages():
     assert m.read_cstr(0x5000) == b"hello"
 
 
+def _touch(m, addr, kind=MEM.KIND_READ):
+    """An access as the engine and the SE kernel do it: a fault on a page of a mapped
+    region makes the page and the access is retried."""
+    v, st = MEM.load(m.M, np.uint64(addr), 8, kind)
+    if st == MEM.FAULT and m.fault_in(addr):
+        v, st = MEM.load(m.M, np.uint64(addr), 8, kind)
+    return st
+
+
 def test_syscall_emulation_memory_faults_where_nothing_is_mapped():
     m = MEM.Memory()
     m.map(0x100000, 8192, MEM.PERM_R)
-    assert MEM.load(m.M, np.uint64(0x100008), 8, MEM.KIND_READ)[1] == 0
-    assert MEM.load(m.M, np.uint64(0x200000), 8, MEM.KIND_READ)[1] == MEM.FAULT
+    assert _touch(m, 0x100008) == 0
+    assert _touch(m, 0x200000) == MEM.FAULT
+    assert not m.fault_in(0x200000)
     assert MEM.store(m.M, np.uint64(0x100008), 8, np.uint64(1)) == MEM.FAULT   # read-only
+    assert not m.fault_in(0x100008)                  # made already: a protection fault
     assert MEM.load(m.M, np.uint64(0x100008), 4, MEM.KIND_FETCH)[1] == MEM.FAULT
-    m.protect(0x100000, 8192, MEM.PERM_R | MEM.PERM_W)
+    assert m.protect(0x100000, 8192, MEM.PERM_R | MEM.PERM_W)
     assert MEM.store(m.M, np.uint64(0x100008), 8, np.uint64(1)) == 0
     m.unmap(0x100000, 8192)
-    assert MEM.load(m.M, np.uint64(0x100008), 8, MEM.KIND_READ)[1] == MEM.FAULT
+    assert _touch(m, 0x100008) == MEM.FAULT
     with pytest.raises(MEM.MemFault):
         m.read(0x100008, 1)
+
+
+def test_mapped_pages_are_made_at_first_touch():
+    m = MEM.Memory()
+    base = 0x7F00_0000_0000
+    m.map(base, 8 << 20, MEM.PERM_R | MEM.PERM_W)    # a thread stack: 1024 pages
+    assert m.pages_used() == 0
+    assert m.mapped_pages(base, 8 << 20) == 1024
+    assert m.read(base + 12345, 16) == bytes(16)     # untouched pages read as zeros...
+    assert m.pages_used() == 0                       # ...without being made
+    assert _touch(m, base + (5 << 13) + 8, MEM.KIND_WRITE) == 0
+    assert m.pages_used() == 1
+    m.write_u64(base + (9 << 13), 7)                 # a syscall writing guest memory
+    assert m.read_u64(base + (9 << 13)) == 7 and m.pages_used() == 2
+    # a guard page in the middle: protect splits the region, the rest keeps its perm
+    assert m.protect(base + (100 << 13), 8192, 0)
+    assert m.page_perm(base + (100 << 13)) == 0
+    assert m.page_perm(base + (99 << 13)) == MEM.PERM_R | MEM.PERM_W
+    assert m.page_perm(base + (101 << 13)) == MEM.PERM_R | MEM.PERM_W
+    assert _touch(m, base + (100 << 13)) == MEM.FAULT          # PROT_NONE
+    # unmapping a hole: the pages around it stay, the hole is free again
+    m.unmap(base + (200 << 13), 16 << 13)
+    assert m.mapped_pages(base, 8 << 20) == 1024 - 16
+    assert not m.is_mapped(base + (205 << 13)) and m.is_mapped(base + (216 << 13))
+    assert m.mapped_end(base + (200 << 13), 16 << 13) == 0
+    assert m.mapped_end(base + (190 << 13), 16 << 13) == base + (200 << 13)
+    assert not m.protect(base + (199 << 13), 2 << 13, MEM.PERM_R)   # half in the hole
+    assert m.page_perm(base + (199 << 13)) == MEM.PERM_R | MEM.PERM_W
+    m.unmap(base, 8 << 20)
+    assert m.mapped_pages(base, 8 << 20) == 0 and m.pages_used() == 0
 
 
 def test_physical_memory_allocates_on_touch_and_grows():

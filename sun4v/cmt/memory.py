@@ -5,13 +5,17 @@ with byte a as the most significant byte, so SPARC's big-endian loads and stores
 shifts and masks on one word (no byte swapping in the hot path). Pages are found through
 an open-addressing hash table of page numbers, fronted by a small direct-mapped soft TLB
 per access kind (read, write, fetch). In full-system mode pages are allocated on first
-touch (a machine with 512 GB of physical memory costs only what it uses); in
-syscall-emulation mode pages exist only where the loader, brk or mmap put them, and an
-access elsewhere (or against the page's protection) is a fault.
+touch (a machine with 512 GB of physical memory costs only what it uses). In
+syscall-emulation mode memory exists only where the loader, brk or mmap map it, as
+regions of pages with a protection; as in Linux, a page of a region is made (zero
+filled) at its first touch: the jitted side faults on it, and the kernel side
+(`fault_in`) makes it and retries the instruction. An access outside every region, or
+against the protection, is a fault.
 
 The jitted side sees a tuple M = (words, keys, vals, perm, meta, stlb_tag, stlb_slot,
 mmio) of numpy arrays; the Python side is the Memory class.
 """
+import bisect
 import sys
 
 import numpy as np
@@ -188,6 +192,8 @@ class Memory:
         self.mmio = np.zeros((16, 2), dtype=np.int64)
         self.mmio_devices = []       # (base, limit, device) in the order of self.mmio rows
         self.free_slots = []
+        # syscall-emulation mappings: sorted, disjoint [first vpn, end vpn) with a perm
+        self.reg_lo, self.reg_hi, self.reg_perm = [], [], []
         self._refresh()
 
     def _refresh(self):
@@ -247,43 +253,126 @@ class Memory:
         return slot
 
     # ---- mapping (syscall-emulation mode) -----------------------------------------
+    @staticmethod
+    def _vpns(addr, size):
+        return addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT
+
+    def _carve(self, v0, v1, perm=None):
+        """Remove [v0, v1) from the regions, then add it back with `perm` unless None."""
+        lo, hi, pm = self.reg_lo, self.reg_hi, self.reg_perm
+        i = bisect.bisect_right(hi, v0)          # first region ending after v0
+        new_lo, new_hi, new_pm = [], [], []
+        j = i
+        while j < len(lo) and lo[j] < v1:
+            if lo[j] < v0:
+                new_lo.append(lo[j]), new_hi.append(v0), new_pm.append(pm[j])
+            if hi[j] > v1:
+                new_lo.append(v1), new_hi.append(hi[j]), new_pm.append(pm[j])
+            j += 1
+        if perm is not None:
+            k = sum(1 for x in new_lo if x < v0)
+            new_lo.insert(k, v0), new_hi.insert(k, v1), new_pm.insert(k, perm)
+        lo[i:j], hi[i:j], pm[i:j] = new_lo, new_hi, new_pm
+
+    def _region_perm(self, vpn):
+        i = bisect.bisect_right(self.reg_lo, vpn) - 1
+        if i >= 0 and vpn < self.reg_hi[i]:
+            return self.reg_perm[i]
+        return -1
+
+    def _made(self, v0, v1):
+        """(hash index, slot, vpn) arrays of the pages made in [v0, v1)."""
+        keys = self.keys
+        live = (keys != EMPTY) & (keys != TOMB)
+        vpn = keys - np.uint64(1)
+        h = np.nonzero(live & (vpn >= np.uint64(v0)) & (vpn < np.uint64(v1)))[0]
+        return h, self.vals[h], vpn[h]
+
     def map(self, addr, size, perm=PERM_RWX):
-        """Create zero-filled pages over [addr, addr+size); existing pages keep contents
-        and take the new protection."""
-        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
-            slot = self._find(vpn)
-            if slot < 0:
-                self._new_slot(vpn, perm)
-            else:
-                self.perm[slot] = perm
+        """Map [addr, addr+size) with `perm`: pages are made, zero filled, at first touch;
+        pages already made keep their contents and take the new protection."""
+        v0, v1 = self._vpns(addr, size)
+        if v1 <= v0:
+            return
+        self._carve(v0, v1, perm)
+        _, slots, _ = self._made(v0, v1)
+        self.perm[slots] = perm
         self.flush_stlb()
 
     def unmap(self, addr, size):
-        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
-            h = _hash_find(self.keys, int(self.meta[META_HMASK]), np.uint64(vpn))
-            if h >= 0:
-                self.free_slots.append(int(self.vals[h]))
-                self.keys[h] = TOMB
+        v0, v1 = self._vpns(addr, size)
+        if v1 <= v0:
+            return
+        self._carve(v0, v1)
+        h, slots, _ = self._made(v0, v1)
+        self.keys[h] = TOMB
+        self.free_slots.extend(int(x) for x in slots)
         self.flush_stlb()
 
     def protect(self, addr, size, perm):
-        """Set protection of mapped pages; returns False if some page is not mapped."""
-        ok = True
-        for vpn in range(addr >> PAGE_SHIFT, (addr + size + PAGE_SIZE - 1) >> PAGE_SHIFT):
-            slot = self._find(vpn)
-            if slot < 0:
-                ok = False
-            else:
-                self.perm[slot] = perm
+        """Set the protection of [addr, addr+size); False (and nothing changed) if a page
+        of it is not mapped."""
+        v0, v1 = self._vpns(addr, size)
+        if self.mapped_pages(addr, size) != v1 - v0:
+            return False
+        if self.reg_lo:
+            self._carve(v0, v1, perm)
+        _, slots, _ = self._made(v0, v1)
+        self.perm[slots] = perm
         self.flush_stlb()
-        return ok
+        return True
+
+    def mapped_pages(self, addr, size):
+        """How many pages of [addr, addr+size) are mapped (in a region or made)."""
+        v0, v1 = self._vpns(addr, size)
+        n = 0
+        covered = []
+        i = bisect.bisect_right(self.reg_hi, v0)
+        while i < len(self.reg_lo) and self.reg_lo[i] < v1:
+            a, b = max(v0, self.reg_lo[i]), min(v1, self.reg_hi[i])
+            n += b - a
+            covered.append((a, b))
+            i += 1
+        _, _, vpns = self._made(v0, v1)
+        for v in vpns:                  # pages made outside every region (full system)
+            v = int(v)
+            if not any(a <= v < b for a, b in covered):
+                n += 1
+        return n
+
+    def mapped_end(self, addr, size):
+        """End address of the highest mapped page in [addr, addr+size), 0 if none."""
+        v0, v1 = self._vpns(addr, size)
+        end = 0
+        i = bisect.bisect_right(self.reg_hi, v0)
+        while i < len(self.reg_lo) and self.reg_lo[i] < v1:
+            end = max(end, min(v1, self.reg_hi[i]))
+            i += 1
+        _, _, vpns = self._made(v0, v1)
+        if len(vpns):
+            end = max(end, int(vpns.max()) + 1)
+        return end << PAGE_SHIFT
+
+    def fault_in(self, addr):
+        """Make the page of addr if it lies in a region and is not made yet (a first
+        touch, as Linux does on a page fault). True: retry the access."""
+        vpn = addr >> PAGE_SHIFT
+        if self._find(vpn) >= 0:
+            return False
+        perm = self._region_perm(vpn)
+        if perm < 0:
+            return False
+        self._new_slot(vpn, perm)
+        return True
 
     def is_mapped(self, addr):
-        return self._find(addr >> PAGE_SHIFT) >= 0
+        return self._region_perm(addr >> PAGE_SHIFT) >= 0 or self._find(addr >> PAGE_SHIFT) >= 0
 
     def page_perm(self, addr):
         slot = self._find(addr >> PAGE_SHIFT)
-        return -1 if slot < 0 else int(self.perm[slot])
+        if slot >= 0:
+            return int(self.perm[slot])
+        return self._region_perm(addr >> PAGE_SHIFT)
 
     def add_mmio(self, base, size, device):
         n = int(self.meta[META_NMMIO])
@@ -304,9 +393,12 @@ class Memory:
         vpn = addr >> PAGE_SHIFT
         slot = self._find(vpn)
         if slot < 0:
-            if not (create or self.meta[META_ALLOC_ON_TOUCH]):
-                raise MemFault(addr)
-            slot = self._new_slot(vpn, PERM_RWX)
+            perm = self._region_perm(vpn)
+            if perm < 0:
+                if not (create or self.meta[META_ALLOC_ON_TOUCH]):
+                    raise MemFault(addr)
+                perm = PERM_RWX
+            slot = self._new_slot(vpn, perm)
         return slot
 
     def _page_bytes(self, slot):
@@ -318,8 +410,12 @@ class Memory:
         while n > 0:
             off = addr & (PAGE_SIZE - 1)
             chunk = min(n, PAGE_SIZE - off)
-            slot = self._slot_for(addr, False)
-            out += self._page_bytes(slot)[off:off + chunk].tobytes()
+            slot = self._find(addr >> PAGE_SHIFT)
+            if slot < 0 and self._region_perm(addr >> PAGE_SHIFT) >= 0:
+                out += bytes(chunk)              # not touched yet: zeros
+            else:
+                slot = self._slot_for(addr, False)
+                out += self._page_bytes(slot)[off:off + chunk].tobytes()
             addr += chunk
             n -= chunk
         return bytes(out)

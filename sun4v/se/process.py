@@ -140,6 +140,7 @@ class Process:
         self.wall = 0.0
         self.startup = 0.0
         self.traps = {}
+        self.page_faults = 0
 
     # ---- the run loop ------------------------------------------------------------------
     def run(self):
@@ -289,6 +290,9 @@ class Process:
     def _trap(self, s):
         C = self.St.C
         tt = int(C[s, S.EXIT_ARG0])
+        if tt in (0x08, 0x30) and self.mem.fault_in(int(C[s, S.EXIT_ARG1])):
+            self.page_faults += 1          # first touch of a mapped page: made, retried
+            return
         self.traps[tt] = self.traps.get(tt, 0) + 1
         if tt == T_GETCONTEXT or tt == T_SETCONTEXT:
             ok = (self.signals.get_context() if tt == T_GETCONTEXT
@@ -364,6 +368,7 @@ class Process:
             "instructions": n,
             "syscalls": dict(sorted(self.sys.counts.items())),
             "traps": {f"{k:#x}": v for k, v in sorted(self.traps.items())},
+            "page_faults": self.page_faults,
             "signals_delivered": self.signals.delivered,
             "threads": self.tg.stats(),
             "wall_seconds": round(self.wall, 6),

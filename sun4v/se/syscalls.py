@@ -279,10 +279,7 @@ class Syscalls:
                 raise GuestError(EFAULT)
 
     def range_free(self, addr, length):
-        for pg in range(addr, addr + length, PAGE_SIZE):
-            if self.mem.is_mapped(pg):
-                return False
-        return True
+        return self.mem.mapped_pages(addr, length) == 0
 
     # ---- process and identity -----------------------------------------------------------
     def sys_exit(self, status, *_):
@@ -521,8 +518,11 @@ class Syscalls:
         if hint and hint % PAGE_SIZE == 0 and self.range_free(hint, length):
             return hint
         addr = self.mmap_next
-        while not self.range_free(addr, length):
-            addr += PAGE_SIZE
+        while True:
+            end = self.mem.mapped_end(addr, length)
+            if not end:
+                break
+            addr = end                  # every start below overlaps that page
         self.mmap_next = addr + length
         return addr
 
@@ -562,10 +562,8 @@ class Syscalls:
         if addr % PAGE_SIZE:
             return -EINVAL
         length = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-        for pg in range(addr, addr + length, PAGE_SIZE):
-            if not self.mem.is_mapped(pg):
-                return -ENOMEM
-        self.mem.protect(addr, length, self.perm_of(prot))
+        if not self.mem.protect(addr, length, self.perm_of(prot)):
+            return -ENOMEM
         return 0
 
     def sys_mremap(self, old, old_len, new_len, flags, new_addr, *_):
