@@ -622,7 +622,6 @@ def test_quad_is_unimplemented_fpop_and_ldqf_illegal():
 
 def test_fp_disabled_and_alignment():
     from sun4v.cmt import state as S
-    from sun4v.cmt.engine import T_FP_DISABLED  # noqa: F401
     # FEF clear in full-system mode semantics: exec returns fp_disabled; in SE mode the
     # engine enables the FPU lazily as Linux does, so check the execute function directly
     import numpy as np

@@ -380,7 +380,7 @@ class SeqGen:
 
 # ----------------------------------------------------------------------------- program text
 def _prologue(k):
-    L = [f"\t.align 4", f"\t.globl seq_{k}", f"\t.type seq_{k}, #function", f"seq_{k}:",
+    L = ["\t.align 4", f"\t.globl seq_{k}", f"\t.type seq_{k}, #function", f"seq_{k}:",
          f"save %sp, -{FRAME}, %sp",
          f"stx %i0, [%sp+{BIAS + SLOT_STATE}]",
          f"stx %i1, [%sp+{BIAS + SLOT_SCRATCH}]"]

@@ -3,7 +3,6 @@ microbenchmarks, quick variant on the T1: pointer-chase latencies equal the conf
 L1/L2/memory latencies within 10%, latency hiding on one core, the compute-bound IPC
 ceiling, STREAM scaling as on a T2000, and determinism.  The model's tests skip (saying
 why) only while `sun4v run --mode cycle` is not accepted by the CLI."""
-import json
 import shutil
 import subprocess
 import sys

@@ -112,7 +112,6 @@ def addboard(sys: System, did: int, xids: list[str], mode: str = "configure",
 def copy_rename_target(sys: System, did: int, x: str, force: bool) -> str:
     """The board kernel memory moves to when ``x`` leaves, or XscfError with the reason."""
     need = sys.effective_mem(did, x)
-    dom = sys.domains[did]
     reasons, fits = [], []
     for y in sys.connected_xsbs(did):
         if y == x:
