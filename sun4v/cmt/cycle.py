@@ -17,6 +17,7 @@ from . import caches
 from . import ccx
 from . import chips
 from . import isa as I
+from . import memory as MEM
 from . import state as S
 from . import thread_select as TSEL
 from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
@@ -153,8 +154,9 @@ def _reads(iid, word, lo, hi):
 # ---- per-strand timing state TS[s, :] ---------------------------------------------------
 (TS_STATE, TS_READY, TS_SPEC, TS_SPEC_END, TS_MISS, TS_LAST, TS_REASON, TS_PEND_KIND,
  TS_PEND_PA, TS_PEND_AT, TS_SB_N, TS_SB_HEAD, TS_SB_INFLIGHT, TS_SB_ACK, TS_CORE,
- TS_GROUP, TS_LOCAL, TS_ILINE, TS_IPAGE, TS_DPAGE, TS_LDREADY, TS_LDLO, TS_LDHI) = range(23)
-NTS = 23
+ TS_GROUP, TS_LOCAL, TS_ILINE, TS_IPAGE, TS_DPAGE, TS_LDREADY, TS_LDLO, TS_LDHI,
+ TS_CODE_VPN, TS_CODE_BASE) = range(25)
+NTS = 25
 ST_IDLE, ST_ACTIVE, ST_BLOCKED = 0, 1, 2
 
 # request kinds (payload = strand * 4 + kind)
@@ -222,6 +224,8 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
         iline_shift += 1
     now = CY[CY_NOW]
     n0 = CY[CY_INSNS]
+    for s in range(ns):
+        TS[s, TS_CODE_VPN] = -1         # Python may have remapped memory since the last call
     while True:
         if CY[CY_INSNS] - n0 >= max_insns:
             CY[CY_NOW] = now
@@ -414,7 +418,18 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
             G[g, G_BUBBLES] += 1
             return 0
     se = Cs[S.MODE] == S.MODE_SE
-    word, st = fetch(Cs, M, MMU, pc, se)
+    vpn = np.int64(pc >> np.uint64(MEM.PAGE_SHIFT))
+    if se and vpn == TS[s, TS_CODE_VPN] and pc & np.uint64(3) == np.uint64(0):
+        # the strand's code page, as run_strand keeps it
+        wv = M[0][TS[s, TS_CODE_BASE] + np.int64((pc >> np.uint64(3)) & np.uint64(1023))]
+        word = np.uint32(wv & np.uint64(0xFFFFFFFF)) if pc & np.uint64(4) \
+            else np.uint32(wv >> np.uint64(32))
+        st = 0
+    else:
+        word, st = fetch(Cs, M, MMU, pc, se)
+        if se and st == 0:
+            TS[s, TS_CODE_VPN] = vpn
+            TS[s, TS_CODE_BASE] = MEM.page_slot(M, pc, MEM.KIND_FETCH) * MEM.WORDS_PER_PAGE
     iid = 0
     if st == 0:
         iid = decode(DC_KEY, DC_ID, word)
@@ -561,6 +576,7 @@ class CycleModel:
         self.TS[:, TS_ILINE] = -1
         self.TS[:, TS_IPAGE] = -1
         self.TS[:, TS_DPAGE] = -1
+        self.TS[:, TS_CODE_VPN] = -1
         self.TS[:, TS_SPEC] = INF
         self.TS[:, TS_LAST] = -1
         for s in range(ns):
