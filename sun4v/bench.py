@@ -1,5 +1,6 @@
 """`sun4v bench`: speed of the engine on a fixed set of the project's test programs, in
-simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed.
+simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed;
+then the cycle-level model's speed on the tests/bench kernels (MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -63,9 +64,49 @@ def startup_seconds(path):
     return time.perf_counter() - t
 
 
+# cycle mode: (chip, benchmark in build/bench, arguments): integer kernels on every
+# strand of a chip (the issue's floor: >= 5 MIPS with 32 busy T1 strands), one strand
+# alone, and a memory-bound kernel that keeps the crossbar, L2 and DRAM busy
+CYCLE_RUNS = [
+    ("t1", "int_loop", ("32", "20000")),
+    ("t1", "int_loop", ("1", "400000")),
+    ("t1", "mem_bound", ("32", "2000")),
+    ("t2", "int_loop", ("64", "10000")),
+]
+
+
+def run_cycle(path, args, chip):
+    """(instructions, cycles, seconds) of one cycle-mode run."""
+    from .se.process import Process
+    proc = Process(str(path), args=list(args), chip=chip, mode="cycle")
+    _silenced(proc.run)
+    return proc.insns, proc.cm.now, proc.wall
+
+
+def cycle_bench(bench_dir):
+    paths = {prog: bench_dir / prog for _, prog, _ in CYCLE_RUNS}
+    missing = sorted(str(p) for p in paths.values() if not p.exists())
+    if missing:
+        print(f"cycle mode: skipped, benchmarks not built: {', '.join(missing)}")
+        return
+    print("\ncycle mode (simulated instructions and cycles per host second):")
+    print(f"{'chip':<6}{'program':<28}{'instructions':>14}{'cycles':>12}{'s':>8}"
+          f"{'MIPS':>8}{'Mcycles/s':>11}")
+    run_cycle(paths[CYCLE_RUNS[0][1]], ("1", "10"), CYCLE_RUNS[0][0])   # load the model
+    for chip, prog, args in CYCLE_RUNS:
+        n, cyc, s = run_cycle(paths[prog], args, chip)
+        name = f"{prog} {' '.join(args)}"
+        print(f"{chip:<6}{name:<28}{n:>14,}{cyc:>12,}{s:>8.2f}{n / s / 1e6:>8.1f}"
+              f"{cyc / s / 1e6:>11.2f}")
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
+    ap.add_argument("--bench-dir", default=str(ROOT / "build" / "bench"),
+                    help="directory of the built tests/bench programs for the cycle-mode "
+                    "figures (default: build/bench)")
+    ap.add_argument("--no-cycle", action="store_true", help="functional mode only")
     ap.add_argument("programs", nargs="*", help="program names (default: the fixed set)")
 
 
@@ -95,6 +136,8 @@ def bench(args):
     print(f"median functional-mode speed: {statistics.median(mips):.1f} MIPS")
     print(f"startup of `sun4v run {paths[0].name}` (cache warm): "
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
+    if not args.no_cycle:
+        cycle_bench(Path(args.bench_dir))
     return 0
 
 
