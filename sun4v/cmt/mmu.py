@@ -10,15 +10,23 @@ nucleus context (miss: fast_instruction/data_access_MMU_miss 0x64/0x68; store to
 without W: fast_data_access_protection 0x6C; user access to a P page: data/instruction
 access exception 0x30/0x08; fetch from a page without X: 0x08).
 
-The jitted code sees MMU = (TLB, CFG, RR, GEN, UC, SREG):
+The jitted code sees MMU = (TLB, CFG, USED, GEN, UC, SREG):
   TLB  uint64 (2, ncores, 128, 3)  [I=0/D=1][core][entry][TLB_VA, TLB_KEY, TLB_DATA];
        key = 1<<63 | PID<<56 | real<<55 | context (real entries carry context 0); 0 = free.
        data is a sun4v TTE (V, NFO, RA/PA 55:13, IE, E, CP, CV, P, X, W, size 3:0).
   CFG  int64 [CFG_NTLB_I, CFG_NTLB_D, CFG_SPC (strands per core), CFG_T1, CFG_NSTRANDS]
-  RR   int64 (2, ncores) round-robin replacement pointer when a TLB is full
-  GEN  uint64 (ncores) bumped on every TLB change (invalidates the micro-caches)
-  UC   uint64 (nstrands, 2, 4) one-entry micro-TLB per strand for fetch and data:
-       [VA>>13 + 1, key, GEN, TTE data]
+  USED uint8 (2, ncores, 128) used bit of each entry, the pseudo-LRU replacement state
+       (OpenSPARC T1 Micro Arch Spec 2.3.9/2.4.4; tlb_touch, tlb_insert): set by a
+       translation hit (also one through the micro-TLB) and by a write; when setting a bit
+       would set all n of them, all the others are cleared; cleared when the entry is
+       invalidated (write without V, demap).  A write without an explicit index replaces
+       a same-tag entry, else the first free entry, else the first entry whose used bit
+       is clear.  Diagnostic reads (data access / tag read ASIs) leave it alone.  The
+       same policy as tlb_model.TLBModel and rtl/tlb.v.
+  GEN  uint64 (ncores) bumped on every TLB change (invalidates the micro-caches); used
+       bits are not translations and do not bump it
+  UC   uint64 (nstrands, 2, 5) one-entry micro-TLB per strand for fetch and data:
+       [VA>>13 + 1, key, GEN, TTE data, TLB index]
   SREG uint64 (nstrands, 8) strand MMU/interrupt registers (SR_* below)
 """
 import numpy as np
@@ -41,6 +49,7 @@ T_FAST_DATA_MISS = 0x68
 T_FAST_DATA_PROT = 0x6C
 
 TLB_VA, TLB_KEY, TLB_DATA = 0, 1, 2
+UC_TAG, UC_KEY, UC_GEN, UC_DATA, UC_INDEX = range(5)
 CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS = range(5)
 SR_I_TAG_ACCESS, SR_D_TAG_ACCESS, SR_D_SFAR, SR_I_SFSR, SR_D_SFSR, SR_IVEC, SR_LAST_TIME = range(7)
 W_I, W_D = 0, 1
@@ -92,11 +101,11 @@ def new_mmu(nstrands, ncores=None, chip="t2"):
         ncores = max(1, (nstrands + spc - 1) // spc)
     tlb = np.zeros((2, ncores, 128, 3), dtype=np.uint64)
     cfg = np.array([p["itlb"], p["dtlb"], spc, p["t1"], nstrands], dtype=np.int64)
-    rr = np.zeros((2, ncores), dtype=np.int64)
+    used = np.zeros((2, ncores, 128), dtype=np.uint8)
     gen = np.ones(ncores, dtype=np.uint64)
-    uc = np.zeros((nstrands, 2, 4), dtype=np.uint64)
+    uc = np.zeros((nstrands, 2, 5), dtype=np.uint64)
     sreg = np.zeros((nstrands, 8), dtype=np.uint64)
-    return (tlb, cfg, rr, gen, uc, sreg)
+    return (tlb, cfg, used, gen, uc, sreg)
 
 
 # ---------------------------------------------------------------------------------------
@@ -130,10 +139,51 @@ def tlb_ntlb(CFG, w):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
+def tlb_touch(USED, w, core, n, i):
+    """Set the used bit of entry i (a hit or a write); if that would set all n used bits,
+    clear all the others.  Since no touch leaves all n bits set, touching an entry whose
+    bit is already set changes nothing."""
+    if USED[w, core, i] != 0:
+        return
+    USED[w, core, i] = 1
+    for j in range(n):
+        if USED[w, core, j] == 0:
+            return
+    for j in range(n):
+        USED[w, core, j] = 0
+    USED[w, core, i] = 1
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def tlb_victim(USED, w, core, n):
+    """The entry a write replaces when the TLB is full: the first whose used bit is
+    clear (there always is one for n > 1)."""
+    for i in range(n):
+        if USED[w, core, i] == 0:
+            return i
+    return 0
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def tlb_lookup(MMU, core, w, va, pid, real, ctx):
+    """Index of the entry of TLB w that maps va (context ignored for real), or -1; a hit
+    sets the entry's used bit."""
+    TLB, CFG, USED = MMU[0], MMU[1], MMU[2]
+    n = tlb_ntlb(CFG, w)
+    if real:
+        ctx = 0
+    i = tlb_find(TLB, w, core, n, va, make_key(pid, real, ctx))
+    if i >= 0:
+        tlb_touch(USED, w, core, n, i)
+    return i
+
+
+@njit(cache=True, nogil=True, _nrt=False)
 def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
-    """Write an entry (at index, or replacing a same-tag entry / a free one / round robin
-    when index < 0)."""
-    TLB, CFG, RR, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
+    """Write an entry (at index, or when index < 0 replacing a same-tag entry, else a free
+    one, else the first whose used bit is clear); returns the index written.  A valid
+    entry's used bit is set (tlb_touch), an invalid one's cleared."""
+    TLB, CFG, USED, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
     n = tlb_ntlb(CFG, w)
     if real:
         ctx = 0
@@ -150,22 +200,24 @@ def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
                 index = i
                 break
     if index < 0:
-        index = RR[w, core]
-        RR[w, core] = (index + 1) % n
+        index = tlb_victim(USED, w, core, n)
     if data & TTE_V:
         TLB[w, core, index, TLB_VA] = tagva
         TLB[w, core, index, TLB_KEY] = key
+        tlb_touch(USED, w, core, n, index)
     else:
         TLB[w, core, index, TLB_KEY] = 0
+        USED[w, core, index] = 0
     TLB[w, core, index, TLB_DATA] = data
     GEN[core] += np.uint64(1)
+    return index
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
     """Demap (UA2007 §14 demap operations) within partition pid: op 0 page, 1 context,
-    2 all."""
-    TLB, CFG, GEN = MMU[0], MMU[1], MMU[3]
+    2 all.  Removed entries lose their used bit."""
+    TLB, CFG, USED, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
     n = tlb_ntlb(CFG, w)
     pidbits = np.uint64(pid & 7) << np.uint64(56)
     for i in range(n):
@@ -186,6 +238,7 @@ def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
         if hit:
             TLB[w, core, i, TLB_KEY] = 0
             TLB[w, core, i, TLB_DATA] &= ~TTE_V
+            USED[w, core, i] = 0
     GEN[core] += np.uint64(1)
 
 
@@ -212,18 +265,23 @@ _sun4u_to_sun4v = njit(cache=True, nogil=True, _nrt=False)(sun4u_to_sun4v)
 # translation
 @njit(cache=True, nogil=True, _nrt=False)
 def _translate(C, MMU, va, w, real, ctx, user, store):
-    """(pa, status) through TLB w of this strand's core."""
-    TLB, CFG, GEN, UC, SREG = MMU[0], MMU[1], MMU[3], MMU[4], MMU[5]
+    """(pa, status) through TLB w of this strand's core.  A hit sets the entry's used bit
+    (before the permission checks), also when it comes from the micro-TLB."""
+    TLB, CFG, USED, GEN, UC, SREG = MMU[0], MMU[1], MMU[2], MMU[3], MMU[4], MMU[5]
     s = np.int64(C[S.STRAND_ID])
     core = s // CFG[CFG_SPC]
     if real:
         ctx = 0
     key = make_key(np.int64(C[S.PARTID]), real, ctx)
     tag = (va >> _U13) + np.uint64(1)
-    if UC[s, w, 0] == tag and UC[s, w, 1] == key and UC[s, w, 2] == GEN[core]:
-        data = UC[s, w, 3]
+    if UC[s, w, UC_TAG] == tag and UC[s, w, UC_KEY] == key and UC[s, w, UC_GEN] == GEN[core]:
+        data = UC[s, w, UC_DATA]
+        i = np.int64(UC[s, w, UC_INDEX])
+        if USED[w, core, i] == 0:
+            tlb_touch(USED, w, core, tlb_ntlb(CFG, w), i)
     else:
-        i = tlb_find(TLB, w, core, tlb_ntlb(CFG, w), va, key)
+        n = tlb_ntlb(CFG, w)
+        i = tlb_find(TLB, w, core, n, va, key)
         if i < 0:
             SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
             if w == W_D:
@@ -231,11 +289,13 @@ def _translate(C, MMU, va, w, real, ctx, user, store):
             if real:
                 return va, T_INSTR_REAL_MISS if w == W_I else T_DATA_REAL_MISS
             return va, T_FAST_INSTR_MISS if w == W_I else T_FAST_DATA_MISS
+        tlb_touch(USED, w, core, n, i)
         data = TLB[w, core, i, TLB_DATA]
-        UC[s, w, 0] = tag
-        UC[s, w, 1] = key
-        UC[s, w, 2] = GEN[core]
-        UC[s, w, 3] = data
+        UC[s, w, UC_TAG] = tag
+        UC[s, w, UC_KEY] = key
+        UC[s, w, UC_GEN] = GEN[core]
+        UC[s, w, UC_DATA] = data
+        UC[s, w, UC_INDEX] = np.uint64(i)
     if user and data & TTE_P:
         SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
         if w == W_D:

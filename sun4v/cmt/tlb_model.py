@@ -2,13 +2,13 @@
 scoreboard of rtl/tlb.v (OpenSPARC T1 Micro Arch Spec 2.3.9/2.4.4: 64 entries,
 pseudo-LRU with a used bit per entry; UA2007 ch. 14 demap operations).
 
-Tags, TTE format, page masks and the insert/demap rules are mmu.py's (make_key,
-page_mask, tlb_insert, tlb_demap, tlb_find); only the victim choice when the TLB is full
-differs: mmu.py takes a round-robin pointer, this model (and the RTL) the first entry
-whose used bit is clear.  Used bits: set on a hit and on a write; when that would set all
-of them, all the others are cleared; cleared when an entry is invalidated.  Operations of
-one RTL cycle are: lookup (against the state at the start of the cycle), then one
-maintenance operation (write or demap)."""
+Tags, TTE format, page masks, the insert/demap rules and the replacement policy are
+mmu.py's (make_key, page_mask, tlb_lookup, tlb_insert, tlb_demap, tlb_find, tlb_touch,
+tlb_victim; tests/test_mmu_replacement.py checks that they agree step by step).  When the
+TLB is full a write replaces the first entry whose used bit is clear.  Used bits: set on a
+hit and on a write; when that would set all of them, all the others are cleared; cleared
+when an entry is invalidated.  Operations of one RTL cycle are: lookup (against the state
+at the start of the cycle), then one maintenance operation (write or demap)."""
 import numpy as np
 
 from .mmu import KEY_VALID, PA_MASK, RA_FIELD, TTE_V, make_key, page_mask
