@@ -417,7 +417,7 @@ def _asi_read(C, MMU, asi, va):
 @njit(cache=True, nogil=True, _nrt=False)
 def _asi_write(C, MMU, asi, va, v):
     """status of an stxa to an internal ASI."""
-    CFG, SREG, UC = MMU[1], MMU[5], MMU[4]
+    CFG, SREG = MMU[1], MMU[5]
     s = np.int64(C[S.STRAND_ID])
     core = s // CFG[CFG_SPC]
     hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != np.uint64(0)
