@@ -66,18 +66,25 @@ def check_output_path(path, what="--stats"):
             raise UsageError(f"{what} {path}: file is not writable")
 
 
-def _run(a):
+def check_chip_strands(chip, strands):
+    """UsageError unless `chip` is known and `strands` (None: all) fits it; returns the
+    chip's strand count."""
     from .cmt import chips
+    if chip not in chips.CHIPS:
+        raise UsageError(f"unknown chip {chip!r} (known: {', '.join(sorted(chips.CHIPS))})")
+    total = chips.total_strands(chip)
+    if strands is not None and not 1 <= strands <= total:
+        raise UsageError(f"--strands {strands}: {chips.chip(chip)['name']} has {total} "
+                         f"strands (1 to {total})")
+    return total
+
+
+def _run(a):
     from .se import loader
     from .se.process import Process
     from .se.signals import die_by_signal
     chip = a.chip or "t2"
-    if chip not in chips.CHIPS:
-        raise UsageError(f"unknown chip {chip!r} (known: {', '.join(sorted(chips.CHIPS))})")
-    total = chips.total_strands(chip)
-    if a.strands is not None and not 1 <= a.strands <= total:
-        raise UsageError(f"--strands {a.strands}: {chips.chip(chip)['name']} has {total} "
-                         f"strands (1 to {total})")
+    check_chip_strands(chip, a.strands)
     if a.max_insns is not None and a.max_insns <= 0:
         raise UsageError("--max-insns must be a positive number")
     if a.stats and a.stats != "-":

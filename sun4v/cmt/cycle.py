@@ -235,13 +235,12 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
             return S.EXIT_BUDGET
         g0 = 0
         busy = False
-        resumed = CY[CY_RESUME] > 0
-        if resumed:
+        if CY[CY_RESUME] > 0:
             # back mid-cycle: steps 1 and 2 are done, and so is every group before g0
             g0 = CY[CY_RESUME] - 1
             CY[CY_RESUME] = 0
             busy = True
-        if not resumed:
+        else:
             # ---- 1. crossbar grants to the L2 banks -------------------------------------
             for d in range(nbanks):
                 if A[3][d] != 0:

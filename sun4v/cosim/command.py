@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..cli import UsageError, register
+from ..cli import UsageError, check_chip_strands, register
 
 UNITS = ("thread_select", "xbar_domain")
 TS_OPTIONS = ("chip", "strands", "max_cycles")
@@ -97,12 +97,7 @@ def thread_select_config(a) -> dict:
     if a.prog is None:
         raise UsageError("--unit thread_select needs PROG (a static sparc64 Linux program)")
     chip = a.chip or "t1"
-    if chip not in chips.CHIPS:
-        raise UsageError(f"unknown chip {chip!r} (known: {', '.join(sorted(chips.CHIPS))})")
-    total = chips.total_strands(chip)
-    if a.strands is not None and not 1 <= a.strands <= total:
-        raise UsageError(f"--strands {a.strands}: {chips.chip(chip)['name']} has {total} "
-                         f"strands (1 to {total})")
+    total = check_chip_strands(chip, a.strands)
     if a.max_cycles is not None and a.max_cycles <= 0:
         raise UsageError("--max-cycles must be a positive number")
     loader.ElfImage(a.prog)                     # LoadError: one line, status 2

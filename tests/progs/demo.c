@@ -95,5 +95,6 @@ int main(void)
     }
     for (int i = 0; i < nw; i++)
         if (counts[i] > 1) printf("%-6s %d\n", words[i], counts[i]);
-    return (total + primes) % 100;
+    printf("checksum %d\n", (total + primes) % 100);
+    return 0;
 }
