@@ -5,13 +5,15 @@ import tempfile
 
 
 def write_atomic(path, text, prefix=".sun4v-"):
-    """Write `text` to `path` through a temporary file in the same directory, synced to
-    disk, then renamed over `path`. On any error the temporary file is removed and
-    `path` is untouched."""
+    """Write `text` (str, written as UTF-8, or bytes, written as they are) to `path`
+    through a temporary file in the same directory, synced to disk, then renamed over
+    `path`. On any error the temporary file is removed and `path` is untouched."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=prefix, dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        binary = isinstance(text, (bytes, bytearray))
+        with os.fdopen(fd, "wb" if binary else "w",
+                       **({} if binary else {"encoding": "utf-8"})) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
