@@ -541,9 +541,11 @@ def random_mds(draw):
             else:
                 node.add(draw(NAMES), nodes[draw(st.integers(0, n - 1))])
     if draw(st.booleans()) and n:
+        # a NOOP goes before one of the other elements (LIST_END last): before element j
+        # (counted without NOOPs) it lands at j + the NOOPs placed before it
         total = sum(2 + len(x.props) for x in nodes) + 1
-        noops = draw(st.lists(st.integers(0, total), unique=True, max_size=3))
-        md.layout = Layout(noops=tuple(sorted(noops)))
+        before = sorted(draw(st.lists(st.integers(0, total - 1), max_size=3)))
+        md.layout = Layout(noops=tuple(j + k for k, j in enumerate(before)))
     return md
 
 
