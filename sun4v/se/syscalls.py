@@ -213,9 +213,6 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         mask = self.signals.blocked if self.signals is not None else 0
         return self.threads.clone(self.s, flags, newsp, ptid, tls, ctid, mask)
 
-    def sys_clone3(self, *_):
-        return -ENOSYS          # glibc then falls back to clone
-
     def sys_rseq(self, *_):
         return -ENOSYS          # as qemu-sparc64 7.2
 
