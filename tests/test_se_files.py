@@ -366,7 +366,8 @@ def test_cpu_time_model(k):
     assert k.call("clock_gettime", 2, BUF + 256) == 0
     sec, nsec = struct.unpack(">qq", k.mem.read(BUF + 256, 16))
     calls = sum(k.sys.counts.values())
-    assert sec * 10**9 + nsec == (14_000_000 + 1) * 1000 // 1400 + calls * SYSTEM_CYCLES * 1000 // 1400
+    assert sec * 10**9 + nsec == ((14_000_000 + 1) * 1000 // 1400
+                                  + calls * SYSTEM_CYCLES * 1000 // 1400)
     assert k.call("times", BUF + 512) > 0
     tms = struct.unpack(">4q", k.mem.read(BUF + 512, 32))
     assert tms[0] == (14_000_000 + 2) * 1000 // 1400 // 10**7 and tms[2:] == (0, 0)

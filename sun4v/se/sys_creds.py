@@ -35,6 +35,7 @@ thread its own ids back when the program ends. Signals sent to other processes a
 modelled, so the ids decide nothing else. qemu-sparc64 7.2 differs from Linux for ids
 above 65535 (it handles sparc64's ids as 16-bit); this model follows the kernel.
 """
+import ctypes
 import os
 from contextlib import contextmanager
 
@@ -53,8 +54,8 @@ CAP_FS_MASK = sum(1 << c for c in (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEA
                                    CAP_FOWNER, CAP_FSETID, CAP_LINUX_IMMUTABLE, CAP_MKNOD,
                                    CAP_MAC_OVERRIDE))
 
-_setfsuid = libc_fn("setfsuid", None, __import__("ctypes").c_uint)
-_setfsgid = libc_fn("setfsgid", None, __import__("ctypes").c_uint)
+_setfsuid = libc_fn("setfsuid", ctypes.c_int, ctypes.c_uint)
+_setfsgid = libc_fn("setfsgid", ctypes.c_int, ctypes.c_uint)
 
 
 def host_caps():

@@ -31,9 +31,9 @@ import termios
 from ..cmt.memory import MemFault
 from .sysbase import (
     AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, EBADF, EFAULT, EINVAL, ENOSYS,
-    ENAMETOOLONG, ENOTTY, ERANGE, ESPIPE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL,
-    MASK64, NOFILE_CUR, O_CLOEXEC_GUEST, TCGETS, TIOCGWINSZ, GuestError, _s32, _s64,
-    guest_open_flags, host_call, host_dirfd, host_open_flags, libc_fn)
+    ENAMETOOLONG, ENOTTY, ERANGE, ESPIPE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
+    F_SETFD, F_SETFL, MASK64, NOFILE_CUR, O_CLOEXEC_GUEST, TCGETS, TIOCGWINSZ, GuestError,
+    _s32, _s64, guest_open_flags, host_call, host_dirfd, host_open_flags, libc_fn)
 
 c_int, c_uint, c_long, c_char_p, c_void_p = (ctypes.c_int, ctypes.c_uint, ctypes.c_long,
                                              ctypes.c_char_p, ctypes.c_void_p)
@@ -54,6 +54,7 @@ _SYS_FACCESSAT2 = 439               # the same number on every architecture (sin
 _syscall = libc_fn("syscall", c_long)      # variadic: pass ctypes values
 _utimensat = libc_fn("utimensat", c_int, c_int, c_char_p, c_void_p, c_int)
 _futimens = libc_fn("futimens", c_int, c_int, c_void_p)
+_faccessat = libc_fn("faccessat", c_int, c_int, c_char_p, c_int, c_int)
 _linkat = libc_fn("linkat", c_int, c_int, c_char_p, c_int, c_char_p, c_int)
 _fchownat = libc_fn("fchownat", c_int, c_int, c_char_p, c_uint, c_uint, c_int)
 _fchown = libc_fn("fchown", c_int, c_int, c_uint, c_uint)
@@ -473,8 +474,15 @@ class FileCalls:
 
     @staticmethod
     def _host_access(d, p, mode, flags):
-        return host_call(_syscall, c_long(_SYS_FACCESSAT2), c_long(d), c_char_p(p),
-                         c_long(mode), c_long(flags))
+        """The host's faccessat2; a host kernel older than 5.8 has none: its faccessat
+        through the C library then (which cannot check an empty path)."""
+        try:
+            return host_call(_syscall, c_long(_SYS_FACCESSAT2), c_long(d), c_char_p(p),
+                             c_long(mode), c_long(flags))
+        except OSError as e:
+            if e.errno != host_errno.ENOSYS or flags & AT_EMPTY_PATH:
+                raise
+        return host_call(_faccessat, d, p, mode, flags)
 
     def sys_faccessat(self, dirfd, path, mode, *_):
         return self.sys_faccessat2(dirfd, path, mode, 0)

@@ -20,15 +20,11 @@ from .sys_creds import CredentialCalls, Credentials
 from .sys_files import FdTable, FileCalls, pack_stat, pack_stat64  # noqa: F401 (re-exported)
 from .sys_poll import PollCalls
 from .sys_rusage import ResourceCalls
-from .sysbase import (  # noqa: F401 (re-exported: the names handlers and tests use)
-    AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, CARRY, EACCES, EAGAIN, EBADF, EEXIST,
-    EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOMEM, ENOSYS,
-    ENOTDIR, ENOTTY, EPERM, ERANGE, ESPIPE, ESRCH, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD,
-    F_GETFL, F_SETFD, F_SETFL, FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64,
-    MREMAP_FIXED, MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, O_CLOEXEC_GUEST,
-    RLIM_INFINITY, RLIMIT_AS, RLIMIT_NOFILE, RLIMIT_STACK, SIM_EPOCH_NS, TCGETS,
-    TIOCGWINSZ, UNAME_MACHINE, GuestError, SyscallExit, _s32, _s64, guest_errno,
-    guest_open_flags, host_open_flags)
+from .sysbase import (  # noqa: F401 (CARRY, SyscallExit: re-exported)
+    AT_FDCWD, CARRY, EAGAIN, EFAULT, EINTR, EINVAL, EIO, ENAMETOOLONG, ENOMEM, ENOSYS,
+    EPERM, ESRCH, FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64, MREMAP_FIXED,
+    MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, RLIMIT_NOFILE, RLIMIT_STACK,
+    RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError, SyscallExit, _s32, guest_errno)
 from .threads import BLOCK, CLONE_THREAD, CLONE_VM
 
 
@@ -232,7 +228,7 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
                 import resource as R
                 cur, mx = R.getrlimit(R.RLIMIT_STACK)
             elif resource == RLIMIT_NOFILE:
-                cur, mx = 1024, 4096
+                cur, mx = NOFILE_CUR, NOFILE_MAX     # as dup3, poll check it
             else:
                 cur, mx = -1, -1
             cur = RLIM_INFINITY if cur < 0 else cur
