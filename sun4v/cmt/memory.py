@@ -192,6 +192,7 @@ class Memory:
         self.mmio = np.zeros((16, 2), dtype=np.int64)
         self.mmio_devices = []       # (base, limit, device) in the order of self.mmio rows
         self.free_slots = []
+        self.pages_made = 0          # pages made so far (syscall emulation: minor faults)
         # syscall-emulation mappings: sorted, disjoint [first vpn, end vpn) with a perm
         self.reg_lo, self.reg_hi, self.reg_perm = [], [], []
         self._refresh()
@@ -248,6 +249,7 @@ class Memory:
         base = slot * WORDS_PER_PAGE
         self.words[base:base + WORDS_PER_PAGE] = 0
         self.perm[slot] = perm
+        self.pages_made += 1
         _hash_insert(self.keys, self.vals, int(self.meta[META_HMASK]), np.uint64(vpn), slot)
         self.meta[META_HCOUNT] += 1
         return slot

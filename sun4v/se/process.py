@@ -125,6 +125,7 @@ class Process:
         loader.init_registers(self.St, 0, self.prog)
         self.signals = Signals(self.mem, self.St, 0)
         self.sys = Syscalls(self.mem, self.St, self.prog, path, signals=self.signals)
+        self.sys.clock_mhz = int(chips.chip(chip)["clock_mhz"])
         self.tg = ThreadGroup(self.St, self.mem, self.sys.pid, self.max_strands)
         self.sys.threads = self.tg
         self.cm = None
@@ -173,6 +174,7 @@ class Process:
             self.exit_status = DEADLOCK_STATUS
         finally:
             self.wall = time.perf_counter() - t0
+            self.sys.creds.restore_host()      # the simulator's own file-system ids back
         return self.exit_status
 
     def _budget(self, n):

@@ -129,6 +129,11 @@ class Signals:
         self.s = strand
         self.actions = [Action() for _ in range(NSIG + 1)]
         self.blocked = 0
+        # Linux's saved_sigmask: a call that waits under a mask of its own (ppoll,
+        # pselect6) leaves the caller's mask here when a signal interrupts it; the
+        # handler's frame then saves this mask (restored by rt_sigreturn), and when no
+        # handler runs it becomes the mask again (deliver_pending)
+        self.saved_mask = None
         self.pending = []           # (sig, code, addr, trapno) in arrival order
         self.altstack = (0, SS_DISABLE, 0)
         self.delivered = 0
@@ -226,6 +231,8 @@ class Signals:
         while True:
             ready = [p for p in self.pending if not self.blocked & _bit(p[0])]
             if not ready:
+                if self.saved_mask is not None:
+                    self.blocked, self.saved_mask = self.saved_mask, None
                 return
             p = min(ready, key=lambda q: q[0])
             self.pending.remove(p)
@@ -249,6 +256,7 @@ class Signals:
                 return
             raise ProcessKilled(sig, sig in CORE)
         self.setup_frame(sig, code, addr, trapno, act)
+        self.saved_mask = None                 # the frame holds it now
         if act.flags & SA_RESETHAND:
             self.actions[sig] = Action()
         self.blocked |= act.mask
@@ -297,8 +305,9 @@ class Signals:
             stack = base.to_bytes(8, "big") + flags.to_bytes(4, "big") + bytes(4) \
                 + ssize.to_bytes(8, "big")
             fpu_addr = sf + SF_SIZE if fef else 0
+            mask = self.blocked if self.saved_mask is None else self.saved_mask
             frame = (ss.ljust(192, b"\0") + bytes(info) + pt + fpu_addr.to_bytes(8, "big")
-                     + stack + self.blocked.to_bytes(8, "big") + bytes(8))
+                     + stack + mask.to_bytes(8, "big") + bytes(8))
             if fef:
                 fregs = b"".join(St.get_freg(s, n).to_bytes(4, "big") for n in range(64))
                 frame += fregs + int(C[s, S.FSR]).to_bytes(8, "big") \

@@ -8,7 +8,6 @@ layouts from the sparc64 uapi headers (asm/stat.h, asm/signal.h, asm/termbits.h)
 process address space (brk, mmap placement) follows qemu-sparc64 7.2 so that addresses
 agree with the oracle (see loader.py).
 """
-import errno as host_errno
 import os
 import random
 import sys
@@ -17,162 +16,19 @@ import time
 from ..cmt import state as S
 from ..cmt.memory import PAGE_SIZE, PERM_R, PERM_W, PERM_X, MemFault
 from .linux_abi import ERRNO, SYSCALL_NAMES
+from .sys_creds import CredentialCalls, Credentials
+from .sys_files import FdTable, FileCalls, pack_stat, pack_stat64  # noqa: F401 (re-exported)
+from .sys_poll import PollCalls
+from .sys_rusage import ResourceCalls
+from .sysbase import (  # noqa: F401 (CARRY, SyscallExit: re-exported)
+    AT_FDCWD, CARRY, EAGAIN, EFAULT, EINTR, EINVAL, EIO, ENAMETOOLONG, ENOMEM, ENOSYS,
+    EPERM, ESRCH, FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64, MREMAP_FIXED,
+    MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, RLIMIT_NOFILE, RLIMIT_STACK,
+    RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError, SyscallExit, _s32, guest_errno)
 from .threads import BLOCK, CLONE_THREAD, CLONE_VM
 
-MASK64 = (1 << 64) - 1
-CARRY = S.CC_C | (S.CC_C << 4)
 
-# errno values in the guest's numbering
-EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT = (
-    1, 2, 3, 4, 5, 9, 11, 12, 13, 14)
-EEXIST, ENOTDIR, EISDIR, EINVAL, EMFILE, ENOTTY, ESPIPE, ERANGE = 17, 20, 21, 22, 24, 25, 29, 34
-ENOSYS = ERRNO["ENOSYS"]
-ENAMETOOLONG = ERRNO["ENAMETOOLONG"]
-_HOST_TO_GUEST_ERRNO = {getattr(host_errno, name): num for name, num in ERRNO.items()
-                        if hasattr(host_errno, name)}
-
-# sparc64 open flags (asm/fcntl.h) → host os.O_* flags
-_OPEN_FLAGS = [
-    (0x0008, os.O_APPEND), (0x0200, os.O_CREAT), (0x0400, os.O_TRUNC), (0x0800, os.O_EXCL),
-    (0x2000, os.O_DSYNC), (0x4000, os.O_NONBLOCK), (0x8000, os.O_NOCTTY),
-    (0x10000, os.O_DIRECTORY), (0x20000, os.O_NOFOLLOW), (0x400000, os.O_CLOEXEC),
-    (0x200000, getattr(os, "O_NOATIME", 0)), (0x1000000, getattr(os, "O_PATH", 0)),
-]
-O_CLOEXEC_GUEST = 0x400000
-AT_FDCWD = -100
-AT_SYMLINK_NOFOLLOW = 0x100
-AT_EMPTY_PATH = 0x1000
-MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
-MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
-TCGETS, TIOCGWINSZ = 0x40245408, 0x40087468
-F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
-FUTEX_WAIT, FUTEX_WAKE = 0, 1
-RLIMIT_STACK, RLIMIT_NOFILE, RLIMIT_AS = 3, 6, 9      # sparc: NOFILE 6, NPROC 7
-RLIM_INFINITY = MASK64
-UNAME_MACHINE = b"sparc64"
-
-# Values a handler returns instead of a result.
-NO_RETURN = object()        # the handler set PC/NPC itself (rt_sigreturn) or the thread ended
-# BLOCK (threads.py): the thread sleeps in a futex; its result is written when it wakes
-
-# Simulated time in cycle mode (chosen, deterministic): the realtime clock starts at this
-# epoch, 2000-01-01T00:00:00Z, when the chip's cycle counter is 0; the monotonic and CPU
-# clocks start at 0. Time advances with the simulated cycles at the chip's clock rate.
-SIM_EPOCH_NS = 946_684_800 * 10**9
-
-
-class SyscallExit(Exception):
-    """The program called exit/exit_group."""
-
-    def __init__(self, status):
-        super().__init__(status)
-        self.status = status
-
-
-class GuestError(Exception):
-    """A syscall fails with this guest errno."""
-
-    def __init__(self, err):
-        super().__init__(err)
-        self.err = err
-
-
-def guest_errno(e):
-    """Guest errno for a host OSError."""
-    return _HOST_TO_GUEST_ERRNO.get(e.errno, EIO)
-
-
-def host_open_flags(flags):
-    out = flags & 3
-    for g, h in _OPEN_FLAGS:
-        if flags & g:
-            out |= h
-    return out
-
-
-def guest_open_flags(hflags):
-    out = hflags & 3
-    for g, h in _OPEN_FLAGS:
-        if h and hflags & h:
-            out |= g
-    return out
-
-
-def _s64(x):
-    x &= MASK64
-    return x - (1 << 64) if x >> 63 else x
-
-
-def _s32(x):
-    x &= 0xFFFFFFFF
-    return x - (1 << 32) if x >> 31 else x
-
-
-def pack_stat64(st):
-    """struct stat64 of the sparc64 kernel (fstatat64, fstat64, stat64, lstat64): 144 B."""
-    def ns(t):
-        return int(t) & MASK64
-    fields = [
-        (st.st_dev, 8), (st.st_ino, 8), (st.st_nlink, 8),
-        (st.st_mode, 4), (st.st_uid, 4), (st.st_gid, 4), (0, 4),
-        (st.st_rdev, 8), (st.st_size, 8), (st.st_blksize, 8), (st.st_blocks, 8),
-        (ns(st.st_atime), 8), (st.st_atime_ns % 1_000_000_000, 8),
-        (ns(st.st_mtime), 8), (st.st_mtime_ns % 1_000_000_000, 8),
-        (ns(st.st_ctime), 8), (st.st_ctime_ns % 1_000_000_000, 8),
-        (0, 8), (0, 8), (0, 8)]
-    return b"".join((v & ((1 << (8 * n)) - 1)).to_bytes(n, "big") for v, n in fields)
-
-
-def pack_stat(st):
-    """The sparc64 kernel's plain struct stat (fstat, stat, lstat): 104 B."""
-    fields = [
-        (st.st_dev, 4), (0, 4), (st.st_ino, 8), (st.st_mode, 4), (st.st_nlink, 2), (0, 2),
-        (st.st_uid, 4), (st.st_gid, 4), (st.st_rdev, 4), (0, 4), (st.st_size, 8),
-        (int(st.st_atime), 8), (int(st.st_mtime), 8), (int(st.st_ctime), 8),
-        (st.st_blksize, 8), (st.st_blocks, 8), (0, 8), (0, 8)]
-    return b"".join((v & ((1 << (8 * n)) - 1)).to_bytes(n, "big") for v, n in fields)
-
-
-class FdTable:
-    """Guest file descriptors → host file descriptors. 0, 1, 2 are the host's own; others
-    are allocated lowest-free as Linux does, so fd numbers agree with qemu's."""
-
-    def __init__(self):
-        self.host = {0: 0, 1: 1, 2: 2}
-        self.cloexec = set()
-        self.owned = set()          # host fds we opened (closed on close)
-
-    def get(self, fd):
-        h = self.host.get(fd)
-        if h is None:
-            raise GuestError(EBADF)
-        return h
-
-    def lowest_free(self, start=0):
-        fd = start
-        while fd in self.host:
-            fd += 1
-        return fd
-
-    def add(self, hfd, start=0, cloexec=False):
-        fd = self.lowest_free(start)
-        self.host[fd] = hfd
-        self.owned.add(hfd)
-        if cloexec:
-            self.cloexec.add(fd)
-        return fd
-
-    def close(self, fd):
-        h = self.get(fd)
-        del self.host[fd]
-        self.cloexec.discard(fd)
-        if h in self.owned and h not in self.host.values():
-            self.owned.discard(h)
-            os.close(h)
-        # closing the guest's 0/1/2 leaves the host's open (the simulator still needs them)
-
-
-class Syscalls:
+class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
     """The Linux process model behind the system calls of one program: address space
     bookkeeping (brk, mmap), file descriptors, identity and time."""
 
@@ -196,6 +52,13 @@ class Syscalls:
         self.clock_ns = None        # cycle mode: () -> simulated ns since the chip started
         self.sleep_ns = 0           # cycle mode: what the last nanosleep asked for
         self.warned_fork = False
+        self.creds = Credentials()      # sys_creds: the guest's ids (host fs ids follow)
+        self.clock_mhz = 1400           # the chip's clock (Process sets it): CPU time
+        self.usage = {}                 # sys_rusage: tid -> Usage
+        self.children_usage = dict(utime_ns=0, stime_ns=0, maxrss_kb=0, minflt=0, nvcsw=0)
+        self.wait_retry = {}            # sys_poll: strand -> (start, deadline) of a retry
+        self.last_wait_ns = 0
+        self.trap_pc = self.trap_npc = 0
         self.handlers = {}
         for n, name in SYSCALL_NAMES.items():
             h = getattr(self, "sys_" + name, None)
@@ -223,11 +86,13 @@ class Syscalls:
         name = SYSCALL_NAMES.get(num, f"syscall_{num}")
         self.counts[name] = self.counts.get(name, 0) + 1
         # the trap instruction retires; Linux returns to TNPC
+        self.trap_pc, self.trap_npc = int(C[s, S.PC]), int(C[s, S.NPC])
         npc = int(C[s, S.NPC])
         C[s, S.PC] = npc
         C[s, S.NPC] = (npc + 4) & MASK64
         C[s, S.INSNS] += 1
         h = self.handlers.get(num)
+        self.account_syscall(name)
         if h is None:
             if num not in self.warned:
                 self.warned.add(num)
@@ -242,6 +107,7 @@ class Syscalls:
                 result = -EFAULT
             except OSError as e:
                 result = -guest_errno(e)
+            self.account_syscall(name, result)
         if result is NO_RETURN or result is BLOCK:
             return
         ccr = int(C[s, S.CCR])
@@ -251,6 +117,19 @@ class Syscalls:
         else:
             self.set_reg(8, result)
             C[s, S.CCR] = ccr & ~CARRY
+
+    def retry_syscall(self):
+        """The calling thread makes this system call again when it next runs: its trap
+        is re-executed (PC/NPC back at the `ta`, not counted as retired, not counted
+        as a call). The handler returns NO_RETURN."""
+        C, s = self.St.C, self.s
+        C[s, S.PC], C[s, S.NPC] = self.trap_pc, self.trap_npc
+        C[s, S.INSNS] -= 1
+        name = SYSCALL_NAMES.get(self.reg(1))
+        self.counts[name] -= 1
+        u = self.usage.get(self._tid())
+        if u is not None:
+            u.syscalls -= 1
 
     # ---- helpers ----------------------------------------------------------------------
     def path(self, addr):
@@ -302,18 +181,6 @@ class Syscalls:
     def sys_getppid(self, *_):
         return os.getppid()
 
-    def sys_getuid(self, *_):
-        return os.getuid()
-
-    def sys_geteuid(self, *_):
-        return os.geteuid()
-
-    def sys_getgid(self, *_):
-        return os.getgid()
-
-    def sys_getegid(self, *_):
-        return os.getegid()
-
     def sys_set_tid_address(self, addr, *_):
         self.tid_address = addr
         if self.threads is None:
@@ -342,9 +209,6 @@ class Syscalls:
         mask = self.signals.blocked if self.signals is not None else 0
         return self.threads.clone(self.s, flags, newsp, ptid, tls, ctid, mask)
 
-    def sys_clone3(self, *_):
-        return -ENOSYS          # glibc then falls back to clone
-
     def sys_rseq(self, *_):
         return -ENOSYS          # as qemu-sparc64 7.2
 
@@ -364,7 +228,7 @@ class Syscalls:
                 import resource as R
                 cur, mx = R.getrlimit(R.RLIMIT_STACK)
             elif resource == RLIMIT_NOFILE:
-                cur, mx = 1024, 4096
+                cur, mx = NOFILE_CUR, NOFILE_MAX     # as dup3, poll check it
             else:
                 cur, mx = -1, -1
             cur = RLIM_INFINITY if cur < 0 else cur
@@ -431,10 +295,6 @@ class Syscalls:
     def sys_madvise(self, *_):
         return 0
 
-    def sys_getrusage(self, who, buf, *_):
-        self.mem.write(buf, bytes(144))
-        return 0
-
     # ---- time ---------------------------------------------------------------------------
     def now_ns(self):
         """Realtime in ns: the host's, or in cycle mode the simulated clock."""
@@ -443,12 +303,14 @@ class Syscalls:
         return time.time_ns()
 
     def sys_clock_gettime(self, clk, tp, *_):
-        if self.clock_ns is not None:
-            t = self.clock_ns() + (0 if clk in (1, 2, 3, 4, 6, 7) else SIM_EPOCH_NS)
+        t = self.cpu_clock_ns(clk)         # CPU-time clocks: sys_rusage
+        if t is not None:
+            if t < 0:
+                return t
+        elif self.clock_ns is not None:
+            t = self.clock_ns() + (0 if clk in (1, 4, 6, 7) else SIM_EPOCH_NS)
         elif clk in (1, 4, 6, 7):          # MONOTONIC, MONOTONIC_RAW, _COARSE, BOOTTIME
             t = time.monotonic_ns()
-        elif clk in (2, 3):                # PROCESS/THREAD_CPUTIME_ID
-            t = time.process_time_ns()
         else:
             t = time.time_ns()
         self.mem.write(tp, (t // 10**9).to_bytes(8, "big") + (t % 10**9).to_bytes(8, "big"))
@@ -483,13 +345,6 @@ class Syscalls:
 
     def sys_clock_nanosleep(self, clk, flags, req, rem, *_):
         return self.sys_nanosleep(req, rem)
-
-    def sys_times(self, buf, *_):
-        if buf:
-            self.mem.write(buf, bytes(32))
-        if self.clock_ns is not None:
-            return self.clock_ns() // 10**7 + 1
-        return int((time.time() - self.start_time) * 100) + 1
 
     def sys_getrandom(self, buf, n, flags, *_):
         n = min(n, 1 << 25)
@@ -595,304 +450,6 @@ class Syscalls:
         self.mem.write(where, data)
         self.mem.unmap(old, old_len)
         return where
-
-    # ---- files ----------------------------------------------------------------------------
-    def sys_read(self, fd, buf, count, *_):
-        h = self.fds.get(_s32(fd))
-        count = min(count, 1 << 24)
-        self.check_range(buf, count, write=True)
-        data = os.read(h, count)
-        self.mem.write(buf, data)
-        return len(data)
-
-    def sys_pread64(self, fd, buf, count, offset, *_):
-        h = self.fds.get(_s32(fd))
-        count = min(count, 1 << 24)
-        self.check_range(buf, count, write=True)
-        data = os.pread(h, count, offset)
-        self.mem.write(buf, data)
-        return len(data)
-
-    def sys_write(self, fd, buf, count, *_):
-        h = self.fds.get(_s32(fd))
-        self.check_range(buf, count)
-        data = self.mem.read(buf, count)
-        return self._write_all(h, data)
-
-    def _write_all(self, h, data):
-        done = 0
-        while done < len(data):
-            try:
-                n = os.write(h, data[done:])
-            except OSError as e:
-                if e.errno == host_errno.EPIPE and self.signals is not None:
-                    self.signals.send(13)          # SIGPIPE, as the kernel sends it
-                if done:
-                    return done
-                raise
-            if n <= 0:
-                break
-            done += n
-        return done
-
-    def sys_pwrite64(self, fd, buf, count, offset, *_):
-        h = self.fds.get(_s32(fd))
-        return os.pwrite(h, self.mem.read(buf, count), offset)
-
-    def iovecs(self, iov, cnt):
-        if cnt > 1024:
-            raise GuestError(EINVAL)
-        out = []
-        for i in range(cnt):
-            base = self.mem.read_u64(iov + 16 * i)
-            ln = self.mem.read_u64(iov + 16 * i + 8)
-            out.append((base, ln))
-        return out
-
-    def sys_writev(self, fd, iov, cnt, *_):
-        h = self.fds.get(_s32(fd))
-        data = b"".join(self.mem.read(b, n) for b, n in self.iovecs(iov, cnt))
-        return self._write_all(h, data)
-
-    def sys_readv(self, fd, iov, cnt, *_):
-        h = self.fds.get(_s32(fd))
-        total = 0
-        for b, n in self.iovecs(iov, cnt):
-            self.check_range(b, n, write=True)
-            data = os.read(h, n)
-            self.mem.write(b, data)
-            total += len(data)
-            if len(data) < n:
-                break
-        return total
-
-    def sys_openat(self, dirfd, path, flags, mode, *_):
-        p = self.path(path)
-        dfd = self.dirfd(dirfd)
-        h = os.open(p, host_open_flags(flags) | os.O_CLOEXEC, mode & 0o7777, dir_fd=dfd)
-        return self.fds.add(h, cloexec=bool(flags & O_CLOEXEC_GUEST))
-
-    def sys_open(self, path, flags, mode, *_):
-        return self.sys_openat(AT_FDCWD & MASK64, path, flags, mode)
-
-    def sys_creat(self, path, mode, *_):
-        return self.sys_open(path, 0x1 | 0x200 | 0x400, mode)
-
-    def sys_close(self, fd, *_):
-        self.fds.close(_s32(fd))
-        return 0
-
-    def sys_lseek(self, fd, offset, whence, *_):
-        h = self.fds.get(_s32(fd))
-        try:
-            return os.lseek(h, _s64(offset), whence)
-        except OSError as e:
-            if e.errno == host_errno.ESPIPE:
-                return -ESPIPE
-            raise
-
-    def _stat(self, dirfd, path, flags):
-        if flags & AT_EMPTY_PATH and (path == 0 or self.mem.read_cstr(path, 2) == b""):
-            return os.fstat(self.fds.get(_s32(dirfd)))
-        p = self.path(path)
-        return os.stat(p, dir_fd=self.dirfd(dirfd),
-                       follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
-
-    def sys_fstatat64(self, dirfd, path, buf, flags, *_):
-        st = self._stat(dirfd, path, flags)
-        self.mem.write(buf, pack_stat64(st))
-        return 0
-
-    def sys_fstat64(self, fd, buf, *_):
-        self.mem.write(buf, pack_stat64(os.fstat(self.fds.get(_s32(fd)))))
-        return 0
-
-    def sys_stat64(self, path, buf, *_):
-        return self.sys_fstatat64(AT_FDCWD & MASK64, path, buf, 0)
-
-    def sys_lstat64(self, path, buf, *_):
-        return self.sys_fstatat64(AT_FDCWD & MASK64, path, buf, AT_SYMLINK_NOFOLLOW)
-
-    def sys_fstat(self, fd, buf, *_):
-        self.mem.write(buf, pack_stat(os.fstat(self.fds.get(_s32(fd)))))
-        return 0
-
-    def sys_stat(self, path, buf, *_):
-        self.mem.write(buf, pack_stat(os.stat(self.path(path))))
-        return 0
-
-    def sys_lstat(self, path, buf, *_):
-        self.mem.write(buf, pack_stat(os.lstat(self.path(path))))
-        return 0
-
-    def sys_statx(self, *_):
-        return -ENOSYS          # glibc falls back to fstatat64
-
-    def sys_ioctl(self, fd, req, arg, *_):
-        h = self.fds.get(_s32(fd))
-        req &= 0xFFFFFFFF
-        if req == TCGETS:
-            import termios
-            try:
-                iflag, oflag, cflag, lflag, _isp, _osp, cc = termios.tcgetattr(h)
-            except termios.error:
-                return -ENOTTY
-            ccb = bytes((c[0] if isinstance(c, bytes) else c) & 0xFF for c in cc[:17])
-            self.mem.write(arg, iflag.to_bytes(4, "big") + oflag.to_bytes(4, "big")
-                           + cflag.to_bytes(4, "big") + lflag.to_bytes(4, "big")
-                           + b"\0" + ccb.ljust(17, b"\0") + bytes(2))
-            return 0
-        if req == TIOCGWINSZ:
-            try:
-                sz = os.get_terminal_size(h)
-            except OSError:
-                return -ENOTTY
-            self.mem.write(arg, sz.lines.to_bytes(2, "big") + sz.columns.to_bytes(2, "big")
-                           + bytes(4))
-            return 0
-        return -ENOTTY
-
-    def sys_fcntl(self, fd, cmd, arg, *_):
-        fd = _s32(fd)
-        h = self.fds.get(fd)
-        if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
-            nh = os.dup(h)
-            return self.fds.add(nh, start=arg, cloexec=cmd == F_DUPFD_CLOEXEC)
-        if cmd == F_GETFD:
-            return 1 if fd in self.fds.cloexec else 0
-        if cmd == F_SETFD:
-            if arg & 1:
-                self.fds.cloexec.add(fd)
-            else:
-                self.fds.cloexec.discard(fd)
-            return 0
-        if cmd == F_GETFL:
-            import fcntl
-            return guest_open_flags(fcntl.fcntl(h, fcntl.F_GETFL))
-        if cmd == F_SETFL:
-            import fcntl
-            fcntl.fcntl(h, fcntl.F_SETFL, host_open_flags(arg) & (os.O_APPEND | os.O_NONBLOCK))
-            return 0
-        return -EINVAL
-
-    def sys_dup(self, fd, *_):
-        return self.fds.add(os.dup(self.fds.get(_s32(fd))))
-
-    def sys_dup3(self, old, new, flags, *_):
-        old, new = _s32(old), _s32(new)
-        h = self.fds.get(old)
-        if old == new:
-            return -EINVAL if flags else new
-        if new < 0 or new > 65535:
-            return -EBADF
-        if new in self.fds.host:
-            self.fds.close(new)
-        nh = os.dup(h)
-        self.fds.host[new] = nh
-        self.fds.owned.add(nh)
-        if flags & O_CLOEXEC_GUEST:
-            self.fds.cloexec.add(new)
-        return new
-
-    def sys_dup2(self, old, new, *_):
-        if _s32(old) == _s32(new):
-            self.fds.get(_s32(old))
-            return _s32(new)
-        return self.sys_dup3(old, new, 0)
-
-    def sys_pipe2(self, fds, flags, *_):
-        r, w = os.pipe2(os.O_CLOEXEC | (os.O_NONBLOCK if flags & 0x4000 else 0))
-        cl = bool(flags & O_CLOEXEC_GUEST)
-        a = self.fds.add(r, cloexec=cl)
-        b = self.fds.add(w, cloexec=cl)
-        self.mem.write(fds, a.to_bytes(4, "big") + b.to_bytes(4, "big"))
-        return 0
-
-    def sys_pipe(self, *_):
-        # sparc returns the two descriptors in %o0 and %o1
-        r, w = os.pipe2(os.O_CLOEXEC)
-        a = self.fds.add(r)
-        b = self.fds.add(w)
-        self.set_reg(9, b)
-        return a
-
-    def sys_faccessat(self, dirfd, path, mode, *_):
-        p = self.path(path)
-        if not os.access(p, mode & 7, dir_fd=self.dirfd(dirfd)):
-            if not os.path.lexists(os.path.join(b".", p)) and not os.path.exists(p):
-                return -ENOENT
-            return -EACCES
-        return 0
-
-    def sys_faccessat2(self, dirfd, path, mode, flags, *_):
-        return self.sys_faccessat(dirfd, path, mode)
-
-    def sys_access(self, path, mode, *_):
-        return self.sys_faccessat(AT_FDCWD & MASK64, path, mode)
-
-    def sys_getcwd(self, buf, size, *_):
-        cwd = os.getcwdb() + b"\0"
-        if len(cwd) > size:
-            return -ERANGE
-        self.mem.write(buf, cwd)
-        return len(cwd)
-
-    def sys_readlinkat(self, dirfd, path, buf, size, *_):
-        raw = self.mem.read_cstr(path, 4097)
-        if raw == b"/proc/self/exe":
-            target = os.fsencode(self.exe_path)
-        else:
-            target = os.readlink(raw, dir_fd=self.dirfd(dirfd))
-        target = target[:size]
-        self.mem.write(buf, target)
-        return len(target)
-
-    def sys_readlink(self, path, buf, size, *_):
-        return self.sys_readlinkat(AT_FDCWD & MASK64, path, buf, size)
-
-    def sys_unlinkat(self, dirfd, path, flags, *_):
-        p = self.path(path)
-        if flags & 0x200:
-            os.rmdir(p, dir_fd=self.dirfd(dirfd))
-        else:
-            os.unlink(p, dir_fd=self.dirfd(dirfd))
-        return 0
-
-    def sys_unlink(self, path, *_):
-        return self.sys_unlinkat(AT_FDCWD & MASK64, path, 0)
-
-    def sys_mkdirat(self, dirfd, path, mode, *_):
-        os.mkdir(self.path(path), mode, dir_fd=self.dirfd(dirfd))
-        return 0
-
-    def sys_mkdir(self, path, mode, *_):
-        return self.sys_mkdirat(AT_FDCWD & MASK64, path, mode)
-
-    def sys_renameat(self, od, op, nd, np_, *_):
-        os.rename(self.path(op), self.path(np_), src_dir_fd=self.dirfd(od),
-                  dst_dir_fd=self.dirfd(nd))
-        return 0
-
-    def sys_rename(self, op, np_, *_):
-        return self.sys_renameat(AT_FDCWD & MASK64, op, AT_FDCWD & MASK64, np_)
-
-    def sys_ftruncate(self, fd, length, *_):
-        os.ftruncate(self.fds.get(_s32(fd)), length)
-        return 0
-
-    def sys_fsync(self, fd, *_):
-        self.fds.get(_s32(fd))
-        return 0
-
-    def sys_umask(self, mask, *_):
-        return os.umask(mask & 0o777)
-
-    def sys_chdir(self, path, *_):
-        os.chdir(self.path(path))
-        return 0
-
-    def sys_getdents64(self, fd, buf, count, *_):
-        return -ENOSYS
 
     # ---- signals (the state lives in signals.Signals) ----------------------------------------
     def sys_rt_sigaction(self, sig, act, oact, restorer, sigsetsize, *_):
