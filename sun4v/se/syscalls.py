@@ -43,6 +43,8 @@ AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW = 0x100
 AT_EMPTY_PATH = 0x1000
 MAP_FIXED, MAP_ANONYMOUS = 0x10, 0x20
+PROT_READ, PROT_EXEC = 1, 4
+READ_IMPLIES_EXEC = 0x0400000           # personality flag (uapi linux/personality.h)
 MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
 TCGETS, TIOCGWINSZ = 0x40245408, 0x40087468
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC = 0, 1, 2, 3, 4, 1030
@@ -190,6 +192,7 @@ class Syscalls:
         self.counts = {}
         self.warned = set()
         self.tid_address = 0
+        self.personality = 0         # PER_LINUX; see sys_personality
         self.pid = os.getpid()
         self.start_time = time.time()
         self.threads = None         # threads.ThreadGroup when the process may have threads
@@ -506,7 +509,10 @@ class Syscalls:
         if new_top > old_top:
             if not self.range_free(old_top, new_top - old_top):
                 return self.brk_cur
-            self.mem.map(old_top, new_top - old_top, PERM_R | PERM_W)
+            # brk memory gets VM_DATA_DEFAULT_FLAGS (mm/mmap.c do_brk_flags), which on
+            # sparc64 include VM_EXEC (arch/sparc/include/asm/page_64.h): the heap is
+            # executable under Linux (qemu-user maps it without PROT_EXEC)
+            self.mem.map(old_top, new_top - old_top, PERM_R | PERM_W | PERM_X)
         elif new_top < old_top:
             self.mem.unmap(new_top, old_top - new_top)
         self.brk_cur = addr
@@ -526,10 +532,20 @@ class Syscalls:
         self.mmap_next = addr + length
         return addr
 
-    @staticmethod
-    def perm_of(prot):
+    def perm_of(self, prot):
+        """Page protection for mmap/mprotect's prot. With the READ_IMPLIES_EXEC
+        personality PROT_READ implies PROT_EXEC (mm/mmap.c do_mmap, mm/mprotect.c)."""
+        if prot & PROT_READ and self.personality & READ_IMPLIES_EXEC:
+            prot |= PROT_EXEC
         return ((PERM_R if prot & 1 else 0) | (PERM_W if prot & 2 else 0)
                 | (PERM_X if prot & 4 else 0))
+
+    def sys_personality(self, persona, *_):
+        """kernel/exec_domain.c: returns the old personality; 0xffffffff only queries."""
+        old = self.personality
+        if persona & 0xFFFFFFFF != 0xFFFFFFFF:
+            self.personality = persona & 0xFFFFFFFF
+        return old
 
     def sys_mmap(self, addr, length, prot, flags, fd, offset):
         fd = _s32(fd)
