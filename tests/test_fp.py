@@ -701,11 +701,25 @@ def test_ieee_trap_kinds(tem, a, b, cexc):
     assert fsr & 0x1F == cexc and (fsr >> 14) & 7 == 1
 
 
-def test_quad_is_unimplemented_fpop_and_ldqf_illegal():
-    res, eng, C, S = _engine_trap("    faddq %f0, %f4, %f8\n")
-    assert res[2] == 0x22 and (int(C[S.FSR]) >> 14) & 7 == 3
-    res, eng, C, S = _engine_trap("    ldq [%l0], %f0\n")
-    assert res[2] == 0x10
+@pytest.mark.parametrize("chip", ["t1", "t2"])
+def test_quad_traps_as_the_chip_does(chip):
+    """No quad FPop on T1/T2: T1 takes fp_exception_other (0x22) with FSR.ftt =
+    unimplemented_FPop, T2 illegal_instruction (0x10) with FSR unchanged (Linux
+    traps_64.c); ldqf is illegal_instruction on both. (The engine alone: completing them
+    is the syscall-emulation kernel's job, tests/test_quad.py.)"""
+    from sun4v.cmt import chips
+    from sun4v.cmt import state as S
+    for body, tt in (("    faddq %f0, %f4, %f8\n", 0x22 if chip == "t1" else 0x10),
+                     ("    fmovqne %fcc2, %f4, %f8\n", 0x22 if chip == "t1" else 0x10),
+                     ("    fcmpeq %fcc1, %f4, %f8\n", 0x22 if chip == "t1" else 0x10),
+                     ("    ldq [%l0], %f0\n", 0x10), ("    stq %f4, [%l0]\n", 0x10)):
+        exe = H.build(H.program("    ldx [%l0], %fsr\n" + body, [0xC40], 64))
+        eng = H.load_engine(exe)
+        eng.S.C[0, S.HVER] = chips.hver(chip)
+        res, eng = H.run_engine(exe, eng)
+        fsr = int(eng.S.C[0, S.FSR])
+        assert res[0] == "exit" and res[2] == tt, (body, res)
+        assert (fsr >> 14) & 7 == (3 if tt == 0x22 else 0) and fsr & 0xFFF == 0xC40, hex(fsr)
 
 
 def test_fp_disabled_and_alignment():

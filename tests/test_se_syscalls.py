@@ -322,7 +322,11 @@ def test_trap_to_signal(tt, sig, code):
 
 
 def test_trap_to_signal_fp_and_segv_accerr():
-    assert SG.trap_signal(0x21, 0, 0, 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    # do_fpe_common: si_code from cexc when FSR.ftt = IEEE_754_exception, else FPE_FLTUNK
+    ieee = 1 << 14
+    assert SG.trap_signal(0x21, 0, 0, ieee | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    assert SG.trap_signal(0x21, 0, 0, ieee | 0x19, False)[:2] == (SG.SIGFPE, SG.FPE_FLTINV)
+    assert SG.trap_signal(0x22, 0, 0, (3 << 14) | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTUNK)
     assert SG.trap_signal(0x30, 0x100000, 0, 0, True)[:2] == (SG.SIGSEGV, SG.SEGV_ACCERR)
     assert SG.trap_signal(0x103, 0, 0, 0, False) is None                 # flushw trap
 

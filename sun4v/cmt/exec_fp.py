@@ -5,10 +5,13 @@ supplements: no quad hardware, FSR.ver = 0).
 FSR (V9 §5.1.7): rd 31:30, TEM 27:23, NS 22, ver 19:17, ftt 16:14, fcc0 11:10, aexc 9:5,
 cexc 4:0, fcc1-3 33:32, 35:34, 37:36. Every FPop writes cexc and clears ftt; an IEEE
 exception enabled in TEM traps (fp_exception_ieee_754, ftt = 1) leaving the destination
-and aexc unchanged. Quad FPops trap fp_exception_other with ftt = 3 (unimplemented_FPop),
-as on T1/T2; quad loads/stores (ldqf/stqf and the alternate forms), which T1/T2 do not
-implement either, take illegal_instruction (UA2007 §7, LDQF: "not implemented in
-hardware" and treated as an illegal instruction by these chips).
+and aexc unchanged. T1/T2 implement no quad FPop (add/sub/mul/div/sqrt, fdmulq,
+conversions to and from quad, fcmpq/fcmpeq, fmovq/fnegq/fabsq, fmovqcc, fmovrq): on T1 they
+trap fp_exception_other with ftt = 3 (unimplemented_FPop), on T2 and later
+illegal_instruction with FSR unchanged (see unimplemented_fpop); quad loads/stores
+(ldqf/stqf and the alternate forms) take illegal_instruction on both. In
+syscall-emulation mode the Python side completes them as Linux does (se/mathemu.py); in
+full-system mode the trap goes to the guest.
 
 NS is kept as written but has no effect (results are always IEEE 754). When GSR.IM = 1
 (set by siam) GSR.IRND replaces FSR.rd as the rounding mode.
@@ -34,6 +37,7 @@ T_STDF_UNALIGNED = 0x36
 
 FTT_IEEE = 1
 FTT_UNIMPL = 3
+HVER_IMPL_T1 = 0x23
 _FTT_MASK = np.uint64(7 << 14)
 _CEXC_MASK = np.uint64(0x1F)
 _KEEP_AFTER_FPOP = np.uint64(0xFFFFFFFFFFFFFFFF) ^ _FTT_MASK ^ _CEXC_MASK
@@ -83,8 +87,14 @@ def round_mode(C):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def unimplemented_fpop(C):
-    C[S.FSR] = (C[S.FSR] & (_M64 ^ _FTT_MASK)) | np.uint64(FTT_UNIMPL << 14)
-    return T_FP_OTHER
+    """An FPop the chip does not implement (every quad FPop, unassigned opf values).
+    UltraSPARC T1 takes fp_exception_other with FSR.ftt = unimplemented_FPop; T2 and later
+    take illegal_instruction and leave FSR alone (Linux arch/sparc/kernel/traps_64.c,
+    do_illegal_instruction: "Starting with UltraSPARC-T2 ..."). The chip is HVER.impl."""
+    if (C[S.HVER] >> _U32) & np.uint64(0xFFFF) == np.uint64(HVER_IMPL_T1):
+        C[S.FSR] = (C[S.FSR] & (_M64 ^ _FTT_MASK)) | np.uint64(FTT_UNIMPL << 14)
+        return T_FP_OTHER
+    return T_ILLEGAL
 
 
 @njit(cache=True, nogil=True, _nrt=False)
