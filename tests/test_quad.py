@@ -637,3 +637,42 @@ def test_kernel_signals_end_to_end(trap_prog, arg):
         return
     q_out = run_qemu(trap_prog, [arg])
     assert t1 == q_out and t2 == q_out, (t1, t2, q_out)
+
+
+def test_softfloat_single_double_equal_the_engine_fpu():
+    """softfloat's rounding core also serves binary32/64: on those it must give exactly
+    what the engine's hardware FPU model gives (cmt/fpu.py, itself checked against qemu in
+    test_fp.py), every operation, every mode, flags included."""
+    import numpy as np
+
+    from sun4v.cmt import fpu
+    from test_fp import D_EDGE, S_EDGE, rand_float_bits
+    rng = random.Random(754)
+    bad = []
+    for dbl, fmt, other, edge in ((False, F.SINGLE, F.DOUBLE, S_EDGE),
+                                  (True, F.DOUBLE, F.SINGLE, D_EDGE)):
+        vals = rand_float_bits(rng, dbl, 400)
+        pairs = [(a, b) for a in edge for b in edge[::2]]
+        pairs += [(rng.choice(vals), rng.choice(vals)) for _ in range(300)]
+        for a, b in pairs:
+            for rm in range(4):
+                for op, mine in ((0, F.add(fmt, a, b, rm)),
+                                 (1, F.add(fmt, a, b, rm, subtract=True)),
+                                 (2, F.mul(fmt, a, b, rm)), (3, F.div(fmt, a, b, rm)),
+                                 (4, F.sqrt(fmt, b, rm))):
+                    r, fl, _ = fpu.arith(op, np.uint64(a), np.uint64(b), dbl, dbl, rm)
+                    if (int(r), int(fl)) != mine:
+                        bad.append((dbl, op, rm, hex(a), hex(b), hex(int(r)), int(fl), mine))
+                r, fl, _ = fpu.convert_float(np.uint64(b), dbl, rm)
+                if (int(r), int(fl)) != F.convert(fmt, other, b, rm):
+                    bad.append(("convert", dbl, rm, hex(b)))
+            for signal in (False, True):
+                fcc, fl = fpu.compare(np.uint64(a), np.uint64(b), dbl, signal)
+                if (int(fcc), int(fl)) != F.compare(fmt, a, b, signal):
+                    bad.append(("compare", dbl, signal, hex(a), hex(b)))
+            for wide in (False, True):
+                r, fl = fpu.float_to_int(np.uint64(b), dbl, wide)
+                n = 64 if wide else 32
+                if (int(r) & ((1 << n) - 1), int(fl)) != F.to_int(fmt, b, n):
+                    bad.append(("to_int", dbl, wide, hex(b)))
+    assert not bad, bad[:10]
