@@ -277,9 +277,11 @@ def test_quad_where_qemu_deviates(chip):
         ("fdivq", "%f4, %f8, %f12", "qqq", qn1, sn2, sn2 | 1 << 111, nv),
         ("fsubq", "%f4, %f8, %f12", "qqq", sn1, sn2, sn2 | 1 << 111, nv),
         # fqtoi writes %f13 only: %d12 = sentinel word : 0x80000000, %d14 = sentinel
-        ("fqtoi", "%f8, %f13", "q>i", 0, qn2, (0x5A5A5A5A80000000 << 64) | (SENT & (2**64 - 1)), nv),
+        ("fqtoi", "%f8, %f13", "q>i", 0, qn2,
+         (0x5A5A5A5A80000000 << 64) | (SENT & (2**64 - 1)), nv),
         ("fqtox", "%f8, %f12", "q>x", 0, sn2, (1 << 127) | (SENT & (2**64 - 1)), nv),
-        ("fstoq", "%f5, %f12", "s>q", 0x7FA00001 << 64, 0, q(0, 0x7FFF, (1 << 111) | (0x200001 << 89)), nv),
+        ("fstoq", "%f5, %f12", "s>q", 0x7FA00001 << 64, 0,
+         q(0, 0x7FFF, (1 << 111) | (0x200001 << 89)), nv),
         ("fdtoq", "%f4, %f12", "d>q", 0xFFF4000000000001 << 64, 0,
          q(1, 0x7FFF, (1 << 111) | (0x4000000000001 << 60)), nv),
     ]
@@ -292,7 +294,7 @@ def test_quad_where_qemu_deviates(chip):
             (m, hex(hi << 64 | lo), hex(want), hex(got_fsr))
 
 
-# ---- binary128 rounding against exact rational arithmetic (no tools needed) -----------------------
+# ---- binary128 rounding against exact rational arithmetic (no tools needed) ---------------
 def _ref_round_quad(x, rm):
     """The binary128 pattern nearest x (a nonzero Fraction) in mode rm, from the
     definition: the representable values are k * 2**(e - 112), |k| < 2**113."""
@@ -676,3 +678,21 @@ def test_softfloat_single_double_equal_the_engine_fpu():
                 if (int(r) & ((1 << n) - 1), int(fl)) != F.to_int(fmt, b, n):
                     bad.append(("to_int", dbl, wide, hex(b)))
     assert not bad, bad[:10]
+
+
+@needs_tools
+def test_t1_square_root_completed_by_the_kernel():
+    """fsqrts/fsqrtd trap on T1 and the kernel completes them: the same results and FSR
+    as qemu's (and the T2 hardware path's), every mode."""
+    from test_fp import D_EDGE, S_EDGE, fpop_program, fsr_for, rand_float_bits
+    rng = random.Random(29)
+    cases = []
+    for m, k, edge in (("fsqrts", "s", S_EDGE), ("fsqrtd", "d", D_EDGE)):
+        for i, b in enumerate(edge + rand_float_bits(rng, k == "d", 60)):
+            for rm in range(4):
+                cases.append((m, 1, k, k, 0, b, fsr_for(rm, i)))
+    body, data = fpop_program(cases)
+    exe = H.build(H.program(body, data, 16 * len(cases)))
+    want = H.run_qemu(exe)
+    assert run_sun4v_exe(exe, "t1") == want
+    assert run_sun4v_exe(exe, "t2") == want

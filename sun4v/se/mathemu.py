@@ -1,6 +1,6 @@
 """What the Linux kernel does for an FP instruction the chip traps instead of executing,
 in syscall-emulation mode: the quad-precision FPops and the quad loads/stores that
-UltraSPARC T1/T2 leave to software.
+UltraSPARC T1/T2 leave to software, and T1's fsqrts/fsqrtd.
 
 Facts from Linux arch/sparc/kernel/traps_64.c (do_illegal_instruction, do_fpother,
 do_fpe_common), arch/sparc/math-emu/math_64.c (do_mathemu, record_exception) and
@@ -64,8 +64,11 @@ FMOVQ_ICC, FMOVQ_XCC = 0x103, 0x183
 FMOVRQ = {0x027, 0x047, 0x067, 0x0A7, 0x0C7, 0x0E7}
 
 # operand kinds: 0 none, 1 single, 2 double, 3 quad
-# opf -> (rd kind, rs2 kind, rs1 kind); every one of them is a quad op (ftt 3)
+FSQRTS, FSQRTD = 0x029, 0x02A           # T1 only: its FPU has no square root
+# opf -> (rd kind, rs2 kind, rs1 kind); the quad ops come with ftt = unimplemented_FPop,
+# fsqrt{s,d} with whatever ftt the chip set (math_64.c takes the current one)
 FPOP1_TYPES = {
+    FSQRTS: (1, 1, 0), FSQRTD: (2, 2, 0),
     FMOVQ: (3, 3, 0), FNEGQ: (3, 3, 0), FABSQ: (3, 3, 0), FSQRTQ: (3, 3, 0),
     FADDQ: (3, 3, 3), FSUBQ: (3, 3, 3), FMULQ: (3, 3, 3), FDIVQ: (3, 3, 3),
     FDMULQ: (3, 2, 2), FQTOX: (2, 3, 0), FXTOQ: (3, 2, 0), FQTOS: (1, 3, 0),
@@ -214,7 +217,8 @@ def do_mathemu(st, insn, illegal_insn_trap):
             typ = FPOP1_TYPES[FMOVQ]
     if typ is None:
         return False
-    if not illegal_insn_trap and (st.fsr >> FTT_SHIFT) & 7 != FTT_UNIMPL:
+    want_ftt = (st.fsr >> FTT_SHIFT) & 7 if opf in (FSQRTS, FSQRTD) else FTT_UNIMPL
+    if not illegal_insn_trap and (st.fsr >> FTT_SHIFT) & 7 != want_ftt:
         return False
     st.fsr = st.fsr & ~FTT_MASK
     rd_kind, rs2_kind, rs1_kind = typ
@@ -241,6 +245,10 @@ def do_mathemu(st, insn, illegal_insn_trap):
         r, fl = b & ~Q.sign, 0
     elif opf == FSQRTQ:
         r, fl = F.sqrt(Q, b, rm, ufm)
+    elif opf == FSQRTS:
+        r, fl = F.sqrt(SG, b, rm, ufm)
+    elif opf == FSQRTD:
+        r, fl = F.sqrt(D, b, rm, ufm)
     elif opf in (FADDQ, FSUBQ):
         r, fl = F.add(Q, a, b, rm, ufm, subtract=opf == FSUBQ)
     elif opf == FMULQ:
