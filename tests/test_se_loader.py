@@ -111,6 +111,22 @@ def test_segments_and_brk(tmp_path):
     assert not mem.is_mapped(prog.brk)
 
 
+@pytest.mark.parametrize("stack_flags,exec_stack", [(6, False), (7, True), (None, True)])
+def test_stack_protection_from_pt_gnu_stack(tmp_path, stack_flags, exec_stack):
+    """Linux (fs/binfmt_elf.c): PT_GNU_STACK's PF_X decides whether the stack is
+    executable; without PT_GNU_STACK it gets VM_STACK_DEFAULT_FLAGS, executable on sparc64
+    (VM_DATA_DEFAULT_FLAGS in arch/sparc/include/asm/page_64.h)."""
+    phdrs = [(1, 5, 0, 0x100000, 0x200, 0x200)]
+    if stack_flags is not None:
+        phdrs.append((loader.PT_GNU_STACK, stack_flags, 0, 0, 0, 0))
+    path = write(tmp_path, "prog", make_elf(phdrs=tuple(phdrs)))
+    mem = Memory()
+    prog = loader.load(mem, path, [path], envp=[])
+    want = PERM_R | PERM_W | (PERM_X if exec_stack else 0)
+    assert mem.page_perm(prog.stack_top - 8) == want
+    assert mem.page_perm(prog.stack_low) == want
+
+
 def _read_stack(mem, prog):
     a = prog.argc_addr
     argc = mem.read_u64(a)

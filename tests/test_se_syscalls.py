@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from sun4v.cmt import state as S
-from sun4v.cmt.memory import PAGE_SIZE, PERM_R, PERM_W, Memory
+from sun4v.cmt.memory import PAGE_SIZE, PERM_R, PERM_W, PERM_X, Memory
 from sun4v.se import signals as SG
 from sun4v.se.linux_abi import ERRNO, SYSCALL_NUMBERS as NR
 from sun4v.se.syscalls import CARRY, SyscallExit, Syscalls, pack_stat64
@@ -121,7 +121,8 @@ def test_brk_grows_and_shrinks(k):
     assert k.call("brk", 0) == (BRK0, False)
     assert k.call("brk", BRK0 + 20000) == (BRK0 + 20000, False)
     k.mem.write(BRK0 + 19999, b"x")
-    assert k.mem.page_perm(BRK0 + 16384) == PERM_R | PERM_W
+    # sparc64 Linux: brk memory gets VM_DATA_DEFAULT_FLAGS, read/write/execute
+    assert k.mem.page_perm(BRK0 + 16384) == PERM_R | PERM_W | PERM_X
     assert k.call("brk", 0) == (BRK0 + 20000, False)
     assert k.call("brk", BRK0 + 100) == (BRK0 + 100, False)
     assert not k.mem.is_mapped(BRK0 + PAGE_SIZE)
@@ -143,6 +144,25 @@ def test_mmap_munmap_mprotect(k):
     fixed = 0x50000000
     assert k.call("mmap", fixed, PAGE_SIZE, 3, 0x32, 2**64 - 1, 0) == (fixed, False)
     assert k.call("mmap", 0, 0, 3, 0x22, 2**64 - 1, 0) == (ERRNO["EINVAL"], True)
+
+
+def test_personality_read_implies_exec(k):
+    """personality(READ_IMPLIES_EXEC): PROT_READ mappings and mprotects become executable
+    (mm/mmap.c do_mmap, mm/mprotect.c); 0xffffffff only queries (kernel/exec_domain.c)."""
+    a, _ = k.call("mmap", 0, PAGE_SIZE, 3, 0x22, 2**64 - 1, 0)
+    assert k.mem.page_perm(a) == PERM_R | PERM_W                 # PER_LINUX: no exec
+    assert k.call("personality", 0xFFFFFFFF) == (0, False)
+    assert k.call("personality", 0x0400000) == (0, False)
+    assert k.call("personality", 0xFFFFFFFF) == (0x0400000, False)
+    b, _ = k.call("mmap", 0, PAGE_SIZE, 3, 0x22, 2**64 - 1, 0)
+    assert k.mem.page_perm(b) == PERM_R | PERM_W | PERM_X
+    assert k.call("mprotect", a, PAGE_SIZE, 1) == (0, False)
+    assert k.mem.page_perm(a) == PERM_R | PERM_X
+    c, _ = k.call("mmap", 0, PAGE_SIZE, 2, 0x22, 2**64 - 1, 0)   # write-only: not read
+    assert k.mem.page_perm(c) == PERM_W
+    assert k.call("personality", 0) == (0x0400000, False)
+    assert k.call("mprotect", a, PAGE_SIZE, 1) == (0, False)
+    assert k.mem.page_perm(a) == PERM_R
 
 
 def test_mremap_moves_contents(k):
@@ -302,7 +322,11 @@ def test_trap_to_signal(tt, sig, code):
 
 
 def test_trap_to_signal_fp_and_segv_accerr():
-    assert SG.trap_signal(0x21, 0, 0, 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    # do_fpe_common: si_code from cexc when FSR.ftt = IEEE_754_exception, else FPE_FLTUNK
+    ieee = 1 << 14
+    assert SG.trap_signal(0x21, 0, 0, ieee | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    assert SG.trap_signal(0x21, 0, 0, ieee | 0x19, False)[:2] == (SG.SIGFPE, SG.FPE_FLTINV)
+    assert SG.trap_signal(0x22, 0, 0, (3 << 14) | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTUNK)
     assert SG.trap_signal(0x30, 0x100000, 0, 0, True)[:2] == (SG.SIGSEGV, SG.SEGV_ACCERR)
     assert SG.trap_signal(0x103, 0, 0, 0, False) is None                 # flushw trap
 

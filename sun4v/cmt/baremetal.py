@@ -23,6 +23,7 @@ Design:
 from elftools.elf.elffile import ELFFile
 import numpy as np
 
+from . import chips
 from . import isa
 from . import mmu
 from . import state as S
@@ -34,12 +35,7 @@ RSTVADDR = 0xFF_F000_0000
 POR_VECTOR = RSTVADDR + 0x20
 UART_BASE = 0x1F_1000_0000
 POWER_BASE = 0x1F_1100_0000
-HVER = {   # manuf 0x3e, impl 0x23 (T1) / 0x24 (T2), mask 2.0; maxgl, maxtl, maxwin
-    "t1": (0x3E << 48) | (0x23 << 32) | (0x20 << 24) | (S.MAXGL << 16) | (S.MAXTL << 8)
-    | (S.NWINDOWS - 1),
-    "t2": (0x3E << 48) | (0x24 << 32) | (0x20 << 24) | (S.MAXGL << 16) | (S.MAXTL << 8)
-    | (S.NWINDOWS - 1),
-}
+HVER = {name: chips.hver(name) for name in chips.CHIPS}   # per chip (chips.hver)
 
 # exit codes of BareMetal.run other than a power-off value
 EXIT_HALTED = 0

@@ -7,6 +7,8 @@ chip constants of its own. `timing_params(name)` flattens a chip into the int64 
 jitted cycle loop reads (indices P_*)."""
 import numpy as np
 
+from . import state as S
+
 CHIPS = {
     "t1": {
         "name": "UltraSPARC T1",
@@ -119,6 +121,14 @@ def chip(name):
         return CHIPS[name]
     except KeyError:
         raise KeyError(f"unknown chip {name!r} (known: {', '.join(sorted(CHIPS))})") from None
+
+
+def hver(name):
+    """The chip's HVER register (UA2007 / reference/sun4v.md: manuf 0x3e, the chip's impl,
+    mask 2.0, maxgl, maxtl, maxwin). The engine tells T1 from T2 by HVER.impl."""
+    c = chip(name)
+    return ((0x3E << 48) | (c["hver_impl"] << 32) | (0x20 << 24) | (S.MAXGL << 16)
+            | (S.MAXTL << 8) | (S.NWINDOWS - 1))
 
 
 def timing_params(name):

@@ -8,6 +8,7 @@ to code need no invalidation."""
 import numpy as np
 from numba import njit
 
+from . import chips
 from . import isa as I
 from . import memory as MEM
 from . import mmu
@@ -249,6 +250,7 @@ class Engine:
         self.dc_key, self.dc_id = new_decode_cache()
         for s in range(nstrands):
             self.S.C[s, S.MODE] = mode
+            self.S.C[s, S.HVER] = chips.hver(chip)     # the chip's own behaviour keys on it
 
     def run(self, strand=0, max_insns=1 << 62):
         """Run `strand` until an exit; returns the EXIT_* code. Page-pool growth is handled

@@ -5,10 +5,14 @@ supplements: no quad hardware, FSR.ver = 0).
 FSR (V9 §5.1.7): rd 31:30, TEM 27:23, NS 22, ver 19:17, ftt 16:14, fcc0 11:10, aexc 9:5,
 cexc 4:0, fcc1-3 33:32, 35:34, 37:36. Every FPop writes cexc and clears ftt; an IEEE
 exception enabled in TEM traps (fp_exception_ieee_754, ftt = 1) leaving the destination
-and aexc unchanged. Quad FPops trap fp_exception_other with ftt = 3 (unimplemented_FPop),
-as on T1/T2; quad loads/stores (ldqf/stqf and the alternate forms), which T1/T2 do not
-implement either, take illegal_instruction (UA2007 §7, LDQF: "not implemented in
-hardware" and treated as an illegal instruction by these chips).
+and aexc unchanged. T1/T2 implement no quad FPop (add/sub/mul/div/sqrt, fdmulq,
+conversions to and from quad, fcmpq/fcmpeq, fmovq/fnegq/fabsq, fmovqcc, fmovrq), and T1 no
+fsqrts/fsqrtd: on T1 they trap fp_exception_other with ftt = 3 (unimplemented_FPop), on T2
+and later
+illegal_instruction with FSR unchanged (see unimplemented_fpop); quad loads/stores
+(ldqf/stqf and the alternate forms) take illegal_instruction on both. In
+syscall-emulation mode the Python side completes them as Linux does (se/mathemu.py); in
+full-system mode the trap goes to the guest.
 
 NS is kept as written but has no effect (results are always IEEE 754). When GSR.IM = 1
 (set by siam) GSR.IRND replaces FSR.rd as the rounding mode.
@@ -34,6 +38,7 @@ T_STDF_UNALIGNED = 0x36
 
 FTT_IEEE = 1
 FTT_UNIMPL = 3
+HVER_IMPL_T1 = 0x23
 _FTT_MASK = np.uint64(7 << 14)
 _CEXC_MASK = np.uint64(0x1F)
 _KEEP_AFTER_FPOP = np.uint64(0xFFFFFFFFFFFFFFFF) ^ _FTT_MASK ^ _CEXC_MASK
@@ -81,10 +86,23 @@ def round_mode(C):
     return np.int64((C[S.FSR] >> np.uint64(30)) & np.uint64(3))
 
 
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def is_t1(C):
+    """The strand is an UltraSPARC T1 (HVER.impl)."""
+    return (C[S.HVER] >> _U32) & np.uint64(0xFFFF) == np.uint64(HVER_IMPL_T1)
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def unimplemented_fpop(C):
-    C[S.FSR] = (C[S.FSR] & (_M64 ^ _FTT_MASK)) | np.uint64(FTT_UNIMPL << 14)
-    return T_FP_OTHER
+    """An FPop the chip does not implement (every quad FPop, unassigned opf values; on T1
+    also fsqrts/fsqrtd). UltraSPARC T1 takes fp_exception_other with FSR.ftt =
+    unimplemented_FPop; T2 and later take illegal_instruction and leave FSR alone (Linux
+    arch/sparc/kernel/traps_64.c, do_illegal_instruction: "Starting with UltraSPARC-T2
+    ..."). The chip is HVER.impl."""
+    if is_t1(C):
+        C[S.FSR] = (C[S.FSR] & (_M64 ^ _FTT_MASK)) | np.uint64(FTT_UNIMPL << 14)
+        return T_FP_OTHER
+    return T_ILLEGAL
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -144,6 +162,10 @@ def fpop1(C, F, inst, iid):
         else:
             dset(C, F, dreg(rd), v)
         return S.ADVANCE
+    if (iid == I.FSQRTS or iid == I.FSQRTD) and is_t1(C):
+        # the T1 FPU has no square root ("Niagara always gives unimplemented fpop for
+        # fsqrt{s,d}", Linux math_64.c; the OpenSPARC T1 FPU has add, mul and div only)
+        return unimplemented_fpop(C)
     # operands and kind of operation, then one call per kind (keeps the code small)
     a = U0
     b = U0

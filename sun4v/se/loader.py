@@ -15,6 +15,10 @@ strings, the argument strings; then 16 AT_RANDOM bytes (16-byte aligned) and bel
 16-byte aligned, argc, argv[], NULL, envp[], NULL, and the auxv pairs in qemu's order.
 The environment is the host's as qemu passes it: qemu's envlist reverses the order.
 
+Protections are Linux's: each PT_LOAD segment gets its p_flags, the stack is executable
+when PT_GNU_STACK has PF_X (or is absent; see ElfImage.exec_stack), as a GCC nested
+function's trampoline needs (qemu-sparc64 7.2 does the same for PT_GNU_STACK).
+
 AT_HWCAP: 0x1f = FLUSH|STBAR|SWAP|MULDIV|V9, the value qemu-sparc64 passes. Debian's static
 glibc 2.36 for sparc64 is built without the sparc64 multiarch string routines: memcpy,
 memset etc. are the fixed UltraSPARC versions (VIS faligndata/alignaddr and block
@@ -39,6 +43,7 @@ RANDOM_BYTES = bytes(range(0x5A, 0x5A + 16))   # AT_RANDOM: fixed for determinis
 
 EM_SPARCV9 = 43
 PT_LOAD, PT_INTERP, PT_PHDR, PT_TLS = 1, 3, 6, 7
+PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ = 0, 3, 4, 5, 6
@@ -124,10 +129,13 @@ class ElfImage:
             raise LoadError(f"{path}: ELF {kind}, not a static executable: link with -static")
         self.segments = []
         self.phdr_vaddr = None
+        self.stack_flags = None             # p_flags of PT_GNU_STACK, None when absent
         for i, (p_type, p_flags, p_offset, p_vaddr, _paddr, p_filesz, p_memsz,
                 _align) in enumerate(phdrs):
             if p_type == PT_PHDR:
                 self.phdr_vaddr = p_vaddr
+            if p_type == PT_GNU_STACK:
+                self.stack_flags = p_flags
             if p_type == PT_LOAD:
                 if p_filesz > p_memsz or p_offset + p_filesz > len(d):
                     raise LoadError(f"{path}: corrupt ELF segment {i}")
@@ -139,6 +147,15 @@ class ElfImage:
             # The headers lie inside the first segment when it maps file offset 0.
             first = min(self.segments, key=lambda s: s.vaddr)
             self.phdr_vaddr = first.vaddr - first.offset + self.phoff
+
+    @property
+    def exec_stack(self):
+        """Whether Linux maps this program's stack executable (fs/binfmt_elf.c
+        load_elf_binary, setup_arg_pages): PT_GNU_STACK decides (PF_X: executable, else
+        not); without PT_GNU_STACK the stack gets VM_STACK_DEFAULT_FLAGS, which on sparc64
+        (VM_DATA_DEFAULT_FLAGS, arch/sparc/include/asm/page_64.h) include VM_EXEC. sparc64
+        defines no elf_read_implies_exec, so no ELF turns on READ_IMPLIES_EXEC."""
+        return self.stack_flags is None or bool(self.stack_flags & PF_X)
 
     def symbols(self):
         """Sorted list of (address, size, name) of function and object symbols."""
@@ -221,7 +238,7 @@ def load(mem, path, argv, envp=None, hwcap=None, stack_bytes=None, uid=None, gid
     size = stack_bytes or stack_size()
     stack_low = MMAP_BASE + GUARD_SIZE
     top = stack_low + size
-    mem.map(stack_low, size, PERM_R | PERM_W)
+    mem.map(stack_low, size, PERM_R | PERM_W | (PERM_X if image.exec_stack else 0))
 
     # strings, top down
     p = top - 8

@@ -49,7 +49,7 @@ from ..cmt.cycle import CY_INSNS, R_SYSCALL, R_TRAP, REASON_NAMES, CycleModel
 from ..cmt.engine import Engine
 from ..cmt.memory import Memory
 from ..atomicfile import write_atomic
-from . import loader
+from . import loader, mathemu
 from .signals import SIGSEGV, SIGNAMES, ProcessKilled, Signals, trap_signal
 from .syscalls import SyscallExit, Syscalls
 from .threads import BLOCKED, RUNNABLE, ThreadGroup
@@ -307,6 +307,15 @@ class Process:
     def _fault(self, s, tt):
         C = self.St.C
         pc = int(C[s, S.PC])
+        if tt in mathemu.TRAPS:
+            # illegal_instruction / fp_exception_other: the kernel first tries to complete
+            # the instruction (quad FPops, ldqf/stqf on T1/T2)
+            sigs = mathemu.handle_trap(self.St, s, self.mem, tt)
+            if sigs and self.trace and self.signals.actions[sigs[0][0]].handler in (0, 1):
+                self.dump_registers(s, tt)
+            for sig, code, si_addr in sigs:
+                self.signals.force_fault(sig, code, si_addr, tt)
+            return
         addr = int(C[s, S.EXIT_ARG1])
         sigcode = trap_signal(tt, addr, pc, int(C[s, S.FSR]),
                               self.mem.is_mapped(addr if tt != 0x08 else pc))

@@ -43,6 +43,7 @@ MINSIGSTKSZ = 4096
 SI_USER, SI_TKILL = 0, -6
 ILL_ILLOPC, ILL_ILLTRP, ILL_PRVOPC, ILL_PRVREG = 1, 4, 5, 6
 FPE_INTDIV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV = 1, 3, 4, 5, 6, 7
+FPE_FLTUNK = 14         # undiagnosed FP exception (sparc do_fpe_common since Linux 4.17)
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
 BUS_ADRALN = 1
 TRAP_BRKPT = 1
@@ -81,14 +82,16 @@ def trap_signal(tt, addr, pc, fsr, mapped):
         return SIGILL, ILL_ILLOPC if tt == 0x10 else ILL_PRVOPC, pc
     if tt == 0x37:
         return SIGILL, ILL_PRVOPC, pc
-    if tt == 0x21:
+    if tt in (0x21, 0x22):
+        # do_fpe_common: the si_code comes from cexc when FSR.ftt is IEEE_754_exception,
+        # otherwise FPE_FLTUNK (fp_exception_other the kernel could not complete)
         cexc = fsr & 0x1F
-        code = (FPE_FLTINV if cexc & 0x10 else FPE_FLTOVF if cexc & 0x08 else
-                FPE_FLTUND if cexc & 0x04 else FPE_FLTDIV if cexc & 0x02 else
-                FPE_FLTRES if cexc & 0x01 else 0)
+        code = FPE_FLTUNK
+        if (fsr >> 14) & 7 == 1 and cexc:
+            code = (FPE_FLTINV if cexc & 0x10 else FPE_FLTOVF if cexc & 0x08 else
+                    FPE_FLTUND if cexc & 0x04 else FPE_FLTDIV if cexc & 0x02 else
+                    FPE_FLTRES)
         return SIGFPE, code, pc
-    if tt == 0x22:
-        return SIGFPE, FPE_FLTINV, pc
     if tt == 0x23:
         return SIGEMT, EMT_TAGOVF, pc
     if tt == 0x28:

@@ -23,8 +23,8 @@ from .sys_rusage import ResourceCalls
 from .sysbase import (  # noqa: F401 (CARRY, SyscallExit: re-exported)
     AT_FDCWD, CARRY, EAGAIN, EFAULT, EINTR, EINVAL, EIO, ENAMETOOLONG, ENOMEM, ENOSYS,
     EPERM, ESRCH, FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64, MREMAP_FIXED,
-    MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, RLIMIT_NOFILE, RLIMIT_STACK,
-    RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError, SyscallExit, _s32, guest_errno)
+    MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, PROT_EXEC, PROT_READ, READ_IMPLIES_EXEC,
+    RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError, SyscallExit, _s32, guest_errno)
 from .threads import BLOCK, CLONE_THREAD, CLONE_VM
 
 
@@ -46,6 +46,7 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         self.counts = {}
         self.warned = set()
         self.tid_address = 0
+        self.personality = 0         # PER_LINUX; see sys_personality
         self.pid = os.getpid()
         self.start_time = time.time()
         self.threads = None         # threads.ThreadGroup when the process may have threads
@@ -361,7 +362,10 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         if new_top > old_top:
             if not self.range_free(old_top, new_top - old_top):
                 return self.brk_cur
-            self.mem.map(old_top, new_top - old_top, PERM_R | PERM_W)
+            # brk memory gets VM_DATA_DEFAULT_FLAGS (mm/mmap.c do_brk_flags), which on
+            # sparc64 include VM_EXEC (arch/sparc/include/asm/page_64.h): the heap is
+            # executable under Linux (qemu-user maps it without PROT_EXEC)
+            self.mem.map(old_top, new_top - old_top, PERM_R | PERM_W | PERM_X)
         elif new_top < old_top:
             self.mem.unmap(new_top, old_top - new_top)
         self.brk_cur = addr
@@ -381,10 +385,20 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         self.mmap_next = addr + length
         return addr
 
-    @staticmethod
-    def perm_of(prot):
+    def perm_of(self, prot):
+        """Page protection for mmap/mprotect's prot. With the READ_IMPLIES_EXEC
+        personality PROT_READ implies PROT_EXEC (mm/mmap.c do_mmap, mm/mprotect.c)."""
+        if prot & PROT_READ and self.personality & READ_IMPLIES_EXEC:
+            prot |= PROT_EXEC
         return ((PERM_R if prot & 1 else 0) | (PERM_W if prot & 2 else 0)
                 | (PERM_X if prot & 4 else 0))
+
+    def sys_personality(self, persona, *_):
+        """kernel/exec_domain.c: returns the old personality; 0xffffffff only queries."""
+        old = self.personality
+        if persona & 0xFFFFFFFF != 0xFFFFFFFF:
+            self.personality = persona & 0xFFFFFFFF
+        return old
 
     def sys_mmap(self, addr, length, prot, flags, fd, offset):
         fd = _s32(fd)
