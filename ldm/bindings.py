@@ -183,7 +183,7 @@ class Bindings:
         d = dom[0]
         m = [e for e in self.endpoints if e.guest == d.target_guest
              and e.channel == d.target_channel]
-        return m[0], d
+        return (m[0], d) if m else None
 
     # --- updates ------------------------------------------------------------------
     def with_domain(self, db: DomainBinding) -> "Bindings":
