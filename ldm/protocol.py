@@ -89,7 +89,7 @@ def response(req_id, status: int, out: list[str], err: list[str]) -> dict:
 
 def call(path: str, argv: list[str], cwd: str | None = None, timeout: float | None = None):
     """Send one command to ldmd at `path`; returns a cli.Result."""
-    from .cli import Result
+    from .context import Result
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:

@@ -3,7 +3,8 @@ and memory counts (the binder's protocol, ldm/topology.py), and an `ldm` session
 state directory that checks refused commands change nothing."""
 import os
 
-from ldm.cli import StoreContext, execute
+from ldm.commands import execute
+from ldm.context import StoreContext
 from ldm.config import factory_default
 from ldm.store import Store
 from ldm.topology import Topology

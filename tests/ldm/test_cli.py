@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ldm.cli import COMMANDS, canonical
+from ldm.commands import COMMANDS, canonical
 
 LDM = [sys.executable, "-m", "ldm.cli"]
 

@@ -6,7 +6,7 @@ pending change still fits."""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ldm.cli import execute
+from ldm.commands import execute
 from ldm.config import factory_default
 from ldm.constraints import PRIMARY
 from ldm.reconf import apply_pending

@@ -12,7 +12,8 @@ import pytest
 
 from ldm import protocol, xmlio
 from ldm.constraints import Constraints
-from ldm.cli import StoreContext, execute
+from ldm.commands import execute
+from ldm.context import StoreContext
 
 LDM = [sys.executable, "-m", "ldm.cli"]
 

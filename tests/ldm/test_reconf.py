@@ -6,7 +6,6 @@ import pytest
 from ldm import manager, resources
 from ldm.actions import CancelReconfigure, DelayedReconfigure, GuestReboot
 from ldm.reconf import INITIATING, NOTICE, RULE
-from ldm.units import G
 
 INIT_TEXT = "".join(x + "\n" for x in INITIATING)
 NOTICE_TEXT = "".join(x + "\n" for x in NOTICE)
