@@ -236,12 +236,10 @@ def _pick_strands(b: Bindings, name: str, c: Constraints, n: int, own, partid) -
     for cid in whole:                                     # 2. whole free cores
         if n - len(picked) >= spc:
             take(cid, spc)
-    if len(picked) < n:                                   # 3. remainder on a whole core
-        whole = [cid for cid in sorted(free) if len(free[cid]) == spc]
-        if whole:
-            take(whole[0], n - len(picked))
-    if len(picked) < n:                                   # 4. partly used cores
-        for cid in sorted(free, key=lambda c_: (-len(free[c_]), c_)):
+    # 3. the rest: cores with the most free strands first (a whole free core before any
+    # partly used one, so no core is split while a whole one is free), lowest id on a tie
+    for cid in sorted(free, key=lambda c_: (-len(free[c_]), c_)):
+        if len(picked) < n:
             take(cid, n - len(picked))
     if len(picked) < n:
         avail = len(b.free_strands())
