@@ -3,7 +3,7 @@ memory of the Sun CMT servers, as the binder needs them (topology.py's protocol)
 
 The machine's platform catalogue (`sun4v/machine/platforms.py`, issue 10, being written
 on another branch) will be the single source of the servers' facts: when it lands, this
-table gives way to `Topology.of(catalogue entry)` (tests/ldm/test_topology.py compares the
+table gives way to `Topology.of(catalogue entry)` (tests/ldm/test_ldm_topology.py compares the
 two as soon as the catalogue is importable). Values (product
 data sheets, from memory [M] where not re-checked): T1 = 8 cores x 4 strands, T2/T2+ = 8
 cores x 8 strands (cmt_microarch.md §1/§3); maximum memory per the data sheets [M].
