@@ -1,9 +1,7 @@
 """`sun4v validate` (issue 3 §4): the cycle-level model measured by the tests/bench
 microbenchmarks, quick variant on the T1: pointer-chase latencies equal the configured
 L1/L2/memory latencies within 10%, latency hiding on one core, the compute-bound IPC
-ceiling, STREAM scaling as on a T2000, and determinism.  The model's tests skip (saying
-why) only while `sun4v run --mode cycle` is not accepted by the CLI."""
-import shutil
+ceiling, STREAM scaling as on a T2000, and determinism."""
 import subprocess
 import sys
 
@@ -11,8 +9,8 @@ import pytest
 
 from sun4v import validate as V
 
-CYCLE_MODE, WHY_NOT = V.cycle_mode_available()
-needs_cycle_mode = pytest.mark.skipif(not CYCLE_MODE, reason=WHY_NOT)
+import setup_tools
+
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +29,6 @@ def _why(f):
 
 
 
-@needs_cycle_mode
 @pytest.mark.parametrize("key", ["l1_latency", "l2_latency", "mem_latency"])
 def test_pointer_chase_latency_is_the_configured_one(t1, key):
     f = t1[key]
@@ -39,7 +36,6 @@ def test_pointer_chase_latency_is_the_configured_one(t1, key):
     assert abs(f.model / f.reference - 1) <= 0.10, _why(f)
 
 
-@needs_cycle_mode
 def test_memory_bound_kernel_scales_near_linearly_on_one_core(t1):
     f = t1["latency_hiding"]
     assert f.model is not None, _why(f)
@@ -47,14 +43,12 @@ def test_memory_bound_kernel_scales_near_linearly_on_one_core(t1):
     assert f.model <= 4.4, _why(f)            # more than linear: the chase hit a cache
 
 
-@needs_cycle_mode
 def test_compute_bound_core_ipc_saturates_at_one(t1):
     f = t1["core_ipc"]
     assert f.model is not None, _why(f)
     assert 0.8 <= f.model <= 1.0, _why(f)
 
 
-@needs_cycle_mode
 @pytest.mark.parametrize("kernel", ["copy", "triad"])
 def test_stream_scaling_as_on_a_t2000(t1, kernel):
     # Tolerance +-30% of the T2000's 1->32 thread speed-up (copy 8.1x, triad 5.3x); the
@@ -66,7 +60,6 @@ def test_stream_scaling_as_on_a_t2000(t1, kernel):
     assert abs(f.model / (many / one) - 1) <= 0.30, _why(f)
 
 
-@needs_cycle_mode
 def test_every_quick_check_passes(t1):
     assert [f.key for f in t1.values() if not f.passed] == []
 
@@ -84,7 +77,6 @@ def _simulated(stats):
     return stats
 
 
-@needs_cycle_mode
 def test_same_run_twice_gives_identical_stats(tmp_path):
     V.ensure_built(["mem_bound"])
     run = V.Run("mem_bound", ("2", "1000", str(1 << 20)), 2)
@@ -121,14 +113,13 @@ QEMU_RUNS = [
 ]
 
 
-@pytest.mark.skipif(not (shutil.which("qemu-sparc64") and shutil.which(V.CC)),
-                    reason="needs qemu-sparc64 and the sparc64 cross compiler")
 @pytest.mark.parametrize("prog,args,name,expect", QEMU_RUNS,
                          ids=[f"{p}-{a[0]}" for p, a, _, _ in QEMU_RUNS])
 def test_benchmark_runs_under_qemu(prog, args, name, expect):
     """The programs are right before they are timed: built by the same rule, they run
     under qemu-sparc64 and print the lines validate parses (twice the same output apart
     from the host's tick counts)."""
+    setup_tools.require_tools(setup_tools.QEMU, V.CC)
     V.ensure_built([prog])
     outs = []
     for _ in range(2):
@@ -144,8 +135,7 @@ def test_benchmark_runs_under_qemu(prog, args, name, expect):
 
 
 def test_bad_benchmark_arguments_are_refused():
-    if not shutil.which("qemu-sparc64"):
-        pytest.skip("needs qemu-sparc64")
+    setup_tools.require_tools(setup_tools.QEMU, V.CC)
     V.ensure_built(["lat_chase"])
     p = subprocess.run(["qemu-sparc64", str(V.bench_path("lat_chase")), "1000", "16"],
                        capture_output=True, text=True)
