@@ -143,6 +143,7 @@ def test_hook_returning_model_pick_is_the_plain_model(tmp_path):
     plain = TS.run_program(cfg, None, str(tmp_path))
     hooked = TS.run_program(cfg, TS.ModelDecider(), str(tmp_path))
     assert len(plain["trace"]) == 0 and len(hooked["trace"]) > 50_000 * 5
+    assert TS.contended(TS.as_trace(hooked)).sum() >= MIN_CONTENDED
     for k in ("cycles", "status", "stdout", "stderr", "stats", "instructions"):
         assert plain[k] == hooked[k], k
     assert hooked["mismatches"] == 0
@@ -213,6 +214,7 @@ def test_xbar_domain_perturbed_grant_is_caught(sim, tmp_path):
     text = C.report(cfg, res)
     print("\n" + text)
     assert not res["identical"]
+    assert res["counts"]["contended_outputs"] > 10 and res["counts"]["blocked"] > 10
     cyc, s = res["perturbed"]
     assert res["first_divergence"]["model"].startswith(f"cycle {cyc}: requests")
     assert res["first_divergence"]["rtl"].startswith(f"cycle {cyc}: requests")
