@@ -1,7 +1,7 @@
 // Fully associative sun4v TLB (T1 ITLB/DTLB: 64 entries; T2 DTLB: 128) with partition ID,
 // real bit, context, VA tag and page sizes 8K/64K/4M/256M (size n: 2^(13+3n) bytes);
 // OpenSPARC T1 Micro Arch Spec 2.3.9/2.4.4, UA2007 ch. 14.  RTL twin of
-// sun4v/cmt/tlb_model.py (TLBModel: mmu.py's tags, TTE format and page masks with
+// sun4v/cmt/tlb_model.py (TLBModel: the tags, TTE format and page sizes of the manuals, with
 // used-bit replacement), checked cycle by cycle.  An entry never hits for another
 // partition: the partition ID is part of every compare.
 //

@@ -5,8 +5,8 @@ Helpers (used by test_corpus.py and test_random_diff.py):
 
 * ``run_qemu(binary, args=(), stdin=b"")``  -> (stdout, stderr, returncode)
 * ``run_sun4v(binary, args=(), stdin=b"", extra_opts=())`` -> same triple
-* ``require_tools()`` / ``require_sun4v()`` skip the calling test with a reason
-  when the cross compiler / qemu / the ``sun4v run`` command are not there.
+* ``require_tools()`` fails the calling test when the cross compiler or qemu is missing
+  (`make setup` installs both: a missing one is a broken set-up, not a reason to skip).
 * ``ensure_corpus()`` builds build/progs/X.O0 and X.O2 for every tests/progs/X.c
   (``make progs``, falling back to calling the cross compiler directly).
 
@@ -18,8 +18,6 @@ are stripped from its stderr.
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -28,6 +26,8 @@ import threading
 from pathlib import Path
 
 import pytest
+
+import setup_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 PROG_SRC_DIR = ROOT / "tests" / "progs"
@@ -45,20 +45,9 @@ QEMU_OPTS = tuple(__import__("shlex").split(os.environ.get("SUN4V_QEMU_OPTS", ""
 
 
 # --------------------------------------------------------------------------- tools
-def tools_missing_reason() -> str | None:
-    missing = [n for n, p in (("qemu-sparc64", QEMU), ("sparc64-linux-gnu-gcc", CROSS_CC)) if not p]
-    if missing:
-        return "missing system tool(s): " + ", ".join(missing) + " (run `make tools`)"
-    return None
-
-
 def require_tools() -> None:
-    reason = tools_missing_reason()
-    if reason:
-        pytest.skip(reason)
-
-
-_sun4v_reason: list = []
+    """Fail (not skip) unless qemu-sparc64 and the cross compiler are installed."""
+    setup_tools.require_tools(setup_tools.QEMU, setup_tools.CROSS_CC)
 
 
 # SUN4V_RUN_CMD overrides the command prefix used for `sun4v run` (shell-split), e.g.
@@ -66,47 +55,11 @@ _sun4v_reason: list = []
 SUN4V_RUN_CMD = tuple(__import__("shlex").split(os.environ.get("SUN4V_RUN_CMD", "")))
 
 
-def sun4v_missing_reason() -> str | None:
-    """None when `sun4v run` can be started, else why not (cached)."""
-    if SUN4V_RUN_CMD:
-        return None
-    if not _sun4v_reason:
-        reason = None
-        try:
-            spec = importlib.util.find_spec("sun4v.cli")
-        except ModuleNotFoundError:  # package sun4v itself missing
-            spec = None
-        if spec is None:
-            reason = "sun4v.cli is not importable yet (the `sun4v run` command does not exist yet)"
-        else:
-            try:
-                mod = importlib.import_module("sun4v.cli")
-            except ModuleNotFoundError as e:
-                if e.name and (e.name == "sun4v.cli" or "sun4v.cli".startswith(e.name)):
-                    reason = f"sun4v.cli is not importable yet: {e}"
-                else:
-                    raise
-            else:
-                if not callable(getattr(mod, "main", None)):
-                    reason = "sun4v.cli has no main() yet"
-        _sun4v_reason.append(reason)
-    return _sun4v_reason[0]
-
-
-def require_sun4v() -> None:
-    reason = sun4v_missing_reason()
-    if reason:
-        pytest.skip(reason)
-
-
 def sun4v_command() -> list[str]:
     """The command prefix for `sun4v run` through the current interpreter."""
     if SUN4V_RUN_CMD:
         return list(SUN4V_RUN_CMD)
-    if importlib.util.find_spec("sun4v.__main__") is not None:
-        return [sys.executable, "-m", "sun4v", "run"]
-    # No sun4v/__main__.py (yet): call the console-script entry point directly.
-    return [sys.executable, "-c", "import sys; from sun4v.cli import main; sys.exit(main())", "run"]
+    return [sys.executable, "-m", "sun4v", "run"]
 
 
 # --------------------------------------------------------------------------- running
@@ -128,8 +81,7 @@ def _run(cmd: list[str], stdin: bytes, timeout: float, what: str):
 
 def run_qemu(binary, args=(), stdin: bytes = b"", timeout: float = QEMU_TIMEOUT):
     """Run `qemu-sparc64 binary args` -> (stdout, stderr without qemu's lines, returncode)."""
-    if not QEMU:
-        pytest.skip("qemu-sparc64 not installed")
+    require_tools()
     out, err, rc = _run([QEMU, *QEMU_OPTS, str(binary), *map(str, args)], stdin, timeout,
                         "qemu-sparc64")
     return out, strip_qemu_lines(err), rc
@@ -137,7 +89,6 @@ def run_qemu(binary, args=(), stdin: bytes = b"", timeout: float = QEMU_TIMEOUT)
 
 def run_sun4v(binary, args=(), stdin: bytes = b"", extra_opts=(), timeout: float = SUN4V_TIMEOUT):
     """Run `sun4v run [extra_opts] binary args` -> (stdout, stderr, returncode)."""
-    require_sun4v()
     cmd = [*sun4v_command(), *map(str, extra_opts), str(binary), *map(str, args)]
     out, err, rc = _run(cmd, stdin, timeout, "sun4v run")
     return out, strip_qemu_lines(err), rc

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qemu_oracle import (  # noqa: E402
-    corpus_binary, ensure_corpus, require_sun4v, require_tools, run_sun4v,
+    corpus_binary, ensure_corpus, require_tools, run_sun4v,
 )
 from test_threads import run_inproc  # noqa: E402
 
@@ -45,7 +45,6 @@ def test_cycle_mode_output_equals_functional(corpus, name, args):
 
 
 def test_stats_json_fields(corpus, tmp_path):
-    require_sun4v()
     binary = corpus_binary("structs", "O2")
     path = tmp_path / "s.json"
     out, err, rc = run_sun4v(binary, extra_opts=("--mode", "cycle", "--chip", "t1",
@@ -110,7 +109,6 @@ BAD = [
 @pytest.mark.parametrize("opts,msg", BAD, ids=["chip", "strands-high", "strands-zero", "mode",
                                                "stats-dir"])
 def test_bad_input_one_line_status_2(corpus, opts, msg):
-    require_sun4v()
     out, err, rc = run_sun4v(corpus_binary("structs", "O2"), extra_opts=opts)
     assert rc == 2 and out == b""
     lines = err.decode().splitlines()
@@ -118,7 +116,6 @@ def test_bad_input_one_line_status_2(corpus, opts, msg):
 
 
 def test_bad_stats_path_changes_nothing(corpus, tmp_path):
-    require_sun4v()
     binary = corpus_binary("structs", "O2")
     d = tmp_path / "adir"
     d.mkdir()

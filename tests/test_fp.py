@@ -14,7 +14,13 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fp"))
 import harness as H  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not H.HAVE_TOOLS, reason="sparc64 cross tools / qemu missing")
+import setup_tools  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _tools():
+    """`make setup` installs the cross tools and qemu: without them the tests fail."""
+    setup_tools.require_tools(H.GCC, H.QEMU)
 
 # qemu 7.2 deviations from the manuals (checked against the manual's value here):
 #  - VIS: see QEMU_VIS_WRONG (every VIS instruction is checked against the manual in

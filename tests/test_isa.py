@@ -2,7 +2,6 @@
 disassembler knows in compiled glibc programs must decode, and branch/call targets and
 load/store mnemonics must agree."""
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,9 +9,10 @@ import pytest
 
 from sun4v.cmt import isa
 
+import setup_tools
+
 ROOT = Path(__file__).resolve().parent.parent
 OBJDUMP = "sparc64-linux-gnu-objdump"
-pytestmark = pytest.mark.skipif(shutil.which(OBJDUMP) is None, reason="no cross binutils")
 
 _LINE = re.compile(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2} ){4})\s*(\S+)\s*(.*)$")
 # objdump names that are not instructions, or are synthetic forms of other names
@@ -25,6 +25,7 @@ _SAME_NAME = {"ldx", "stx", "ldub", "lduh", "ldsb", "ldsh", "ldsw", "stb", "sth"
 
 
 def _objdump(path):
+    setup_tools.require_tools(OBJDUMP)
     out = subprocess.run([OBJDUMP, "-d", str(path)], capture_output=True, text=True,
                          check=True).stdout
     for line in out.splitlines():
@@ -34,10 +35,7 @@ def _objdump(path):
 
 
 def _program(name):
-    path = ROOT / "build" / "progs" / name
-    if not path.exists():
-        pytest.skip(f"{path} not built (make progs)")
-    return path
+    return setup_tools.require_built(ROOT / "build" / "progs" / name)
 
 
 @pytest.mark.parametrize("prog", ["demo.O2", "printf_fmt.O0"])

@@ -1,11 +1,15 @@
-"""The functional engine's TLBs (sun4v.cmt.mmu, jitted) against the RTL reference model
-(sun4v.cmt.tlb_model.TLBModel): one used-bit pseudo-LRU replacement policy (OpenSPARC T1
-Micro Arch Spec 2.3.9/2.4.4).  A long random sequence of writes (with and without an
-explicit index, valid and invalid TTEs), lookups (hits and misses over several partitions,
-contexts, the real bit and page sizes; directly through mmu.tlb_lookup and through the
-strands' translate_data / translate_fetch, micro-TLB included) and demaps (page, context,
-all) is applied to both; after every step both must hold the same entries (tag, key, TTE,
-used bit) at the same indices and have returned the same results."""
+"""The functional engine's TLBs (sun4v.cmt.mmu, jitted) against the reference TLB
+(sun4v.cmt.tlb_model.TLBModel, written from the manuals with no code of mmu.py): tags
+(partition ID, real bit, context, VA above the page offset), TTE page sizes, PA formation,
+demaps and the used-bit pseudo-LRU replacement (OpenSPARC T1 Micro Arch Spec
+2.3.9/2.4.4).  A long random sequence of writes (with and without an explicit index, valid
+and invalid TTEs, every page size the T1 and T2 accept), lookups (hits and misses over
+several partitions, contexts, the real bit and page sizes; directly through
+mmu.tlb_lookup and through the strands' translate_data / translate_fetch, micro-TLB
+included) and demaps (page, context, all) is applied to both; after every step both must
+hold the same entries (tag, TTE, used bit) at the same indices and have returned the same
+results.  mmu.py's entries are read through its documented storage layout (key = 1<<63 |
+PID<<56 | real<<55 | context, TLB_VA the VA with the page offset clear), decoded here."""
 import random
 
 import numpy as np
@@ -13,13 +17,13 @@ import pytest
 
 from sun4v.cmt import mmu
 from sun4v.cmt import state as S
-from sun4v.cmt.tlb_model import DEMAP_ALL, DEMAP_CONTEXT, DEMAP_PAGE, TLBModel
+from sun4v.cmt.tlb_model import DEMAP_ALL, DEMAP_CONTEXT, DEMAP_PAGE, Tag, TLBModel
 
 U64 = (1 << 64) - 1
 V = 1 << 63
 NSTRANDS = 16                       # T2: 8 strands per core -> 2 cores
 STRANDS = {0: [0, 1, 2, 3], 1: [8, 9, 10, 11]}
-SIZES = [0, 1, 3, 5]                # 8K, 64K, 4M, 256M
+SIZES = [0, 1, 3, 5]                # 8K, 64K, 4M, 256M: every size T1 and T2 accept
 PIDS = [0, 1, 5]
 CTXS = [0, 1, 77, 0x1FFF]
 MISS = {mmu.T_FAST_DATA_MISS, mmu.T_DATA_REAL_MISS, mmu.T_FAST_INSTR_MISS,
@@ -30,27 +34,35 @@ def _mask(size):
     return (1 << (13 + 3 * size)) - 1
 
 
+def _decode(key, va):
+    """An mmu.py entry's tag as the reference writes it (None: free)."""
+    if key == 0:
+        return None
+    assert key >> 63 == 1 and (key >> 13) & ((1 << 42) - 1) == 0, f"bad key {key:#x}"
+    return Tag((key >> 56) & 7, (key >> 55) & 1, key & 0x1FFF, va)
+
+
 def _state(MMU, w, core):
-    """(tags of valid entries, keys, TTEs, used bits) of one jitted TLB."""
+    """(tags, TTEs, used bits) of one jitted TLB."""
     TLB, CFG, USED = MMU[0], MMU[1], MMU[2]
     n = int(mmu.tlb_ntlb(CFG, w))
-    keys = TLB[w, core, :n, mmu.TLB_KEY].tolist()
-    vas = [va if k else 0 for va, k in zip(TLB[w, core, :n, mmu.TLB_VA].tolist(), keys)]
-    return vas, keys, TLB[w, core, :n, mmu.TLB_DATA].tolist(), USED[w, core, :n].tolist()
+    tags = [_decode(k, va) for k, va in zip(TLB[w, core, :n, mmu.TLB_KEY].tolist(),
+                                              TLB[w, core, :n, mmu.TLB_VA].tolist())]
+    return tags, TLB[w, core, :n, mmu.TLB_DATA].tolist(), USED[w, core, :n].tolist()
 
 
 def _model_state(m):
-    return [va if k else 0 for va, k in zip(m.va, m.key)], list(m.key), list(m.data), list(m.used)
+    return list(m.tag), list(m.data), list(m.used)
 
 
 def _check(MMU, models, w, core, step, op):
     got, want = _state(MMU, w, core), _model_state(models[w, core])
-    for name, g, e in zip(("va", "key", "data", "used"), got, want):
+    for name, g, e in zip(("tag", "data", "used"), got, want):
         if g != e:
             bad = [i for i in range(len(g)) if g[i] != e[i]]
             raise AssertionError(f"step {step} {op}: TLB w={w} core={core} {name} differs at "
-                                 f"{bad[:8]}: mmu {[hex(g[i]) for i in bad[:4]]} "
-                                 f"model {[hex(e[i]) for i in bad[:4]]}")
+                                 f"{bad[:8]}: mmu {[g[i] for i in bad[:4]]} "
+                                 f"model {[e[i] for i in bad[:4]]}")
 
 
 def _pool(rng, count):
@@ -82,7 +94,8 @@ def run_sequence(seed, steps):
     cov = dict.fromkeys(("write_index", "write_same_tag", "write_free", "write_victim",
                          "write_invalid", "hit", "miss", "uc_hit", "uc_hit_sets_used",
                          "wrap_by_hit", "wrap_by_write", "demap_page", "demap_context",
-                         "demap_all", "demap_removed"), 0)
+                         "demap_all", "demap_removed") + tuple(f"hit_size{n}" for n in SIZES),
+                        0)
 
     for step in range(steps):
         if step % 1000 == 0:
@@ -100,7 +113,7 @@ def run_sequence(seed, steps):
         n = m.n
         used_before = sum(m.used)
         r = rng.random()
-        if p_focus and (w, core) == focus and 0 in m.key:
+        if p_focus and (w, core) == focus and None in m.tag:
             r = 0                                  # fill the focused TLB first
         if r < p_write:                            # ---- write
             pid, real, ctx, va, size = rng.choice(pool)
@@ -113,11 +126,9 @@ def run_sequence(seed, steps):
             if index >= 0:
                 cov["write_index"] += 1
             else:
-                key = int(mmu.make_key(pid, real, 0 if real else ctx))
-                tag = va & ~_mask(size)
-                if any(k == key and t == tag for k, t in zip(m.key, m.va)):
+                if Tag(pid, real, 0 if real else ctx, va & ~_mask(size)) in m.tag:
                     cov["write_same_tag"] += 1
-                elif 0 in m.key:
+                elif None in m.tag:
                     cov["write_free"] += 1
                 else:
                     cov["write_victim"] += 1
@@ -132,14 +143,14 @@ def run_sequence(seed, steps):
         elif r < p_lookup:                         # ---- lookup
             s = rng.choice(STRANDS[core])
             q = rng.random()
-            resident = [i for i in range(n) if m.key[i]]
+            resident = [i for i in range(n) if m.valid(i)]
             if q < p_repeat and (s, w) in last:
                 (pid, real, ctx, tag, size), va = last[s, w]
             elif q < p_repeat + p_resident and resident:
                 unused = [i for i in resident if not m.used[i]]
                 i = rng.choice(unused if unused and rng.random() < 0.5 else resident)
-                k, size = m.key[i], m.data[i] & 7
-                pid, real, ctx, tag = (k >> 56) & 7, (k >> 55) & 1, k & 0x1FFF, m.va[i]
+                size = m.data[i] & 7
+                pid, real, ctx, tag = m.tag[i]
                 va = tag | rng.getrandbits(13 + 3 * size)
             else:
                 pid, real, ctx, tag, size = rng.choice(pool)
@@ -159,7 +170,7 @@ def run_sequence(seed, steps):
                 C = st.C[s]
                 C[S.PARTID] = pid
                 C[S.PRIMARY_CTX] = ctx
-                key = mmu.make_key(pid, real, ctx)
+                key = 1 << 63 | pid << 56 | real << 55 | ctx     # mmu.py's key layout
                 uc = UC[s, w]
                 uc_hit = (uc[mmu.UC_TAG] == (va >> 13) + 1 and uc[mmu.UC_KEY] == key
                           and uc[mmu.UC_GEN] == GEN[core])
@@ -183,6 +194,8 @@ def run_sequence(seed, steps):
                     if status == 0:
                         assert int(pa) == want[2], f"step {step}: PA {int(pa):#x} {want}"
             cov["hit" if want[0] >= 0 else "miss"] += 1
+            if want[0] >= 0:
+                cov[f"hit_size{want[1] & 0xF}"] += 1
             if want[0] >= 0 and used_before > 1 and sum(m.used) == 1:
                 cov["wrap_by_hit"] += 1
             op = f"lookup {va:#x} pid {pid} real {real} ctx {ctx} -> {want[0]}"
@@ -274,3 +287,58 @@ def test_micro_tlb_hit_sets_used_bit():
     assert status == 0 and int(pa) == (0x100000 + 10) << 13 | 0x44
     model.lookup(va, 2, 0, 6)
     assert USED[0, 0, 10] == 1 and USED[0, 0, :64].tolist() == model.used
+
+
+# Page sizes from the manual (sun4v.md §3: size code n is a page of 2^(13+3n) bytes; T1 and
+# T2 accept 8K, 64K, 4M and 256M), written out rather than computed.
+ACCEPTED_PAGE_BYTES = {0: 0x2000, 1: 0x10000, 3: 0x400000, 5: 0x10000000}
+
+
+@pytest.mark.parametrize("chip", ["t1", "t2"])
+@pytest.mark.parametrize("size", sorted(ACCEPTED_PAGE_BYTES))
+def test_every_accepted_page_size_maps_exactly_its_bytes(chip, size):
+    """One TTE of each accepted size at a page-aligned VA in partition 3, context 0x1ABC:
+    the page's first and last bytes translate (PA = the TTE's page number above the page
+    offset, the VA's offset below; 40 bits), the bytes either side do not, and neither
+    does the same VA in another partition, another context or as a real address."""
+    nbytes = ACCEPTED_PAGE_BYTES[size]
+    base = 0x0000_7F00_0000_0000 + 7 * nbytes          # aligned to the page
+    pa_page = 0xA_4000_0000 + 3 * nbytes               # PA page base, aligned as well
+    tte = V | (0x3F << 56) | pa_page | 0x1FC0 | size   # soft2, IE/E/CP/CV/P/X/W set
+    MMU = mmu.new_mmu(8, chip=chip)
+    ref = TLBModel(64)
+    assert mmu.tlb_insert(MMU, 0, mmu.W_D, np.uint64(base + nbytes // 2), 3, 0, 0x1ABC,
+                          np.uint64(tte), -1) == ref.write(base + nbytes // 2, 3, 0, 0x1ABC,
+                                                            tte) == 0
+    assert int(MMU[0][mmu.W_D, 0, 0, mmu.TLB_VA]) == base == ref.tag[0].va
+    for va, pa in ((base, pa_page), (base + nbytes - 1, pa_page + nbytes - 1),
+                   (base + 0x1234 % nbytes, pa_page + 0x1234 % nbytes)):
+        assert mmu.tlb_lookup(MMU, 0, mmu.W_D, np.uint64(va), 3, 0, 0x1ABC) == 0
+        assert ref.lookup(va, 3, 0, 0x1ABC) == (0, tte, pa)
+    for va, pid, real, ctx in ((base - 1, 3, 0, 0x1ABC), (base + nbytes, 3, 0, 0x1ABC),
+                               (base, 2, 0, 0x1ABC), (base, 3, 0, 0xABC), (base, 3, 1, 0)):
+        assert mmu.tlb_lookup(MMU, 0, mmu.W_D, np.uint64(va), pid, real, ctx) == -1
+        assert ref.find(va, pid, real, ctx) == -1
+
+
+def test_reference_refuses_sizes_and_fields_outside_the_manual():
+    ref = TLBModel(8)
+    for size in (2, 4, 6, 7, 8, 15):                  # not accepted by T1/T2, or undefined
+        with pytest.raises(ValueError, match=f"size code {size} "):
+            ref.write(0, 0, 0, 1, V | size)
+    with pytest.raises(ValueError, match="partition ID 8"):
+        ref.find(0, 8, 0, 0)
+    with pytest.raises(ValueError, match="context 0x2000"):
+        ref.write(0, 0, 0, 0x2000, V)
+
+
+def test_reference_shares_no_code_with_mmu():
+    """tlb_model.py imports nothing from the package (mmu.py in particular)."""
+    import ast
+    import inspect
+    from sun4v.cmt import tlb_model
+    tree = ast.parse(inspect.getsource(tlb_model))
+    imported = [n.module if isinstance(n, ast.ImportFrom) else a.name
+                for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names]
+    assert all(m in ("__future__", "typing") for m in imported), imported

@@ -2,7 +2,6 @@
 tests/asm/baremetal.ld) for traps, register windows, privileged and hyperprivileged
 behaviour, done/retry, GL/TL, RED/error state and the TLBs with partition IDs; each
 program logs values to memory (bm.h LOG) that are checked here exactly."""
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from sun4v.cmt import baremetal as B
 from sun4v.cmt import mmu
 from sun4v.cmt import state as S
 from sun4v.cmt import traps
+
+import setup_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 ASM = ROOT / "tests" / "asm"
@@ -27,8 +28,7 @@ def build(name):
     out = ROOT / "build" / "asm" / name
     deps = [ASM / f"{name}.S", ASM / "bm.h", ASM / "baremetal.ld"]
     if not out.exists() or any(d.stat().st_mtime > out.stat().st_mtime for d in deps):
-        if shutil.which(CC) is None:
-            pytest.skip("no SPARC cross compiler")
+        setup_tools.require_tools(CC)
         out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([CC, "-nostdlib", "-static", "-Wl,-T," + str(ASM / "baremetal.ld"),
                         "-Wl,-z,max-page-size=0x2000", "-o", str(out), str(ASM / f"{name}.S")],

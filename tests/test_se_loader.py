@@ -14,10 +14,11 @@ from sun4v.cmt.memory import Memory, PERM_R, PERM_W, PERM_X
 from sun4v.se import loader
 from sun4v.se.loader import LoadError
 
+import setup_tools
+
 ROOT = Path(__file__).resolve().parents[1]
 CC = shutil.which("sparc64-linux-gnu-gcc")
 QEMU = shutil.which("qemu-sparc64")
-needs_cc = pytest.mark.skipif(CC is None, reason="sparc64-linux-gnu-gcc not installed")
 
 
 def make_elf(cls=2, data=2, machine=43, etype=2, phdrs=((1, 5, 0, 0x100000, 0x200, 0x200),),
@@ -191,9 +192,8 @@ def test_host_environment_is_reversed_like_qemu():
     assert env == list(reversed([e for e in raw if e]))
 
 
-@needs_cc
-@pytest.mark.skipif(QEMU is None, reason="qemu-sparc64 not installed")
 def test_stack_addresses_match_qemu(tmp_path):
+    setup_tools.require_tools(setup_tools.CROSS_CC, setup_tools.QEMU)
     src = tmp_path / "p.c"
     src.write_text(r'''
 #include <stdio.h>

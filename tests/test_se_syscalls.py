@@ -16,6 +16,8 @@ from sun4v.se import signals as SG
 from sun4v.se.linux_abi import ERRNO, SYSCALL_NUMBERS as NR
 from sun4v.se.syscalls import CARRY, SyscallExit, Syscalls, pack_stat64
 
+import setup_tools
+
 ROOT = Path(__file__).resolve().parents[1]
 CC = shutil.which("sparc64-linux-gnu-gcc")
 QEMU = shutil.which("qemu-sparc64")
@@ -339,8 +341,13 @@ def test_host_signal_mapping():
 
 
 # ---- end to end ---------------------------------------------------------------------------
-needs_tools = pytest.mark.skipif(CC is None or QEMU is None,
-                                 reason="sparc64-linux-gnu-gcc or qemu-sparc64 missing")
+needs_tools = pytest.mark.usefixtures("cross_tools")
+
+
+@pytest.fixture
+def cross_tools():
+    """`make setup` installs them: a missing one fails the test."""
+    setup_tools.require_tools(setup_tools.CROSS_CC, setup_tools.QEMU)
 
 FREESTANDING = r'''
 typedef unsigned long u64;

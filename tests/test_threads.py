@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qemu_oracle import (  # noqa: E402
-    compare_runs, corpus_binary, ensure_corpus, require_sun4v, require_tools, run_qemu,
+    compare_runs, corpus_binary, ensure_corpus, require_tools, run_qemu,
     run_sun4v,
 )
 
@@ -77,7 +77,6 @@ def test_threads_match_qemu(corpus, name):
 
 
 def test_strand_limit_gives_eagain_and_one_warning(corpus):
-    require_sun4v()
     binary = corpus_binary("threads_eagain", "O2")
     out, err, rc = run_sun4v(binary, extra_opts=("--strands", "2"))
     assert rc == 0
@@ -131,7 +130,6 @@ def test_functional_mode_is_deterministic(corpus):
 
 
 def test_stats_summary_tables(corpus):
-    require_sun4v()
     binary = corpus_binary("threads_barrier", "O2")
     out, err, rc = run_sun4v(binary, extra_opts=("--mode", "cycle", "--chip", "t1",
                                                  "--stats", "-"))

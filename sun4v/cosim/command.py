@@ -2,9 +2,9 @@
 cycle-for-cycle identical to the pure-model run.
 
   sun4v cosim --unit thread_select [--chip t1|t2|t2plus] [--strands N] [--max-cycles N]
-              [--sim icarus|verilator] [--waves] PROG [ARGS...]
+              [--sim icarus|verilator] [--waves] [--rtl FILE] PROG [ARGS...]
   sun4v cosim --unit xbar_domain [--platform MODEL] [--cycles N] [--seed N]
-              [--script FILE] [--sim icarus|verilator] [--waves]
+              [--script FILE] [--sim icarus|verilator] [--waves] [--rtl FILE]
 
 Exit status 0 when the two runs are identical (decisions, program output or session
 output, cycle counts, statistics), 1 when they differ or the simulation failed, 2 for bad
@@ -34,6 +34,10 @@ def add_arguments(p):
                         "filter and arbiter, in an XSCF session with traffic and DR)")
     p.add_argument("--sim", choices=("icarus", "verilator"), default=None,
                    help="RTL simulator (default: $SUN4V_SIM, else icarus)")
+    p.add_argument("--rtl", metavar="FILE", default=None,
+                   help="the unit's Verilog source to put in the loop instead of "
+                        "rtl/<unit>.v (a changed or mutant copy; it must define the same "
+                        "module with the same ports and registers)")
     p.add_argument("--waves", action="store_true",
                    help="record waveforms (also SUN4V_WAVES=1); the file is kept under "
                         "build/cosim/ and its path printed")
@@ -80,6 +84,12 @@ def _check_common(a):
         raise UsageError(f"--sim {sim}: {why}")
     if a.perturb is not None and a.perturb < 1:
         raise UsageError("--perturb must be a positive number")
+    if a.rtl is not None:
+        try:
+            with open(a.rtl, "rb") as f:
+                f.read(1)
+        except OSError as e:
+            raise UsageError(f"--rtl {a.rtl}: {e.strerror or e}") from None
     from ..rtl.cocotb_run import waves_requested
     return sim, bool(a.waves or waves_requested())
 
@@ -88,6 +98,17 @@ def _foreign(a, names, unit):
     for n in names:
         if getattr(a, n) is not None:
             raise UsageError(f"--{n.replace('_', '-')} does not apply to --unit {unit}")
+
+
+def rtl_source(a, unit: str) -> str:
+    """The Verilog file of the unit in the loop: --rtl FILE, else rtl/<unit>.v."""
+    from ..rtl.cocotb_run import RTL_DIR
+    return os.path.abspath(a.rtl) if a.rtl is not None else str(RTL_DIR / f"{unit}.v")
+
+
+def _shown(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def thread_select_config(a) -> dict:
@@ -108,6 +129,7 @@ def thread_select_config(a) -> dict:
         "ngroups": total // per_group, "per_group": per_group,
         "path": os.path.abspath(a.prog), "argv0": a.prog, "args": list(a.args),
         "strands": a.strands, "max_cycles": a.max_cycles, "perturb": a.perturb,
+        "rtl": rtl_source(a, "thread_select"),
         "envp": [e.decode("latin-1") for e in loader.host_environment()],
     }
 
@@ -151,7 +173,7 @@ def xbar_domain_config(a) -> dict:
     return {"unit": "xbar_domain", "platform": model.name,
             "platform_name": model.marketing_name, "parameters": params,
             "seed": 1 if a.seed is None else a.seed, "script": script, "layout": layout,
-            "perturb": a.perturb}
+            "perturb": a.perturb, "rtl": rtl_source(a, "xbar_domain")}
 
 
 # ---- the report ------------------------------------------------------------------------------
@@ -187,11 +209,14 @@ def thread_select_report(cfg: dict, r: dict) -> list[str]:
     out = [
         f"unit:       thread_select x {ng} (one per thread group of {per} strands), "
         f"{cfg['chip_name']} cycle model",
+        f"rtl:        {_shown(cfg['rtl'])}",
         f"simulator:  {r['sim_name']} {r['sim_version']}",
         f"program:    {prog}: {st}",
         f"model run:  {_n(r['cycles_model'])} cycles, {_n(r['decisions_model'])} decisions "
-        f"({_n(r['multi_candidate_decisions'])} with two or more candidates) in "
-        f"{_secs(r['model_seconds'])}",
+        f"({_n(r['multi_candidate_decisions'])} with two or more candidates"
+        + (f", in thread groups {','.join(map(str, r['multi_candidate_groups']))}"
+           if r['multi_candidate_groups'] else "")
+        + f") in {_secs(r['model_seconds'])}",
         f"RTL run:    {_n(r['cycles_rtl'])} cycles, {_n(r['decisions_rtl'])} decisions, "
         f"{_n(r['rtl_edges'])} clock edges in {_secs(r['rtl_seconds'])}: "
         f"{rate:,.0f} model cycles/s, {drate:,.0f} decisions/s (RTL build {_secs(r['build_seconds'])})",
@@ -256,6 +281,7 @@ def xbar_domain_report(cfg: dict, r: dict) -> list[str]:
     out = [
         f"unit:       xbar_domain N={p['N']} DW={p['DW']} LW={p['LW']} MODE={p['MODE']} "
         f"({mode}), {cfg['platform_name']} crossbar model",
+        f"rtl:        {_shown(cfg['rtl'])}",
         f"simulator:  {r['sim_name']} {r['sim_version']}",
         f"session:    {cfg['layout']}, seed {cfg['seed']}",
         f"exercised:  {_n(c['grants'])} grants, {_n(c['blocked'])} requests blocked by the "

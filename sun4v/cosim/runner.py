@@ -34,11 +34,13 @@ def _log_tail(path: Path, lines: int = 25) -> str:
 
 
 def design(unit: str, build_dir: Path, cfg: dict) -> tuple[list[Path], str, dict]:
-    """(sources, toplevel, parameters) of `unit`'s co-simulation."""
+    """(sources, toplevel, parameters) of `unit`'s co-simulation; the unit's source is
+    cfg["rtl"] (`--rtl FILE`), else rtl/<unit>.v."""
+    source = Path(cfg.get("rtl") or RTL_DIR / f"{unit}.v")
     if unit == "thread_select":
         wrapper = write_thread_select_wrapper(build_dir, cfg["ngroups"], cfg["per_group"])
-        return [RTL_DIR / "thread_select.v", wrapper], WRAPPER_TOP, {}
-    return [RTL_DIR / "xbar_domain.v"], "xbar_domain", dict(cfg["parameters"])
+        return [source, wrapper], WRAPPER_TOP, {}
+    return [source], "xbar_domain", dict(cfg["parameters"])
 
 
 def run(cfg: dict, *, sim: str, waves: bool, work_dir: Path) -> dict:

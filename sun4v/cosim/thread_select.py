@@ -132,10 +132,16 @@ def run_program(cfg: dict, decider, out_dir: str) -> dict:
     }
 
 
-def _contended(trace: np.ndarray) -> int:
-    """Decisions with two or more candidate strands (where the LRU order matters)."""
+def contended(trace: np.ndarray) -> np.ndarray:
+    """Which decisions of a trace (n x 5) had two or more candidate strands (where the
+    LRU order and the Ready-over-SpecReady priority matter): a bool array."""
     m = trace[:, 2] | trace[:, 3]
-    return int(np.count_nonzero(m & (m - 1)))
+    return (m & (m - 1)) != 0
+
+
+def as_trace(run: dict) -> np.ndarray:
+    """A run's decision trace as an n x 5 int64 array (cycle, group, ready, spec, pick)."""
+    return np.frombuffer(run["trace"], dtype=np.int64).reshape(-1, 5)
 
 
 def _entry(trace: np.ndarray, i: int):
@@ -145,8 +151,8 @@ def _entry(trace: np.ndarray, i: int):
 def compare(model: dict, rtl: dict) -> dict:
     """Are the two runs cycle-for-cycle identical?  The decision traces, the exit status,
     the program's output, the cycle counts and the statistics must all be equal."""
-    a = np.frombuffer(model["trace"], dtype=np.int64).reshape(-1, 5)
-    b = np.frombuffer(rtl["trace"], dtype=np.int64).reshape(-1, 5)
+    a, b = as_trace(model), as_trace(rtl)
+    multi = contended(a)
     n = min(len(a), len(b))
     diff = np.nonzero((a[:n] != b[:n]).any(axis=1))[0]
     first = int(diff[0]) if len(diff) else (n if len(a) != len(b) else None)
@@ -168,7 +174,8 @@ def compare(model: dict, rtl: dict) -> dict:
         "stats_identical": not stats_diff,
         "stats_differ": stats_diff,
         "instructions": [model["instructions"], rtl["instructions"]],
-        "multi_candidate_decisions": _contended(a),
+        "multi_candidate_decisions": int(np.count_nonzero(multi)),
+        "multi_candidate_groups": sorted(int(g) for g in np.unique(a[multi, 1])),
         "model_seconds": model["loop_seconds"],
         "rtl_seconds": rtl["loop_seconds"],
         "rtl_mismatches": rtl["mismatches"],

@@ -1,5 +1,5 @@
 """Declared RTL interface of the sun4v TLB (rtl/tlb.v), the twin of
-sun4v/cmt/tlb_model.py (mmu.py's TLB with used-bit replacement): 64 entries by default
+sun4v/cmt/tlb_model.py (the reference TLB with used-bit replacement): 64 entries by default
 (128 for the T2 DTLB).  Widths are at the parameter defaults."""
 RTL_INTERFACE = {
     "module": "tlb",

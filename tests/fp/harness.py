@@ -2,13 +2,11 @@
 and under qemu-sparc64; both print the same bytes (write(1, out, n) via ta 0x6d)."""
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 
 GCC = "sparc64-linux-gnu-gcc"
 QEMU = "qemu-sparc64"
-HAVE_TOOLS = shutil.which(GCC) is not None and shutil.which(QEMU) is not None
 BUILD_DIR = os.path.join(tempfile.gettempdir(), f"sun4v-fp-tests-{os.getuid()}")
 
 PROLOGUE = """\

@@ -1,5 +1,5 @@
-"""cocotb testbench of rtl/tlb.v against sun4v.cmt.tlb_model.TLBModel (mmu.py's tags and
-TTEs with used-bit replacement).  Every cycle: the lookup result of the previous cycle
+"""cocotb testbench of rtl/tlb.v against sun4v.cmt.tlb_model.TLBModel (the reference TLB
+written from the manuals' tag and TTE definitions, with used-bit replacement).  Every cycle: the lookup result of the previous cycle
 (hit, index, TTE, PA, page size), the write target (wr_index), and the valid and used
 bits of every entry are compared with the model."""
 import cocotb
@@ -56,7 +56,7 @@ class Scoreboard:
         dut.op.value = opcode
         await ReadOnly()
         self._check_result()
-        vbits = sum(1 << i for i in range(self.n) if m.key[i])
+        vbits = sum(1 << i for i in range(self.n) if m.valid(i))
         ubits = sum(1 << i for i in range(self.n) if m.used[i])
         assert u(dut.v) == vbits, f"cycle {self.cycles}: valid bits RTL {u(dut.v):#x} model {vbits:#x}"
         assert u(dut.used) == ubits, f"cycle {self.cycles}: used bits RTL {u(dut.used):#x} model {ubits:#x}"
@@ -82,7 +82,7 @@ class Scoreboard:
                         break
         if op and op[0] == "write":
             _, va, pid, real, ctx, tte, index = op
-            free_before = sum(1 for k in m.key if k == 0)
+            free_before = self.n - m.valid_entries()
             same = m.find(va & ~((1 << (13 + 3 * (tte & 7))) - 1), pid, real, ctx)
             before = list(m.used)
             widx = m.write(va, pid, real, ctx, tte, index)

@@ -2,8 +2,16 @@
 on a real multi-threaded SPARC program, and the RTL crossbar slice deciding every grant,
 block and arrival check of the M-series/E10000 crossbar model, are cycle-for-cycle
 identical to the pure-model runs; a deliberately different RTL decision is caught and
-located; bad input is refused in one line."""
+located; bad input is refused in one line.
+
+Every thread-select run here has a floor on its contended decisions (two or more Ready or
+SpecReady candidate strands in one thread group): a decision with one candidate is the
+same for any thread select, so a run without contended decisions could not tell a broken
+RTL from the real one.  The program is int_loop with 8 threads: the threads run on
+strands 0-7 (two thread groups of 4 on the T2/T2+, two cores on the T1), after ~50,000
+single-threaded decisions of start-up.  Mutant RTL is in test_mutants.py."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +24,17 @@ from sun4v.cosim import xbar_domain as XD
 from sun4v.cosim.wrapper import thread_select_wrapper
 from sun4v.crossbar.catalogue import PLATFORMS, platform
 
+import setup_tools
+
 ROOT = Path(__file__).resolve().parents[2]
 INT_LOOP = ROOT / "build" / "bench" / "int_loop"
-needs_prog = pytest.mark.skipif(not INT_LOOP.exists(),
-                                reason="build/bench/int_loop is not built (make progs)")
+needs_prog = pytest.mark.usefixtures("int_loop")
+
+
+@pytest.fixture
+def int_loop():
+    """build/bench/int_loop, which `make progs` builds: missing, the test fails."""
+    return setup_tools.require_built(INT_LOOP)
 
 
 def parse(argv):
@@ -36,6 +51,17 @@ def xb_config(argv):
 
 
 # ---- thread select in the loop ---------------------------------------------------------------
+# Contended decisions a whole `int_loop 8 40` run must have (the model makes ~8,500 on
+# each chip: the loop phase of 8 threads on two thread groups).
+MIN_CONTENDED = 5000
+
+
+def check_contended(res, groups):
+    """The run had contended decisions, in each of `groups` and no other."""
+    assert res["multi_candidate_decisions"] >= MIN_CONTENDED, res["multi_candidate_decisions"]
+    assert res["multi_candidate_groups"] == groups, res["multi_candidate_groups"]
+
+
 @needs_prog
 def test_thread_select_t1_program_identical(sim, tmp_path):
     """int_loop with 8 threads on the T1: two thread groups, strands contending, the whole
@@ -46,39 +72,66 @@ def test_thread_select_t1_program_identical(sim, tmp_path):
     assert res["identical"], C.report(cfg, res)
     assert res["status_model"] == 0 and "int_loop threads=8 iters=40" in res["stdout"]
     assert res["decisions_rtl"] == res["decisions_model"] > 50_000
-    assert res["multi_candidate_decisions"] > 200        # the LRU order mattered
+    check_contended(res, [0, 1])                          # the LRU order mattered
     assert res["rtl_decisions"] == res["decisions_rtl"] and res["rtl_mismatches"] == 0
 
 
 @needs_prog
+@pytest.mark.parametrize("chip,instances", [("t2", 16), ("t2plus", 32)])
+def test_thread_select_t2_t2plus_program_identical(sim, tmp_path, chip, instances):
+    """int_loop with 8 threads on --strands 8 of the T2 (16 instances) and the T2+ (32):
+    the 8 threads share the two thread groups of core 0, four strands to a group, and
+    contend for the pick; the whole program runs to its end."""
+    cfg = ts_config(["--chip", chip, "--strands", "8", str(INT_LOOP), "8", "40"])
+    res = C.cosim(cfg, sim=sim, work_dir=tmp_path)
+    text = C.report(cfg, res)
+    print("\n" + text)
+    assert res["identical"], text
+    assert res["status_model"] == 0 and "int_loop threads=8 iters=40" in res["stdout"]
+    assert res["decisions_rtl"] == res["decisions_model"] > 50_000
+    check_contended(res, [0, 1])
+    assert f"thread_select x {instances} " in text and "in thread groups 0,1)" in text
+    assert res["rtl_decisions"] == res["decisions_rtl"] and res["rtl_mismatches"] == 0
+
+
+def first_contended(cfg, tmp_path):
+    """(1-based index, cycle) of the first decision with two or more candidates in cfg's
+    pure-model run (the co-simulation's model run is the same run: same program,
+    arguments and environment)."""
+    from sun4v.cosim import thread_select as TS
+    run = TS.run_program(cfg, TS.ModelDecider(), str(tmp_path))
+    trace = TS.as_trace(run)
+    multi = TS.contended(trace)
+    assert multi.any(), "no contended decision in the whole run"
+    i = int(multi.argmax())
+    return i + 1, int(trace[i, 0])
+
+
+@needs_prog
 def test_thread_select_t2_perturbed_pick_is_caught(sim, tmp_path):
-    """On the T2 (16 instances) the RTL is made to decide differently once: the runs are
-    identical up to that decision and the report names it."""
-    cfg = ts_config(["--chip", "t2", "--max-cycles", "40000", "--perturb", "2000",
-                     str(INT_LOOP), "8", "40"])
+    """On the T2 (16 instances) the RTL is made to decide differently once, at the first
+    decision with two candidate strands (so the RTL picks the other candidate, a legal
+    but wrong pick): the runs are identical up to that decision and the report names it."""
+    argv = ["--chip", "t2", "--strands", "8"]
+    k, cycle = first_contended(ts_config(argv + [str(INT_LOOP), "8", "40"]), tmp_path)
+    cfg = ts_config(argv + ["--max-cycles", str(cycle + 1000), "--perturb", str(k),
+                            str(INT_LOOP), "8", "40"])
     res = C.cosim(cfg, sim=sim, work_dir=tmp_path)
     text = C.report(cfg, res)
     print("\n" + text)
     assert not res["identical"]
     now, g, ready, spec, mine = res["perturbed"]
+    m = ready | spec
+    assert m & (m - 1) and (m >> mine) & 1          # two candidates, the model picked one
     fd = res["first_divergence"]
     assert fd["model"] == [now, g, ready, spec, mine]
-    assert fd["rtl"][:4] == [now, g, ready, spec] and fd["rtl"][4] != mine
-    assert res["decisions_compared"] == fd["index"] == 1999
+    other = fd["rtl"][4]
+    assert fd["rtl"][:4] == [now, g, ready, spec] and other != mine and (m >> other) & 1
+    assert res["decisions_compared"] == fd["index"] == k - 1
     assert res["rtl_mismatches"] >= 1
-    assert f"divergence: decision 2,000 at cycle {now:,}, thread group {g}" in text
+    assert f"divergence: decision {k:,} at cycle {now:,}, thread group {g}" in text
+    assert f"model picks strand {g * 4 + mine}, RTL picks strand {g * 4 + other}" in text
     assert text.endswith("identical:  no\n")
-
-
-@needs_prog
-def test_thread_select_t2plus_identical(sim, tmp_path):
-    """The T2+ wrapper: 32 instances; the first 30,000 cycles of the program."""
-    cfg = ts_config(["--chip", "t2plus", "--max-cycles", "30000", str(INT_LOOP), "8", "40"])
-    res = C.cosim(cfg, sim=sim, work_dir=tmp_path)
-    print("\n" + C.report(cfg, res))
-    assert res["identical"] and res["status_rtl"] == "cycle limit"
-    assert res["cycles_rtl"] == res["cycles_model"] >= 30_000 and res["decisions_rtl"] > 3000
-    assert "thread_select x 32" in C.report(cfg, res)
 
 
 @needs_prog
@@ -90,6 +143,7 @@ def test_hook_returning_model_pick_is_the_plain_model(tmp_path):
     plain = TS.run_program(cfg, None, str(tmp_path))
     hooked = TS.run_program(cfg, TS.ModelDecider(), str(tmp_path))
     assert len(plain["trace"]) == 0 and len(hooked["trace"]) > 50_000 * 5
+    assert TS.contended(TS.as_trace(hooked)).sum() >= MIN_CONTENDED
     for k in ("cycles", "status", "stdout", "stderr", "stats", "instructions"):
         assert plain[k] == hooked[k], k
     assert hooked["mismatches"] == 0
@@ -160,6 +214,7 @@ def test_xbar_domain_perturbed_grant_is_caught(sim, tmp_path):
     text = C.report(cfg, res)
     print("\n" + text)
     assert not res["identical"]
+    assert res["counts"]["contended_outputs"] > 10 and res["counts"]["blocked"] > 10
     cyc, s = res["perturbed"]
     assert res["first_divergence"]["model"].startswith(f"cycle {cyc}: requests")
     assert res["first_divergence"]["rtl"].startswith(f"cycle {cyc}: requests")
@@ -176,6 +231,11 @@ def test_cli_exit_status_and_report(sim):
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.splitlines()[-1] == "identical:  yes" and p.stderr == ""
     assert "unit:       xbar_domain N=8 DW=5 LW=4 MODE=0" in p.stdout
+    assert "rtl:        rtl/xbar_domain.v" in p.stdout
+    ex = re.search(r"exercised: +([\d,]+) grants, ([\d,]+) requests blocked by the domain "
+                   r"filter, ([\d,]+) contended and ([\d,]+) busy-output", p.stdout)
+    grants, blocked, contended, busy = (int(x.replace(",", "")) for x in ex.groups())
+    assert grants > 100 and blocked > 10 and contended > 10 and busy > 10, ex.group(0)
     p = subprocess.run(cmd + ["--perturb", "20"], capture_output=True, text=True, env=env,
                        cwd=ROOT, timeout=300)
     assert p.returncode == 1 and p.stdout.splitlines()[-1] == "identical:  no"
@@ -198,7 +258,7 @@ def test_cosim_on_verilator(tmp_path):
     res = C.cosim(cfg, sim="verilator", work_dir=tmp_path / "ts")
     print("\n" + C.report(cfg, res))
     assert res["identical"] and res["sim_name"].lower().startswith("verilator")
-    assert res["multi_candidate_decisions"] > 20
+    assert res["multi_candidate_decisions"] > 20 and res["multi_candidate_groups"] == [0, 1]
     cfg = xb_config(["--cycles", "300"])
     res = C.cosim(cfg, sim="verilator", work_dir=tmp_path / "xb")
     print("\n" + C.report(cfg, res))
@@ -251,10 +311,14 @@ def cli(argv, capsys):
     (["--unit", "xbar_domain", "--script", "/nonexistent.xscf"], "cannot read script"),
     (["--unit", "xbar_domain", "--sim", "modelsim"], "argument --sim: invalid choice"),
     (["--unit", "xbar_domain", "--perturb", "0"], "--perturb must be a positive number"),
+    (["--unit", "xbar_domain", "--rtl", "/nonexistent/xbar_domain.v"],
+     "--rtl /nonexistent/xbar_domain.v: No such file or directory"),
+    (["--unit", "thread_select", "--rtl", "rtl", "build/bench/int_loop"],
+     "--rtl rtl: Is a directory"),
 ])
 def test_bad_input_is_one_line_status_2(capsys, argv, message):
-    if "build/bench/int_loop" in argv and not INT_LOOP.exists():
-        pytest.skip("build/bench/int_loop is not built")
+    if "build/bench/int_loop" in argv:
+        setup_tools.require_built(INT_LOOP)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

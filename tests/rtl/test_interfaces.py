@@ -2,19 +2,18 @@
 Python side (sun4v/rtl/if_<unit>.py): a renamed port, a changed width or a changed
 parameter default fails loudly."""
 import re
-import shutil
 
 import pytest
 
 from sun4v.rtl import interfaces as IF
 from sun4v.rtl.decl import DECLARATIONS
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                reason="pyverilog preprocesses with iverilog, not installed")
+import setup_tools
 
 
 @pytest.fixture(scope="module")
 def rtl():
+    setup_tools.require_tools("iverilog")        # pyverilog preprocesses with it
     return IF.rtl_interfaces()
 
 
@@ -29,6 +28,7 @@ def test_rtl_interface_equals_declaration(rtl, unit):
 
 
 def test_widths_follow_parameters():
+    setup_tools.require_tools("iverilog")
     ts = IF.parse_file(IF.RTL_DIR / "thread_select.v", {"N": 8, "IW": 3})["thread_select"]
     assert ts.ports["ready"] == ("input", 8) and ts.ports["pick"] == ("output", 3)
     tlb = IF.parse_file(IF.RTL_DIR / "tlb.v", {"ENTRIES": 128})["tlb"]
@@ -49,6 +49,7 @@ def test_widths_follow_parameters():
 ])
 def test_a_changed_rtl_file_fails_the_check(tmp_path, unit, edit, expect):
     """Mutate a copy of the .v file: the comparison must report the difference."""
+    setup_tools.require_tools("iverilog")
     src = (IF.RTL_DIR / f"{unit}.v").read_text()
     mutated, n = re.subn(edit[0], edit[1], src)
     assert n == 1, "the mutation did not apply"

@@ -1,4 +1,4 @@
-"""rtl/tlb.v against sun4v.cmt.tlb_model.TLBModel (mmu.py's TLB with used-bit
+"""rtl/tlb.v against sun4v.cmt.tlb_model.TLBModel (the reference TLB with used-bit
 replacement), cycle by cycle, for 64 (T1 ITLB/DTLB) and 128 (T2 DTLB) entries."""
 import pytest
 
