@@ -121,7 +121,8 @@ def build_parser():
 def _load_plugins():
     """Subcommands that live in their own modules, when those modules exist."""
     import importlib
-    for mod in ("sun4v.bench", "sun4v.validate", "sun4v.cosim.command"):
+    for mod in ("sun4v.bench", "sun4v.validate", "sun4v.cosim.command",
+                "sun4v.machine.command"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

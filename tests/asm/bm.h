@@ -1,5 +1,9 @@
 /* Common definitions for the bare-metal assembly tests (see baremetal.ld and
-   sun4v/cmt/baremetal.py). Include first in every test program. */
+   sun4v/machine/machine.py). Include first in every test program.
+
+   The simulator's exit is Legion's magic trap: `ta 0x71` in hyperprivileged mode powers
+   the machine off with %o0 as the power-off value (sun4v/cmt/traptypes.py T_MAGIC_EXIT;
+   LEGION_EXIT in Sun's hypervisor legion.h). On a real chip it is an ordinary trap. */
 	.register %g2, #scratch
 	.register %g3, #scratch
 	.register %g6, #scratch
@@ -7,8 +11,10 @@
 
 #define RESULTS   0x100000          /* result words read by tests/test_priv.py */
 #define STACK_TOP 0x1f0000
-#define UART      0x1f10000000
-#define POWER     0x1f11000000
+#define UART      0xfff0c2c000      /* the hypervisor UART (Legion map) */
+#define GUEST_UART 0x1f10000000     /* guest UART 0 */
+#define TOD       0xfff0c1fff8      /* seconds since 1970 */
+#define MAGIC_EXIT 0x71
 #define HTBA_BASE 0xfff0010000      /* hyperprivileged trap table set by the tests */
 #define TBA_BASE  0xfff0020000      /* privileged trap table */
 
@@ -18,11 +24,11 @@
 	stx \reg, [%g7 + 8*\n]
 	.endm
 
-/* POWEROFF code: stop the simulator with this exit code (clobbers %g6, %g7) */
+/* POWEROFF code: stop the simulator with this power-off value (hyperprivileged mode;
+   clobbers %o0) */
 	.macro POWEROFF code
-	setx POWER, %g7, %g6
-	mov \code, %g7
-	stx %g7, [%g6]
+	mov \code, %o0
+	ta %xcc, MAGIC_EXIT
 	.endm
 
 /* PUTC reg: write the low byte of reg to the UART (clobbers %g6) */
