@@ -56,6 +56,16 @@
 	stxa %g2, [%g1] 0x54
 	.endm
 
+/* TLB_IN_G4 tacc, din, tag, tte: a TLB entry with the data-in flags in %g4.
+   Clobbers %g1-%g3. */
+	.macro TLB_IN_G4 tacc, din, tag, tte
+	mov 0x30, %g1
+	setx \tag, %g3, %g2
+	stxa %g2, [%g1] \tacc
+	setx \tte, %g3, %g2
+	stxa %g2, [%g4] \din
+	.endm
+
 /* identity real mappings (256 MB pages) for the code at 0xFF_F000_0000 and RAM at 0 */
 #define TTE_V      0x8000000000000000
 #define TTE_XW     0xc0
@@ -214,4 +224,18 @@ hv_off:	rdpr %tt, %g1
 	rdpr %tl, %g1
 	LOG %g1
 	POWEROFF 0x5a
+	.endm
+
+/* REAL_MAPS_ANY: REAL_MAPS on a T1 (data-in VA bit 10 = sun4v format, bit 9 = real)
+   or a T2 (bit 10 = real), by HVER.impl. Clobbers %g1-%g4. */
+	.macro REAL_MAPS_ANY
+	RDHPR HVER, G4
+	srlx %g4, 32, %g4
+	and %g4, 0xff, %g4
+	cmp %g4, 0x23
+	mov 0x400, %g4
+	move %icc, 0x600, %g4
+	TLB_IN_G4 0x50, 0x54, 0xfff0000000, (TTE_V | 0xfff0000000 | TTE_XW | TTE_256M)
+	TLB_IN_G4 0x58, 0x5c, 0xfff0000000, (TTE_V | 0xfff0000000 | TTE_XW | TTE_256M)
+	TLB_IN_G4 0x58, 0x5c, 0, (TTE_V | TTE_XW | TTE_256M)
 	.endm
