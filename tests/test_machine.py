@@ -315,3 +315,13 @@ def test_gil_is_released_inside_the_jitted_loop():
     t.join(timeout=120)
     assert result["code"] == S.EXIT_POWEROFF
     assert marks[-1] < result["end"]    # done while the jitted call was still running
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_mondo_and_error_queues(plat):
+    """A queue tail written by the hypervisor: the guest takes cpu_mondo, dev_mondo,
+    resumable_error at the first boundary after it enters with PSTATE.ie = 1; the
+    non-resumable error queue raises nothing (reference/sun4v.md §5)."""
+    m, r = run(bmbuild.asm("bm_queue"), plat)
+    assert r.reason == "poweroff" and r.value == 0x5A
+    assert asm_log(m) == [0x7C, 1, 0x40, 0x7D, 1, 0x80, 0x7E, 1, 0xC0, 3, 0x185, 1]
