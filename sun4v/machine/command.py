@@ -32,7 +32,7 @@ def _size(n):
     for unit, k in (("T", 40), ("G", 30), ("M", 20), ("K", 10)):
         if n >= 1 << k and n % (1 << k) == 0:
             return f"{n >> k}{unit}"
-    return str(n)
+    return f"{n:#x}"
 
 
 def _platforms_args(p):
