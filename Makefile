@@ -11,6 +11,11 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 ASM_SRC  := $(wildcard tests/asm/*.S)
 ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
+BM_SRC   := $(wildcard tests/baremetal/*.c)
+BM_BIN   := $(patsubst tests/baremetal/%.c,build/baremetal/%,$(BM_SRC))
+BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h
+BM_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -mcmodel=medlow -mcpu=niagara \
+	-fno-builtin -nostdlib -static -Wall -Werror
 
 .PHONY: all setup tools venv progs test test-all demo bench validate clean
 
@@ -45,7 +50,13 @@ build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
 
-progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN)
+# freestanding C for the full-system machine (sun4v baremetal): crt0.S starts every strand
+build/baremetal/%: tests/baremetal/%.c $(BM_DEPS) | tools
+	@mkdir -p $(dir $@)
+	$(CC) $(BM_CFLAGS) -Wl,-T,tests/baremetal/baremetal.ld -Wl,-z,max-page-size=0x2000 -Wl,--build-id=none \
+		-o $@ tests/baremetal/crt0.S $<
+
+progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN)
 
 test: setup progs
 	$(PY) -m pytest -q

@@ -1,6 +1,8 @@
 """`sun4v bench`: speed of the engine on a fixed set of the project's test programs, in
 simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed;
-then the cycle-level model's speed on the tests/bench kernels (MIPS and cycles/s).
+the full-system machine's on a bare-metal program (tests/baremetal/spin.c: two strands
+counting, hyperprivileged); then the cycle-level model's speed on the tests/bench kernels
+(MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -100,12 +102,40 @@ def cycle_bench(bench_dir):
               f"{cyc / s / 1e6:>11.2f}")
 
 
+# full system: (platform, program in build/baremetal)
+FULL_RUNS = [("t2000", "spin"), ("t5220", "spin")]
+
+
+def full_system_bench(bm_dir):
+    from .machine import Machine
+    paths = {prog: bm_dir / prog for _, prog in FULL_RUNS}
+    missing = sorted(str(p) for p in paths.values() if not p.exists())
+    if missing:
+        print(f"full system: skipped, programs not built: {', '.join(missing)}")
+        return
+    print("\nfull system (sun4v baremetal, functional; simulated instructions per host "
+          "second):")
+    print(f"{'platform':<10}{'program':<12}{'instructions':>14}{'s':>8}{'MIPS':>8}")
+    for plat, prog in FULL_RUNS:
+        m = Machine(plat)
+        m.load_elf(str(paths[prog]))
+        m.run(max_insns=1000)                        # loads (or compiles) the run loop
+        t = time.perf_counter()
+        m.run()
+        s = time.perf_counter() - t
+        n = m.insns_run
+        print(f"{plat:<10}{prog:<12}{n:>14,}{s:>8.2f}{n / s / 1e6:>8.1f}")
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
     ap.add_argument("--bench-dir", default=str(ROOT / "build" / "bench"),
                     help="directory of the built tests/bench programs for the cycle-mode "
                     "figures (default: build/bench)")
+    ap.add_argument("--bm-dir", default=str(ROOT / "build" / "baremetal"),
+                    help="directory of the built tests/baremetal programs for the "
+                    "full-system figures (default: build/baremetal)")
     ap.add_argument("--no-cycle", action="store_true", help="functional mode only")
     ap.add_argument("programs", nargs="*", help="program names (default: the fixed set)")
 
@@ -136,6 +166,7 @@ def bench(args):
     print(f"median functional-mode speed: {statistics.median(mips):.1f} MIPS")
     print(f"startup of `sun4v run {paths[0].name}` (cache warm): "
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
+    full_system_bench(Path(args.bm_dir))
     if not args.no_cycle:
         cycle_bench(Path(args.bench_dir))
     return 0

@@ -58,6 +58,8 @@ MS layout (index: array, dtype, shape):
   15 BC      int64 (banks, N_BC)               per-bank counters, B_* indices
   16 HC      int64 (sockets * dram_channels, N_HC)  per-channel counters, H_* indices
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
@@ -77,6 +79,9 @@ from .chips import (P_CCX_MIN_GRANT, P_DRAM_LATENCY, P_DRAM_LINE_CYCLES,
 N_GEO = 21
 
 BK_NEXT, BK_CLOCK = 0, 1
+
+MemSys = namedtuple("MemSys", "GEO L1I L1D LFSR TLBK TLBS TLBCLK L2T L2S L2D L2F BANK MB "
+                              "CHBUSY CC BC HC")
 
 # ---- per-core counters CC[core, :] ----------------------------------------------------------
 # (C_DTLB_* = C_ITLB_* + 2 and C_L1D_BACK_INVALIDATIONS = C_L1I_BACK_INVALIDATIONS + 1:
@@ -115,9 +120,10 @@ def lfsr_seed(core, which):
     return s or 1
 
 
-def new_memsys(chip_name, ncores):
-    """Empty caches and TLBs, idle banks and channels, zero counters for `ncores` cores."""
-    c = chips.chip(chip_name)
+def new_memsys(chip, ncores):
+    """Empty caches and TLBs, idle banks and channels, zero counters for `ncores` cores of
+    a chip (a Chip value or name): the named tuple MemSys."""
+    c = chips.chip(chip)
     sockets = int(c["sockets"])
     banks = int(c["l2_banks"])
     l1i_sets = c["l1i_size"] // (c["l1i_ways"] * c["l1i_line"])
@@ -152,7 +158,7 @@ def new_memsys(chip_name, ncores):
                     np.int64).reshape(ncores, 2)
     ntlb = max(int(c["itlb"]), int(c["dtlb"]))
     l2shape = (banks, l2_sets, int(c["l2_ways"]))
-    return (geo,
+    return MemSys(geo,
             np.full((ncores, l1i_sets, int(c["l1i_ways"])), -1, np.int64),
             np.full((ncores, l1d_sets, int(c["l1d_ways"])), -1, np.int64),
             lfsr,

@@ -16,15 +16,19 @@ State per destination d (arrays of the tuple A):
   Q     int64 (ndest, nsrc, 2)  payloads queued per source, ring
   QH, QN int64 (ndest, nsrc)   per-source ring head and count
   MISC  int64 (5,) [min_grant, queue_depth, nsrc, requests, queue-full refusals]"""
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 FIFO_DEPTH = 16
+Arbiters = namedtuple("Arbiters", "VEC VCYC HEAD CNT Q QH QN MISC")
 M_MIN_GRANT, M_QDEPTH, M_NSRC, M_REQS, M_FULL = range(5)
 
 
 def new_arbiters(ndest, nsrc, min_grant=2, qdepth=2):
-    return (np.zeros((ndest, FIFO_DEPTH), np.int64), np.zeros((ndest, FIFO_DEPTH), np.int64),
+    return Arbiters(np.zeros((ndest, FIFO_DEPTH), np.int64),
+            np.zeros((ndest, FIFO_DEPTH), np.int64),
             np.zeros(ndest, np.int64), np.zeros(ndest, np.int64),
             np.zeros((ndest, nsrc, qdepth), np.int64), np.zeros((ndest, nsrc), np.int64),
             np.zeros((ndest, nsrc), np.int64),

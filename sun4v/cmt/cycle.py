@@ -10,6 +10,8 @@ store buffers drain, then each core's thread select picks one Ready strand (or a
 SpecReady one) and issues its next instruction. Cycles in which nothing can happen are
 skipped to the next event. All state is in flat arrays; the loop exits to Python for
 what only Python can do (syscalls, signals), with the strand and cycle saved."""
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
@@ -27,6 +29,12 @@ from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE, P_SWITCH_WAIT,
                     P_TAKEN_BRANCH_PENALTY, P_TLB_MISS)
 from .engine import complete, decode, dispatch, fetch
+
+# the timing state as the jitted loop takes it: chip parameters (chips.P_*), per-strand
+# timing state TS, store-buffer addresses SBPA, statistics SC, per-thread-group counters G,
+# per-core unit reservations U, thread-select LRU order ORDER, caches and TLBs MS
+# (caches.MemSys), crossbar arbiters A (ccx.Arbiters)
+Timing = namedtuple("Timing", "P TS SBPA SC G U ORDER MS A")
 
 INF = np.int64(1) << 62
 
@@ -207,10 +215,12 @@ def _account_pick(TS, SC, s, t):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER, MS, A,
-               CY, max_insns, max_cycles):
+def run_cycles(ST, M, MMU, DC, TM, CY, max_insns, max_cycles):
     """Run the chip until an exit, `max_insns` more instructions or cycle `max_cycles`.
+    ST: the Strands arrays, TM: the Timing bundle, CY: the machine scalars (CY_*).
     Returns the EXIT_* code; CY[CY_STRAND] is the strand it concerns."""
+    R, RM, C, F = ST
+    P, TS, SBPA, SC, G, U, ORDER, MS, A = TM
     ns = TS.shape[0]
     spc = P[P_STRANDS_PER_CORE]
     gpc = P[P_GROUPS_PER_CORE]
@@ -310,7 +320,7 @@ def run_cycles(R, RM, C, F, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, SC, G, U, ORDER,
                 TS[s, TS_REASON] = R_ROLLBACK
                 G[g, G_BUBBLES] += 1
                 continue
-            x = _issue(R[s], RM[s], C[s], F[s], M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U,
+            x = _issue(R[s], RM[s], C[s], F[s], M, MMU, DC, P, TS, SBPA, G, U,
                        MS, CY, s, g, now, sb_max, fpu_chip, iline_shift)
             if x != 0:
                 CY[CY_NOW] = now
@@ -392,7 +402,7 @@ def _dtlb(MS, P, TS, Cs, s, core, ea):
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
-def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s, g, now,
+def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
            sb_max, fpu_chip, iline_shift):
     """Issue strand s's next instruction at cycle `now`. Returns 0 or an EXIT_* code."""
     core = TS[s, TS_CORE]
@@ -420,7 +430,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
     vpn = np.int64(pc >> np.uint64(MEM.PAGE_SHIFT))
     if se and vpn == TS[s, TS_CODE_VPN] and pc & np.uint64(3) == np.uint64(0):
         # the strand's code page, as run_strand keeps it
-        wv = M[0][TS[s, TS_CODE_BASE] + np.int64((pc >> np.uint64(3)) & np.uint64(1023))]
+        wv = M.words[TS[s, TS_CODE_BASE] + np.int64((pc >> np.uint64(3)) & np.uint64(1023))]
         word = np.uint32(wv & np.uint64(0xFFFFFFFF)) if pc & np.uint64(4) \
             else np.uint32(wv >> np.uint64(32))
         st = 0
@@ -431,7 +441,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
             TS[s, TS_CODE_BASE] = MEM.page_slot(M, pc, MEM.KIND_FETCH) * MEM.WORDS_PER_PAGE
     iid = 0
     if st == 0:
-        iid = decode(DC_KEY, DC_ID, word)
+        iid = decode(DC, word)
     tc = TCLASS[iid]
     wi = np.int64(word)
     # ---- load-use interlock: a reader of a load's result waits for it -----------------
@@ -557,11 +567,11 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC_KEY, DC_ID, P, TS, SBPA, G, U, MS, CY, s,
 class CycleModel:
     """The timing state of a chip around an Engine's strands: run(), then stats()."""
 
-    def __init__(self, engine, chip_name):
+    def __init__(self, engine, chip):
         self.eng = engine
-        self.chip = chips.chip(chip_name)
-        self.chip_name = chip_name
-        self.P = chips.timing_params(chip_name)
+        self.chip = chips.chip(chip)
+        self.chip_name = self.chip.key
+        self.P = chips.timing_params(self.chip)
         ns = engine.S.nstrands
         spc = self.chip["strands_per_core"]
         per_group = spc // self.chip["groups_per_core"]
@@ -587,10 +597,12 @@ class CycleModel:
         self.G = np.zeros((ns // per_group, 2), dtype=np.int64)
         self.U = np.zeros((self.ncores, 3), dtype=np.int64)
         self.ORDER = TSEL.new_order(ns // per_group, per_group)
-        self.MS = caches.new_memsys(chip_name, self.ncores)
+        self.MS = caches.new_memsys(self.chip, self.ncores)
         self.A = ccx.new_arbiters(int(self.chip["l2_banks"]), self.ncores,
                                   int(self.chip["ccx_min_grant"]), int(self.chip["ccx_queue"]))
         self.CY = np.zeros(NCY, dtype=np.int64)
+        self.timing = Timing(self.P, self.TS, self.SBPA, self.SC, self.G, self.U, self.ORDER,
+                             self.MS, self.A)
         # co-simulation: hook(now, g, ready, spec, model_pick) -> pick decides each pick
         self.select_hook = None
         self.select_mismatches = 0
@@ -649,9 +661,8 @@ class CycleModel:
         start = int(CY[CY_INSNS])
         while True:
             left = max(0, max_insns - (int(CY[CY_INSNS]) - start))
-            code = run_cycles(St.R, St.RM, St.C, St.F, e.mem.M, e.mmu, e.dc_key, e.dc_id,
-                              self.P, self.TS, self.SBPA, self.SC, self.G, self.U,
-                              self.ORDER, self.MS, self.A, CY, left, max_cycles)
+            code = run_cycles(St.bundle, e.mem.M, e.mmu, e.dc, self.timing, CY, left,
+                              max_cycles)
             if code == S.EXIT_MEMGROW:
                 e.mem.grow()
             elif code == S.EXIT_SELECT and hook is not None:

@@ -4,7 +4,14 @@ execution engine"; the KVM run-loop pattern).
 
 Decoding uses a direct-mapped cache keyed by the whole instruction word, filled from the
 declarative table in isa.py on a miss; a word decodes the same wherever it lies, so stores
-to code need no invalidation."""
+to code need no invalidation.
+
+Full system: each strand checks one number per instruction, C[INSNS] against its
+interrupt deadline C[DEADLINE] (timebase.py); when reached, traps.service runs the full
+interrupt check. A strand that halts or parks returns EXIT_HALT to the machine's run loop
+(sun4v/machine/runloop.py), which runs all strands of a machine through run_strand."""
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
@@ -19,6 +26,9 @@ from .exec_fp import exec_fp
 from .exec_int import exec_alu, exec_branch, exec_ctrl, exec_muldiv, exec_state
 from .exec_mem import exec_mem
 from .exec_priv import exec_priv
+from .traptypes import (T_CLEAN_WINDOW, T_FILL_HI, T_FILL_LO, T_FP_DISABLED, T_ILLEGAL,
+                        T_INSTR_ACCESS, T_INSTR_ACCESS_ERROR, T_LINUX_SYSCALL,
+                        T_MAGIC_EXIT, T_SPILL_LO, T_UNALIGNED)
 
 DC_BITS = 16
 DC_SIZE = 1 << DC_BITS
@@ -32,13 +42,8 @@ CLS_MEM = I.CLS_MEM
 CLS_STATE = I.CLS_STATE
 CLS_PRIV = I.CLS_PRIV
 
-T_INSTR_ACCESS = 0x08
-T_ILLEGAL = 0x10
-T_UNALIGNED = 0x34
-T_SPILL_LO, T_FILL_LO, T_FILL_HI = 0x80, 0xC0, 0xFF
-T_CLEAN_WINDOW = 0x24
-T_FP_DISABLED = 0x20
-T_LINUX_SYSCALL = 0x16D
+# the decode cache as the jitted code takes it
+Decode = namedtuple("Decode", "key ids")
 
 
 def new_decode_cache():
@@ -46,7 +51,7 @@ def new_decode_cache():
     ins = I.decode(0xFFFFFFFF)
     key = np.full(DC_SIZE, 0xFFFFFFFF, dtype=np.uint32)
     ids = np.full(DC_SIZE, ins.id if ins else 0, dtype=np.int32)
-    return key, ids
+    return Decode(key, ids)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -58,13 +63,13 @@ def decode_slow(word):
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
-def decode(DC_KEY, DC_ID, word):
+def decode(DC, word):
     h = np.int64(((np.uint64(word) * _DC_MUL) >> np.uint64(16)) & np.uint64(DC_SIZE - 1))
-    if DC_KEY[h] == word:
-        return DC_ID[h]
+    if DC.key[h] == word:
+        return DC.ids[h]
     iid = decode_slow(word)
-    DC_KEY[h] = word
-    DC_ID[h] = iid
+    DC.key[h] = word
+    DC.ids[h] = iid
     return iid
 
 
@@ -139,18 +144,23 @@ def complete(R, RM, C, M, r, se):
         return 0, r
     if se:
         x = se_trap(R, RM, C, M, r)
+    elif r == T_MAGIC_EXIT and C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV):
+        # the simulator's power-off (Legion's magic exit trap): retire, value in %o0
+        C[S.EXIT_ARG0] = R[RM[8]]
+        C[S.PC] = C[S.NPC]
+        C[S.NPC] += np.uint64(4)
+        return 1, S.EXIT_POWEROFF
     else:
         x = traps.take_trap(R, RM, C, r)
     if x != 0:
         return 0, x
-    if C[S.HALTED] != np.uint64(0):
-        return 0, S.EXIT_HALT
     return 0, 0
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def fetch(C, M, MMU, pc, se):
-    """(instruction word, status) at pc: status 0, a trap type, or EXIT_MEMGROW."""
+    """(instruction word, status) at pc: status 0, a trap type, or EXIT_MEMGROW. In full
+    system an address with no memory, or a device, is instruction_access_error."""
     if pc & np.uint64(3):
         C[S.EXIT_ARG1] = pc
         return np.uint32(0), T_UNALIGNED
@@ -166,22 +176,31 @@ def fetch(C, M, MMU, pc, se):
         return np.uint32(0), S.EXIT_MEMGROW
     if st != 0:
         C[S.EXIT_ARG1] = pc
-        return np.uint32(0), T_INSTR_ACCESS
+        return np.uint32(0), T_INSTR_ACCESS if se else T_INSTR_ACCESS_ERROR
     return np.uint32(v), 0
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
-    """Run one strand for at most `budget` instructions. Returns an EXIT_* code; retired
-    instructions are added to C[INSNS]."""
+def run_strand(St, M, MMU, DC, budget):
+    """Run one strand (St: its rows of the Strands arrays) for at most `budget`
+    instructions. Returns an EXIT_* code; retired instructions are added to C[INSNS].
+    Full system: before each instruction, C[INSNS] >= C[DEADLINE] runs the interrupt
+    check (traps.service); a strand that is not running returns EXIT_HALT."""
+    R, RM, C, F = St
     start = C[S.INSNS]
     end = start + np.uint64(budget)
     se = C[S.MODE] == S.MODE_SE
-    words = M[0]
+    words = M.words
     code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
     code_base = np.int64(0)
     result = S.EXIT_BUDGET
     while C[S.INSNS] < end:
+        # ---- full system: interrupts, timers, halting (one compare when not due) ------
+        if not se and C[S.INSNS] >= C[S.DEADLINE]:
+            x = traps.service(R, RM, C, MMU.sreg)
+            if x != 0:
+                result = x
+                break
         pc = C[S.PC]
         # ---- fetch --------------------------------------------------------------
         if pc & np.uint64(3):
@@ -204,7 +223,7 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
                         result = S.EXIT_MEMGROW
                         break
                     else:
-                        st = T_INSTR_ACCESS
+                        st = T_INSTR_ACCESS if se else T_INSTR_ACCESS_ERROR
                 if st != 0:
                     C[S.EXIT_ARG1] = pc
                     r = st
@@ -216,7 +235,7 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
                     word = np.uint32(wv & np.uint64(0xFFFFFFFF))
                 else:
                     word = np.uint32(wv >> np.uint64(32))
-                iid = decode(DC_KEY, DC_ID, word)
+                iid = decode(DC, word)
                 r = dispatch(R, RM, C, F, M, MMU, np.int64(word), iid)
         # ---- retire or trap -----------------------------------------------------------
         retired, x = complete(R, RM, C, M, r, se)
@@ -224,30 +243,20 @@ def run_strand(R, RM, C, F, M, MMU, DC_KEY, DC_ID, budget):
         if x != 0:
             result = x
             break
-        # ---- full system: interrupts pending after a retired instruction (traps.py) ----
-        if not se and r <= S.ADVANCE:
-            if C[S.HALTED] != np.uint64(0):       # T1 self-halt via %asr26
-                result = S.EXIT_HALT
-                break
-            it = traps.check_interrupts(C, MMU, np.int64(C[S.INSNS] - start))
-            if it != 0:
-                x = traps.take_trap(R, RM, C, it)
-                if x != 0:
-                    result = x
-                    break
     return result
 
 
 class Engine:
-    """A chip's strands, memory and MMU, and the run loop over them."""
+    """A chip's strands, memory and MMU, and the run loop of one strand (syscall
+    emulation; the full-system machine is sun4v/machine)."""
 
     def __init__(self, nstrands=1, mem=None, mode=S.MODE_SE, chip="t2"):
-        self.chip = chip
+        self.chip = chips.chip(chip)
         self.mode = mode
         self.S = S.StrandArrays(nstrands)
         self.mem = mem if mem is not None else MEM.Memory(alloc_on_touch=(mode == S.MODE_FULL))
-        self.mmu = mmu.new_mmu(nstrands)
-        self.dc_key, self.dc_id = new_decode_cache()
+        self.mmu = mmu.new_mmu(nstrands, chip=self.chip)
+        self.dc = new_decode_cache()
         for s in range(nstrands):
             self.S.C[s, S.MODE] = mode
             self.S.C[s, S.HVER] = chips.hver(chip)     # the chip's own behaviour keys on it
@@ -258,8 +267,7 @@ class Engine:
         St = self.S
         while True:
             before = int(St.C[strand, S.INSNS])
-            code = run_strand(St.R[strand], St.RM[strand], St.C[strand], St.F[strand],
-                              self.mem.M, self.mmu, self.dc_key, self.dc_id, max_insns)
+            code = run_strand(St.row(strand), self.mem.M, self.mmu, self.dc, max_insns)
             if code != S.EXIT_MEMGROW:
                 return code
             self.mem.grow()

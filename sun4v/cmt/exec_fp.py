@@ -26,15 +26,11 @@ from . import memory as MEM
 from . import state as S
 from .alu import M32, U0, fcc_get, fcond, icond, operand2, rcond_true, rget
 from .asi import A_BLK, A_LE, A_MEM, A_NF, A_PST, A_SHORT, ASI_FLAGS, ASI_P
-from .exec_int import T_FP_DISABLED, T_ILLEGAL, T_UNALIGNED, fp_enabled
-from .exec_mem import access_asi, bswap, check_asi, data_pa, fault_status
+from .exec_int import fp_enabled
+from .exec_mem import access_asi, bswap, check_asi, data_pa, fault_status, mmio_exit
+from .traptypes import (T_DATA_ACCESS, T_FP_DISABLED, T_FP_IEEE, T_FP_OTHER,  # noqa: F401
+                        T_ILLEGAL, T_LDDF_UNALIGNED, T_STDF_UNALIGNED, T_UNALIGNED)
 from .vis import exec_vis
-
-T_FP_IEEE = 0x21
-T_FP_OTHER = 0x22
-T_DATA_ACCESS = 0x30
-T_LDDF_UNALIGNED = 0x35
-T_STDF_UNALIGNED = 0x36
 
 FTT_IEEE = 1
 FTT_UNIMPL = 3
@@ -403,6 +399,11 @@ def fp_mem(R, RM, C, F, M, MMU, inst, iid):
         pa, st = data_pa(C, MMU, M, va, MEM.KIND_WRITE, asi)
         if st == 0:
             st = MEM.store(M, pa, size, v)
+        if st == MEM.MMIO and (size == 4 or size == 8) and iid != I.STFSR and \
+                iid != I.STXFSR:
+            # a device: Python stores the register (unswapped; IOF_LE says swap)
+            return mmio_exit(C, pa, va, size, S.IOF_STORE | (S.IOF_LE if le else 0),
+                             bswap(v, size) if le else v, 0)
         if st != 0:
             return fault_status(C, st, va, MEM.KIND_WRITE)
         return S.ADVANCE
@@ -413,6 +414,11 @@ def fp_mem(R, RM, C, F, M, MMU, inst, iid):
     if st != 0:
         if aflags & A_NF and st == MEM.FAULT:
             v = U0
+        elif st == MEM.MMIO and (size == 4 or size == 8) and aflags & A_NF == 0 and \
+                iid != I.LDFSR and iid != I.LDXFSR:
+            # a device: Python loads %f<rd> (single) or the double of rd
+            return mmio_exit(C, pa, va, size, S.IOF_FP | (S.IOF_LE if le else 0), U0,
+                             rdf if size == 4 else dreg(rdf))
         else:
             return fault_status(C, st, va, MEM.KIND_READ)
     if le:

@@ -6,18 +6,14 @@ from numba import njit
 
 from . import isa as I
 from . import state as S
+from . import timebase as TB
 from .alu import (M32, M64, SIGN64, U0, U1, U4, U32, cc_add, cc_nz, cc_sub, fcc_get, fcond,
                   icond, operand2, rcond_true, rget, rset, sext, sext32)
+from .traptypes import (T_CLEAN_WINDOW, T_DIV_ZERO, T_FP_DISABLED, T_ILLEGAL,
+                        T_PRIV_OPCODE, T_SIR, T_TAG_OVERFLOW, T_UNALIGNED)
 
-T_ILLEGAL = 0x10
-T_PRIV_OPCODE = 0x11
-T_FP_DISABLED = 0x20
-T_TAG_OVERFLOW = 0x23
-T_CLEAN_WINDOW = 0x24
-T_DIV_ZERO = 0x28
-T_UNALIGNED = 0x34
-T_PRIV_ACTION = 0x37
 NW = S.NWINDOWS
+HVER_IMPL_T1 = 0x23
 _MAPS = S.MAPS
 _NWU = np.uint64(S.NWINDOWS)
 
@@ -31,6 +27,12 @@ def is_priv(C):
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
 def is_hpriv(C):
     return (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != U0
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def is_t1(C):
+    """The strand is an UltraSPARC T1's (HVER.impl 0x23)."""
+    return ((C[S.HVER] >> np.uint64(32)) & np.uint64(0xFFFF)) == np.uint64(HVER_IMPL_T1)
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -433,11 +435,10 @@ def exec_state(R, RM, C, inst, iid):
             r = C[S.CCR]
         elif n == 3:
             r = C[S.ASI]
-        elif n == 4 or n == 24:
-            if C[S.TIMING] == np.uint64(S.TIMING_CYCLE):
-                r = C[S.TICK] + C[S.CYCLE]
-            else:
-                r = C[S.TICK] + C[S.INSNS]
+        elif n == 4:
+            r = C[S.TICK] + TB.strand_time(C)
+        elif n == 24:
+            r = C[S.STICK] + TB.stick_count(C, TB.strand_time(C))
         elif n == 5:
             r = C[S.PC]
         elif n == 6:
@@ -450,10 +451,12 @@ def exec_state(R, RM, C, inst, iid):
             if not is_priv(C):
                 return T_PRIV_OPCODE
             r = C[S.SOFTINT] if n == 22 else (C[S.TICK_CMPR] if n == 23 else C[S.STICK_CMPR])
-        elif n == 26:
+        elif n == 26:          # T1 STRAND_STS: strand id 12:8, ACTIVE bit 0
+            if not is_t1(C):
+                return T_ILLEGAL
             if not is_hpriv(C):
                 return T_PRIV_OPCODE if not is_priv(C) else T_ILLEGAL
-            r = (C[S.STRAND_ID] << np.uint64(8)) | U1
+            r = ((C[S.STRAND_ID] & np.uint64(0x1F)) << np.uint64(8)) | U1
         else:
             return T_ILLEGAL
         rset(R, RM, rd, r)
@@ -475,6 +478,8 @@ def exec_state(R, RM, C, inst, iid):
         elif rd >= 20 and rd <= 25:
             if not is_priv(C):
                 return T_PRIV_OPCODE
+            now = TB.strand_time(C)
+            TB.timers_update(C, now)      # matches before the write still count
             if rd == 20:
                 C[S.SOFTINT] |= v
             elif rd == 21:
@@ -484,19 +489,23 @@ def exec_state(R, RM, C, inst, iid):
             elif rd == 23:
                 C[S.TICK_CMPR] = v
             elif rd == 24:
-                C[S.STICK] = v
+                C[S.STICK] = v - TB.stick_count(C, now)
             else:
                 C[S.STICK_CMPR] = v
-        elif rd == 26:
+            C[S.DEADLINE] = 0             # check interrupts at the next boundary
+        elif rd == 26:          # T1 STRAND_STS: writing ACTIVE = 0 halts the strand
+            if not is_t1(C):
+                return T_ILLEGAL
             if not is_hpriv(C):
                 return T_PRIV_OPCODE if not is_priv(C) else T_ILLEGAL
             if v & U1 == U0:
-                C[S.HALTED] = U1
+                C[S.RUN_STATE] = S.RS_HALT
+                C[S.DEADLINE] = 0
         else:
             return T_ILLEGAL
         return S.ADVANCE
     if iid == I.SIR:
         if not is_hpriv(C):
             return T_ILLEGAL
-        return 0x04     # software-initiated reset
+        return T_SIR     # software-initiated reset
     return T_ILLEGAL

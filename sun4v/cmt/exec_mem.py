@@ -1,6 +1,13 @@
 """Execute function for integer loads, stores, atomics and prefetch, with alternate address
 spaces (SPARC V9 A.27-A.31, A.9 casa, A.42 prefetch; UA2007 ldtxa). Addresses are checked
-for alignment before any access; an access that faults leaves no state changed."""
+for alignment before any access; an access that faults leaves no state changed.
+
+Full system: an address with no memory is a bus error (data_access_error 0x32); a load or
+store of 1, 2, 4 or 8 bytes (ld*/st*, their alternate-space forms, ldf/lddf/stf/stdf) to a
+device exits to Python (EXIT_MMIO with the IO_* slots: mmio_exit), which performs it and
+retires the instruction; the other forms (casa/casxa, ldstub, swap, ldd/std, ldda/ldtxa,
+block and partial stores, no-fault loads) get data_access_exception with the D-SFSR fault
+type of an uncacheable atomic or side-effect page (fault_status)."""
 import numpy as np
 from numba import njit
 
@@ -10,9 +17,15 @@ from . import mmu
 from . import state as S
 from .alu import M32, U0, operand2, rget, rset
 from .asi import A_HPRIV, A_LE, A_MEM, A_NF, A_PRIV, A_TWIN, ASI_FLAGS, ASI_P
-from .exec_int import T_ILLEGAL, T_PRIV_ACTION, T_UNALIGNED, is_hpriv, is_priv
+from .exec_int import is_hpriv, is_priv
+from .traptypes import (T_DATA_ACCESS, T_DATA_ACCESS_ERROR, T_ILLEGAL,  # noqa: F401
+                        T_PRIV_ACTION, T_UNALIGNED)
 
-T_DATA_ACCESS = 0x30
+# D-SFSR (T1/T2 MMU fault status, ASI 0x58 VA 0x18): fault type bits 13:7 (OpenSPARC T1
+# tlu_mmu_ctl.v dsfsr_ftype: 0 privilege, 1 side-effect page (speculative/no-fault
+# access), 2 uncacheable atomic, 3 illegal ASI, 4 NFO page), W bit 2, FV bit 0
+FT_SIDE_EFFECT = 0x02
+FT_NC_ATOMIC = 0x04
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -68,17 +81,67 @@ def data_pa(C, MMU, M, va, kind, asi):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def fault_status(C, st, va, kind):
-    """Map a memory status (FAULT/GROW/MMIO or an MMU trap type) to a return code."""
+    """Map a memory status (FAULT/GROW/MMIO or an MMU trap type) to a return code: MMIO
+    here is an access form that cannot reach a device (data_access_exception, D-SFSR
+    fault type "uncacheable atomic"); FAULT is a bus error in full system, a fault the
+    kernel handles (data_access_exception) in syscall emulation."""
     if st == MEM.GROW:
         return S.EXIT_MEMGROW
-    if st == MEM.MMIO:
-        C[S.EXIT_ARG0] = va
-        return S.EXIT_MMIO
     C[S.EXIT_ARG1] = va
     C[S.EXIT_ARG2] = np.uint64(1 if kind == MEM.KIND_WRITE else 0)
+    if st == MEM.MMIO:
+        return device_fault(C, va, kind, FT_NC_ATOMIC)
     if st == MEM.FAULT:
-        return T_DATA_ACCESS
+        if C[S.MODE] == S.MODE_SE:
+            return T_DATA_ACCESS
+        return T_DATA_ACCESS_ERROR
     return st
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def device_fault(C, va, kind, ft):
+    """data_access_exception for an access form a device cannot take: D-SFSR and SFAR."""
+    C[S.D_SFSR] = np.uint64((ft << 7) | (4 if kind == MEM.KIND_WRITE else 0) | 1)
+    C[S.D_SFAR] = va
+    return T_DATA_ACCESS
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def load_fault(C, RM, st, pa, va, size, signed, aflags, rd):
+    """A plain load (ld*, ld*a) that did not reach memory: a device (EXIT_MMIO; a no-fault
+    load takes data_access_exception) or a fault."""
+    if st == MEM.MMIO:
+        if aflags & A_NF:
+            return device_fault(C, va, MEM.KIND_READ, FT_SIDE_EFFECT)
+        f = (S.IOF_SIGNED if signed else 0) | (S.IOF_LE if aflags & A_LE else 0)
+        return mmio_exit(C, pa, va, size, f, U0, np.int64(RM[32 + rd]))
+    return fault_status(C, st, va, MEM.KIND_READ)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def store_fault(C, R, RM, st, pa, va, size, aflags, rd):
+    """A plain store (st*, st*a) that did not reach memory: a device or a fault."""
+    if st == MEM.MMIO:
+        f = S.IOF_STORE | (S.IOF_LE if aflags & A_LE else 0)
+        return mmio_exit(C, pa, va, size, f, rget(R, RM, rd), 0)
+    return fault_status(C, st, va, MEM.KIND_WRITE)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def mmio_exit(C, pa, va, size, flags, data, reg):
+    """Hand a device access to Python (EXIT_MMIO): physical address, size, IOF_* flags,
+    store data (the register's low `size` bytes, before any byte swap), the register a
+    load writes (physical slot of R, or FP register number with IOF_FP)."""
+    C[S.IO_ASI] = 0
+    C[S.IO_PA] = pa
+    C[S.IO_VA] = va
+    C[S.IO_SIZE] = size
+    C[S.IO_FLAGS] = flags
+    if size < 8:
+        data &= (np.uint64(1) << np.uint64(8 * size)) - np.uint64(1)
+    C[S.IO_DATA] = data
+    C[S.IO_REG] = reg
+    return S.EXIT_MMIO
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -142,7 +205,7 @@ def exec_mem(R, RM, C, M, MMU, inst, iid):
             if aflags & A_NF and st == MEM.FAULT:
                 v = U0
             else:
-                return fault_status(C, st, va, MEM.KIND_READ)
+                return load_fault(C, RM, st, pa, va, size, signed, aflags, rd)
         if le:
             v = bswap(v, size)
         if signed:
@@ -174,7 +237,7 @@ def exec_mem(R, RM, C, M, MMU, inst, iid):
             v = bswap(v, size)
         st = MEM.store(M, pa, size, v)
         if st != 0:
-            return fault_status(C, st, va, MEM.KIND_WRITE)
+            return store_fault(C, R, RM, st, pa, va, size, aflags, rd)
         return S.ADVANCE
 
     # ---- doubleword pairs and twin loads -----------------------------------------

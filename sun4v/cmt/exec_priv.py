@@ -9,8 +9,10 @@ from numba import njit
 
 from . import isa as I
 from . import state as S
+from . import timebase as TB
 from .alu import U0, U1, operand2, rget, rset
-from .exec_int import S_remap, T_ILLEGAL, T_PRIV_OPCODE, is_hpriv, is_priv
+from .exec_int import S_remap, is_hpriv, is_priv
+from .traptypes import T_ILLEGAL, T_PRIV_OPCODE
 
 _U7 = np.uint64(7)
 _NW = S.NWINDOWS
@@ -54,7 +56,7 @@ def _rdpr(C, n):
             return C[S.TSTATE_BASE + tl], 0
         return C[S.TT_BASE + tl], 0
     if n == PR_TICK:
-        return C[S.TICK] + C[S.INSNS], 0
+        return C[S.TICK] + TB.strand_time(C), 0
     if n == PR_TBA:
         return C[S.TBA], 0
     if n == PR_PSTATE:
@@ -96,17 +98,23 @@ def _wrpr(RM, C, n, v, hpriv):
         else:
             C[S.TT_BASE + tl] = v & np.uint64(0x1FF)
     elif n == PR_TICK:
-        C[S.TICK] = v - C[S.INSNS]
+        now = TB.strand_time(C)
+        TB.timers_update(C, now)
+        C[S.TICK] = v - now
+        C[S.DEADLINE] = 0
     elif n == PR_TBA:
         C[S.TBA] = v & ~np.uint64(0x7FFF)
     elif n == PR_PSTATE:
         C[S.PSTATE] = v & PSTATE_MASK
+        C[S.DEADLINE] = 0                  # PSTATE.ie may enable an interrupt
     elif n == PR_TL:
         cap = S.MAXTL if hpriv else S.MAXPTL
         t = np.int64(v & _U7)
         C[S.TL] = np.uint64(min(t, cap))
+        C[S.DEADLINE] = 0                  # trap_level_zero
     elif n == PR_PIL:
         C[S.PIL] = v & np.uint64(0xF)
+        C[S.DEADLINE] = 0
     elif n == PR_CWP:
         set_cwp_gl(RM, C, np.int64(v & _WINMASK), np.int64(C[S.GL]))
     elif n == PR_CANSAVE:
@@ -150,25 +158,29 @@ def _rdhpr(C, n):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def _wrhpr(C, n, v):
-    """wrhpr; returns 0, a trap type, or EXIT_HALT (strand halted, instruction retired)."""
+    """wrhpr; returns 0 or a trap type. `wrhpr %hpr30` (T2) halts the strand after it
+    retires: the run loop sees RUN_STATE at the next boundary."""
     tl = np.int64(C[S.TL])
     if n == HPR_HPSTATE:
         C[S.HPSTATE] = v & HPSTATE_MASK
+        C[S.DEADLINE] = 0
     elif n == HPR_HTSTATE:
         if tl == 0:
             return T_ILLEGAL
         C[S.HTSTATE_BASE + tl] = v & HPSTATE_MASK
     elif n == HPR_HINTP:
+        TB.timers_update(C, TB.strand_time(C))
         C[S.HINTP] = v & U1
+        C[S.DEADLINE] = 0
     elif n == HPR_HTBA:
         C[S.HTBA] = v & ~np.uint64(0x3FFF)
     elif n == HPR_HSTICK_CMPR:
+        TB.timers_update(C, TB.strand_time(C))
         C[S.HSTICK_CMPR] = v
+        C[S.DEADLINE] = 0
     elif n == HPR_HALT and ((C[S.HVER] >> np.uint64(32)) & np.uint64(0xFFFF)) == HVER_IMPL_T2:
-        C[S.HALTED] = U1
-        C[S.PC] = C[S.NPC]
-        C[S.NPC] += np.uint64(4)
-        return S.EXIT_HALT
+        C[S.RUN_STATE] = S.RS_HALT
+        C[S.DEADLINE] = 0
     else:
         return T_ILLEGAL       # includes HVER (read-only)
     return 0
@@ -200,6 +212,7 @@ def done_retry(RM, C, retry):
         gl = min(gl, S.MAXPGL)
     C[S.TL] = np.uint64(tl - 1)
     set_cwp_gl(RM, C, np.int64(ts & _WINMASK), gl)
+    C[S.DEADLINE] = 0                      # PSTATE/HPSTATE/TL restored: check interrupts
     return S.PC_SET
 
 

@@ -12,11 +12,17 @@ filled) at its first touch: the jitted side faults on it, and the kernel side
 (`fault_in`) makes it and retries the instruction. An access outside every region, or
 against the protection, is a fault.
 
-The jitted side sees a tuple M = (words, keys, vals, perm, meta, stlb_tag, stlb_slot,
-mmio) of numpy arrays; the Python side is the Memory class.
+Physical memory of a full-system machine (alloc_on_touch with regions): a page is made
+at first touch only inside a region (RAM, ROM, NVRAM: `add_region`), with the region's
+protection (ROM: no W); an address outside every region and every MMIO window has no
+memory (FAULT: the engine raises the architected bus error).
+
+The jitted side sees the named tuple M = Mem(words, keys, vals, perm, meta, stlb_tag,
+stlb_slot, mmio, regions) of numpy arrays; the Python side is the Memory class.
 """
 import bisect
 import sys
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
@@ -31,7 +37,12 @@ _KIND_PERM = (PERM_R, PERM_W, PERM_X)
 STLB_SIZE = 256
 
 # meta[] indices
-META_USED, META_CAP, META_ALLOC_ON_TOUCH, META_HMASK, META_HCOUNT, META_NMMIO = range(6)
+META_USED, META_CAP, META_ALLOC_ON_TOUCH, META_HMASK, META_HCOUNT, META_NMMIO, \
+    META_NREGIONS = range(7)
+MAX_MMIO = 32
+MAX_REGIONS = 16
+
+Mem = namedtuple("Mem", "words keys vals perm meta stlb_tag stlb_slot mmio regions")
 
 # page-slot lookup results below zero
 FAULT = -1        # no page there, or the protection forbids this kind of access
@@ -80,7 +91,7 @@ def _hash_insert(keys, vals, hmask, vpn, slot):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def page_slot_slow(M, addr, kind):
-    words, keys, vals, perm, meta, stlb_tag, stlb_slot, mmio = M
+    words, keys, vals, perm, meta, stlb_tag, stlb_slot, mmio, regions = M
     vpn = addr >> _U13
     h = _hash_find(keys, meta[META_HMASK], vpn)
     if h >= 0:
@@ -97,13 +108,23 @@ def page_slot_slow(M, addr, kind):
             return MMIO
     if meta[META_ALLOC_ON_TOUCH] == 0:
         return FAULT
-    # allocate on touch; keep the hash table at most half full
+    # allocate on touch, inside a region when there are any (physical memory)
+    pm = PERM_RWX
+    if meta[META_NREGIONS] > 0:
+        pm = -1
+        for j in range(meta[META_NREGIONS]):
+            if addr >= np.uint64(regions[j, 0]) and addr < np.uint64(regions[j, 1]):
+                pm = regions[j, 2]
+                break
+        if pm < 0 or pm & (1 << kind) == 0:
+            return FAULT
+    # keep the hash table at most half full
     if meta[META_USED] >= meta[META_CAP] or 2 * (meta[META_HCOUNT] + 1) > meta[META_HMASK] + 1:
         return GROW
     slot = meta[META_USED]
     meta[META_USED] = slot + 1
     meta[META_HCOUNT] += 1
-    perm[slot] = PERM_RWX
+    perm[slot] = pm
     _hash_insert(keys, vals, meta[META_HMASK], vpn, slot)
     i = np.int64(vpn & np.uint64(STLB_SIZE - 1))
     stlb_tag[kind, i] = vpn + np.uint64(1)
@@ -114,11 +135,11 @@ def page_slot_slow(M, addr, kind):
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
 def page_slot(M, addr, kind):
     """Page slot of addr for an access of this kind (KIND_*), or FAULT/GROW/MMIO."""
-    stlb_tag = M[5]
+    stlb_tag = M.stlb_tag
     vpn = addr >> _U13
     i = np.int64(vpn & np.uint64(STLB_SIZE - 1))
     if stlb_tag[kind, i] == vpn + np.uint64(1):
-        return np.int64(M[6][kind, i])
+        return np.int64(M.stlb_slot[kind, i])
     return page_slot_slow(M, addr, kind)
 
 
@@ -146,22 +167,22 @@ def insert(word, addr, size, value):
     return (word & (mask ^ _ONES)) | ((value << shift) & mask)
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def load(M, addr, size, kind):
     """(value, status): status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
     slot = page_slot(M, addr, kind)
     if slot < 0:
         return np.uint64(0), slot
-    return extract(M[0][word_index(slot, addr)], addr, size), 0
+    return extract(M.words[word_index(slot, addr)], addr, size), 0
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def store(M, addr, size, value):
     """status 0 or FAULT/GROW/MMIO. addr must be size-aligned."""
     slot = page_slot(M, addr, KIND_WRITE)
     if slot < 0:
         return slot
-    words = M[0]
+    words = M.words
     w = word_index(slot, addr)
     words[w] = insert(words[w], addr, size, value)
     return 0
@@ -176,7 +197,8 @@ class MemFault(Exception):
 
 
 class Memory:
-    """Sparse big-endian memory. alloc_on_touch=True for physical memory (full system)."""
+    """Sparse big-endian memory. alloc_on_touch=True for physical memory (full system),
+    with its regions (add_region) and MMIO windows (add_mmio)."""
 
     def __init__(self, alloc_on_touch=False, capacity_pages=256, hash_size=1024):
         self.words = np.zeros(capacity_pages * WORDS_PER_PAGE, dtype=np.uint64)
@@ -189,7 +211,8 @@ class Memory:
         self.meta[META_HMASK] = hash_size - 1
         self.stlb_tag = np.zeros((3, STLB_SIZE), dtype=np.uint64)
         self.stlb_slot = np.zeros((3, STLB_SIZE), dtype=np.int64)
-        self.mmio = np.zeros((16, 2), dtype=np.int64)
+        self.mmio = np.zeros((MAX_MMIO, 2), dtype=np.int64)
+        self.regions = np.zeros((MAX_REGIONS, 3), dtype=np.int64)
         self.mmio_devices = []       # (base, limit, device) in the order of self.mmio rows
         self.free_slots = []
         self.pages_made = 0          # pages made so far (syscall emulation: minor faults)
@@ -198,8 +221,8 @@ class Memory:
         self._refresh()
 
     def _refresh(self):
-        self.M = (self.words, self.keys, self.vals, self.perm, self.meta,
-                  self.stlb_tag, self.stlb_slot, self.mmio)
+        self.M = Mem(self.words, self.keys, self.vals, self.perm, self.meta,
+                     self.stlb_tag, self.stlb_slot, self.mmio, self.regions)
 
     # ---- pool and hash table management -------------------------------------------
     def flush_stlb(self):
@@ -384,6 +407,23 @@ class Memory:
         self.mmio_devices.append((base, base + size, device))
         self.meta[META_NMMIO] = n + 1
 
+    def add_region(self, base, size, perm):
+        """Physical memory [base, base+size) whose pages are made at first touch with
+        protection `perm` (PERM_*): RAM (RWX), ROM (R|X), NVRAM."""
+        n = int(self.meta[META_NREGIONS])
+        if n >= len(self.regions):
+            raise ValueError("too many memory regions")
+        self.regions[n] = (base, base + size, perm)
+        self.meta[META_NREGIONS] = n + 1
+
+    def region_of(self, addr):
+        """(base, limit, perm) of the region holding addr, or None."""
+        for j in range(int(self.meta[META_NREGIONS])):
+            lo, hi, pm = (int(x) for x in self.regions[j])
+            if lo <= addr < hi:
+                return lo, hi, pm
+        return None
+
     def mmio_device(self, addr):
         for base, limit, dev in self.mmio_devices:
             if base <= addr < limit:
@@ -396,6 +436,11 @@ class Memory:
         slot = self._find(vpn)
         if slot < 0:
             perm = self._region_perm(vpn)
+            if perm < 0 and self.meta[META_NREGIONS]:
+                r = self.region_of(addr)
+                if r is None and not create:
+                    raise MemFault(addr)
+                perm = r[2] if r is not None else PERM_RWX
             if perm < 0:
                 if not (create or self.meta[META_ALLOC_ON_TOUCH]):
                     raise MemFault(addr)

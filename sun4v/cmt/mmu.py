@@ -10,11 +10,14 @@ nucleus context (miss: fast_instruction/data_access_MMU_miss 0x64/0x68; store to
 without W: fast_data_access_protection 0x6C; user access to a P page: data/instruction
 access exception 0x30/0x08; fetch from a page without X: 0x08).
 
-The jitted code sees MMU = (TLB, CFG, USED, GEN, UC, SREG):
+The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg):
   TLB  uint64 (2, ncores, 128, 3)  [I=0/D=1][core][entry][TLB_VA, TLB_KEY, TLB_DATA];
        key = 1<<63 | PID<<56 | real<<55 | context (real entries carry context 0); 0 = free.
        data is a sun4v TTE (V, NFO, RA/PA 55:13, IE, E, CP, CV, P, X, W, size 3:0).
-  CFG  int64 [CFG_NTLB_I, CFG_NTLB_D, CFG_SPC (strands per core), CFG_T1, CFG_NSTRANDS]
+  CFG  int64 [CFG_NTLB_I, CFG_NTLB_D, CFG_SPC (strands per core), CFG_T1 (T1 formats),
+       CFG_NSTRANDS (whole machine), CFG_SPS (strands per socket), CFG_VCID_MASK (target
+       field of an interrupt dispatch: 0x1F T1, 0x3F T2, 0xFF T2+ with more than one
+       socket; chosen for T2+, see sun4v/machine/strandctl.py)]
   USED uint8 (2, ncores, 128) used bit of each entry, the pseudo-LRU replacement state
        (OpenSPARC T1 Micro Arch Spec 2.3.9/2.4.4; tlb_touch, tlb_insert): set by a
        translation hit (also one through the micro-TLB) and by a write; when setting a bit
@@ -27,31 +30,36 @@ The jitted code sees MMU = (TLB, CFG, USED, GEN, UC, SREG):
        bits are not translations and do not bump it
   UC   uint64 (nstrands, 2, 5) one-entry micro-TLB per strand for fetch and data:
        [VA>>13 + 1, key, GEN, TTE data, TLB index]
-  SREG uint64 (nstrands, 8) strand MMU/interrupt registers (SR_* below)
+  SREG uint64 (nstrands, 8) the strand registers other strands write: SR_IVEC, the
+       interrupt receive register (one bit per vector, ASI 0x72), and SR_POKE, set when
+       another strand posts an interrupt to this one (the machine's run loop then runs
+       the strand's interrupt check). The strand's own MMU registers (tag access, SFSR,
+       SFAR) are in C (state.py).
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
+from . import chips
 from . import isa as I
 from . import state as S
 from .asi import A_AIU, A_NUC, A_REAL, A_SEC, ASI_FLAGS
+from .traptypes import (T_DATA_ACCESS, T_DATA_REAL_MISS, T_FAST_DATA_MISS,  # noqa: F401
+                        T_FAST_DATA_PROT, T_FAST_INSTR_MISS, T_INSTR_ACCESS,
+                        T_INSTR_REAL_MISS, T_UNALIGNED)
 
 PA_BITS = 40
 PA_MASK = np.uint64((1 << PA_BITS) - 1)
 RA_FIELD = np.uint64(0x00FFFFFFFFFFE000)     # TTE bits 55:13
-T_INSTR_ACCESS = 0x08
-T_DATA_ACCESS = 0x30
-T_UNALIGNED = 0x34
-T_INSTR_REAL_MISS = 0x3E
-T_DATA_REAL_MISS = 0x3F
-T_FAST_INSTR_MISS = 0x64
-T_FAST_DATA_MISS = 0x68
-T_FAST_DATA_PROT = 0x6C
+
+Mmu = namedtuple("Mmu", "tlb cfg used gen uc sreg")
 
 TLB_VA, TLB_KEY, TLB_DATA = 0, 1, 2
 UC_TAG, UC_KEY, UC_GEN, UC_DATA, UC_INDEX = range(5)
-CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS = range(5)
-SR_I_TAG_ACCESS, SR_D_TAG_ACCESS, SR_D_SFAR, SR_I_SFSR, SR_D_SFSR, SR_IVEC, SR_LAST_TIME = range(7)
+CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS, CFG_SPS, CFG_VCID_MASK = range(7)
+N_CFG = 7
+SR_IVEC, SR_POKE = 0, 1
 W_I, W_D = 0, 1
 
 TTE_V = np.uint64(1 << 63)
@@ -64,12 +72,6 @@ LSU_DM = np.uint64(8)
 _HPRIV_RED = np.uint64(S.HPSTATE_HPRIV | S.HPSTATE_RED)
 _U13 = np.uint64(13)
 _CTX_MASK = np.uint64(0x1FFF)
-
-# chip parameters (reference/sun4v.md §3, §7)
-CHIPS = {
-    "t1": dict(itlb=64, dtlb=64, strands_per_core=4, t1=1),
-    "t2": dict(itlb=64, dtlb=128, strands_per_core=8, t1=0),
-}
 
 # internal ASIs
 ASI_SCRATCHPAD = 0x20
@@ -87,25 +89,47 @@ ASI_DTLB_DATA_IN = 0x5C
 ASI_DTLB_DATA_ACCESS = 0x5D
 ASI_DTLB_TAG_READ = 0x5E
 ASI_DMMU_DEMAP = 0x5F
+ASI_CMP_CHIP = 0x41          # T2: per-chip CMP registers (strand running/parking): Python
 ASI_CMP_CORE = 0x63
 ASI_INTR_RECEIVE = 0x72
 ASI_INTR_W = 0x73
 ASI_INTR_R = 0x74
 
 
+def vcid_mask(c):
+    """Width of the target strand field of an interrupt dispatch (ASI 0x73, IOB
+    INT_VEC_DIS) for chip c: T1 bits 12:8, T2 bits 13:8 (sun4v/hypervisor ontario iob.h,
+    huron ncu.h INT_MAN_CPU_MASK); T2+ with more than one socket bits 15:8, the socket
+    in bits 15:14 of the global strand id (chosen: the T2+ supplement was not found)."""
+    if c.family == "t1":
+        return 0x1F
+    return 0xFF if c.sockets > 1 else 0x3F
+
+
 def new_mmu(nstrands, ncores=None, chip="t2"):
-    """The MMU arrays of a chip (a tuple passed through the jitted engine)."""
-    p = CHIPS[chip]
-    spc = p["strands_per_core"]
+    """The MMU arrays of `nstrands` strands of a chip (a Chip value or name): the named
+    tuple Mmu passed through the jitted engine. TLBs are per core (global core id =
+    strand // strands_per_core)."""
+    c = chips.chip(chip)
+    spc = c.strands_per_core
     if ncores is None:
         ncores = max(1, (nstrands + spc - 1) // spc)
+    ntlb = max(c.itlb, c.dtlb)
+    if ntlb & (ntlb - 1) or max(c.itlb, c.dtlb) > 128:
+        raise ValueError(f"TLB sizes {c.itlb}/{c.dtlb}: the MMU model takes powers of two "
+                         "up to 128 entries")
     tlb = np.zeros((2, ncores, 128, 3), dtype=np.uint64)
-    cfg = np.array([p["itlb"], p["dtlb"], spc, p["t1"], nstrands], dtype=np.int64)
+    cfg = np.zeros(N_CFG, dtype=np.int64)
+    cfg[CFG_NTLB_I], cfg[CFG_NTLB_D], cfg[CFG_SPC] = c.itlb, c.dtlb, spc
+    cfg[CFG_T1] = 1 if c.family == "t1" else 0
+    cfg[CFG_NSTRANDS] = nstrands
+    cfg[CFG_SPS] = c.strands_per_socket
+    cfg[CFG_VCID_MASK] = vcid_mask(c)
     used = np.zeros((2, ncores, 128), dtype=np.uint8)
     gen = np.ones(ncores, dtype=np.uint64)
     uc = np.zeros((nstrands, 2, 5), dtype=np.uint64)
     sreg = np.zeros((nstrands, 8), dtype=np.uint64)
-    return (tlb, cfg, used, gen, uc, sreg)
+    return Mmu(tlb, cfg, used, gen, uc, sreg)
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,7 +192,7 @@ def tlb_victim(USED, w, core, n):
 def tlb_lookup(MMU, core, w, va, pid, real, ctx):
     """Index of the entry of TLB w that maps va (context ignored for real), or -1; a hit
     sets the entry's used bit."""
-    TLB, CFG, USED = MMU[0], MMU[1], MMU[2]
+    TLB, CFG, USED = MMU.tlb, MMU.cfg, MMU.used
     n = tlb_ntlb(CFG, w)
     if real:
         ctx = 0
@@ -183,7 +207,7 @@ def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
     """Write an entry (at index, or when index < 0 replacing a same-tag entry, else a free
     one, else the first whose used bit is clear); returns the index written.  A valid
     entry's used bit is set (tlb_touch), an invalid one's cleared."""
-    TLB, CFG, USED, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
+    TLB, CFG, USED, GEN = MMU.tlb, MMU.cfg, MMU.used, MMU.gen
     n = tlb_ntlb(CFG, w)
     if real:
         ctx = 0
@@ -217,7 +241,7 @@ def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
 def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
     """Demap (UA2007 §14 demap operations) within partition pid: op 0 page, 1 context,
     2 all.  Removed entries lose their used bit."""
-    TLB, CFG, USED, GEN = MMU[0], MMU[1], MMU[2], MMU[3]
+    TLB, CFG, USED, GEN = MMU.tlb, MMU.cfg, MMU.used, MMU.gen
     n = tlb_ntlb(CFG, w)
     pidbits = np.uint64(pid & 7) << np.uint64(56)
     for i in range(n):
@@ -267,7 +291,7 @@ _sun4u_to_sun4v = njit(cache=True, nogil=True, _nrt=False)(sun4u_to_sun4v)
 def _translate(C, MMU, va, w, real, ctx, user, store):
     """(pa, status) through TLB w of this strand's core.  A hit sets the entry's used bit
     (before the permission checks), also when it comes from the micro-TLB."""
-    TLB, CFG, USED, GEN, UC, SREG = MMU[0], MMU[1], MMU[2], MMU[3], MMU[4], MMU[5]
+    TLB, CFG, USED, GEN, UC = MMU.tlb, MMU.cfg, MMU.used, MMU.gen, MMU.uc
     s = np.int64(C[S.STRAND_ID])
     core = s // CFG[CFG_SPC]
     if real:
@@ -283,9 +307,9 @@ def _translate(C, MMU, va, w, real, ctx, user, store):
         n = tlb_ntlb(CFG, w)
         i = tlb_find(TLB, w, core, n, va, key)
         if i < 0:
-            SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+            C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
             if w == W_D:
-                SREG[s, SR_D_SFAR] = va
+                C[S.D_SFAR] = va
             if real:
                 return va, T_INSTR_REAL_MISS if w == W_I else T_DATA_REAL_MISS
             return va, T_FAST_INSTR_MISS if w == W_I else T_FAST_DATA_MISS
@@ -297,17 +321,17 @@ def _translate(C, MMU, va, w, real, ctx, user, store):
         UC[s, w, UC_DATA] = data
         UC[s, w, UC_INDEX] = np.uint64(i)
     if user and data & TTE_P:
-        SREG[s, SR_I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
         if w == W_D:
-            SREG[s, SR_D_SFAR] = va
+            C[S.D_SFAR] = va
             return va, T_DATA_ACCESS
         return va, T_INSTR_ACCESS
     if w == W_I and data & TTE_X == np.uint64(0):
-        SREG[s, SR_I_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        C[S.I_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
         return va, T_INSTR_ACCESS
     if store and data & TTE_W == np.uint64(0):
-        SREG[s, SR_D_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
-        SREG[s, SR_D_SFAR] = va
+        C[S.D_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        C[S.D_SFAR] = va
         return va, T_FAST_DATA_PROT
     m = page_mask(data)
     return ((data & RA_FIELD & ~m) | (va & m)) & PA_MASK, 0
@@ -352,7 +376,7 @@ def translate_fetch(C, MMU, M, va):
 @njit(cache=True, nogil=True, _nrt=False)
 def _asi_read(C, MMU, asi, va):
     """(value, status) of an ldxa from an internal ASI."""
-    TLB, CFG, SREG = MMU[0], MMU[1], MMU[5]
+    TLB, CFG, SREG = MMU.tlb, MMU.cfg, MMU.sreg
     s = np.int64(C[S.STRAND_ID])
     core = s // CFG[CFG_SPC]
     hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != np.uint64(0)
@@ -378,13 +402,13 @@ def _asi_read(C, MMU, asi, va):
             return C[S.LSU_CTL], 0
     elif asi == ASI_IMMU or asi == ASI_DMMU:
         w = W_I if asi == ASI_IMMU else W_D
-        ta = SREG[s, SR_I_TAG_ACCESS + w]
+        ta = C[S.I_TAG_ACCESS + w]
         if va == np.uint64(0):          # tag target: context 60:48, VA[63:22]
             return ((ta & _CTX_MASK) << np.uint64(48)) | (ta >> np.uint64(22)), 0
         if va == np.uint64(0x18):
-            return SREG[s, SR_I_SFSR + w], 0
+            return C[S.I_SFSR + w], 0
         if va == np.uint64(0x20) and w == W_D:
-            return SREG[s, SR_D_SFAR], 0
+            return C[S.D_SFAR], 0
         if va == np.uint64(0x30):
             return ta, 0
         if va == np.uint64(0x80):
@@ -400,8 +424,12 @@ def _asi_read(C, MMU, asi, va):
             (((k >> np.uint64(55)) & np.uint64(1)) << np.uint64(60)) | \
             (TLB[w, core, i, TLB_VA] & RA_FIELD) | (k & _CTX_MASK), 0
     elif asi == ASI_CMP_CORE:
+        # strand id (T2: bits 5:0 within the chip; T2+ with sockets: the socket above)
         if va == np.uint64(0) or va == np.uint64(0x10):
-            return C[S.STRAND_ID] & np.uint64(0x3F), 0
+            return C[S.STRAND_ID] & np.uint64(CFG[CFG_VCID_MASK]), 0
+    elif asi == ASI_CMP_CHIP:
+        if not CFG[CFG_T1]:
+            return np.uint64(0), S.EXIT_MMIO            # the machine's strand control
     elif asi == ASI_INTR_RECEIVE:
         return SREG[s, SR_IVEC], 0
     elif asi == ASI_INTR_R:
@@ -417,7 +445,7 @@ def _asi_read(C, MMU, asi, va):
 @njit(cache=True, nogil=True, _nrt=False)
 def _asi_write(C, MMU, asi, va, v):
     """status of an stxa to an internal ASI."""
-    CFG, SREG = MMU[1], MMU[5]
+    CFG, SREG = MMU.cfg, MMU.sreg
     s = np.int64(C[S.STRAND_ID])
     core = s // CFG[CFG_SPC]
     hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != np.uint64(0)
@@ -445,6 +473,7 @@ def _asi_write(C, MMU, asi, va, v):
                 return T_DATA_ACCESS
             C[S.QUEUE_BASE + np.int64((va - np.uint64(0x3C0)) >> np.uint64(3))] = \
                 v & ~np.uint64(0x3F)
+            C[S.DEADLINE] = 0                           # a queue may be non-empty now
             return 0
     elif asi == ASI_LSU_CTL:
         if va == np.uint64(0):
@@ -453,10 +482,10 @@ def _asi_write(C, MMU, asi, va, v):
     elif asi == ASI_IMMU or asi == ASI_DMMU:
         w = W_I if asi == ASI_IMMU else W_D
         if va == np.uint64(0x18):
-            SREG[s, SR_I_SFSR + w] = v
+            C[S.I_SFSR + w] = v
             return 0
         if va == np.uint64(0x30):
-            SREG[s, SR_I_TAG_ACCESS + w] = v
+            C[S.I_TAG_ACCESS + w] = v
             return 0
         if va == np.uint64(0x80):
             C[S.PARTID] = v & np.uint64(7)
@@ -470,7 +499,7 @@ def _asi_write(C, MMU, asi, va, v):
                 v = _sun4u_to_sun4v(v)
         else:
             real = np.int64((va >> np.uint64(10)) & np.uint64(1))
-        ta = SREG[s, SR_I_TAG_ACCESS + w]
+        ta = C[S.I_TAG_ACCESS + w]
         index = -1
         if asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS:
             index = np.int64(va >> np.uint64(3)) & (tlb_ntlb(CFG, w) - 1)
@@ -494,13 +523,31 @@ def _asi_write(C, MMU, asi, va, v):
         return 0
     elif asi == ASI_INTR_RECEIVE:
         SREG[s, SR_IVEC] = v
+        C[S.DEADLINE] = 0
         return 0
     elif asi == ASI_INTR_W:
-        t = np.int64((v >> np.uint64(8)) & np.uint64(0x3F))
+        # interrupt dispatch (INT_VEC_DIS format): type 17:16, target strand 8 up, vector
+        # 5:0. An interrupt is posted here; reset, idle and resume are the machine's
+        if (v >> np.uint64(16)) & np.uint64(3) != np.uint64(0):
+            return S.EXIT_MMIO
+        t = np.int64((v >> np.uint64(8)) & np.uint64(CFG[CFG_VCID_MASK]))
         if t < CFG[CFG_NSTRANDS]:
-            SREG[t, SR_IVEC] |= np.uint64(1) << (v & np.uint64(0x3F))
+            post_vector(MMU, t, np.int64(v & np.uint64(0x3F)))
+            if t == s:
+                C[S.DEADLINE] = 0
         return 0
+    elif asi == ASI_CMP_CHIP:
+        if not CFG[CFG_T1]:
+            return S.EXIT_MMIO
     return T_DATA_ACCESS
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def post_vector(MMU, t, vector):
+    """Interrupt vector `vector` (0..63) to strand t: its receive register bit, and the
+    poke that makes the machine's run loop check it (and wake it if halted)."""
+    MMU.sreg[t, SR_IVEC] |= np.uint64(1) << np.uint64(vector)
+    MMU.sreg[t, SR_POKE] = 1
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -516,13 +563,31 @@ def asi_access(R, RM, C, MMU, M, inst, iid, asi, va):
         return T_UNALIGNED
     if iid == I.LDXA:
         v, st = _asi_read(C, MMU, asi, va)
+        if st == S.EXIT_MMIO:
+            return asi_exit(C, asi, va, np.uint64(0), np.int64(RM[32 + rd]), False)
         if st:
             C[S.EXIT_ARG1] = va
             return st
         R[RM[32 + rd]] = v
         return S.ADVANCE
     st = _asi_write(C, MMU, asi, va, R[RM[rd]])
+    if st == S.EXIT_MMIO:
+        return asi_exit(C, asi, va, R[RM[rd]], 0, True)
     if st:
         C[S.EXIT_ARG1] = va
         return st
     return S.ADVANCE
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def asi_exit(C, asi, va, data, reg, store):
+    """Hand an 8-byte access to an internal register the machine models in Python (ASI
+    0x41, interrupt dispatch other than an interrupt) to Python: EXIT_MMIO."""
+    C[S.IO_ASI] = asi
+    C[S.IO_VA] = va
+    C[S.IO_PA] = 0
+    C[S.IO_SIZE] = 8
+    C[S.IO_FLAGS] = S.IOF_STORE if store else 0
+    C[S.IO_DATA] = data
+    C[S.IO_REG] = reg
+    return S.EXIT_MMIO

@@ -12,11 +12,14 @@ Layout, per strand s:
                     RM[s, 32+n] the index written. Copied from MAPS whenever CWP or GL
                     changes, so the hot loop reads a register with two loads.
   C[s, :]   uint64  control, privileged, hyperprivileged and per-trap-level registers,
-                    plus engine bookkeeping (instruction counter, exit payloads).
+                    plus engine bookkeeping (instruction counter, run state, time, next
+                    interrupt deadline, exit payloads).
   F[s, :]   uint32  64 single-precision FP words %f0..%f63, stored at index n ^ 1, so that
                     F.view(float32)[n ^ 1] is %f<n> and F.view(float64)[k] is the double
                     whose even register number is 2*k (both host-native, no swapping).
 """
+from collections import namedtuple
+
 import numpy as np
 
 NWINDOWS = 8
@@ -38,9 +41,12 @@ PSTATE TL PIL CWP CANSAVE CANRESTORE CLEANWIN OTHERWIN WSTATE GL
 TBA HPSTATE HTBA HINTP HVER HSTICK_CMPR SOFTINT
 TICK STICK TICK_CMPR STICK_CMPR
 PRIMARY_CTX SECONDARY_CTX PARTID LSU_CTL
-STRAND_ID HALTED MODE
+STRAND_ID RUN_STATE MODE
 INSNS EXIT_ARG0 EXIT_ARG1 EXIT_ARG2 TRAP_COUNT
 LAST_EA CYCLE TIMING
+IDLE DEADLINE TIMER_LAST STICK_NUM STICK_DEN
+IO_PA IO_VA IO_SIZE IO_FLAGS IO_DATA IO_REG IO_ASI
+I_TAG_ACCESS D_TAG_ACCESS D_SFAR I_SFSR D_SFSR
 """.split()
 for _i, _n in enumerate(_names):
     globals()[_n] = _i
@@ -54,6 +60,36 @@ HSCRATCH_BASE = SCRATCH_BASE + 8              # 8 hyperprivileged scratchpads (A
 QUEUE_BASE = HSCRATCH_BASE + 8                # 8 queue head/tail registers (ASI 0x25)
 NCTL = QUEUE_BASE + 8
 CTL_NAMES = list(_names)
+
+# Time (interrupts.py): a strand's time is INSNS + IDLE in functional mode (one step per
+# retired instruction, IDLE = steps credited while halted, parked or not started) and
+# CYCLE in cycle mode. %tick = TICK + time, %stick = STICK + time * STICK_NUM / STICK_DEN
+# (TICK and STICK are offsets set by writes). DEADLINE is the value of INSNS (functional)
+# or CYCLE (cycle mode) at which the run loop must run the full interrupt check: the
+# earliest enabled compare-register match, 0 when something may have made an interrupt
+# deliverable, DEADLINE_NEVER when nothing can. TIMER_LAST is the time up to which the
+# compare registers have been checked.
+DEADLINE_NEVER = 0xFFFFFFFFFFFFFFFF
+
+# RUN_STATE values (the machine's run loop skips strands that are not RS_RUN)
+RS_RUN = 0        # running
+RS_HALT = 1       # self-halted (T1 %asr26 ACTIVE cleared, T2 wrhpr %hpr30): wakes when an
+#                   interrupt is pending for it (vector, timer match, queue not empty)
+RS_PARK = 2       # parked by another strand (T1 IOB idle, T2 CORE_RUNNING W1C): only a
+#                   resume (IOB resume, CORE_RUNNING W1S) restarts it
+RS_WAIT = 3       # not started since power-on reset: waits for a resume or a reset
+RS_ERROR = 4      # error state (a trap at TL = MAXTL): stopped until a reset
+RUN_STATE_NAMES = ["running", "halted", "parked", "waiting for reset", "error state"]
+
+# IO_* slots: an access the jitted code hands to Python (EXIT_MMIO): a load/store to a
+# device (IO_ASI = 0, IO_PA its physical address) or to an internal register ASI Python
+# models (IO_ASI = the ASI, IO_VA the register's address). IO_SIZE bytes; IO_DATA the
+# store data (register value, low IO_SIZE bytes); IO_REG the register a load writes (a
+# physical slot of R, or the FP register number with IOF_FP).
+IOF_STORE = 1     # a store (else a load)
+IOF_SIGNED = 2    # sign-extend the loaded value
+IOF_LE = 4        # little-endian ASI: swap the bytes
+IOF_FP = 8        # the register is FP: single (size 4) or double (size 8) %f<IO_REG>
 
 # TIMING values: what %tick counts. Functional mode: retired instructions (one per
 # cycle); cycle mode: the chip clock, kept in C[CYCLE] by the cycle-level model.
@@ -98,13 +134,17 @@ EXIT_BASE = 0x1000
 EXIT_BUDGET = EXIT_BASE + 0      # instruction budget used up
 EXIT_SYSCALL = EXIT_BASE + 1     # SE mode: Linux syscall trap (ta 0x6d); EXIT_ARG0 = tt
 EXIT_TRAP = EXIT_BASE + 2        # SE mode: a trap the "kernel" handles (signal); EXIT_ARG0=tt, ARG1=fault addr
-EXIT_HALT = EXIT_BASE + 3        # all strands halted
+EXIT_HALT = EXIT_BASE + 3        # the strand halted (run_strand); no strand can run (machine)
 EXIT_MMIO = EXIT_BASE + 4        # access to a Python-modelled device; EXIT_ARG0=pa ARG1=size|store<<8 ARG2=data
 EXIT_MEMGROW = EXIT_BASE + 5     # physical page pool exhausted: Python grows it and resumes
 EXIT_UNIMPL = EXIT_BASE + 6      # instruction the engine does not implement; EXIT_ARG0 = word
 EXIT_ERROR_STATE = EXIT_BASE + 7 # strand entered error state (trap at TL = MAXTL)
 EXIT_BREAK = EXIT_BASE + 8       # breakpoint hit
 EXIT_SELECT = EXIT_BASE + 9      # cycle model: a thread group's pick is asked of Python (cosim)
+EXIT_POWEROFF = EXIT_BASE + 10   # magic exit trap (ta 0x71, hyperprivileged); EXIT_ARG0 = %o0
+EXIT_ATTENTION = EXIT_BASE + 11  # machine loop: the attention flag was set (safe point)
+EXIT_EVENT = EXIT_BASE + 12      # machine loop: a device event is due (round boundary)
+EXIT_UNTIL = EXIT_BASE + 13      # machine loop: the requested machine time is reached
 
 
 def _register_maps():
@@ -129,8 +169,12 @@ def _register_maps():
 MAPS = _register_maps()
 
 
+# The strand arrays as the jitted code takes them (whole machine, or one strand's rows)
+Strands = namedtuple("Strands", "R RM C F")
+
+
 class StrandArrays:
-    """The numpy arrays holding all strands of one chip."""
+    """The numpy arrays holding all strands of a machine (or of one chip)."""
 
     def __init__(self, nstrands: int):
         self.nstrands = nstrands
@@ -138,9 +182,20 @@ class StrandArrays:
         self.RM = np.zeros((nstrands, 64), dtype=np.int32)
         self.C = np.zeros((nstrands, NCTL), dtype=np.uint64)
         self.F = np.zeros((nstrands, 64), dtype=np.uint32)
+        self.C[:, DEADLINE] = DEADLINE_NEVER
+        self.C[:, STICK_NUM] = 1
+        self.C[:, STICK_DEN] = 1
         for s in range(nstrands):
             self.C[s, STRAND_ID] = s
             self.reset_windows(s)
+
+    @property
+    def bundle(self):
+        return Strands(self.R, self.RM, self.C, self.F)
+
+    def row(self, s):
+        """Strand s's rows, as run_strand takes them."""
+        return Strands(self.R[s], self.RM[s], self.C[s], self.F[s])
 
     def reset_windows(self, s):
         C = self.C

@@ -1,39 +1,26 @@
 """Trap entry and interrupt delivery for full-system mode (reference/sun4v.md §1.2-1.3, §5;
 UA2007 ch. 12; gem5 src/arch/sparc/faults.cc doNormalFault/doREDFault): routing of each
-trap type to the privileged or hyperprivileged level as a table, trap-level state save,
-GL/TL/PSTATE/HPSTATE updates, RED state, guest watchdog and error state; pending
-interrupts (interrupt_level_n, mondo queues, hstick_match, interrupt_vector,
-trap_level_zero) checked between instructions."""
+trap type to the privileged or hyperprivileged level from the trap table (traptypes.py),
+trap-level state save, GL/TL/PSTATE/HPSTATE updates, RED state, guest watchdog and error
+state; pending interrupts (interrupt_level_n, mondo queues, hstick_match,
+interrupt_vector, trap_level_zero) and the per-strand interrupt deadline (`service`, run
+when the strand's counter reaches C[DEADLINE]; timebase.py)."""
 import numpy as np
 from numba import njit
 
 from . import state as S
+from . import timebase as TB
 from .exec_int import S_remap
+from .traptypes import (T_CPU_MONDO, T_DEV_MONDO, T_HSTICK_MATCH, T_INTERRUPT_LEVEL,
+                        T_INTERRUPT_VECTOR, T_RED_STATE, T_RESUMABLE_ERROR,
+                        T_TRAP_LEVEL_ZERO, T_WATCHDOG, routing)
 
 RSTVADDR = np.uint64(0xFFF0000000)
-T_WATCHDOG = 0x02            # guest_watchdog: a privileged trap at TL >= MAXPTL
-T_RED_STATE = 0x05           # RED_state_exception: vector offset for other RED traps
-T_HSTICK_MATCH = 0x5E
-T_TRAP_LEVEL_ZERO = 0x5F
-T_INTERRUPT_VECTOR = 0x60
-T_CPU_MONDO = 0x7C
-T_DEV_MONDO = 0x7D
-T_RESUMABLE_ERROR = 0x7E
-T_INTERRUPT_LEVEL = 0x40
+SR_IVEC = 0                  # mmu.SR_IVEC (the receive register in MMU.sreg)
 
-
-def _routing():
-    """TRAP_TO_HV[tt] = 1 when a trap raised in user/privileged mode is handled by the
-    hypervisor, 0 when by the privileged (guest) trap table (sun4v.md §1.3)."""
-    t = np.ones(0x200, dtype=np.int8)
-    priv = [0x11] + list(range(0x20, 0x29)) + list(range(0x40, 0x50)) + [0x7C, 0x7D, 0x7E]
-    priv += list(range(0x80, 0x100)) + list(range(0x100, 0x180))
-    for tt in priv:
-        t[tt] = 0
-    return t
-
-
-TRAP_TO_HV = _routing()
+# TRAP_TO_HV[tt] = 1 when a trap raised in user/privileged mode is handled by the
+# hypervisor, 0 when by the privileged (guest) trap table (traptypes.py levels)
+TRAP_TO_HV = routing()
 
 # PSTATE bits cleared on every trap entry (MM and TLE are unchanged; UA2007 table 12-?)
 _PS_CLEAR = np.uint64(S.PSTATE_IE | S.PSTATE_AM | S.PSTATE_TCT)
@@ -56,9 +43,10 @@ def take_trap(R, RM, C, tt):
     hpriv = (hp & np.uint64(S.HPSTATE_HPRIV)) != 0
     red = (hp & np.uint64(S.HPSTATE_RED)) != 0
     if tl >= S.MAXTL:
-        C[S.HALTED] = 1
+        C[S.RUN_STATE] = S.RS_ERROR
         C[S.EXIT_ARG0] = tt
         return S.EXIT_ERROR_STATE
+    reset = tt >= 1 and tt <= 4          # POR, WDR, XIR, SIR: always RED-state traps
     to_hv = hpriv or TRAP_TO_HV[tt] != 0
     if not to_hv and tl >= S.MAXPTL:
         tt = T_WATCHDOG
@@ -84,7 +72,7 @@ def take_trap(R, RM, C, tt):
     C[S.CWP] = cwp
     ps = (C[S.PSTATE] & ~_PS_CLEAR) | np.uint64(S.PSTATE_PEF)
     gl = np.int64(C[S.GL])
-    if red or t == S.MAXTL:
+    if red or reset or t == S.MAXTL:
         # RED state: hpriv, RED, TLZ and IBE cleared; PSTATE.priv and cle cleared
         C[S.HPSTATE] = (hp & ~np.uint64(S.HPSTATE_TLZ | S.HPSTATE_IBE)) | \
             np.uint64(S.HPSTATE_RED | S.HPSTATE_HPRIV)
@@ -115,44 +103,23 @@ def take_trap(R, RM, C, tt):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _crossed(cmpr, last, now):
-    """A TICK/STICK/HSTICK compare register (bit 63 = interrupt disable) matched in
-    (last, now]."""
-    if cmpr & np.uint64(1 << 63):
-        return False
-    v = cmpr & np.uint64(0x7FFFFFFFFFFFFFFF)
-    return last < v and v <= now
+def pending_interrupt(C, SREG):
+    """Trap type of the highest-priority interrupt deliverable now on this strand, or 0.
 
-
-@njit(cache=True, nogil=True, _nrt=False)
-def check_interrupts(C, MMU, n):
-    """Trap type of the highest-priority interrupt pending on this strand, or 0.
-    n = instructions retired so far in the current engine run (the time base here is
-    TICK = STICK = C[TICK] + retired instructions, as rd %tick reads it).
-
-    Hyperprivileged-level interrupts (hstick_match 0x5E, interrupt_vector 0x60) are taken
+    Hyperprivileged-level interrupts (interrupt_vector 0x60, hstick_match 0x5E) are taken
     when not hyperprivileged or when PSTATE.ie = 1; trap_level_zero (0x5F) when
     HPSTATE.tlz = 1, TL = 0 and not hyperprivileged; the privileged-level ones (cpu/dev
-    mondo, resumable error 0x7C-0x7E, interrupt_level_n 0x41-0x4F for SOFTINT levels
-    above PIL) only when not hyperprivileged and PSTATE.ie = 1 (sun4v.md §5)."""
-    SREG = MMU[5]
+    mondo, resumable error 0x7C-0x7E when a queue's head != tail, interrupt_level_n
+    0x41-0x4F for SOFTINT levels above PIL; TICK/STICK match (SOFTINT bits 0, 16) is
+    level 14) only when not hyperprivileged and PSTATE.ie = 1 (sun4v.md §5). The
+    non-resumable error queue raises none."""
     s = np.int64(C[S.STRAND_ID])
-    now = C[S.TICK] + C[S.INSNS] + np.uint64(n)
-    last = SREG[s, 6]
-    if now != last:
-        if _crossed(C[S.TICK_CMPR], last, now):
-            C[S.SOFTINT] |= np.uint64(1)
-        if _crossed(C[S.STICK_CMPR], last, now):
-            C[S.SOFTINT] |= np.uint64(1 << 16)
-        if _crossed(C[S.HSTICK_CMPR], last, now):
-            C[S.HINTP] |= np.uint64(1)
-        SREG[s, 6] = now
     hpriv = (C[S.HPSTATE] & np.uint64(S.HPSTATE_HPRIV)) != 0
     ie = (C[S.PSTATE] & np.uint64(S.PSTATE_IE)) != 0
     if not hpriv and C[S.TL] == np.uint64(0) and C[S.HPSTATE] & np.uint64(S.HPSTATE_TLZ):
         return T_TRAP_LEVEL_ZERO
     if not hpriv or ie:
-        if SREG[s, 5] != np.uint64(0):
+        if SREG[s, SR_IVEC] != np.uint64(0):
             return T_INTERRUPT_VECTOR
         if C[S.HINTP] & np.uint64(1):
             return T_HSTICK_MATCH
@@ -177,4 +144,40 @@ def check_interrupts(C, MMU, n):
             break
     if level > np.int64(C[S.PIL]):
         return T_INTERRUPT_LEVEL + level
+    return 0
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def wake_pending(C, SREG):
+    """An interrupt is pending for this strand, deliverable or not: what wakes a halted
+    strand (an interrupt vector, a timer match, a non-empty cpu/dev mondo or resumable
+    error queue; chosen: any SOFTINT bit). A halted strand wakes regardless of PSTATE.ie,
+    as the hypervisor's cpu_yield relies on (sun4v.md §2 cpu_yield)."""
+    s = np.int64(C[S.STRAND_ID])
+    if SREG[s, SR_IVEC] != np.uint64(0) or C[S.HINTP] & np.uint64(1):
+        return True
+    if C[S.SOFTINT] != np.uint64(0):
+        return True
+    q = S.QUEUE_BASE
+    return C[q] != C[q + 1] or C[q + 2] != C[q + 3] or C[q + 4] != C[q + 5]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def service(R, RM, C, SREG):
+    """The full interrupt check, run when the strand's counter reaches C[DEADLINE]: raise
+    the timer matches up to now, take the highest deliverable interrupt, and set the next
+    deadline. Returns 0, EXIT_HALT when the strand is not running (its deadline is still
+    set, so the machine knows when a timer wakes it), or EXIT_ERROR_STATE."""
+    now = TB.strand_time(C)
+    TB.timers_update(C, now)
+    nxt = TB.next_match(C, now)
+    if C[S.RUN_STATE] != np.uint64(S.RS_RUN):
+        TB.set_deadline(C, nxt)
+        return S.EXIT_HALT
+    it = pending_interrupt(C, SREG)
+    if it != 0:
+        x = take_trap(R, RM, C, it)
+        if x != 0:
+            return x
+    TB.set_deadline(C, nxt)
     return 0

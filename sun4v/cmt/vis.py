@@ -19,7 +19,7 @@ from numba import njit
 from . import isa as I
 from . import state as S
 from .alu import M32, U0, cc_sub, rget, rset
-from .exec_int import T_ILLEGAL
+from .traptypes import T_ILLEGAL
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _U32 = np.uint64(32)

@@ -1,5 +1,9 @@
 /* Common definitions for the bare-metal assembly tests (see baremetal.ld and
-   sun4v/cmt/baremetal.py). Include first in every test program. */
+   sun4v/machine/machine.py). Include first in every test program.
+
+   The simulator's exit is Legion's magic trap: `ta 0x71` in hyperprivileged mode powers
+   the machine off with %o0 as the power-off value (sun4v/cmt/traptypes.py T_MAGIC_EXIT;
+   LEGION_EXIT in Sun's hypervisor legion.h). On a real chip it is an ordinary trap. */
 	.register %g2, #scratch
 	.register %g3, #scratch
 	.register %g6, #scratch
@@ -7,8 +11,10 @@
 
 #define RESULTS   0x100000          /* result words read by tests/test_priv.py */
 #define STACK_TOP 0x1f0000
-#define UART      0x1f10000000
-#define POWER     0x1f11000000
+#define UART      0xfff0c2c000      /* the hypervisor UART (Legion map) */
+#define GUEST_UART 0x1f10000000     /* guest UART 0 */
+#define TOD       0xfff0c1fff8      /* seconds since 1970 */
+#define MAGIC_EXIT 0x71
 #define HTBA_BASE 0xfff0010000      /* hyperprivileged trap table set by the tests */
 #define TBA_BASE  0xfff0020000      /* privileged trap table */
 
@@ -18,11 +24,11 @@
 	stx \reg, [%g7 + 8*\n]
 	.endm
 
-/* POWEROFF code: stop the simulator with this exit code (clobbers %g6, %g7) */
+/* POWEROFF code: stop the simulator with this power-off value (hyperprivileged mode;
+   clobbers %o0) */
 	.macro POWEROFF code
-	setx POWER, %g7, %g6
-	mov \code, %g7
-	stx %g7, [%g6]
+	mov \code, %o0
+	ta %xcc, MAGIC_EXIT
 	.endm
 
 /* PUTC reg: write the low byte of reg to the UART (clobbers %g6) */
@@ -48,6 +54,16 @@
 	setx \tte, %g3, %g2
 	set \flags, %g1
 	stxa %g2, [%g1] 0x54
+	.endm
+
+/* TLB_IN_G4 tacc, din, tag, tte: a TLB entry with the data-in flags in %g4.
+   Clobbers %g1-%g3. */
+	.macro TLB_IN_G4 tacc, din, tag, tte
+	mov 0x30, %g1
+	setx \tag, %g3, %g2
+	stxa %g2, [%g1] \tacc
+	setx \tte, %g3, %g2
+	stxa %g2, [%g4] \din
 	.endm
 
 /* identity real mappings (256 MB pages) for the code at 0xFF_F000_0000 and RAM at 0 */
@@ -208,4 +224,18 @@ hv_off:	rdpr %tt, %g1
 	rdpr %tl, %g1
 	LOG %g1
 	POWEROFF 0x5a
+	.endm
+
+/* REAL_MAPS_ANY: REAL_MAPS on a T1 (data-in VA bit 10 = sun4v format, bit 9 = real)
+   or a T2 (bit 10 = real), by HVER.impl. Clobbers %g1-%g4. */
+	.macro REAL_MAPS_ANY
+	RDHPR HVER, G4
+	srlx %g4, 32, %g4
+	and %g4, 0xff, %g4
+	cmp %g4, 0x23
+	mov 0x400, %g4
+	move %icc, 0x600, %g4
+	TLB_IN_G4 0x50, 0x54, 0xfff0000000, (TTE_V | 0xfff0000000 | TTE_XW | TTE_256M)
+	TLB_IN_G4 0x58, 0x5c, 0xfff0000000, (TTE_V | 0xfff0000000 | TTE_XW | TTE_256M)
+	TLB_IN_G4 0x58, 0x5c, 0, (TTE_V | TTE_XW | TTE_256M)
 	.endm

@@ -1,0 +1,408 @@
+"""The full-system machine: every strand of a platform's chips, one physical memory, the
+devices, and the run loop over all strands (runloop.py), from power-on reset.
+
+    m = Machine("t5220")                       # or a Platform value, memory=..., quantum=...
+    m.load_elf("build/baremetal/hello")        # segments at their physical addresses
+    m.load_image("hv-md.bin", 0x1F_1208_0000)  # raw images (ROMs, machine descriptions)
+    r = m.run(max_insns=10_000_000)            # RunResult(reason, value, strand)
+    m.hv_uart.text()                           # what the firmware printed
+
+Strands: global strand id = socket * strands_per_chip + core * strands_per_core + strand;
+global core id = socket * cores + core (TLBs are per global core). After power-on reset
+strand 0 runs; the others wait for a resume or a reset (T1: IOB INT_VEC_DIS; T2: ASI
+0x41 CORE_RUNNING W1S or ASI 0x73), as the chips start (strandctl.py).
+
+Physical memory is the platform's RAM ranges, its ROMs (read-only to the strands) and
+NVRAM, with pages made at first touch; the devices are windows decoded in Python
+(devices/). Any other physical address is a bus error: data_access_error (0x32) or
+instruction_access_error (0x0A) to the hypervisor. A device access exits the jitted loop
+with the physical address, size, direction, store data and target register (cmt/state.py
+IO_* slots); Python performs it and retires the instruction (`_io`).
+
+The simulator's own exit is Legion's magic trap: `ta 0x71` in hyperprivileged mode powers
+the machine off with %o0 as the power-off value (cmt/traptypes.py T_MAGIC_EXIT).
+
+Time: functional mode counts steps (one instruction per strand per step; runloop.py);
+%stick runs at the platform's stick frequency; the TOD advances with simulated time.
+Device events (input on a UART) happen at simulated times, at the first round boundary
+at or after the time asked for. Runs are deterministic: the same images, inputs and
+event times give the same state and counts however `run` is sliced.
+
+Threads: `start()` runs the machine in a worker thread (the jitted loop releases the
+GIL); `pause()` stops it at an instruction boundary (a round boundary when the attention
+flag is seen, else the end of a slice), `resume()` goes on exactly from there, `stop()`
+ends it; `wait()` returns the RunResult.
+
+Modes: "functional". The cycle-level model of the whole machine ("cycle") is not built
+yet: Machine(mode="cycle") raises ValueError saying so."""
+import heapq
+import threading
+from collections import namedtuple
+
+import numpy as np
+
+from ..cmt import memory as MEM
+from ..cmt import mmu as MMU
+from ..cmt import state as S
+from ..cmt import traps
+from ..cmt.engine import new_decode_cache
+from ..cmt.exec_fp import dset, sset
+from ..cmt.traptypes import T_DATA_ACCESS_ERROR
+from . import loader, platforms, runloop
+from .devices import BusError
+from .devices.iob import DEV_SSI, Iob
+from .devices.ncu import Ncu, NcuMondo
+from .devices.rom import Rom
+from .devices.tod import Tod
+from .devices.uart import Uart16550
+from .reset import power_on_reset
+from .strandctl import StrandControl
+
+MODES = ("functional", "cycle")
+QUANTUM = 1000          # steps per strand per round (chosen: cross-strand effects are
+#                         seen within 1000 instructions; switching costs ~1% of the time)
+SLICE = 1 << 22         # instructions per jitted call at most (a pause is seen between)
+NEVER = runloop.NEVER
+
+RunResult = namedtuple("RunResult", "reason value strand")
+# reason: "poweroff" (value: the power-off value, %o0 of ta 0x71), "halted" (no strand can
+# run and nothing will wake one), "budget" (max_insns retired), "until" (machine time
+# reached), "attention" (paused), "error_state" (value: the trap type, at TL = MAXTL),
+# "unimplemented" (value: the instruction word)
+
+
+class Machine:
+    def __init__(self, platform, memory=None, mode="functional", quantum=QUANTUM,
+                 tod_seconds=0, hv_uart_sink=None):
+        p = platforms.platform(platform)
+        if memory is not None:
+            p = p.replace(memory=memory)
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
+        if mode == "cycle":
+            raise ValueError("the cycle-level model of the full-system machine is not "
+                             "built yet; use mode functional")
+        if quantum < 1:
+            raise ValueError("quantum must be at least 1 step")
+        self.platform = p
+        self.chip = p.chip
+        self.mode = mode
+        self.nstrands = ns = p.strands
+        self.S = S.StrandArrays(ns)
+        self.S.C[:, S.MODE] = S.MODE_FULL
+        num, den = p.stick_ratio
+        self.S.C[:, S.STICK_NUM] = num
+        self.S.C[:, S.STICK_DEN] = den
+        self.mmu = MMU.new_mmu(ns, chip=self.chip)
+        self.vcid_mask = MMU.vcid_mask(self.chip)
+        self.dc = new_decode_cache()
+        self.loop = runloop.new_loop(quantum)
+        self.att = np.zeros(1, dtype=np.int64)
+        self.mem = MEM.Memory(alloc_on_touch=True)
+        self.roms = {}
+        for r in p.address_map():
+            if r.name in ("hv_ram", "guest_ram"):
+                continue                        # conventions inside RAM
+            if r.kind == platforms.RAM:
+                self.mem.add_region(r.base, r.size, MEM.PERM_RWX)
+            elif r.kind == platforms.NVRAM:
+                self.mem.add_region(r.base, r.size, MEM.PERM_R | MEM.PERM_W)
+            elif r.kind == platforms.ROM:
+                self.roms[r.name] = Rom(r.name, r.base, r.size)
+                self.mem.add_region(r.base, r.size, Rom.perm)
+        # ---- devices --------------------------------------------------------------
+        self.ctl = StrandControl(self)
+        if p.family == "t1":
+            self.intr = Iob(self.ctl, p.serial, p.chip.cores)
+        else:
+            self.intr = Ncu(self.ctl, p.serial, self.vcid_mask)
+        raise_ssi = lambda: self.intr.interrupt(DEV_SSI)   # noqa: E731
+        self.hv_uart = Uart16550("hv_uart", sink=hv_uart_sink, irq=raise_ssi)
+        self.guest_uarts = [Uart16550(f"guest_uart{n}", irq=raise_ssi)
+                            for n in range(p.guest_uarts)]
+        self.tod = Tod(tod_seconds, p.clock_hz, self.strand_time)
+        self.devices = {"hv_uart": self.hv_uart, "tod": self.tod,
+                        "iob" if p.family == "t1" else "ncu": self.intr}
+        for n, u in enumerate(self.guest_uarts):
+            self.devices[f"guest_uart{n}"] = u
+        if p.family != "t1":
+            self.devices["ncu_mondo"] = NcuMondo(p.chip.strands_per_socket)
+        for r in p.address_map():
+            if r.kind == platforms.DEVICE:
+                self._check_device_window(r)
+                self.mem.add_mmio(r.base, r.size, self.devices[r.name])
+        # ---- power-on reset ---------------------------------------------------------
+        for s in range(ns):
+            power_on_reset(self.S, self.mmu, s, self.chip)
+            if s:
+                self.S.C[s, S.RUN_STATE] = S.RS_WAIT
+        self._events = []
+        self._seq = 0
+        self._thread = None
+        self._result = None
+        self._resume_evt = threading.Event()
+        self._paused_evt = threading.Event()
+        self._stopping = False
+        self.insns_run = 0
+
+    def _check_device_window(self, r):
+        lo = r.base & ~(MEM.PAGE_SIZE - 1)
+        hi = (r.limit + MEM.PAGE_SIZE - 1) & ~(MEM.PAGE_SIZE - 1)
+        for j in range(int(self.mem.meta[MEM.META_NREGIONS])):
+            a, b, _ = (int(x) for x in self.mem.regions[j])
+            if lo < b and a < hi:
+                raise ValueError(f"device {r.name} at {r.base:#x} shares a page with "
+                                 f"memory at {a:#x}")
+
+    # ---- loading ------------------------------------------------------------------
+    def load_elf(self, path):
+        """Load an ELF's segments at their physical addresses (p_paddr); returns the
+        entry point. LoadError names a segment that does not fit."""
+        return loader.load_elf(self, path)
+
+    def load_image(self, data_or_path, pa):
+        """Load a raw image (bytes, or a file's contents) at physical address pa."""
+        return loader.load_image(self, data_or_path, pa)
+
+    # ---- time and events ----------------------------------------------------------
+    @property
+    def quantum(self):
+        return int(self.loop[runloop.L_QUANTUM])
+
+    @property
+    def time(self):
+        """Machine time (steps) at the start of the current round: all strands are at
+        least this far."""
+        return int(self.loop[runloop.L_ROUND])
+
+    def strand_time(self, s):
+        C = self.S.C[s]
+        if int(C[S.TIMING]) == S.TIMING_CYCLE:
+            return int(C[S.CYCLE])
+        return int(C[S.INSNS]) + int(C[S.IDLE])
+
+    def at(self, time, fn):
+        """Call fn() at machine time `time` (at the first round boundary at or after it;
+        now when the time has passed)."""
+        heapq.heappush(self._events, (int(time), self._seq, fn))
+        self._seq += 1
+        self.loop[runloop.L_NEXT_EVENT] = self._events[0][0]
+
+    def feed(self, uart, data, at=None):
+        """Bytes arriving on a UART's receive line at machine time `at` (default: now)."""
+        self.at(self.time if at is None else at, lambda: uart.feed(data))
+
+    def _run_events(self):
+        now = self.time
+        while self._events and self._events[0][0] <= now:
+            _, _, fn = heapq.heappop(self._events)
+            fn()
+        self.loop[runloop.L_NEXT_EVENT] = self._events[0][0] if self._events else NEVER
+
+    # ---- running --------------------------------------------------------------------
+    def run(self, max_insns=None, until=None):
+        """Run until power-off, an idle machine, an error, `max_insns` retired
+        instructions (all strands), machine time `until` (the first round boundary at
+        or after it) or a pause. Returns a RunResult."""
+        left = (1 << 62) if max_insns is None else int(max_insns)
+        upto = NEVER if until is None else int(until)
+        St = self.S
+        while True:
+            if left <= 0:
+                return RunResult("budget", None, None)
+            if self.att[0]:
+                return RunResult("attention", None, None)
+            n = min(left, SLICE)
+            before = int(St.C[:, S.INSNS].sum())
+            code = runloop.run_machine(St.bundle, self.mem.M, self.mmu, self.dc, self.loop,
+                                       self.att, n, upto)
+            ran = int(St.C[:, S.INSNS].sum()) - before
+            left -= ran
+            self.insns_run += ran
+            s = int(self.loop[runloop.L_STRAND])
+            if code == S.EXIT_BUDGET:
+                continue
+            if code == S.EXIT_MMIO:
+                if self._io(s):
+                    left -= 1
+                    self.insns_run += 1
+                continue
+            if code == S.EXIT_MEMGROW:
+                self.mem.grow()
+                continue
+            if code == S.EXIT_EVENT:
+                self._run_events()
+                continue
+            if code == S.EXIT_ATTENTION:
+                return RunResult("attention", None, None)
+            if code == S.EXIT_UNTIL:
+                return RunResult("until", self.time, None)
+            if code == S.EXIT_HALT:
+                return RunResult("halted", None, None)
+            if code == S.EXIT_POWEROFF:
+                return RunResult("poweroff", int(St.C[s, S.EXIT_ARG0]), s)
+            if code == S.EXIT_ERROR_STATE:
+                return RunResult("error_state", int(St.C[s, S.EXIT_ARG0]), s)
+            if code == S.EXIT_UNIMPL:
+                return RunResult("unimplemented", int(St.C[s, S.EXIT_ARG0]), s)
+            raise RuntimeError(f"machine loop exit {code:#x} on strand {s}")
+
+    def _io(self, s):
+        """Perform the access strand s exited with (EXIT_MMIO), then retire it; a bus
+        error takes data_access_error instead. Returns True when it retired."""
+        St = self.S
+        C = St.C[s]
+        asi, size, flags = int(C[S.IO_ASI]), int(C[S.IO_SIZE]), int(C[S.IO_FLAGS])
+        store = bool(flags & S.IOF_STORE)
+        data = int(C[S.IO_DATA])
+        value, tt = None, 0
+        try:
+            if asi == 0:
+                pa = int(C[S.IO_PA])
+                base, dev = self.mem.mmio_device(pa)
+                if store:
+                    if flags & S.IOF_LE:
+                        data = int.from_bytes(data.to_bytes(size, "big"), "little")
+                    dev.write(pa - base, size, data, s)
+                else:
+                    value = dev.read(pa - base, size, s)
+                    if flags & S.IOF_LE:
+                        value = int.from_bytes(value.to_bytes(size, "big"), "little")
+                    if flags & S.IOF_SIGNED and value >> (8 * size - 1):
+                        value -= 1 << (8 * size)
+            elif asi == MMU.ASI_CMP_CHIP:
+                va = int(C[S.IO_VA])
+                if store:
+                    tt = self.ctl.cmp_write(s, va, data)
+                else:
+                    value, tt = self.ctl.cmp_read(s, va)
+            elif asi == MMU.ASI_INTR_W:
+                self.ctl.dispatch(s, data)
+            else:
+                raise RuntimeError(f"EXIT_MMIO for ASI {asi:#x}")
+        except BusError:
+            tt = T_DATA_ACCESS_ERROR
+        if tt:
+            C[S.EXIT_ARG1] = C[S.IO_VA]
+            traps.take_trap(St.R[s], St.RM[s], C, tt)
+            C[S.DEADLINE] = 0
+            return False
+        if value is not None:
+            reg = int(C[S.IO_REG])
+            v = np.uint64(value & (2**64 - 1))
+            if flags & S.IOF_FP:
+                (sset if size == 4 else dset)(C, St.F[s], reg, v)
+            else:
+                St.R[s, reg] = v
+        C[S.PC] = C[S.NPC]
+        C[S.NPC] = C[S.NPC] + np.uint64(4)
+        C[S.INSNS] += np.uint64(1)
+        C[S.DEADLINE] = 0               # a device may have changed this strand's interrupts
+        return True
+
+    # ---- the machine in a worker thread ------------------------------------------------
+    def start(self, max_insns=None, until=None):
+        """Run in a worker thread; returns at once."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the machine is already running")
+        self._stopping = False
+        self._result = None
+        self.att[0] = 0
+
+        def work():
+            left = max_insns
+            while True:
+                before = self.insns_run
+                r = self.run(max_insns=left, until=until)
+                if left is not None:
+                    left -= self.insns_run - before
+                if r.reason != "attention" or self._stopping:
+                    self._result = r
+                    self._paused_evt.set()
+                    return
+                self._paused_evt.set()
+                self._resume_evt.wait()
+                self._resume_evt.clear()
+                if self._stopping:
+                    self._result = r
+                    return
+        self._paused_evt.clear()
+        self._resume_evt.clear()
+        self._thread = threading.Thread(target=work, name="sun4v-machine", daemon=True)
+        self._thread.start()
+
+    def pause(self, timeout=None):
+        """Stop the worker at an instruction boundary; True when it is stopped."""
+        self.att[0] = 1
+        return self._paused_evt.wait(timeout)
+
+    def resume(self):
+        """Go on from where pause() stopped."""
+        self._paused_evt.clear()
+        self.att[0] = 0
+        self._resume_evt.set()
+
+    def stop(self):
+        """End the worker's run; returns its RunResult."""
+        self._stopping = True
+        self.att[0] = 1
+        self._resume_evt.set()
+        return self.wait()
+
+    def wait(self, timeout=None):
+        """Wait for the worker to finish; its RunResult (None if still running)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                return None
+        self.att[0] = 0
+        return self._result
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive() and \
+            not self._paused_evt.is_set()
+
+    # ---- inspection -------------------------------------------------------------------
+    def run_state(self, s):
+        return S.RUN_STATE_NAMES[int(self.S.C[s, S.RUN_STATE])]
+
+    def snapshot(self):
+        """Every array of the machine and its devices' state, copied (determinism
+        checks): strands, MMU, loop, memory by page number, UART output and input."""
+        out = {"R": self.S.R.copy(), "RM": self.S.RM.copy(), "C": self.S.C.copy(),
+               "F": self.S.F.copy(), "loop": self.loop.copy()}
+        for name, a in self.mmu._asdict().items():
+            out["mmu." + name] = a.copy()
+        pages = {}
+        keys, vals = self.mem.keys, self.mem.vals
+        live = np.nonzero((keys != MEM.EMPTY) & (keys != MEM.TOMB))[0]
+        for h in live:
+            slot = int(vals[h])
+            pages[int(keys[h]) - 1] = self.mem.words[slot * MEM.WORDS_PER_PAGE:
+                                                     (slot + 1) * MEM.WORDS_PER_PAGE].copy()
+        out["pages"] = pages
+        out["uarts"] = [(bytes(u.out), bytes(u.rx)) for u in [self.hv_uart] + self.guest_uarts]
+        return out
+
+    def stats(self):
+        """Run statistics as plain data (`sun4v baremetal --stats`)."""
+        C = self.S.C
+        strands = []
+        for s in range(self.nstrands):
+            n, idle = int(C[s, S.INSNS]), int(C[s, S.IDLE])
+            if n == 0 and int(C[s, S.RUN_STATE]) == S.RS_WAIT:
+                continue
+            strands.append({"id": s, "instructions": n, "idle_steps": idle,
+                            "traps": int(C[s, S.TRAP_COUNT]), "state": self.run_state(s)})
+        t = max(self.strand_time(s) for s in range(self.nstrands))
+        p = self.platform
+        return {
+            "platform": p.key, "mode": self.mode, "chip": self.chip.key,
+            "strands_total": self.nstrands, "quantum": self.quantum,
+            "instructions": int(C[:, S.INSNS].sum()), "time_steps": t,
+            "simulated_seconds": t / p.clock_hz,
+            "strands": strands,
+            "hv_uart_bytes": len(self.hv_uart.out),
+            "memory_pages_touched": self.mem.pages_used(),
+        }
