@@ -19,9 +19,12 @@ Two modes, from the strands' C[MODE]:
   T1 it stands for the kernel's software TSB walk, on the T2 for the hardware tablewalk).
 - Full system (sun4v/machine, `Machine(mode="cycle")`): every strand of every core and
   socket is in the thread select. A strand is selectable only while its RUN_STATE is
-  RS_RUN; a halted, parked, not-started or error-state strand sleeps (ST_SLEEP: no work
-  per cycle beyond one poke/timer compare) and its cycles are counted as waiting for
-  that reason. At each pick the strand's interrupt deadline C[DEADLINE] (a cycle:
+  RS_RUN; a halted, parked, not-started or error-state strand sleeps (ST_SLEEP) and its
+  cycles are counted as waiting for that reason. Sleepers cost nothing per cycle: they
+  are looked at in a sweep, at CY[CY_SWEEP] (the earliest timer match of a sleeper, or
+  the cycle after an internal register store that may have posted an interrupt, or when
+  Python posted one: CycleModel.poked), and a thread group whose strands all sleep is
+  skipped (G_AWAKE). At each pick the strand's interrupt deadline C[DEADLINE] (a cycle:
   timebase.set_deadline) and its poke (MMU.sreg SR_POKE, set when another strand or a
   device posts it an interrupt) are checked; when due, traps.service raises the timer
   matches and takes the interrupt architecturally. A halted strand wakes at the cycle an
@@ -63,7 +66,7 @@ from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_FDIVD_LATENCY, P_FDIVS_LATENCY, P_FMUL_ISSUE_INTERVAL, P_FMUL_LATENCY,
                     P_FPU_ISSUE_INTERVAL, P_FPU_PER_CHIP, P_FPU_XBAR_LATENCY, P_GROUPS_PER_CORE,
                     P_L1I_LINE, P_L2_BANKS, P_L2_LATENCY, P_LOAD_USE, P_MUL_ISSUE_INTERVAL,
-                    P_IO_LATENCY, P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE,
+                    P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE,
                     P_SWITCH_WAIT, P_TAKEN_BRANCH_PENALTY, P_TLB_MISS, P_TRAP_CYCLES)
 from .engine import complete, decode, dispatch, fetch
 from .mmu import SR_POKE
@@ -350,10 +353,12 @@ def _wake(TS, SC, G, s, at):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _fs_sync(C, TS, SC, G, now):
+def _fs_sync(C, TS, SC, G, CY, now):
     """Full system, on entry: make each strand's timing state follow its RUN_STATE, which
     Python may have changed (strand control: park, resume, reset; a Python-side trap).
-    The first time (ST_IDLE), a running strand starts at `now`, the others sleep."""
+    The first time (ST_IDLE), a running strand starts at `now`, the others sleep. (An
+    interrupt Python posted is seen by a sweep: Python sets CY_SWEEP.) Nothing changes
+    when Python changed nothing, so a run sliced into calls is the same run."""
     ns = TS.shape[0]
     for s in range(ns):
         run = C[s, S.RUN_STATE] == np.uint64(S.RS_RUN)
@@ -380,6 +385,8 @@ def _fs_sync(C, TS, SC, G, now):
                     _slept(TS, SC, s, now)
                     TS[s, TS_SLEEP_REASON] = r
                 TS[s, TS_WAKE] = _wake_cycle(C[s])
+        if TS[s, TS_STATE] == ST_SLEEP and TS[s, TS_WAKE] < CY[CY_SWEEP]:
+            CY[CY_SWEEP] = TS[s, TS_WAKE]
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -436,8 +443,7 @@ def run_cycles(ST, M, MMU, DC, TM, CY, max_insns, max_cycles):
     for s in range(ns):
         TS[s, TS_CODE_VPN] = -1         # Python may have remapped memory since the last call
     if fs:
-        _fs_sync(C, TS, SC, G, now)
-        CY[CY_SWEEP] = now              # Python may have posted interrupts
+        _fs_sync(C, TS, SC, G, CY, now)
     while True:
         if CY[CY_INSNS] - n0 >= max_insns:
             CY[CY_NOW] = now
@@ -952,6 +958,11 @@ class CycleModel:
         self.TS[s, TS_READY] = now + cycles
         self.TS[s, TS_SPEC] = INF
         self.TS[s, TS_REASON] = reason
+
+    def poked(self):
+        """Full system: Python may have posted an interrupt to a sleeping strand (a device,
+        strand control): the sleepers are swept from the current cycle on."""
+        self.CY[CY_SWEEP] = min(int(self.CY[CY_SWEEP]), self.now)
 
     def io_done(self, s, retired):
         """Full system: Python has performed strand s's access to a device or to a
