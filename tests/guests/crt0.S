@@ -94,7 +94,7 @@ virtual:
 	clr	%fp
 	wrpr	%g0, 0x14, %pstate		/* PRIV | PEF */
 	wr	%g0, 4, %fprs
-	wrpr	%g0, 0, %pil
+	wrpr	%g0, 15, %pil			/* no interrupt_level_n (timers only wake cpu_yield) */
 	brnz	%g5, 3f
 	nop
 	/* boot vCPU: BSS */
