@@ -53,6 +53,7 @@ CONSOLE_INO = 0x11
 
 # per chip family: compatible, isalist, MMU TSBs, queue size bits (log2 of the maximum
 # entries: T1 256, T2 4096; reference/sun4v.md §5, §7), TLB entries
+CHIP_FAMILIES = ("t1", "t2", "t2plus")
 _FAMILY = {
     "t1": dict(compatible="SUNW,UltraSPARC-T1", tsbs=2, qbits=8, itlb=64, dtlb=64,
                isalist=["sparcv9+vis", "sparcv9", "sparcv8plus+vis", "sparcv8plus",
