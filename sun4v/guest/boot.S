@@ -208,3 +208,5 @@ msg_fail:
 	.globl boot_stack
 boot_stack:
 	.skip KSTACK_SIZE
+
+	.section .note.GNU-stack, "", @progbits

@@ -62,7 +62,7 @@ void cpu_local_init(void)
     for (int i = 0; i < 4; i++) {
         u64 st = hv_cpu_qconf(q[i], va2ra((void *)(c->queues + 1024 * i)), 16);
         if (st != EOK)
-            panic("cpu_qconf(%#lx) failed (status %lu)", q[i], st);
+            panic("cpu_qconf(0x%lx) failed (status %lu)", q[i], st);
     }
     sched_idle_thread(c, c->idle);
     c->sleepers = 0;

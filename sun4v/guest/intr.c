@@ -79,7 +79,7 @@ static void dev_mondo_entry(u64 *e, struct cpu *c)
             devmondos[i].fn(devmondos[i].arg);
             return;
         }
-    kprintf("cpu %lu: device mondo with unknown cookie %#lx\n", c->id, e[0]);
+    kprintf("cpu %lu: device mondo with unknown cookie 0x%lx\n", c->id, e[0]);
 }
 
 static u64 resumable_errors;
@@ -112,22 +112,22 @@ static const char *trap_name(u64 tt)
 
 static void trap_fatal(struct trapframe *tf, struct cpu *c)
 {
-    kprintf("cpu %lu: %s (tt %#lx) at pc %#lx npc %#lx tstate %#lx\n", c->id,
+    kprintf("cpu %lu: %s (tt 0x%lx) at pc 0x%lx npc 0x%lx tstate 0x%lx\n", c->id,
             trap_name(tf->tt), tf->tt, tf->tpc, tf->tnpc, tf->tstate);
-    kprintf("cpu %lu: fault area: I type %lu addr %#lx ctx %lu; D type %lu addr %#lx "
+    kprintf("cpu %lu: fault area: I type %lu addr 0x%lx ctx %lu; D type %lu addr 0x%lx "
             "ctx %lu\n", c->id, c->fault[0], c->fault[1], c->fault[2], c->fault[8],
             c->fault[9], c->fault[10]);
     if (c->cur)
-        kprintf("cpu %lu: thread %s, sp %#lx, o7 %#lx\n", c->id, c->cur->name, tf->o[6],
+        kprintf("cpu %lu: thread %s, sp 0x%lx, o7 0x%lx\n", c->id, c->cur->name, tf->o[6],
                 tf->o[7]);
     panic("fatal trap");
 }
 
 void panic_tl(struct cpu *c)
 {
-    kprintf("cpu %lu: fatal trap at TL %lu: %s (tt %#lx) at pc %#lx\n", c->id,
+    kprintf("cpu %lu: fatal trap at TL %lu: %s (tt 0x%lx) at pc 0x%lx\n", c->id,
             c->panic_tl, trap_name(c->panic_tt), c->panic_tt, c->panic_tpc);
-    kprintf("cpu %lu: fault area: I type %lu addr %#lx ctx %lu; D type %lu addr %#lx "
+    kprintf("cpu %lu: fault area: I type %lu addr 0x%lx ctx %lu; D type %lu addr 0x%lx "
             "ctx %lu\n", c->id, c->fault[0], c->fault[1], c->fault[2], c->fault[8],
             c->fault[9], c->fault[10]);
     panic("fatal trap at TL > 0");

@@ -2,7 +2,7 @@
    buffer of the kernel and walked with fwlib's reader (sun4v/md.h: what the domain
    manager writes). The kernel keeps what it uses in `md` (kernel.h):
 
-     platform   sun4v-domain-name (the domain's name), banner-name, stick-frequency
+     platform   domain-name (the domain's name), banner-name, stick-frequency
      cpu        id: the vCPUs this domain has (dr-cpu CONFIGURE looks here)
      mblock     base, size: its memory (real addresses)
      channel-devices           cfg-handle: the devhandle of its channels' interrupts
@@ -17,7 +17,7 @@
 #include "hcall.h"
 
 struct mdinfo md;
-static u8 md_buf[64 * 1024] __attribute__((aligned(16)));
+static u8 md_buf[256 * 1024] __attribute__((aligned(16)));   /* a guest MD slot (mdwriter) */
 static u64 md_len;
 
 /* the workload parameters the kernel looks for (workload.c says what each means) */
@@ -57,6 +57,7 @@ static int parse(const struct md *m, struct mdinfo *mi)
         return -1;
     }
     copy_str(mi->domain, sizeof(mi->domain), m, n, "sun4v-domain-name");
+    copy_str(mi->domain, sizeof(mi->domain), m, n, "domain-name");
     copy_str(mi->platform, sizeof(mi->platform), m, n, "name");
     copy_str(mi->platform, sizeof(mi->platform), m, n, "banner-name");
     if (md_get_val(m, n, "stick-frequency", &mi->stick_hz) || mi->stick_hz < 1000000) {

@@ -153,7 +153,7 @@ static void drcpu_data(struct ds_service *s, const u8 *p, u32 len)
     if (n == 0 || n > MAXCPUS || len < 16 + 4 * n ||
         (type != DR_CPU_CONFIGURE && type != DR_CPU_UNCONFIGURE &&
          type != DR_CPU_FORCE_UNCONFIG && type != DR_CPU_STATUS)) {
-        kprintf("dr-cpu: malformed request (type %#x, %u records, %u bytes)\n", type, n, len);
+        kprintf("dr-cpu: malformed request (type 0x%x, %u records, %u bytes)\n", type, n, len);
         send_error(s, req);
         return;
     }

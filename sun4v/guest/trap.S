@@ -345,3 +345,5 @@ fp_restore:
 flush_windows:
 	retl
 	 flushw
+
+	.section .note.GNU-stack, "", @progbits

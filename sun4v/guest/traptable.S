@@ -142,3 +142,5 @@ trap_table:
 	TO_N 3, fatal_tl
 	TO_N 0x200 - 0x06c, fatal_tl
 trap_table_end:				/* guest.ld checks it is 32 KB */
+
+	.section .note.GNU-stack, "", @progbits

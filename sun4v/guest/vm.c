@@ -65,9 +65,9 @@ void vm_init(void)
             }
     if (vm_nranges == 0 || vm_ranges[0].va_lo != KERNBASE)
         panic("the memory blocks of the machine description do not hold the kernel "
-              "at real address %#lx", ra0);
+              "at real address 0x%lx", ra0);
     if ((u64)_end > KERNBASE + KERN_PAGE_SIZE)
-        panic("the kernel image (%#lx bytes) is larger than its first 4 MB page",
+        panic("the kernel image (0x%lx bytes) is larger than its first 4 MB page",
               (u64)_end - KERNBASE);
 
     for (u64 i = 0; i < vm_nranges; i++)

@@ -1,8 +1,8 @@
 /* The `mix` workload: requests with idle time between them, like the lightly loaded
-   servers a domain replaces. A request: `work` xorshift64 steps on x, then 16 touches
-   of the worker's 8192-word buffer (for k = 0..15: i = (x >> 3k) & 8191,
-   buf[i] += x, x ^= buf[i]), all modulo 2^64; x starts at wl_seed(worker) and the
-   result is its last value. After each request the worker sleeps (100 - duty) / duty
+   servers a domain replaces. A request: `work` xorshift64 steps on x, 16 touches of
+   the worker's 8192-word buffer (for k = 0..15: i = (x >> 3k) & 8191, buf[i] += x,
+   x ^= buf[i] >> 1), then x = x * 6364136223846793005 + 1442695040888963407, all
+   modulo 2^64; x starts at wl_seed(worker) and the result is its last value. After each request the worker sleeps (100 - duty) / duty
    times as long as the request took, so it is busy `duty` percent of the time: the
    vCPUs yield the rest to the hypervisor. */
 #include "workload.h"
@@ -21,8 +21,9 @@ void wl_mix_worker(struct worker *w)
         for (int k = 0; k < 16; k++) {
             u64 i = (x >> (3 * k)) & mask;
             buf[i] += x;
-            x ^= buf[i];
+            x ^= buf[i] >> 1;
         }
+        x = x * 6364136223846793005UL + 1442695040888963407UL;
         wl_progress(w, 1);
         u64 t1 = rd_stick();
         if (duty < 100)

@@ -178,7 +178,7 @@ static void coordinator(void *arg)
     COUNTERS->done_stick = rd_stick();
     membar_sync();
     COUNTERS->state = CS_DONE;
-    kprintf("workload %s: done: result %#018lx%s%s (%d threads, %lu %s)\n", name, result,
+    kprintf("workload %s: done: result 0x%016lx%s%s (%d threads, %lu %s)\n", name, result,
             text[0] ? " " : "", text, n, total, unit_names[code]);
 }
 
@@ -217,6 +217,6 @@ void workload_start(void)
         return;
     }
     if (code == WL_FP)
-        params.iterations = ALIGN_UP(params.iterations, 1000);
+        params.iterations = (params.iterations + 999) / 1000 * 1000;
     thread_create("workload", coordinator, 0, -1);
 }
