@@ -102,7 +102,7 @@ common:
 	sllx %l6, CPU_SHIFT, %g1
 	add %l3, %g1, %l3
 	add %l3, %l7, %g1			/* RA of struct cpu */
-	brnz,pt %l5, 4f
+	brnz,a,pt %l5, 4f			/* (annulled: the store only when taken) */
 	 stx %g3, [%g1 + CPU_BOOT_SP]		/* boot vCPU: record its stack */
 	ldx [%g1 + CPU_BOOT_SP], %g3		/* others: set by the starting vCPU */
 4:	stx %l6, [%g1 + CPU_ID]

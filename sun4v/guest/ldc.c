@@ -39,11 +39,13 @@ static u64 qbytes(struct ldc *l) { return l->nent * LDC_PACKET_SIZE; }
 static u64 qnext(struct ldc *l, u64 off) { return (off + LDC_PACKET_SIZE) % qbytes(l); }
 
 /* ---- interrupts ---------------------------------------------------------------------- */
+/* the rx interrupt: wake the owner; the interrupt stays DELIVERED (no more of them)
+   until ldc_poll has taken the queue and sets it IDLE again (the hypervisor raises it
+   again at once if packets came in the meantime) */
 static void ldc_intr(void *arg)
 {
     struct ldc *l = arg;
     event_signal(l->ev);
-    hv_vintr_set_state(md.devhandle, l->rx_ino, INTR_IDLE);
 }
 
 static int arm(struct ldc *l, int cpu)
@@ -433,4 +435,6 @@ void ldc_poll(struct ldc *l)
     }
     hv_ldc_rx_set_qhead(l->id, head);
     l->rx_head = head;
+    if (l->vintr)
+        hv_vintr_set_state(md.devhandle, l->rx_ino, INTR_IDLE);
 }

@@ -34,7 +34,7 @@
 #define RELAY_TO_HOST   0x2800
 #define RELAY_RING_SIZE 0x1800
 #define RELAY_SLOTS     ((RELAY_RING_SIZE - 0x40) / 128)    /* 47 */
-#define RELAY_POLL_US   200
+#define RELAY_POLL_US   1000
 
 struct relay_port {
     volatile u64 channel;

@@ -78,14 +78,11 @@ static int runq_has(struct cpu *c)
     return 0;
 }
 
-/* make t runnable and note which vCPU to tell (sched_lock held) */
-static void make_runnable(struct thread *t, int kick)
+/* note which vCPU to tell about runnable thread t (sched_lock held): its own vCPU if
+   it is bound, else an idle one, unless this vCPU, idle and in a trap, takes it */
+static void kick_for(struct thread *t)
 {
     struct cpu *me = mycpu();
-    t->state = T_RUNNABLE;
-    runq_append(t);
-    if (!kick)
-        return;
     if (t->bound >= 0) {
         if (t->bound != (int)me->id)
             me->kick[t->bound / 64] |= 1UL << (t->bound % 64);
@@ -100,6 +97,14 @@ static void make_runnable(struct thread *t, int kick)
             return;
         }
     }
+}
+
+static void make_runnable(struct thread *t, int kick)
+{
+    t->state = T_RUNNABLE;
+    runq_append(t);
+    if (kick)
+        kick_for(t);
 }
 
 /* send the mondos make_runnable noted (sched_lock free, interrupts off) */
@@ -369,11 +374,14 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
     c->need_resched = 0;
     next = cur;
     if (sw) {
-        if (cur->state == T_RUNNING && !cur->is_idle)
+        int requeued = cur->state == T_RUNNING && !cur->is_idle;
+        if (requeued)
             make_runnable(cur, 0);
         next = runq_take(c);
         if (!next)
             next = c->idle;
+        if (requeued && next != cur)
+            kick_for(cur);              /* another vCPU may be idle and able to run it */
         if (next != cur) {
             flush_windows();
             if (tf->fprs & FPRS_FEF) {
