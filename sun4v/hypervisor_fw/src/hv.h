@@ -165,6 +165,7 @@ struct vcpu {
     volatile uint64_t yield_count;
     uint64_t        last_yield_vcpu, last_yield_guest;
     uint64_t        start_stick, util_last;
+    uint64_t        stop_stick;     /* when it last stopped (0 while it runs) */
     /* statistics */
     uint64_t        hcalls, traps, misses;
 };

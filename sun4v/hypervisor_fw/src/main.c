@@ -45,6 +45,8 @@ static void master_init(struct strand *s)
     }
     for (uint32_t i = 0; i < NMBLOCKS; i++)
         mblocks[i].resource_id = i;
+    for (uint32_t i = 0; i < NSTRANDS_MAX; i++)
+        strands[i].id = i;
     config.hvctl_ep.svc_id = 0;
     hv_printf("\nsun4v hypervisor (sun4v project firmware) on %s, strand %u\n",
               chip_name(), s->id);
@@ -86,3 +88,19 @@ void hv_strand_main(uint32_t id, uint64_t not_master)
     s->guest_hpstate = config.chip == CHIP_T1 ? 0x800 : 0;
     strand_idle(s);
 }
+
+/* Where the host finds the hypervisor's tables (sun4v/boot reads them for its summary
+   and its tests): the symbols `guests`, `vcpus`, `strands`, `config` and this layout,
+   one u64 each (HV_LAYOUT_MAGIC first). */
+#define OFF(t, f)   ((uint64_t)__builtin_offsetof(struct t, f))
+const uint64_t hv_layout[] = {
+    0x73756e3476687600UL,                   /* "sun4vhv\0" */
+    NGUESTS, sizeof(struct guest), OFF(guest, state), OFF(guest, partid),
+    OFF(guest, name), OFF(guest, exit_code), OFF(guest, start_stick),
+    NVCPUS, sizeof(struct vcpu), OFF(vcpu, state), OFF(vcpu, vid), OFF(vcpu, guest),
+    OFF(vcpu, strand), OFF(vcpu, yield_count), OFF(vcpu, yield_start),
+    OFF(vcpu, start_stick), OFF(vcpu, hcalls), OFF(vcpu, traps), OFF(vcpu, misses),
+    OFF(vcpu, stop_stick),
+    NSTRANDS_MAX, sizeof(struct strand), OFF(strand, id),
+    OFF(config, panicked), OFF(config, active_hvmd), OFF(config, hvctl_state),
+};

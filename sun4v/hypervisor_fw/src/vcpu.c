@@ -35,6 +35,7 @@ void vcpu_launch(struct strand *s, struct vcpu *v)
     uint64_t now = read_stick();
     if (!v->start_stick)
         v->start_stick = now;
+    v->stop_stick = 0;
     v->util_last = v->util_last ? v->util_last : now;
     vcpu_reset_state(v);
     s->launch.pc = v->start_pc;
@@ -69,6 +70,7 @@ void vcpu_stop_local(struct strand *s)
             v->yield_count += read_stick() - v->yield_start;
             v->yield_start = 0;
         }
+        v->stop_stick = read_stick();
         v->state = CPU_STATE_STOPPED;
     }
     /* no guest translations stay behind on this strand */
