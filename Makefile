@@ -135,7 +135,12 @@ build/guest/guest.elf: $(GUEST_OBJ) build/fw/libfw.a $(GUEST_DIR)/guest.ld
 build/guest/guest.bin: build/guest/guest.elf
 	$(CROSS)objcopy -O binary $< $@
 
-progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN) $(FW_BIN) build/guest/guest.bin
+# where sun4v boot looks for the guest kernel (sun4v/boot/system.py GUEST_KERNEL)
+build/fw/guest.bin: build/guest/guest.bin
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN) $(FW_BIN) build/guest/guest.bin build/fw/guest.bin
 
 test: setup progs
 	$(PY) -m pytest -q

@@ -125,12 +125,13 @@ struct mdinfo {
     struct mdport port[MD_MAXPORTS];
     char workload[24];          /* workload name, "" when the MD has none */
     int nparams;
-    struct { char name[24]; u64 val; } param[WL_PARAMS];
+    struct { char name[24]; u64 val; int is_str; char str[24]; } param[WL_PARAMS];
 };
 
 extern struct mdinfo md;
 int md_read(void);                              /* 0 or -1 (the reason printed) */
-int md_param(const char *name, u64 *val);       /* a workload parameter */
+int md_param(const char *name, u64 *val);       /* a workload parameter (a value) */
+const char *md_param_str(const char *name);     /* one given as a string, or 0 */
 
 /* ---- console.c ----------------------------------------------------------------------- */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -113,12 +113,18 @@ static int parse(const struct md *m, struct mdinfo *mi)
         copy_str(mi->workload, sizeof(mi->workload), m, n, "name");
         for (u64 i = 0; i < ARRAY_SIZE(wl_param_names); i++) {
             u64 v;
+            const char *str;
+            typeof(&mi->param[0]) p = &mi->param[mi->nparams];
             if (md_get_val(m, n, wl_param_names[i], &v) == 0) {
-                strlcpy(mi->param[mi->nparams].name, wl_param_names[i],
-                        sizeof(mi->param[0].name));
-                mi->param[mi->nparams].val = v;
-                mi->nparams++;
+                p->val = v;
+            } else if (md_get_str(m, n, wl_param_names[i], &str) == 0) {
+                p->is_str = 1;                  /* floats and booleans come as strings */
+                strlcpy(p->str, str, sizeof(p->str));
+            } else {
+                continue;
             }
+            strlcpy(p->name, wl_param_names[i], sizeof(p->name));
+            mi->nparams++;
         }
     }
     return 0;
@@ -160,9 +166,17 @@ int md_read(void)
 int md_param(const char *name, u64 *val)
 {
     for (int i = 0; i < md.nparams; i++)
-        if (strcmp(md.param[i].name, name) == 0) {
+        if (strcmp(md.param[i].name, name) == 0 && !md.param[i].is_str) {
             *val = md.param[i].val;
             return 0;
         }
     return -1;
+}
+
+const char *md_param_str(const char *name)
+{
+    for (int i = 0; i < md.nparams; i++)
+        if (strcmp(md.param[i].name, name) == 0 && md.param[i].is_str)
+            return md.param[i].str;
+    return 0;
 }

@@ -14,8 +14,9 @@
             double (wl_fp.c)
      mix    a request-like mix: each worker serves `requests` requests (default 200,
             0: forever), each `work` xorshift steps (default 4000) and some memory
-            touches, then sleeps so that it is busy `duty` percent of the time
-            (default 10); result: the sum of the workers' final values (wl_mix.c)
+            touches, then sleeps so that it is busy `duty` of the time (percent, or a
+            fraction given as "0.1"; default 10 %); result: the sum of the workers'
+            final values (wl_mix.c)
    Parameters common to all: `threads` (default: the vCPUs online), `bind` (1: worker
    i is bound to the i-th online vCPU, as a bound thread of illumos).
 
@@ -61,10 +62,34 @@ static void worker_main(void *arg)
     w->finished = 1;
 }
 
+/* a parameter: an integer; or a string: "true"/"false" (TOML booleans), a decimal
+   fraction for `duty` ("0.1" = 10 %), a number with an optional "%" */
 static u64 param(const char *name, u64 dflt)
 {
-    u64 v;
-    return md_param(name, &v) == 0 ? v : dflt;
+    u64 v = 0, frac = 0, scale = 1;
+    const char *s = md_param_str(name);
+    if (md_param(name, &v) == 0)
+        return v;
+    if (!s)
+        return dflt;
+    if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0)
+        return 1;
+    if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0)
+        return 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (u64)(*s - '0');
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            if (scale < 1000000) {
+                frac = frac * 10 + (u64)(*s - '0');
+                scale *= 10;
+            }
+        if (*s == 0)                    /* a fraction: percent (duty) */
+            return ((v * scale + frac) * 100 + scale / 2) / scale;
+    }
+    if (*s == '%')
+        s++;
+    return *s == 0 ? v : dflt;
 }
 
 static void share(u64 total, int n)
