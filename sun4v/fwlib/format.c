@@ -27,13 +27,14 @@ int fw_vformat(fw_out_t out, void *arg, const char *fmt, va_list ap)
             put(&k, *fmt);
             continue;
         }
-        int left = 0, zero = 0, plus = 0, space = 0, width = 0, prec = -1, lng = 0;
+        int left = 0, zero = 0, plus = 0, space = 0, alt = 0, width = 0, prec = -1, lng = 0;
         for (;; fmt++) {
             char f = fmt[1];
             if (f == '-') left = 1;
             else if (f == '0') zero = 1;
             else if (f == '+') plus = 1;
             else if (f == ' ') space = 1;
+            else if (f == '#') alt = 1;
             else break;
         }
         fmt++;
@@ -121,7 +122,10 @@ int fw_vformat(fw_out_t out, void *arg, const char *fmt, va_list ap)
             nd = 0;
         int zeros = prec > nd ? prec - nd : 0;
         int sign = neg || plus || space;
-        int len = nd + zeros + sign;
+        int prefix = alt && base == 16 ? 2 : 0;
+        if (alt && base == 8 && zeros == 0 && (nd == 0 || digits[nd - 1] != '0'))
+            zeros = 1;
+        int len = nd + zeros + sign + prefix;
         if (zero && !left && prec < 0 && width > len) {
             zeros += width - len;
             len = width;
@@ -129,6 +133,10 @@ int fw_vformat(fw_out_t out, void *arg, const char *fmt, va_list ap)
         pad(&k, ' ', left ? 0 : width - len);
         if (sign)
             put(&k, neg ? '-' : (plus ? '+' : ' '));
+        if (prefix) {
+            put(&k, '0');
+            put(&k, upper ? 'X' : 'x');
+        }
         pad(&k, '0', zeros);
         while (nd)
             put(&k, digits[--nd]);

@@ -26,7 +26,7 @@ int strncmp(const char *a, const char *b, size_t n);
 size_t strlcpy(char *dst, const char *src, size_t size);
 
 /* ---- format.c: printf-style formatting ----------------------------------------------
- * Conversions: %d %i %u %x %X %o %c %s %p %%, flags '-' '0' ' ' '+', a width and a
+ * Conversions: %d %i %u %x %X %o %c %s %p %%, flags '-' '0' ' ' '+' '#', a width and a
  * precision (digits or '*'), length modifiers l ll z h hh.  Output goes one character
  * at a time to `out(arg, c)`; the return value is the number of characters produced. */
 typedef void (*fw_out_t)(void *arg, int c);

@@ -94,7 +94,7 @@ virtual:
 	clr	%fp
 	wrpr	%g0, 0x14, %pstate		/* PRIV | PEF */
 	wr	%g0, 4, %fprs
-	wrpr	%g0, 0, %pil
+	wrpr	%g0, 15, %pil			/* no interrupt_level_n (timers only wake cpu_yield) */
 	brnz	%g5, 3f
 	nop
 	/* boot vCPU: BSS */
@@ -166,3 +166,16 @@ trap_common:
 	.globl trap_save
 trap_save:
 	.skip 16 * 2 * 64 + 128
+
+/* a real-mode table for the guest watchdog test (hostile.c): RTBA + 0x40, position
+   independent (the MMU is off there): exit with 0x57 */
+	.text
+	.align 256
+	.globl wdr_table
+wdr_table:
+	.skip 0x40
+	mov	0x57, %o0
+	mov	MACH_EXIT, %o5
+	ta	FAST_TRAP
+	ba	%xcc, .
+	nop

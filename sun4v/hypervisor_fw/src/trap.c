@@ -7,7 +7,7 @@
    Re-vectoring enters the guest's handler at TBA + TT << 5 (+ 16 KB when the trap
    came from TL > 0) at the trap's TL and GL, as if the trap had gone to privileged mode
    directly.  A trap that would leave the guest above MAXPTL or MAXPGL is a guest
-   watchdog: the vCPU enters RTBA + 0x40 (TT 2) at TL = MAXPTL. */
+   watchdog: the vCPU enters RTBA + 0x40 (TT 2) with its MMU off, at TL = MAXPTL. */
 #include "hv.h"
 
 static inline uint64_t rd_tl(void)
@@ -45,10 +45,13 @@ static inline uint64_t rd_tstate(void)
     return v;
 }
 
-/* the vCPU goes to RTBA + 0x40 at TL = MAXPTL with TT = 2 (guest_watchdog) */
+/* the vCPU goes to RTBA + 0x40 with its MMU off, at TL = MAXPTL with TT = 2 (Sun's
+   watchdog_guest) */
 void guest_watchdog(struct strand *s)
 {
     struct vcpu *v = s->vcpu;
+    STXA(0, 0, 0x45);
+    v->mmu_enabled = 0;
     uint64_t tpc = rd_tpc(), tnpc, tstate = rd_tstate();
     __asm__ __volatile__("rdpr %%tnpc, %0" : "=r"(tnpc));
     __asm__ __volatile__("wrpr %%g0, %0, %%tl" :: "i"(MAXPTL));

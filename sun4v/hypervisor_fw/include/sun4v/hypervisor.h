@@ -31,6 +31,10 @@
  *   PC = real base + 0x20 (the power-on-reset slot of a trap table at RTBA); %o0 = 0;
  *   %i0 = real base, %i1 = size of that memory block.
  *   cpu_start(cpuid, pc, rtba, arg): PC = pc, %tba = rtba, %o0 = arg, %i0/%i1 as above.
+ *   The guest should lower GL before it takes traps the hypervisor re-vectors.
+ * Guest watchdog (a trap to privileged mode at TL = MAXPTL, or one the hypervisor would
+ * re-vector above MAXPTL / MAXPGL): the vCPU enters RTBA + 0x40 with its MMU off, at
+ * TL = MAXPTL, GL = MAXPGL, TT = 2.
  */
 #ifndef SUN4V_HYPERVISOR_H
 #define SUN4V_HYPERVISOR_H
