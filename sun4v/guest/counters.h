@@ -23,8 +23,10 @@
      0x058 ds_state       0 no channel, 1 link down, 2 link up, 3 DS services registered
      0x060 ds_messages    domain-services data messages handled
      0x068 dr_ops         dr-cpu requests handled
-     0x100 + 32 * vcpu    per vCPU: progress (work units done on it), state (VS_*),
-                          ticks (clock interrupts taken), yields (cpu_yield calls) */
+     0x100 + 48 * vcpu    per vCPU: progress (work units done on it), state (VS_*),
+                          ticks (clock interrupts taken), yields (cpu_yield calls),
+                          switches (threads switched to), preemptions (threads the
+                          clock took the vCPU from) */
 #ifndef GUEST_COUNTERS_H
 #define GUEST_COUNTERS_H
 
@@ -49,6 +51,8 @@ struct vcpu_counters {
     volatile u64 state;
     volatile u64 ticks;
     volatile u64 yields;
+    volatile u64 switches;
+    volatile u64 preemptions;
 };
 
 struct counters {
@@ -69,5 +73,7 @@ struct counters {
     u64 resv[18];
     struct vcpu_counters cpu[256];
 };
+
+_Static_assert(sizeof(struct counters) <= 0x4000, "COUNTERS_SIZE");
 
 #endif

@@ -31,6 +31,8 @@ _HEADER = ("magic", "version", "state", "workload", "threads", "units_total", "r
            "cpus_online", "boot_stick", "done_stick", "md_reads", "ds_state",
            "ds_messages", "dr_ops")
 DS_STATES = {0: "no channel", 1: "link down", 2: "link up", 3: "registered"}
+VCPU_FIELDS = ("progress", "state", "ticks", "yields", "switches", "preemptions")
+VCPU_WORDS = len(VCPU_FIELDS)
 
 RELAY_PORTS = 0x40
 RELAY_TO_GUEST = 0x1000
@@ -103,8 +105,8 @@ class Counters:
 
     def read(self):
         """The page as a dict: header fields by name (state, workload and ds_state as
-        names), and "cpus": {vcpu id: {progress, state, ticks, yields}} for every vCPU
-        the kernel has seen. GuestError when the kernel has not set the page up."""
+        names), and "cpus": {vcpu id: {progress, state, ticks, yields, switches,
+        preemptions}} for every vCPU the kernel has seen. GuestError when the kernel has not set the page up."""
         words = self.dm.read_words(self.ra, len(_HEADER))
         if words[0] != COUNTERS_MAGIC:
             raise GuestError("the guest kernel has not initialised its counters page "
@@ -113,13 +115,14 @@ class Counters:
         out["state"] = STATES.get(out["state"], str(out["state"]))
         out["workload"] = WORKLOADS.get(out["workload"], str(out["workload"]))
         out["ds_state"] = DS_STATES.get(out["ds_state"], str(out["ds_state"]))
-        raw = self.dm.read_words(self.ra + 0x100, 4 * MAXCPUS)
+        raw = self.dm.read_words(self.ra + 0x100, VCPU_WORDS * MAXCPUS)
         cpus = {}
         for v in range(MAXCPUS):
-            progress, state, ticks, yields = raw[4 * v:4 * v + 4]
-            if state or progress or ticks or yields:
-                cpus[v] = {"progress": progress, "state": VCPU_STATES.get(state, str(state)),
-                           "ticks": ticks, "yields": yields}
+            rec = raw[VCPU_WORDS * v:VCPU_WORDS * (v + 1)]
+            if any(rec):
+                d = dict(zip(VCPU_FIELDS, rec))
+                d["state"] = VCPU_STATES.get(d["state"], str(d["state"]))
+                cpus[v] = d
         out["cpus"] = cpus
         return out
 

@@ -369,6 +369,8 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
             sw = runq_has(c);
             if (!sw)
                 c->tick_deadline = now + tick();
+            else
+                COUNTERS->cpu[c->id].preemptions++;
         }
     }
     c->need_resched = 0;
@@ -392,6 +394,7 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
                 fp_restore(next->fpregs);
             next->on_cpu = 1;
             c->prev = cur;              /* trap_exit clears cur->on_cpu */
+            COUNTERS->cpu[c->id].switches++;
         }
         next->state = T_RUNNING;
         next->cpu = (int)c->id;
