@@ -108,7 +108,39 @@ build/fw/guests/%.bin: build/fw/guests/%.elf
 
 firmware: $(FW_BIN)
 
-progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN) $(FW_BIN)
+# the guest kernel (sun4v/guest): build/guest/guest.elf, and guest.bin, the raw image
+# `sun4v boot` puts in the guest ROM. Kernel C has no FP (-mno-fpu) and no register
+# windows (-mflat); the fp workload uses the FP unit, the int workload register windows.
+GUEST_DIR    := sun4v/guest
+GUEST_OBJ    := $(patsubst $(GUEST_DIR)/%.S,build/guest/%.o,$(wildcard $(GUEST_DIR)/*.S)) \
+	$(patsubst $(GUEST_DIR)/%.c,build/guest/%.o,$(wildcard $(GUEST_DIR)/*.c))
+GUEST_HDRS   := $(wildcard $(GUEST_DIR)/*.h) $(FW_HDRS)
+GUEST_CFLAGS  = $(filter-out -mflat,$(FW_CFLAGS)) -I$(GUEST_DIR)
+build/guest/%.o: GUEST_MODE = -mflat -mno-fpu
+build/guest/wl_int.o: GUEST_MODE = -mno-fpu
+build/guest/wl_fp.o: GUEST_MODE = -mflat
+
+build/guest/%.o: $(GUEST_DIR)/%.c $(GUEST_HDRS) | tools
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(GUEST_MODE) -c -o $@ $<
+
+build/guest/%.o: $(GUEST_DIR)/%.S $(GUEST_HDRS) | tools
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+build/guest/guest.elf: $(GUEST_OBJ) build/fw/libfw.a $(GUEST_DIR)/guest.ld
+	$(CC) $(GUEST_CFLAGS) $(FW_LDFLAGS) -Wl,-T,$(GUEST_DIR)/guest.ld -o $@ $(GUEST_OBJ) \
+		build/fw/libfw.a -lgcc
+
+build/guest/guest.bin: build/guest/guest.elf
+	$(CROSS)objcopy -O binary $< $@
+
+# where sun4v boot looks for the guest kernel (sun4v/boot/system.py GUEST_KERNEL)
+build/fw/guest.bin: build/guest/guest.bin
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN) $(FW_BIN) build/guest/guest.bin build/fw/guest.bin
 
 test: setup progs
 	$(PY) -m pytest -q
