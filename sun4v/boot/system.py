@@ -51,7 +51,7 @@ FIRMWARE_RESERVED = 128 << 20
 IMAGE_BASE = platforms.OBP_IMAGE
 IMAGE_END = platforms.BOOT_ROM + platforms.BOOT_ROM_SIZE
 IMAGE_ALIGN = 0x1_0000
-SLICE = 2_000_000                       # instructions between console/state checks
+SLICE = 500_000                         # instructions between console/state checks
 HV_PANIC = 0xDEAD
 
 
