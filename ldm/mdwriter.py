@@ -35,7 +35,7 @@ from sun4v.hypervisor_fw import md as MDC
 from sun4v.hypervisor_fw.md_names import (GUEST_CONTENT_VERSION, HV_CHANNEL_DEVICES_CFGHANDLE,
                                           HV_CONTENT_VERSION, HV_VIRTUAL_DEVICES_CFGHANDLE,
                                           HVCTL_SERVER_NAME, LDC_TARGET_GUEST,
-                                          LDC_TARGET_HYPERVISOR, SVC_ID_HVCTL)
+                                          SVC_ID_HVCTL)
 
 from .bindings import Bindings, DomainBinding
 from .errors import LdmError
