@@ -179,6 +179,7 @@ struct vcpu {
 #define XC_STOP_GUEST       3           /* stop arg's guest (exit path) */
 #define XC_RESET_GUEST      4           /* mach_sir */
 #define XC_POKE             5           /* look at mailboxes and queues */
+#define XC_PANIC_VCPU       6           /* hvctl guest_panic: a forced-panic error */
 #define XC_RING             16
 
 struct xmsg {
@@ -208,6 +209,7 @@ struct strand {
     uint64_t        tlb_real_rr;    /* T2: next real range register to replace */
     uint32_t        running;        /* its vCPU is in the guest (trapped into the HV) */
     uint32_t        start_sent;     /* strand_start sent (it runs the idle loop) */
+    uint32_t        panic_pending;  /* deliver nonresumable_error (0x7F) to its vCPU */
 } __attribute__((aligned(STRAND_SIZE)));
 
 
@@ -311,6 +313,7 @@ void strand_idle(struct strand *s) __attribute__((noreturn));
 
 /* intr.c */
 int queue_append(struct vcpu *v, int q, const uint64_t *entry);
+void intr_forced_panic(struct strand *s);
 void intr_deliver_pending(struct strand *s);
 int cpu_mondo_send(struct vcpu *self, uint64_t n, uint64_t list_ra, uint64_t data_ra);
 void vino_raise(struct guest *g, uint32_t ino);

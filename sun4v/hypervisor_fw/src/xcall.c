@@ -77,6 +77,10 @@ void xcall_poll(struct strand *s)
             break;
         case XC_POKE:
             break;
+        case XC_PANIC_VCPU:
+            if (s->running && s->vcpu == (struct vcpu *)m.arg)
+                intr_forced_panic(s);
+            break;
         default:
             break;
         }
