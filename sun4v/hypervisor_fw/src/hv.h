@@ -7,7 +7,7 @@
  * glue), main.c (power-on: strands, first configuration), chip.c (T1/T2 differences:
  * strand start/halt, TLB loads, the T2 table walk registers), md_hv.c (HV MD parse and
  * validation), reconf.c (reconfigure: check, unconfigure, configure, commit), guest.c
- * (guest life cycle), vcpu.c (vCPU life cycle and launch), xcall.c (strand-to-strand
+ * (guest life cycle), watchdog.c (mach_set_watchdog), vcpu.c (vCPU life cycle and launch), xcall.c (strand-to-strand
  * messages), hcall.c (dispatch, API groups, core calls), mmu.c (MMU calls and the miss
  * path), intr.c (queues, cpu/dev mondos, vintr), mem.c (RA checks, scrub, sync),
  * cons.c (consoles), ldc.c (channels), hvctl.c (the control protocol), trap.c (guest
@@ -135,7 +135,8 @@ struct guest {
     spinlock_t      perm_lock;
     uint64_t        start_stick;
     uint64_t        util_last;
-    uint64_t        watchdog_ms;
+    uint64_t        watchdog_deadline;  /* %stick value; 0: not armed */
+    uint32_t        watchdog_strand;    /* whose HSTICK_CMPR times it */
     uint64_t        soft_state;
     char            soft_state_str[SOFT_STATE_SIZE];
     uint32_t        async_busy;
@@ -353,6 +354,11 @@ void hvctl_guest_state_notify(struct guest *g);
 /* reconf.c */
 int reconfigure(uint64_t hvmdp, struct hvctl_rc_fail *fail, int apply);
 void reconf_delayed_apply(struct guest *g);
+
+/* watchdog.c */
+uint64_t mach_set_watchdog(struct strand *s, struct guest *g, uint64_t ms);
+void watchdog_tick(struct strand *s);
+int hstick_pending(void);
 
 /* hcall.c */
 int api_supported(struct guest *g, uint32_t group, uint32_t minmajor, uint32_t minminor);

@@ -94,6 +94,8 @@ void strand_idle(struct strand *s)
     s->running = 0;
     for (;;) {
         strand_take_vecs();
+        if (hstick_pending())
+            watchdog_tick(s);
         xcall_poll(s);
         strand_halt();
     }
