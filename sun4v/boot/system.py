@@ -22,8 +22,10 @@ Loading, as a service processor does it (reference/sun4v.md §7, the Legion map)
 Binding: ldm's binder with the platform's topology (the firmware keeps the first 128 MB:
 hypervisor RAM and its MD area), the first domain being the control domain `primary`.
 
-Stops: every domain stopped (their guests exited), `until` (machine steps), an
-instruction budget, or the hypervisor powering the machine off (a hypervisor panic)."""
+Stops: every domain stopped (their guests exited) and the hypervisor idle on every
+strand (the machine halts: a stop's follow-up work, such as a delayed reconfiguration,
+is done), `until` (machine steps), an instruction budget, or the hypervisor powering the
+machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import os
@@ -223,10 +225,10 @@ class System:
                 return BootResult("until", self.m.time)
             if r.reason in ("error_state", "unimplemented"):
                 return BootResult("error", self.m.time, f"{r.reason} on strand {r.strand}")
-            if self.all_stopped():
-                return BootResult("stopped", self.m.time)
             if r.reason == "halted":
-                return BootResult("halted", self.m.time)
+                # nothing runs: the hypervisor has finished what the last stop started
+                return BootResult("stopped" if self.all_stopped() else "halted",
+                                  self.m.time)
 
     def all_stopped(self) -> bool:
         gs = self.hv.guests()
