@@ -59,10 +59,10 @@ build/baremetal/%: tests/baremetal/%.c $(BM_DEPS) | tools
 progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN)
 
 test: setup progs
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 test-all: setup progs
-	$(PY) -m pytest -q -m ''
+	$(PY) -m pytest -q -n auto -m ''
 
 demo: setup progs
 	.venv/bin/sun4v run --stats - build/progs/demo.O2
