@@ -17,7 +17,11 @@ import time
 from ..cmt import state as S
 from ..cmt.memory import PAGE_SIZE, PERM_R, PERM_W, PERM_X, MemFault
 from .linux_abi import ERRNO, SYSCALL_NAMES
-from .threads import BLOCK, CLONE_THREAD, CLONE_VM
+from .sys_process import ProcessCalls
+from .sys_signals import SignalCalls
+from .sys_timers import TimerCalls
+from .threads import BLOCK
+from .waits import WaitCalls
 
 MASK64 = (1 << 64) - 1
 CARRY = S.CC_C | (S.CC_C << 4)
@@ -172,9 +176,10 @@ class FdTable:
         # closing the guest's 0/1/2 leaves the host's open (the simulator still needs them)
 
 
-class Syscalls:
+class Syscalls(ProcessCalls, SignalCalls, TimerCalls, WaitCalls):
     """The Linux process model behind the system calls of one program: address space
-    bookkeeping (brk, mmap), file descriptors, identity and time."""
+    bookkeeping (brk, mmap), file descriptors, identity and time; processes, signals and
+    timers in the mixins (sys_process.py, sys_signals.py, sys_timers.py)."""
 
     def __init__(self, mem, St, prog, exe_path, signals=None, strand=0, seed=0x5104):
         self.mem = mem
@@ -195,7 +200,9 @@ class Syscalls:
         self.threads = None         # threads.ThreadGroup when the process may have threads
         self.clock_ns = None        # cycle mode: () -> simulated ns since the chip started
         self.sleep_ns = 0           # cycle mode: what the last nanosleep asked for
-        self.warned_fork = False
+        self.process = None         # the Process running the program (fork, execve)
+        self.orig_o0 = 0            # the last system call's first argument ...
+        self.last_failed = False    # ... and whether it failed
         self.handlers = {}
         for n, name in SYSCALL_NAMES.items():
             h = getattr(self, "sys_" + name, None)
@@ -227,6 +234,8 @@ class Syscalls:
         C[s, S.PC] = npc
         C[s, S.NPC] = (npc + 4) & MASK64
         C[s, S.INSNS] += 1
+        self.orig_o0 = self.reg(8)
+        self.last_failed = False
         h = self.handlers.get(num)
         if h is None:
             if num not in self.warned:
@@ -246,6 +255,7 @@ class Syscalls:
             return
         ccr = int(C[s, S.CCR])
         if result < 0:
+            self.last_failed = True
             self.set_reg(8, -result)
             C[s, S.CCR] = ccr | CARRY
         else:
@@ -329,21 +339,6 @@ class Syscalls:
             return -EINVAL
         self.threads.threads[self.s].robust_list = head
         return 0
-
-    def sys_clone(self, flags, newsp, ptid, tls, ctid, *_):
-        """Threads only (CLONE_VM|CLONE_THREAD, as pthread_create asks); fork-style clones
-        are not modelled."""
-        if self.threads is None or not (flags & CLONE_VM and flags & CLONE_THREAD):
-            if not self.warned_fork:
-                self.warned_fork = True
-                os.write(2, b"sun4v: clone without CLONE_VM|CLONE_THREAD (a new process) "
-                            b"is not supported: returns ENOSYS\n")
-            return -ENOSYS
-        mask = self.signals.blocked if self.signals is not None else 0
-        return self.threads.clone(self.s, flags, newsp, ptid, tls, ctid, mask)
-
-    def sys_clone3(self, *_):
-        return -ENOSYS          # glibc then falls back to clone
 
     def sys_rseq(self, *_):
         return -ENOSYS          # as qemu-sparc64 7.2
@@ -468,21 +463,6 @@ class Syscalls:
         if tz:
             self.mem.write(tz, bytes(8))
         return 0
-
-    def sys_nanosleep(self, req, rem, *_):
-        if req:
-            sec = self.mem.read_u64(req)
-            nsec = self.mem.read_u64(req + 8)
-            if self.clock_ns is not None:
-                self.sleep_ns = min(sec, 10**6) * 10**9 + nsec     # the strand waits
-            else:
-                time.sleep(min(sec + nsec / 1e9, 0.01))
-        if rem:
-            self.mem.write(rem, bytes(16))
-        return 0
-
-    def sys_clock_nanosleep(self, clk, flags, req, rem, *_):
-        return self.sys_nanosleep(req, rem)
 
     def sys_times(self, buf, *_):
         if buf:
@@ -908,31 +888,7 @@ class Syscalls:
         self.signals.sigreturn()
         return NO_RETURN
 
-    def sys_kill(self, pid, sig, *_):
-        pid = _s32(pid)
-        if pid not in (self.pid, 0, -1):
-            return -ESRCH if pid > 0 else -EPERM
-        return self.signals.send(sig & 0xFFFFFFFF, code=0)
-
-    def _is_tid(self, tid):
-        if self.threads is None:
-            return tid == self.pid
-        return self.threads.by_tid(tid) is not None
-
-    def sys_tkill(self, tid, sig, *_):
-        if not self._is_tid(_s32(tid)):
-            return -ESRCH
-        return self.signals.send(sig & 0xFFFFFFFF, code=-6)
-
-    def sys_tgkill(self, tgid, tid, sig, *_):
-        if _s32(tgid) != self.pid or not self._is_tid(_s32(tid)):
-            return -ESRCH
-        return self.signals.send(sig & 0xFFFFFFFF, code=-6)
-
     def sys_rt_sigpending(self, setp, size, *_):
-        self.mem.write_u64(setp, self.signals.pending_mask())
+        self.mem.write_u64(setp, self.signals.pending_mask(self.signals.current_tid())
+                           & self.signals.blocked)
         return 0
-
-    def sys_rt_sigsuspend(self, *_):
-        return -EINTR
-
