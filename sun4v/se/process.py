@@ -451,9 +451,12 @@ class Process:
         timers = self.sys.__dict__.get("_timers")
         if timers is not None:
             timers.fire(sig)
+        waits = self.sys.waiting
+        if not waits and not sig.pending:
+            return False                        # the common case: nothing to do
         woke = False
         cur = self.sys.s
-        if any(t.state == BLOCKED and t.wait is not None for t in tg.threads.values()):
+        if waits:
             woke |= self._check_waits()
         if sig.pending:
             woke |= self._deliver_async()
@@ -491,6 +494,8 @@ class Process:
         their deadline passed."""
         woke = False
         sig = self.signals
+        self.sys.waiting = sum(1 for t in self.tg.threads.values()
+                               if t.state == BLOCKED and t.wait is not None)
         for s in sorted(self.tg.threads):
             t = self.tg.threads.get(s)
             if t is None or t.state != BLOCKED or t.wait is None:
@@ -518,6 +523,7 @@ class Process:
         w = t.wait
         t.wait = None
         t.state = RUNNABLE
+        self.sys.waiting -= 1
         if result is not NO_RETURN:
             set_result(self.St, t.strand, result)
         if w.saved_mask is not None:
@@ -547,6 +553,7 @@ class Process:
             set_result(self.St, s, -EINTR)
         t.wait = None
         t.state = RUNNABLE
+        self.sys.waiting -= 1
         self.tg.woken.append(s)
         sig.deliver(p, frame_mask=w.saved_mask)
         sig.deliver_pending()
@@ -622,7 +629,7 @@ class Process:
             return True
         if tg.expire_timeout():
             return True
-        waiting = any(t.state == BLOCKED and t.wait is not None for t in tg.threads.values())
+        waiting = self.sys.waiting > 0
         dl = self._next_deadline()
         if dl is None and not waiting:
             return False
@@ -678,6 +685,7 @@ class Process:
             timers.clear()
         self.children = set()
         self.host_next = 0.0
+        self.sys.waiting = 0
 
     def after_fork_parent(self, pid):
         self.children.add(pid)
@@ -697,6 +705,7 @@ class Process:
                 self.cm.finish(x)
         t = self.tg.threads[s]
         t.clear_tid = t.robust_list = 0
+        self.sys.waiting = 0
         fds = self.sys.fds
         for fd in sorted(fds.cloexec):
             fds.close(fd)

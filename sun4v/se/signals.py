@@ -326,6 +326,8 @@ class Signals:
         """Deliver every pending signal the current thread does not block (lowest number
         first, as Linux picks synchronous and then standard signals). May raise
         ProcessKilled."""
+        if not self.pending:
+            return
         tid = self.current_tid()
         while True:
             p = self.take(~self.blocked & MASK64, tid)

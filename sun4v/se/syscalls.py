@@ -234,7 +234,8 @@ class Syscalls(ProcessCalls, SignalCalls, TimerCalls, WaitCalls):
         C[s, S.PC] = npc
         C[s, S.NPC] = (npc + 4) & MASK64
         C[s, S.INSNS] += 1
-        self.orig_o0 = self.reg(8)
+        args = self.args()
+        self.orig_o0 = args[0]
         self.last_failed = False
         h = self.handlers.get(num)
         if h is None:
@@ -244,7 +245,7 @@ class Syscalls(ProcessCalls, SignalCalls, TimerCalls, WaitCalls):
             result = -ENOSYS
         else:
             try:
-                result = h(*self.args())
+                result = h(*args)
             except GuestError as e:
                 result = -e.err
             except MemFault:

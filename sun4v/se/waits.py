@@ -43,6 +43,8 @@ class Wait:
 class WaitCalls:
     """block() for the system call mixins of syscalls.Syscalls."""
 
+    waiting = 0             # threads blocked in a Wait (the run loop keeps the count)
+
     def block(self, w):
         """Put the calling thread to sleep in Wait `w`; a handler returns what this
         returns (threads.BLOCK)."""
@@ -56,4 +58,5 @@ class WaitCalls:
         t.state = BLOCKED
         t.wait = w
         w.thread = t
+        self.waiting += 1
         return BLOCK
