@@ -14,6 +14,13 @@ fill that faults is a data fault of the `save`/`restore` at TPC), sys_sparc_64.c
 (sparc_breakpoint: SIGTRAP TRAP_BRKPT). si_code values from include/uapi/asm-generic/
 siginfo.h. The hypervisor's fault type that Linux reads for a data access exception is
 derived here from the instruction (the engine's exit says only "data access").
+
+Not modelled (they end as the last row, SIGILL ILL_ILLTRP): `ta 0x10`, the 32-bit
+system call trap (Linux runs the compat table; qemu treats it as a 64-bit call), the
+getcc/setcc/getpsr traps 0x120-0x122 and utrap_install'ed handlers for 0x112-0x11f.
+The FPops and quad loads the T1/T2 trap as unimplemented and the kernel emulates
+(do_mathemu, handle_ldf_stq, handle_popc, vis_emul) are not completed here: they end as
+SIGFPE / SIGILL.
 """
 from dataclasses import dataclass
 

@@ -10,7 +10,9 @@ handler's frame keeping the old mask; sigtimedwait takes a pending signal of the
 sleeps with the set unblocked: EAGAIN at the timeout, EINTR when another signal's
 handler runs) and fs/select.c (ppoll's mask during the wait and its remaining time).
 Other processes are host processes: their signals are sent with the host's kill
-(signals.host_signal_for); sparc64's pause (29) is sys_nis_syscall (ENOSYS).
+(signals.host_signal_for); kill(-1, sig) reaches only the processes the program forked
+(chosen: not every process of the host's user). sparc64's pause (29) is
+sys_nis_syscall (ENOSYS).
 """
 import os
 
@@ -79,9 +81,15 @@ class SignalCalls:
         if pid == 0:
             return self._host_kill(os.getpgrp(), sig, group=True)
         if pid == -1:
-            # every process but the caller: the host's kill(-1) spares the caller too
-            r = self._host_kill(-1, sig)
-            return 0 if r in (0, -E["ESRCH"]) else r
+            # Linux: every process the caller may signal but itself. Chosen: the
+            # processes this program forked (a simulated program does not get to
+            # signal every process of the host's user); ESRCH when there are none
+            kids = sorted(self.process.children) if self.process is not None else []
+            sent = 0
+            for k in kids:
+                if self._host_kill(k, sig) == 0:
+                    sent += 1
+            return 0 if sent else -E["ESRCH"]
         if pid == -(1 << 31):
             return -E["ESRCH"]
         return self._host_kill(-pid, sig, group=True)
