@@ -70,7 +70,7 @@ from .signals import (SA_NOCLDSTOP, SA_NOCLDWAIT, SA_RESTART, SI_KERNEL, SIG_DFL
                       ProcessKilled, Signals, die_by_signal)
 from .syscalls import NO_RETURN, SyscallExit, Syscalls
 from .threads import BLOCKED, RUNNABLE, ThreadGroup, set_result
-from .waits import Wait
+from .waits import CHILD, Wait
 
 MODES = ("functional", "cycle")
 LIMIT_STATUS = 124
@@ -633,8 +633,13 @@ class Process:
         dl = self._next_deadline()
         if dl is None and not waiting:
             return False
-        if self.cm is not None and dl is not None:
-            # simulated time jumps to the deadline; nobody ran meanwhile
+        child_wait = self.children and any(
+            t.state == BLOCKED and t.wait is not None and t.wait.kind == CHILD
+            for t in tg.threads.values())
+        if self.cm is not None and dl is not None and not child_wait:
+            # simulated time jumps to the deadline; nobody ran meanwhile. (A wait for a
+            # running child goes first: the child runs in host time, which is not this
+            # process's simulated time, so its end is waited for before any deadline.)
             cm = self.cm
             target = self._ns_to_cycle(dl)
             if target > cm.now:
@@ -643,7 +648,7 @@ class Process:
                 cm.CY[CY_NOW] = target
             return True
         timeout = None
-        if dl is not None:
+        if dl is not None and self.cm is None:
             timeout = max(0, dl - self.sys.mono_ns()) / 1e9
         if not self.host.active:            # no host signals to wait for: look often
             timeout = 0.01 if timeout is None else min(timeout, 0.01)
