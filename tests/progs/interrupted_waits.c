@@ -90,6 +90,7 @@ int main(void) {
     timer_ms(20);
     n = read(p[0], &c, 1);
     printf("read, timer, SA_RESTART: %ld '%c' hits %d\n", n, c, hits);
+    timer_ms(0);                /* not left armed if the child's write came first */
     waitpid(k, 0, 0);
 
     hits = 0;
