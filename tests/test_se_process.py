@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qemu_oracle import (  # noqa: E402
-    CROSS_CC, ROOT, compare_runs, corpus_binary, ensure_corpus, require_sun4v,
+    CROSS_CC, ROOT, compare_runs, corpus_binary, ensure_corpus,
     require_tools, run_qemu, run_sun4v, sun4v_command,
 )
 
@@ -31,7 +31,6 @@ OPTS = ("O0", "O2")
 def build(tmp_path_factory):
     """build(name, opt) -> path of tests/se_progs/<name>.c built static at -<opt>."""
     require_tools()
-    require_sun4v()
     d = tmp_path_factory.mktemp("se_process")
     done = {}
 
