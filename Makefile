@@ -145,10 +145,10 @@ build/fw/guest.bin: build/guest/guest.bin
 progs: tools $(PROG_BIN) $(BENCH_BIN) $(ASM_BIN) $(BM_BIN) $(FW_BIN) build/guest/guest.bin build/fw/guest.bin
 
 test: setup progs
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 test-all: setup progs
-	$(PY) -m pytest -q -m ''
+	$(PY) -m pytest -q -n auto -m ''
 
 demo: setup progs
 	.venv/bin/sun4v run --stats - build/progs/demo.O2

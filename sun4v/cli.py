@@ -38,7 +38,8 @@ def _run_args(p):
                    help="strands the program's threads may use (default: all of the "
                         "chip's); a thread beyond them makes clone fail with EAGAIN")
     p.add_argument("--max-insns", type=int, metavar="N",
-                   help="stop after N instructions (exit status 124)")
+                   help="stop after N instructions (exit status 124); traps the kernel "
+                        "side handles without the instruction completing count too")
     p.add_argument("--stats", metavar="FILE",
                    help="write run statistics as JSON to FILE, or a summary to stderr for -")
     p.add_argument("--trace", action="store_true",
