@@ -29,7 +29,7 @@ machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -49,7 +49,6 @@ from .hvstate import HvState
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HV_ELF = os.path.join(ROOT, "build", "fw", "hv.elf")
 GUEST_KERNEL = os.path.join(ROOT, "build", "fw", "guest.bin")
-FIRMWARE_RESERVED = 128 << 20
 IMAGE_BASE = platforms.OBP_IMAGE
 IMAGE_END = platforms.BOOT_ROM + platforms.BOOT_ROM_SIZE
 IMAGE_ALIGN = 0x1_0000
@@ -65,12 +64,10 @@ class BootResult:
 
 
 def topology_of(p) -> Topology:
-    """The binder's view of a catalogue platform: its RAM with the firmware's first
-    128 MB reserved."""
-    return Topology(name=p.key.upper(), sockets=p.sockets, cores_per_socket=p.chip.cores,
-                    strands_per_core=p.chip.strands_per_core,
-                    ram_ranges=tuple((r.base, r.size) for r in p.ram_ranges()),
-                    reserved_ranges=((0, FIRMWARE_RESERVED),))
+    """The binder's view of a catalogue platform (ldm's Topology.of: its RAM ranges and
+    the firmware's reserved memory), named by the platform's key as `ldm` names it."""
+    t = Topology.of(p)
+    return replace(t, name=p.key.upper())
 
 
 def machine_info(p) -> mdwriter.MachineInfo:
