@@ -187,3 +187,32 @@ def test_domain_shutdown():
     assert con.endswith("domain-shutdown: stopping\n")
     assert K.counters(s, "ldg1")["state"] == "shutdown"
     assert {g.gid: g.state for g in s.hv.guests()}[0] == "running"
+
+
+def test_relay_carries_hvctl():
+    """The relay moves the hvctl channel's raw packets too: the hypervisor answers the
+    manager's hello with its challenge, and the response connects (sun4v/hvctl.h)."""
+    s = boot()
+    ds = K.DsSession(s, "ldg1")
+    ports = {n: c for c, n in ds.relay.ports()}
+    assert set(ports) == {"hvctl", "ds:primary", "ds:ldg1"}
+    ch = ports["hvctl"]
+    got = []
+
+    def take():
+        for c, p in ds.relay.receive():
+            if c == ch and not isinstance(p, tuple):
+                got.append(p)
+        return bool(got)
+    hello = struct.pack(">HHHHHH", 0, 5, 0, 0, 1, 1).ljust(64, b"\0")
+    ds.relay.send(ch, hello)
+    assert K.run_until(s, take, step="200us", limit="20ms")
+    op, seqn, _, status = struct.unpack(">HHHH", got[0][:8])
+    code, major, minor = struct.unpack(">QHH", got[0][8:20])
+    assert (op, seqn, status, major, minor) == (1, 5 + 1 + 2909, 0, 1, 1)
+    got.clear()
+    resp = struct.pack(">HHHHQ", 2, 6, 0, 0, code ^ 0xBADBEEF20 ^ 0x12CAFE42A).ljust(64, b"\0")
+    ds.relay.send(ch, resp)
+    assert K.run_until(s, take, step="200us", limit="20ms")
+    op, seqn, _, status = struct.unpack(">HHHH", got[0][:8])
+    assert (op, status) == (2, 0)
