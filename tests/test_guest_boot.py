@@ -7,6 +7,7 @@ the right thing, the same configuration gives the same consoles and counters, an
 cycle model runs it when it exists."""
 import re
 
+import numpy as np
 import pytest
 
 import guestkit as K
@@ -96,6 +97,29 @@ def test_domains_boot_and_compute(platform):
         sockets = {n: {p // 64 for p in s.bindings.get(n).pids()} for n in DOMAINS}
         assert sockets["ldg2"] == sockets["ldg3"] == {1}
     assert "relay: " in s.console("primary")
+
+
+@pytest.mark.parametrize("platform", ["T2000", "T5220"])
+def test_mmu_misses_beyond_the_tsb(platform):
+    """A 4 GB domain: its 1024 pages of 4 MB do not all fit the 512-entry TSB. The mem
+    workload's buffer is at the top of memory, in a page whose TSB entry holds a lower
+    page: the hypervisor's TSB probe (T1) or the chip's walk (T2) misses, the kernel's
+    kmiss handler loads the translation, and the workload computes the right thing."""
+    s = K.system(platform, [dict(name="primary", vcpus=1, memory="1G"),
+                            dict(name="ldg1", vcpus=2, memory="4G", workload="mem",
+                                 passes=3, size=64 * 1024, threads=2)])
+    assert K.run_until(s, done(s, ("ldg1",)), step="2ms", limit="100ms")
+    c = K.counters(s, "ldg1")
+    assert c["result"] == K.mem_result(2, 3, 64 * 1024)
+    assert c["kmisses"] >= 1
+    assert "4096 MB mapped" in s.console("ldg1")
+    # and the buffers are where the linear map says: worker w's at the top of the
+    # domain's memory, 64 KB each, going down
+    dm = K.memory(s, "ldg1")
+    top = max(ra + size for ra, _, size in dm.blocks)
+    for w in range(2):
+        want = np.concatenate(K.mem_arrays(w, 3, 64 * 1024)).astype(">u8").tobytes()
+        assert dm.read(top - (w + 1) * 64 * 1024, len(want)) == want
 
 
 def test_duty_shows_in_the_hypervisors_utilisation():

@@ -145,6 +145,7 @@ static inline void *ra2va(u64 ra) { return (void *)(ra - kern_delta); }
 void vm_init(void);
 void vm_cpu_init(void);                         /* this vCPU's TSB registration */
 void *kalloc(u64 size, u64 align);              /* zeroed; panics when memory runs out */
+void *kalloc_high(u64 size, u64 align);         /* the same, from the top of memory */
 u64 vm_mapped_bytes(void);
 
 /* ---- cpu.c --------------------------------------------------------------------------- */

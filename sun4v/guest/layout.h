@@ -29,6 +29,7 @@
 #define KERN_PAGE_SIZE  (1 << KERN_PAGE_SHIFT)
 #define COUNTERS_OFFSET 0x8000
 #define COUNTERS_SIZE   0x4000
+#define COUNTERS_KMISSES 0x70   /* counters.h: kmiss counts here (trap.S) */
 #define RELAY_OFFSET    0xC000
 #define RELAY_SIZE      0x4000
 #define TEXT_OFFSET     0x10000
