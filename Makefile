@@ -23,6 +23,8 @@ FW_INC    := -Isun4v/hypervisor_fw/include -Isun4v/fwlib
 FW_CFLAGS := -mcpu=niagara -m64 -mflat -O2 -ffreestanding -fno-builtin -nostdlib \
 	-mcmodel=medlow -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -fno-common -Wall -Werror $(FW_INC)
+# the hypervisor and fwlib never touch the FP registers (they are the guest's)
+FW_NOFPU  := -mno-fpu
 FW_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x2000 -Wl,--build-id=none
 FW_HDRS   := $(wildcard sun4v/hypervisor_fw/include/sun4v/*.h) sun4v/fwlib/fwlib.h
 FWLIB_SRC := $(wildcard sun4v/fwlib/*.c)
@@ -78,7 +80,7 @@ build/baremetal/%: tests/baremetal/%.c $(BM_DEPS) | tools
 
 build/fw/fwlib/%.o: sun4v/fwlib/%.c $(FW_HDRS) | tools
 	@mkdir -p $(dir $@)
-	$(CC) $(FW_CFLAGS) -c -o $@ $<
+	$(CC) $(FW_CFLAGS) $(FW_NOFPU) -c -o $@ $<
 
 build/fw/libfw.a: $(FWLIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -87,7 +89,7 @@ build/fw/libfw.a: $(FWLIB_OBJ)
 
 build/fw/hv/%.o: $(HV_DIR)/%.c $(HV_HDRS) $(FW_HDRS) | tools
 	@mkdir -p $(dir $@)
-	$(CC) $(FW_CFLAGS) -c -o $@ $<
+	$(CC) $(FW_CFLAGS) $(FW_NOFPU) -c -o $@ $<
 
 build/fw/hv/%.o: $(HV_DIR)/%.S $(HV_HDRS) $(FW_HDRS) | tools
 	@mkdir -p $(dir $@)

@@ -53,6 +53,7 @@ CONSOLE_INO = 0x11
 
 # per chip family: compatible, isalist, MMU TSBs, queue size bits (log2 of the maximum
 # entries: T1 256, T2 4096; reference/sun4v.md §5, §7), TLB entries
+CHIP_FAMILIES = ("t1", "t2", "t2plus")
 _FAMILY = {
     "t1": dict(compatible="SUNW,UltraSPARC-T1", tsbs=2, qbits=8, itlb=64, dtlb=64,
                isalist=["sparcv9+vis", "sparcv9", "sparcv8plus+vis", "sparcv8plus",
@@ -120,8 +121,11 @@ def _family(m: MachineInfo) -> dict:
 
 # --- the hypervisor MD ----------------------------------------------------------------
 
-def hv_md(b: Bindings, m: MachineInfo, images: dict[str, DomainImage]) -> MDC.MD:
-    """The hypervisor MD of bindings `b` (every bound domain needs an image entry)."""
+def hv_md(b: Bindings, m: MachineInfo, images: dict[str, DomainImage],
+          mdpa: dict | None = None) -> MDC.MD:
+    """The hypervisor MD of bindings `b` (every bound domain needs an image entry);
+    `mdpa` (name -> PA) places guest MDs elsewhere than guest_md_pa(gid) (a manager
+    writing a new generation beside the one in use)."""
     md = MDC.MD()
     root = md.add_node("root", [("content-version", HV_CONTENT_VERSION),
                                 ("stick-frequency", m.stick_hz), ("hvuart", HV_UART),
@@ -143,7 +147,7 @@ def hv_md(b: Bindings, m: MachineInfo, images: dict[str, DomainImage]) -> MDC.MD
             raise LdmError(f"no guest image for domain {d.name}")
         g = md.add_node("guest", [
             ("name", d.name), ("gid", d.gid), ("resource_id", d.gid), ("pid", d.partid),
-            ("mdpa", guest_md_pa(d.gid)), ("rombase", img.rombase),
+            ("mdpa", (mdpa or {}).get(d.name) or guest_md_pa(d.gid)), ("rombase", img.rombase),
             ("romsize", img.romsize), ("tod-offset", 0), ("reset-reason", 0),
             ("perfctraccess", 0), ("perfctrhtaccess", 0), ("rngctlaccessible", 0),
             ("diagpriv", 0)])
@@ -304,13 +308,14 @@ class MDSet:
 
 
 def write_all(b: Bindings, m: MachineInfo, images: dict[str, DomainImage],
-              generation: int = 1) -> MDSet:
-    """Encode the hypervisor MD and every guest MD. LdmError when bindings are
-    inconsistent (`Bindings.problems()`) or an MD does not fit its place."""
+              generation: int = 1, mdpa: dict | None = None) -> MDSet:
+    """Encode the hypervisor MD and every guest MD (at guest_md_pa(gid), or mdpa[name]).
+    LdmError when bindings are inconsistent (`Bindings.problems()`) or an MD does not
+    fit its place."""
     problems = b.problems()
     if problems:
         raise LdmError("bindings are inconsistent: " + problems[0])
-    hv = MDC.encode(hv_md(b, m, images))
+    hv = MDC.encode(hv_md(b, m, images, mdpa))
     if len(hv) > HV_MD_ROM_SIZE:
         raise LdmError(f"the hypervisor MD is {len(hv)} bytes; its ROM holds "
                        f"{HV_MD_ROM_SIZE}")
@@ -320,5 +325,5 @@ def write_all(b: Bindings, m: MachineInfo, images: dict[str, DomainImage],
         if len(blob) > GUEST_MD_SLOT:
             raise LdmError(f"the guest MD of {d.name} is {len(blob)} bytes; its slot "
                            f"holds {GUEST_MD_SLOT}")
-        out[d.name] = (guest_md_pa(d.gid), blob)
+        out[d.name] = ((mdpa or {}).get(d.name) or guest_md_pa(d.gid), blob)
     return MDSet(hv, out)

@@ -87,6 +87,11 @@ class HvState:
         return bool(self._u32(self.sym["config"] + self.L["c_panicked"]))
 
     @property
+    def active_hvmd(self):
+        """Physical address of the HV MD the hypervisor accepted last."""
+        return self._u64(self.sym["config"] + self.L["c_active_hvmd"])
+
+    @property
     def hvctl_state(self):
         return self._u32(self.sym["config"] + self.L["c_hvctl_state"])
 

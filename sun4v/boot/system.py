@@ -51,7 +51,7 @@ FIRMWARE_RESERVED = 128 << 20
 IMAGE_BASE = platforms.OBP_IMAGE
 IMAGE_END = platforms.BOOT_ROM + platforms.BOOT_ROM_SIZE
 IMAGE_ALIGN = 0x1_0000
-SLICE = 2_000_000                       # instructions between console/state checks
+SLICE = 500_000                         # instructions between console/state checks
 HV_PANIC = 0xDEAD
 
 
@@ -74,7 +74,9 @@ def topology_of(p) -> Topology:
 def machine_info(p) -> mdwriter.MachineInfo:
     c = p.chip
     return mdwriter.MachineInfo(
-        key=p.key, banner=p.name, family=p.family, strands=p.strands,
+        key=p.key, banner=p.name,
+        family=p.chip.key if p.chip.key in mdwriter.CHIP_FAMILIES else p.family,
+        strands=p.strands,
         strands_per_core=c.strands_per_core, cores_per_socket=c.cores,
         clock_hz=p.clock_hz, stick_hz=p.stick_hz, serial=p.serial)
 

@@ -132,7 +132,7 @@ static void api_checks(void)
     EXPECT("unknown fast trap function", HC0(0x99), EBADTRAP);
     EXPECT("mach_set_watchdog (not provided)", HC1(MACH_SET_WATCHDOG, 1000), EBADTRAP);
     EXPECT("ta 0x81", htrap(0x81, 0, 0, 0, 0, 0), EBADTRAP);
-    EXPECT("api_putchar", htrap(0xff, '*', 0, 0, 0, API_PUTCHAR), EOK);
+    EXPECT("api_putchar", htrap(0xff, '\n', 0, 0, 0, API_PUTCHAR), EOK);
     printf("\n");
 }
 

@@ -135,6 +135,23 @@ int main(unsigned long real_base)
             break;
         }
     REFUSED("a channel it does not have", HC3(LDC_TX_QCONF, 5, ra_of(buf), 8), ECHANNEL);
+    /* 3b. ranges that start in its memory and run past its end */
+    uint64_t msize = 0;
+    md_get_val(&rt_md, md_find_node(&rt_md, -1, "mblock"), "size", &msize);
+    unsigned long end = rt_real_base + msize;
+    REFUSED("mach_desc across its end", HC2(MACH_DESC, end - 16, 65536), ENORADDR);
+    REFUSED("cons_write across its end", HC2(CONS_WRITE, end - 4, 64), ENORADDR);
+    REFUSED("cons_read across its end", HC2(CONS_READ, end - 4, 64), ENORADDR);
+    REFUSED("mem_scrub across its end", HC2(MEM_SCRUB, end - 8192, 16384), ENORADDR);
+    REFUSED("mem_sync across its end", HC2(MEM_SYNC, end - 8192, 16384), ENORADDR);
+    REFUSED("ldc_copy across its end", hcall(LDC_COPY, ch, LDC_COPY_IN, 0, end - 8, 64),
+            ENORADDR);
+    REFUSED("mmu_fault_area_conf across its end", HC1(MMU_FAULT_AREA_CONF, end - 64),
+            ENORADDR);
+    REFUSED("TSB descriptors across its end", HC2(MMU_TSB_CTX0, 2, end - 32), ENORADDR);
+    static uint16_t xlist[32] __attribute__((aligned(64)));
+    REFUSED("cpu_mondo_send list across its end", HC3(CPU_MONDO_SEND, 8, end - 2,
+                                                     ra_of(xlist)), ENORADDR);
     /* 4. other domains' vCPUs */
     static uint16_t list[8] __attribute__((aligned(8)));
     static unsigned long data[8] __attribute__((aligned(64)));

@@ -47,6 +47,10 @@ static int ignite(struct guest *g)
         g->state = GUEST_STATE_STOPPED;
         return -1;
     }
+    /* utilisation starts again: yields counted from here */
+    for (uint32_t vid = 0; vid < NVCPUS; vid++)
+        if (g->vcpus[vid])
+            g->vcpus[vid]->last_yield_guest = g->vcpus[vid]->yield_count;
     v->start_pc = g->real_base + GUEST_ENTRY_OFFSET;
     v->rtba = g->real_base;
     v->start_arg = 0;

@@ -50,6 +50,8 @@
 #define GUEST_UART_STEP     0x2000UL
 #define GUEST_UARTS_MAX     8
 #define IO_BIT              (1UL << 39)
+#define DEVICE_HOLE         0x1f00000000UL  /* device windows, not RAM (to 0x20_0000_0000) */
+#define DEVICE_HOLE_END     0x2000000000UL
 
 /* ---- interrupt vectors the hypervisor uses (ASI 0x73 dispatch) ------------------------ */
 #define VEC_XCALL           1           /* strand-to-strand message waiting */
@@ -195,7 +197,7 @@ struct strand {
     uint64_t        action;         /* ACT_* */
     uint64_t        revec_pc;
     uint64_t        tt;
-    uint64_t        pad0;
+    volatile uint64_t probe;        /* pa_readable: 1 armed, 2 the access faulted */
     struct launch {                 /* hv_enter_guest's input */
         uint64_t    pc, rtba, arg, partid, hpstate, real_base, real_size;
     } launch;
@@ -280,6 +282,7 @@ void hv_poweroff(uint64_t code) __attribute__((noreturn));
 
 /* mem.c */
 int ra2pa(struct guest *g, uint64_t ra, uint64_t len, uint64_t *pa);
+int pa_readable(uint64_t pa);
 int ra_is_io(uint64_t ra);
 uint64_t mem_scrub(struct guest *g, uint64_t ra, uint64_t len, uint64_t *done);
 uint64_t mem_sync(struct guest *g, uint64_t ra, uint64_t len, uint64_t *done);

@@ -15,6 +15,7 @@
 #define S_ACTION            96
 #define S_REVEC             104
 #define S_TT                112
+#define S_PROBE             120         /* 1: probing memory; 2: it faulted */
 #define S_LAUNCH            128         /* struct launch */
 
 #define ACT_DONE            0           /* done: return past the trapping instruction */

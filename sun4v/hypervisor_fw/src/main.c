@@ -21,6 +21,7 @@ _Static_assert(__builtin_offsetof(struct strand, o) == S_O, "S_O");
 _Static_assert(__builtin_offsetof(struct strand, action) == S_ACTION, "S_ACTION");
 _Static_assert(__builtin_offsetof(struct strand, revec_pc) == S_REVEC, "S_REVEC");
 _Static_assert(__builtin_offsetof(struct strand, tt) == S_TT, "S_TT");
+_Static_assert(__builtin_offsetof(struct strand, probe) == S_PROBE, "S_PROBE");
 _Static_assert(__builtin_offsetof(struct strand, launch) == S_LAUNCH, "S_LAUNCH");
 _Static_assert(__builtin_offsetof(struct launch, real_size) == L_REALSIZE, "L_REALSIZE");
 

@@ -23,6 +23,19 @@ int ra2pa(struct guest *g, uint64_t ra, uint64_t len, uint64_t *pa)
     return -1;
 }
 
+/* the 8 bytes at pa are memory (a bus error there is caught, not fatal) */
+int pa_readable(uint64_t pa)
+{
+    struct strand *s = this_strand();
+    s->probe = 1;
+    membar_sync();
+    (void)*(volatile uint64_t *)(pa & ~7UL);
+    membar_sync();
+    int ok = s->probe == 1;
+    s->probe = 0;
+    return ok;
+}
+
 static uint64_t mem_check(struct guest *g, uint64_t ra, uint64_t len, uint64_t *pa)
 {
     if ((ra | len) & 0x1fff)

@@ -9,7 +9,8 @@
    commit: unconfigure in reverse resource order (consoles and channels, vCPUs, memory,
    guests), configure (guests, memory, vCPUs, channels, consoles) and accept the MD.
    Power-on goes through here too (main.c).  A delayed reconfiguration is checked now
-   and committed when its guest stops (guest.c).
+   and committed when its guest stops (guest.c).  Memory blocks must be RAM: outside
+   the hypervisor's own memory and the device windows, and both ends readable.
 
    HV MD (ldm/mdwriter.py writes it): root {content-version major 1, stick-frequency,
    hvuart, tod} -> platform {max-cpus: strands of the machine}, guests -> guest
@@ -185,7 +186,9 @@ static int parse_mblocks(const struct md *md)
         m->gid = gid;
         uint64_t hv_end = HV_MEMBASE + HV_MEMSIZE;
         if (m->size == 0 || ((m->pa | m->size) & 0x1fff) || m->pa + m->size < m->pa ||
-            m->pa + m->size > IO_BIT || (m->pa < hv_end && HV_MEMBASE < m->pa + m->size))
+            m->pa + m->size > IO_BIT || (m->pa < hv_end && HV_MEMBASE < m->pa + m->size) ||
+            (m->pa < DEVICE_HOLE_END && DEVICE_HOLE < m->pa + m->size) ||
+            !pa_readable(m->pa) || !pa_readable(m->pa + m->size - 8))
             return fail(HVCTL_RES_MEMORY, HVCTL_E_MBLOCK_INVALID_PARANGE, n, (uint32_t)id);
         if ((m->ra & 0x1fff) || m->ra + m->size > MAX_RA || m->ra + m->size < m->ra)
             return fail(HVCTL_RES_MEMORY, HVCTL_E_MBLOCK_INVALID_RARANGE, n, (uint32_t)id);

@@ -24,8 +24,7 @@ _start:
 	wrhpr	%g1, %hpstate
 	setx	htraptable, %g2, %g1
 	wrhpr	%g1, %htba
-	wrpr	%g0, 0x14, %pstate		/* PRIV | PEF, interrupts off */
-	wr	%g0, 4, %fprs
+	wrpr	%g0, 0x4, %pstate		/* PRIV, interrupts off, no FP */
 	wrpr	%g0, 0, %cwp
 	wrpr	%g0, 6, %cansave
 	wrpr	%g0, 0, %canrestore

@@ -4,7 +4,8 @@
 
    Every entry puts its trap type in %g1 and branches to htrap_common.  A trap taken
    in hyperprivileged mode (HTSTATE[TL].HPRIV) is a hypervisor bug: hv_trap_in_hv
-   reports it and powers the machine off.  A guest's trap: the guest's %o0-%o7 are
+   reports it and powers the machine off, unless the strand is probing memory
+   (strand->probe = 1: the access is skipped and probe becomes 2).  A guest's trap: the guest's %o0-%o7 are
    saved in the strand's frame (struct strand o[]), %sp becomes the strand's stack and
    hv_trap(strand, tt) runs (C built with -mflat: it saves the %l/%i registers it uses,
    so the guest's window is untouched; the hypervisor's %g registers are its own set,
@@ -78,7 +79,14 @@ htrap_common:
 	wrhpr	%g5, %hpstate			/* leaves hyperprivileged mode */
 
 htrap_hv:
-	ldx	[%g2 + S_STACK], %sp
+	/* a memory probe (mem.c pa_readable): note the fault, skip the access */
+	ldx	[%g2 + S_PROBE], %g3
+	cmp	%g3, 1
+	bne,pt	%xcc, 3f
+	mov	2, %g3
+	stx	%g3, [%g2 + S_PROBE]
+	done
+3:	ldx	[%g2 + S_STACK], %sp
 	mov	%g2, %o0
 	mov	%g1, %o1
 	rdpr	%tpc, %o2

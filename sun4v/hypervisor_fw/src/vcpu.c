@@ -36,7 +36,8 @@ void vcpu_launch(struct strand *s, struct vcpu *v)
     if (!v->start_stick)
         v->start_stick = now;
     v->stop_stick = 0;
-    v->util_last = v->util_last ? v->util_last : now;
+    v->util_last = now;
+    v->last_yield_vcpu = v->yield_count;
     vcpu_reset_state(v);
     s->launch.pc = v->start_pc;
     s->launch.rtba = v->rtba;
