@@ -76,8 +76,8 @@
 
 /* software traps of the kernel (Tcc from privileged mode, n < 0x80: TBA + (0x100+n)*32) */
 #define SWTRAP_YIELD    0x50    /* give up the vCPU (the scheduler decides)            */
-#define SWTRAP_BLOCK    0x51    /* %o0 wait queue, %o1 lock to release: block on it    */
-#define SWTRAP_SLEEP    0x52    /* %o0 %stick value to wake at                         */
+#define SWTRAP_SLEEP    0x52    /* %o0 %stick value to wake at, %o1 a flag (event) that
+                                   cancels the sleep when set, or 0                    */
 #define SWTRAP_EXIT     0x53    /* the current thread ends                             */
 
 #endif
