@@ -6,6 +6,7 @@ yielded-cycle counters, threads outnumbering vCPUs are preempted and still compu
 the right thing, the same configuration gives the same consoles and counters, and the
 cycle model runs it when it exists."""
 import re
+import time
 
 import numpy as np
 import pytest
@@ -160,6 +161,28 @@ def test_threads_outnumbering_vcpus_are_preempted():
     for c in (c1, c2):
         assert all(x["progress"] > 0 and x["preemptions"] >= 1 for x in c["cpus"].values()), \
             c["cpus"]
+
+
+def test_counters_read_live():
+    """The host reads a domain's counters page while the machine runs in its worker
+    thread: the progress grows from one read to the next, nothing stops."""
+    s = K.system("T2000", [dict(name="primary", vcpus=1, memory="1G"),
+                           dict(name="ldg1", vcpus=2, memory="1G", workload="int",
+                                iterations=0)])
+    assert K.run_until(s, lambda: K.Counters(K.memory(s, "ldg1")).ready(), limit="10ms")
+    c = K.Counters(K.memory(s, "ldg1"))
+    s.m.start(until=s.m.time + s.steps("1s"))
+    try:
+        seen = []
+        deadline = time.monotonic() + 60
+        while len(set(seen)) < 4 and time.monotonic() < deadline:
+            assert s.m.running
+            seen.append(sum(x["progress"] for x in c.read()["cpus"].values()))
+            time.sleep(0.2)
+    finally:
+        s.m.stop()
+    assert seen == sorted(seen) and len(set(seen)) >= 4, seen
+    assert c.read()["state"] == "running" and c.read()["units_total"] == 0
 
 
 def test_same_configuration_same_run():
