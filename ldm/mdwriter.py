@@ -35,7 +35,7 @@ from sun4v.hypervisor_fw import md as MDC
 from sun4v.hypervisor_fw.md_names import (GUEST_CONTENT_VERSION, HV_CHANNEL_DEVICES_CFGHANDLE,
                                           HV_CONTENT_VERSION, HV_VIRTUAL_DEVICES_CFGHANDLE,
                                           HVCTL_SERVER_NAME, LDC_TARGET_GUEST,
-                                          LDC_TARGET_HYPERVISOR, SVC_ID_HVCTL)
+                                          SVC_ID_HVCTL)
 
 from .bindings import Bindings, DomainBinding
 from .errors import LdmError
@@ -212,7 +212,7 @@ def guest_md(b: Bindings, name: str, m: MachineInfo, image: DomainImage | None =
                                 ("md-generation#", generation)])
     plat = md.add_node("platform", [
         ("banner-name", m.banner), ("name", "SUNW," + m.banner.replace(" ", "-")),
-        ("watchdog-resolution", 1000), ("watchdog-max-timeout", 31536000000),
+        ("watchdog-resolution", 1), ("watchdog-max-timeout", 31536000000),
         ("max-cpus", m.strands), ("hostid", 0x8000_0000 | (m.serial + d.gid) & 0x7FFF_FFFF),
         ("serial#", m.serial), ("stick-frequency", m.stick_hz), ("domaining-enabled", 1),
         ("domain-name", d.name)])

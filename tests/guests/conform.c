@@ -110,6 +110,7 @@ static void api_checks(void)
     EXPECT("ldc before LDC is negotiated", HC1(LDC_TX_QINFO, 0), EBADTRAP);
     EXPECT("cpu_stop before CORE 1.1", HC1(CPU_STOP, 1), EBADTRAP);
     EXPECT("cons_write before CORE 1.1", HC2(CONS_WRITE, ra_of(buf), 1), EBADTRAP);
+    EXPECT("mach_set_watchdog before CORE 1.1", HC1(MACH_SET_WATCHDOG, 1000), EBADTRAP);
     struct hv_ret r = htrap(0xff, API_GROUP_CORE, 1, 5, 0, API_SET_VERSION);
     CHECK("api_set_version CORE 1.5 -> 1.1", r.status == EOK && r.r1 == 1,
           "status %ld minor %lu", r.status, r.r1);
@@ -130,7 +131,20 @@ static void api_checks(void)
            EINVAL);
     EXPECT("core trap unknown function", htrap(0xff, 0, 0, 0, 0, 0x44), EBADTRAP);
     EXPECT("unknown fast trap function", HC0(0x99), EBADTRAP);
-    EXPECT("mach_set_watchdog (not provided)", HC1(MACH_SET_WATCHDOG, 1000), EBADTRAP);
+    r = HC1(MACH_SET_WATCHDOG, 5000);
+    CHECK("mach_set_watchdog arms", r.status == EOK && r.r1 == 0, "status %ld left %lu",
+          r.status, r.r1);
+    r = HC1(MACH_SET_WATCHDOG, 1000);
+    CHECK("mach_set_watchdog re-arms, returns the time left",
+          r.status == EOK && r.r1 <= 5000 && r.r1 > 4900, "status %ld left %lu", r.status, r.r1);
+    r = HC1(MACH_SET_WATCHDOG, 31536000001UL);
+    CHECK("mach_set_watchdog beyond the maximum", r.status == EINVAL && r.r1 <= 1000 &&
+          r.r1 > 900, "status %ld left %lu", r.status, r.r1);
+    r = HC1(MACH_SET_WATCHDOG, 0);
+    CHECK("mach_set_watchdog disarms", r.status == EOK && r.r1 > 900, "status %ld left %lu",
+          r.status, r.r1);
+    r = HC1(MACH_SET_WATCHDOG, 0);
+    CHECK("mach_set_watchdog disarmed", r.status == EOK && r.r1 == 0, "left %lu", r.r1);
     EXPECT("ta 0x81", htrap(0x81, 0, 0, 0, 0, 0), EBADTRAP);
     EXPECT("api_putchar", htrap(0xff, '\n', 0, 0, 0, API_PUTCHAR), EOK);
     printf("\n");

@@ -6,7 +6,8 @@
    hypervisor.h).  Calls that would only destroy the fuzzer itself are kept from its
    own code: it does not exit or reset itself, turn its MMU off, scrub or overwrite the
    memory it runs from (addresses those calls write are drawn from the upper part of
-   its memory, or outside it), remap its own code or start its vCPUs at random pcs.
+   its memory, or outside it), remap its own code, start its vCPUs at random pcs or
+   leave a random watchdog armed.
    Prints "fuzz: N calls, F bad statuses" and the status histogram. */
 #include "rt.h"
 
@@ -175,6 +176,8 @@ static void one(void)
     }
     ret = hcall(fn, a[0], a[1], a[2], a[3], a[4]);
     __asm__ __volatile__("wr %0, 0, %%asr21" :: "r"(SOFTINT_SM | SOFTINT_TM));
+    if (fn == MACH_SET_WATCHDOG)
+        HC1(MACH_SET_WATCHDOG, 0);              /* a random watchdog would reset it */
     record("fn", fn, a, ret.status);
     if ((r >> 24) % 16 == 0) {                  /* and the core trap, with any group */
         struct hv_ret v = htrap(0xff, (r >> 32) % 0x400, rnd() % 4, rnd() % 4, 0,

@@ -72,3 +72,17 @@ def test_boot_is_deterministic():
         runs.append((r, [s.console(n) for n, *_ in LAYOUTS["T5220"]], s.hv_console(),
                      s.m.stats()["instructions"], s.domain_stats()))
     assert runs[0] == runs[1]
+
+
+def test_watchdog_resets_a_guest_that_does_not_pat_it():
+    """mach_set_watchdog(2 ms), then nothing: the hypervisor resets the guest (its image
+    copied again, its boot vCPU started again), which then runs to its result."""
+    s, r = boot("T2000", [("primary", {"vcpus": 2, "memory": "512M", "image": "basic",
+                                       "iterations": 500, "watchdog": 2})])
+    text = s.console("primary")
+    assert r.reason == "stopped", (r, s.hv_console())
+    assert "arming the watchdog, 2 ms" in text and "restarted by the watchdog" in text
+    assert result_of(text)[:2] == ("500", "2")
+    hv = s.hv_console()
+    assert "watchdog expired" in hv and "primary (gid 0): reset" in hv
+    assert s.domain_stats()[0]["exit_code"] == 0

@@ -9,7 +9,7 @@ import pytest
 
 from hvkit import boot, fail_lines, ok_lines
 
-EXPECTED_CHECKS = 171
+EXPECTED_CHECKS = 176
 
 
 @pytest.mark.parametrize("plat", ["T2000", "T5220"])

@@ -10,9 +10,10 @@ must keep their partition ID, and the victim and the control domain must finish 
 exactly the results they give without the hostile guest."""
 import pytest
 
-from hvkit import boot, fail_lines, ok_lines, result_of
+from hvkit import HV_ELF, config, fail_lines, ok_lines, result_of
 
 from sun4v.boot.system import System
+from sun4v.cmt import state as S
 
 CANARY = 0x0123_4567_89AB_CDEF
 # T2000: primary fills cores 0-5, the victim core 6 and half of core 7, so the hostile
@@ -22,10 +23,7 @@ LAYOUT = [("primary", {"vcpus": 24, "memory": "1G", "image": "basic", "iteration
 
 
 def _run(third):
-    from hvkit import config
-    cfg = config("T2000", LAYOUT + [third])
-    s = System(cfg, hv_elf=str(__import__("hvkit").HV_ELF))
-    return s
+    return System(config("T2000", LAYOUT + [third]), hv_elf=str(HV_ELF))
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +60,6 @@ def test_hostile_guest_gets_architected_errors_and_victims_are_untouched(referen
     # the victim's memory, partition and results
     assert all(s.m.mem.read_u64(target + off) == CANARY ^ off for off in range(0, 0x10000, 8))
     vpart = s.bindings.get("victim").partid
-    from sun4v.cmt import state as S
     for p in s.bindings.get("victim").pids():
         assert int(s.m.S.C[p, S.PARTID]) == vpart
     assert s.bindings.get("hostile").partid != vpart

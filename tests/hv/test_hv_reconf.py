@@ -18,8 +18,10 @@ with ldc_copy.  Steps and what the hypervisor must answer:
      cancel_reconf                                 gone; again, then the manager exits:
                                                    the hypervisor applies F when
                                                    primary stops (primary has 3 vCPUs)
-     guest_stop ldg2, twice                        ok (new_res_stat STOPPED), then
-                                                   eillegal, guest stopped
+     guest_panic primary                           einval (not the control domain)
+     guest_panic ldg2                              ok: a forced-panic report and trap
+                                                   0x7F; basic.c exits on it (STOPPED)
+     guest_stop ldg2                               eillegal, guest stopped
 """
 import struct
 from dataclasses import replace
@@ -38,7 +40,7 @@ from sun4v.machine import platforms
 ST_OK, ST_BADMD, ST_EINVAL, ST_EILLEGAL = 0, 4, 7, 8
 RES_GUEST, RES_VCPU, RES_MEMORY = 0, 1, 2
 E_GUEST_INVALID_ID, E_GUEST_ACTIVE, E_VCPU_REBIND_NA, E_MBLOCK_GUEST_ACTIVE = 1, 4, 16, 26
-OP_RECONF, OP_START, OP_STOP, OP_DELAYED_RECONF, OP_CANCEL = 4, 5, 6, 7, 13
+OP_RECONF, OP_START, OP_STOP, OP_DELAYED_RECONF, OP_PANIC, OP_CANCEL = 4, 5, 6, 7, 10, 13
 WAIT_ASYNC, VCPU_STATE, GUEST_STATE, DELAYED, UTIL = 100, 101, 102, 103, 104
 SET_OFFSET = 0x10_0000
 MANAGER_SIZE = 0x20_0000
@@ -128,8 +130,9 @@ def test_reconfigure_through_hvctl(tmp_path):
         (OP_CANCEL, 0, 0, ST_OK, 0, 0),
         (DELAYED, INVALID_GID, 0, 0, 0, 0),
         (OP_DELAYED_RECONF, hvpa["F"], 0, ST_OK, 0, 0),
-        (OP_STOP, g2, 0, ST_OK, 0, 0),
-        (WAIT_ASYNC, g2, GUEST_STOPPED, 0, 0, 0),
+        (OP_PANIC, 0, 0, ST_EINVAL, 0, E_GUEST_INVALID_ID),  # not the control domain
+        (OP_PANIC, g2, 0, ST_OK, 0, 0),
+        (WAIT_ASYNC, g2, GUEST_STOPPED, 0, 0, 0),               # basic.c exits on it
         (OP_STOP, g2, 0, ST_EILLEGAL, 0, 5),                   # stopped: guest stopped
     ]
     # the manager set: header, blob table, steps, blobs
@@ -172,5 +175,8 @@ def test_reconfigure_through_hvctl(tmp_path):
     assert len(s.hv.vcpus(0)) == 3
     assert {v.strand for v in s.hv.vcpus(g3)} == set(E.get("ldg3").pids())
     assert s.hv.guest(g1).name == "ldg3"
+    # the panic: a nonresumable_error trap the basic guest did not expect
+    assert "unexpected trap 0x7f" in s.console("ldg2")
+    assert s.hv.guest(g2).exit_code == 0xEE
     # the hypervisor accepted F: the active MD is F's
     assert s.hv.active_hvmd == hvpa["F"]

@@ -10,7 +10,7 @@ from ldm import binder, mdwriter
 from ldm.bindings import Bindings
 from ldm.constraints import Constraints
 from ldm.errors import LdmError
-from ldm.units import G, M
+from ldm.units import G
 
 from sun4v.boot.system import machine_info, topology_of
 from sun4v.hypervisor_fw import md as MDC

@@ -25,6 +25,7 @@ void guest_reset_state(struct guest *g)
     }
     g->soft_state = 0;
     memset(g->soft_state_str, 0, sizeof(g->soft_state_str));
+    g->watchdog_deadline = 0;
 }
 
 static struct vcpu *boot_vcpu(struct guest *g)

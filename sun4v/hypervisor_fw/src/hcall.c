@@ -217,6 +217,10 @@ static uint64_t core_call(struct strand *s, struct vcpu *v, uint64_t fn)
     case MACH_SIR:
         guest_stop_here(g, 1);                  /* does not return */
         return EOK;
+    case MACH_SET_WATCHDOG:
+        if (!have(g, G_CORE, 1))
+            return EBADTRAP;
+        return mach_set_watchdog(s, g, s->o[0]);
     case CPU_START:
         return vcpu_start(v, s->o[0], s->o[1], s->o[2], s->o[3]);
     case CPU_STOP:
@@ -281,7 +285,7 @@ static uint64_t core_call(struct strand *s, struct vcpu *v, uint64_t fn)
 
 static int is_core_fn(uint64_t fn)
 {
-    return fn <= MACH_SIR || (fn >= CPU_START && fn <= CPU_GET_RTBA && fn != 0x13) ||
+    return fn <= MACH_SIR || fn == MACH_SET_WATCHDOG || (fn >= CPU_START && fn <= CPU_GET_RTBA && fn != 0x13) ||
         (fn >= MMU_TSB_CTX0 && fn <= MMU_FAULT_AREA_INFO) || fn == MEM_SCRUB ||
         fn == MEM_SYNC || fn == CPU_MONDO_SEND || fn == TOD_GET || fn == TOD_SET ||
         (fn >= CONS_GETCHAR && fn <= CONS_WRITE);

@@ -7,7 +7,7 @@
  * glue), main.c (power-on: strands, first configuration), chip.c (T1/T2 differences:
  * strand start/halt, TLB loads, the T2 table walk registers), md_hv.c (HV MD parse and
  * validation), reconf.c (reconfigure: check, unconfigure, configure, commit), guest.c
- * (guest life cycle), vcpu.c (vCPU life cycle and launch), xcall.c (strand-to-strand
+ * (guest life cycle), watchdog.c (mach_set_watchdog), vcpu.c (vCPU life cycle and launch), xcall.c (strand-to-strand
  * messages), hcall.c (dispatch, API groups, core calls), mmu.c (MMU calls and the miss
  * path), intr.c (queues, cpu/dev mondos, vintr), mem.c (RA checks, scrub, sync),
  * cons.c (consoles), ldc.c (channels), hvctl.c (the control protocol), trap.c (guest
@@ -135,7 +135,8 @@ struct guest {
     spinlock_t      perm_lock;
     uint64_t        start_stick;
     uint64_t        util_last;
-    uint64_t        watchdog_ms;
+    uint64_t        watchdog_deadline;  /* %stick value; 0: not armed */
+    uint32_t        watchdog_strand;    /* whose HSTICK_CMPR times it */
     uint64_t        soft_state;
     char            soft_state_str[SOFT_STATE_SIZE];
     uint32_t        async_busy;
@@ -179,6 +180,7 @@ struct vcpu {
 #define XC_STOP_GUEST       3           /* stop arg's guest (exit path) */
 #define XC_RESET_GUEST      4           /* mach_sir */
 #define XC_POKE             5           /* look at mailboxes and queues */
+#define XC_PANIC_VCPU       6           /* hvctl guest_panic: a forced-panic error */
 #define XC_RING             16
 
 struct xmsg {
@@ -208,6 +210,7 @@ struct strand {
     uint64_t        tlb_real_rr;    /* T2: next real range register to replace */
     uint32_t        running;        /* its vCPU is in the guest (trapped into the HV) */
     uint32_t        start_sent;     /* strand_start sent (it runs the idle loop) */
+    uint32_t        panic_pending;  /* deliver nonresumable_error (0x7F) to its vCPU */
 } __attribute__((aligned(STRAND_SIZE)));
 
 
@@ -311,6 +314,7 @@ void strand_idle(struct strand *s) __attribute__((noreturn));
 
 /* intr.c */
 int queue_append(struct vcpu *v, int q, const uint64_t *entry);
+void intr_forced_panic(struct strand *s);
 void intr_deliver_pending(struct strand *s);
 int cpu_mondo_send(struct vcpu *self, uint64_t n, uint64_t list_ra, uint64_t data_ra);
 void vino_raise(struct guest *g, uint32_t ino);
@@ -350,6 +354,11 @@ void hvctl_guest_state_notify(struct guest *g);
 /* reconf.c */
 int reconfigure(uint64_t hvmdp, struct hvctl_rc_fail *fail, int apply);
 void reconf_delayed_apply(struct guest *g);
+
+/* watchdog.c */
+uint64_t mach_set_watchdog(struct strand *s, struct guest *g, uint64_t ms);
+void watchdog_tick(struct strand *s);
+int hstick_pending(void);
 
 /* hcall.c */
 int api_supported(struct guest *g, uint32_t group, uint32_t minmajor, uint32_t minminor);

@@ -10,7 +10,9 @@
    stops, exits or resets; cancel_reconf drops it), guest_start (refused unless the
    guest is STOPPED), guest_stop (NORMAL/SUSPENDED; a stopped guest is eillegal, a
    resetting one stop_failed; the stop runs on a strand of that guest and the manager
-   hears of it by a new_res_stat message), guest_panic (not of the control domain) and
+   hears of it by a new_res_stat message), guest_panic (not of the control domain: a
+   forced-panic error report on a running vCPU's non-resumable error queue and its
+   nonresumable_error trap, as Sun's guest_panic) and
    get_res_stat (guest state, soft state, tod, utilisation; vCPU state with its yielded
    cycles: ldm's UTIL). */
 #include "hv.h"
@@ -117,15 +119,28 @@ static uint32_t op_guest_stop(const struct hvctl_msg *m, struct hvctl_msg *r, in
         spin_unlock(&g->lock);
         return HVCTL_ST_OK;
     }
+    if (panic) {
+        /* a forced-panic error report to a running vCPU (Sun's guest_panic) */
+        struct vcpu *pv = 0;
+        for (uint32_t vid = 0; vid < NVCPUS && !pv; vid++)
+            if (g->vcpus[vid] && g->vcpus[vid]->state == CPU_STATE_RUNNING)
+                pv = g->vcpus[vid];
+        spin_unlock(&g->lock);
+        if (!pv) {
+            r->msg.guestop.code = HVCTL_E_GUEST_NOCPUS;
+            return HVCTL_ST_EINVAL;
+        }
+        xcall_send(pv->strand->id, XC_PANIC_VCPU, (uint64_t)pv);
+        return HVCTL_ST_OK;
+    }
     int t = exit_strand(g);
     if (t < 0) {
         spin_unlock(&g->lock);
         return HVCTL_ST_STOP_FAILED;
     }
-    /* a panic is a reset that the guest sees as one (mach_sir) */
-    g->state = panic ? GUEST_STATE_RESETTING : GUEST_STATE_EXITING;
+    g->state = GUEST_STATE_EXITING;
     spin_unlock(&g->lock);
-    xcall_send((uint32_t)t, panic ? XC_RESET_GUEST : XC_STOP_GUEST, (uint64_t)g);
+    xcall_send((uint32_t)t, XC_STOP_GUEST, (uint64_t)g);
     return HVCTL_ST_OK;
 }
 

@@ -71,6 +71,20 @@ void intr_deliver_pending(struct strand *s)
     }
 }
 
+/* hvctl guest_panic (Sun's guest_panic): a sun4v error report of type "forced panic"
+   (Linux sun4v_error_entry: handle, stick, type in byte 19 = 5, attributes, address,
+   size, cpu) on the vCPU's non-resumable error queue, and nonresumable_error (0x7F)
+   when the strand goes back to the guest (trap.c) */
+void intr_forced_panic(struct strand *s)
+{
+    static volatile uint64_t ehdl;
+    struct vcpu *v = s->vcpu;
+    uint64_t e[8] = { atomic_add_64(&ehdl, 1), read_stick(), 5, 0, (uint64_t)v->vid << 16,
+                      0, 0, 0 };
+    queue_append(v, NONRESUMABLE_ERROR_QUEUE, e);
+    s->panic_pending = 1;
+}
+
 int cpu_mondo_send(struct vcpu *self, uint64_t n, uint64_t list_ra, uint64_t data_ra)
 {
     struct guest *g = self->guest;

@@ -143,10 +143,15 @@ void hv_trap(struct strand *s, uint64_t tt)
         strand_take_vecs();
         xcall_poll(s);
         s->action = ACT_RETRY;
+        if (s->panic_pending) {
+            s->panic_pending = 0;
+            s->action = revector(s, TT_NONRESUMABLE_ERROR, 0);
+        }
         return;
-    case 0x05e:                             /* hstick_match: not used by the HV */
-        __asm__ __volatile__("wrhpr %%g0, %%hintp" ::: "memory");
+    case 0x05e:                             /* hstick_match: a guest watchdog */
         s->action = ACT_RETRY;
+        watchdog_tick(s);
+        xcall_poll(s);                      /* a reset of this strand's own guest */
         return;
     case 0x05f: {                           /* trap_level_zero: not used by the HV */
         uint64_t hp;

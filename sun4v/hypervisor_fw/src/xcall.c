@@ -77,6 +77,10 @@ void xcall_poll(struct strand *s)
             break;
         case XC_POKE:
             break;
+        case XC_PANIC_VCPU:
+            if (s->running && s->vcpu == (struct vcpu *)m.arg)
+                intr_forced_panic(s);
+            break;
         default:
             break;
         }
@@ -90,6 +94,8 @@ void strand_idle(struct strand *s)
     s->running = 0;
     for (;;) {
         strand_take_vecs();
+        if (hstick_pending())
+            watchdog_tick(s);
         xcall_poll(s);
         strand_halt();
     }

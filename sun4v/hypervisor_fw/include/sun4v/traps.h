@@ -48,6 +48,9 @@
 #define TT_CPU_MONDO            0x07c   /* cpu mondo queue not empty */
 #define TT_DEV_MONDO            0x07d   /* device mondo queue not empty */
 #define TT_RESUMABLE_ERROR      0x07e
+#define TT_NONRESUMABLE_ERROR   0x07f   /* delivered by the hypervisor (hvctl guest_panic:
+                                           a forced-panic report, type 5, on the
+                                           non-resumable error queue) */
 #define TT_SPILL_0_NORMAL       0x080
 #define TT_FILL_0_NORMAL        0x0c0
 #define TT_TRAP_INSTRUCTION(n)  (0x100 + (n))
