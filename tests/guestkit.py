@@ -160,18 +160,26 @@ def int_result(threads, iterations):
     return total
 
 
-def mem_result(threads, passes, size):
+def mem_arrays(t, passes, size):
+    """The arrays a, b, c of mem worker t after its passes (its buffer: a, b, c)."""
     n = (size // 8) // 3
     i = np.arange(n, dtype=np.uint64)
-    total = 0
     with np.errstate(over="ignore"):
-        for t in range(threads):
-            b = i * np.uint64(0x9E3779B97F4A7C15) + np.uint64(t)
-            c = (i ^ np.uint64(0x5555)) + np.uint64(t)
-            a = np.zeros(n, np.uint64)
-            for p in range(passes):
-                a = b + np.uint64(p + 3) * c
-                c = a ^ (b >> np.uint64(1))
+        b = i * np.uint64(0x9E3779B97F4A7C15) + np.uint64(t)
+        c = (i ^ np.uint64(0x5555)) + np.uint64(t)
+        a = np.zeros(n, np.uint64)
+        for p in range(passes):
+            a = b + np.uint64(p + 3) * c
+            c = a ^ (b >> np.uint64(1))
+    return a, b, c
+
+
+def mem_result(threads, passes, size):
+    total = 0
+    for t in range(threads):
+        a, _, _ = mem_arrays(t, passes, size)
+        i = np.arange(len(a), dtype=np.uint64)
+        with np.errstate(over="ignore"):
             total = (total + int((a * (np.uint64(2) * i + np.uint64(1))).sum(
                 dtype=np.uint64))) & M64
     return total

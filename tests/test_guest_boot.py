@@ -6,7 +6,9 @@ yielded-cycle counters, threads outnumbering vCPUs are preempted and still compu
 the right thing, the same configuration gives the same consoles and counters, and the
 cycle model runs it when it exists."""
 import re
+import time
 
+import numpy as np
 import pytest
 
 import guestkit as K
@@ -98,6 +100,29 @@ def test_domains_boot_and_compute(platform):
     assert "relay: " in s.console("primary")
 
 
+@pytest.mark.parametrize("platform", ["T2000", "T5220"])
+def test_mmu_misses_beyond_the_tsb(platform):
+    """A 4 GB domain: its 1024 pages of 4 MB do not all fit the 512-entry TSB. The mem
+    workload's buffer is at the top of memory, in a page whose TSB entry holds a lower
+    page: the hypervisor's TSB probe (T1) or the chip's walk (T2) misses, the kernel's
+    kmiss handler loads the translation, and the workload computes the right thing."""
+    s = K.system(platform, [dict(name="primary", vcpus=1, memory="1G"),
+                            dict(name="ldg1", vcpus=2, memory="4G", workload="mem",
+                                 passes=3, size=64 * 1024, threads=2)])
+    assert K.run_until(s, done(s, ("ldg1",)), step="2ms", limit="100ms")
+    c = K.counters(s, "ldg1")
+    assert c["result"] == K.mem_result(2, 3, 64 * 1024)
+    assert c["kmisses"] >= 1
+    assert "4096 MB mapped" in s.console("ldg1")
+    # and the buffers are where the linear map says: worker w's at the top of the
+    # domain's memory, 64 KB each, going down
+    dm = K.memory(s, "ldg1")
+    top = max(ra + size for ra, _, size in dm.blocks)
+    for w in range(2):
+        want = np.concatenate(K.mem_arrays(w, 3, 64 * 1024)).astype(">u8").tobytes()
+        assert dm.read(top - (w + 1) * 64 * 1024, len(want)) == want
+
+
 def test_duty_shows_in_the_hypervisors_utilisation():
     """UTIL = time not yielded to the hypervisor (cpu_yield): a mix domain at duty
     10 % shows about 10 %, an int domain about 100 %, an idle one about 0 %."""
@@ -136,6 +161,28 @@ def test_threads_outnumbering_vcpus_are_preempted():
     for c in (c1, c2):
         assert all(x["progress"] > 0 and x["preemptions"] >= 1 for x in c["cpus"].values()), \
             c["cpus"]
+
+
+def test_counters_read_live():
+    """The host reads a domain's counters page while the machine runs in its worker
+    thread: the progress grows from one read to the next, nothing stops."""
+    s = K.system("T2000", [dict(name="primary", vcpus=1, memory="1G"),
+                           dict(name="ldg1", vcpus=2, memory="1G", workload="int",
+                                iterations=0)])
+    assert K.run_until(s, lambda: K.Counters(K.memory(s, "ldg1")).ready(), limit="10ms")
+    c = K.Counters(K.memory(s, "ldg1"))
+    s.m.start(until=s.m.time + s.steps("1s"))
+    try:
+        seen = []
+        deadline = time.monotonic() + 60
+        while len(set(seen)) < 4 and time.monotonic() < deadline:
+            assert s.m.running
+            seen.append(sum(x["progress"] for x in c.read()["cpus"].values()))
+            time.sleep(0.2)
+    finally:
+        s.m.stop()
+    assert seen == sorted(seen) and len(set(seen)) >= 4, seen
+    assert c.read()["state"] == "running" and c.read()["units_total"] == 0
 
 
 def test_same_configuration_same_run():

@@ -23,6 +23,7 @@
      0x058 ds_state       0 no channel, 1 link down, 2 link up, 3 DS services registered
      0x060 ds_messages    domain-services data messages handled
      0x068 dr_ops         dr-cpu requests handled
+     0x070 kmisses        MMU misses the kernel's own handler (kmiss) resolved
      0x100 + 48 * vcpu    per vCPU: progress (work units done on it), state (VS_*),
                           ticks (clock interrupts taken), yields (cpu_yield calls),
                           switches (threads switched to), preemptions (threads the
@@ -70,7 +71,8 @@ struct counters {
     volatile u64 ds_state;
     volatile u64 ds_messages;
     volatile u64 dr_ops;
-    u64 resv[18];
+    volatile u64 kmisses;
+    u64 resv[17];
     struct vcpu_counters cpu[256];
 };
 

@@ -28,6 +28,8 @@ _Static_assert(__builtin_offsetof(struct cpu, id) == CPU_ID, "CPU_ID");
 _Static_assert(__builtin_offsetof(struct cpu, prev) == CPU_PREV, "CPU_PREV");
 _Static_assert(__builtin_offsetof(struct thread, on_cpu) == T_ONCPU, "T_ONCPU");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "TF_SIZE");
+_Static_assert(__builtin_offsetof(struct counters, kmisses) == COUNTERS_KMISSES,
+               "COUNTERS_KMISSES");
 
 void sched_idle_thread(struct cpu *c, struct thread *t);
 

@@ -29,7 +29,7 @@ VCPU_STATES = {0: "absent", 1: "online", 2: "offline", 3: "starting"}
 WORKLOADS = {0: "idle", 1: "int", 2: "mem", 3: "fp", 4: "mix"}
 _HEADER = ("magic", "version", "state", "workload", "threads", "units_total", "result",
            "cpus_online", "boot_stick", "done_stick", "md_reads", "ds_state",
-           "ds_messages", "dr_ops")
+           "ds_messages", "dr_ops", "kmisses")
 DS_STATES = {0: "no channel", 1: "link down", 2: "link up", 3: "registered"}
 VCPU_FIELDS = ("progress", "state", "ticks", "yields", "switches", "preemptions")
 VCPU_WORDS = len(VCPU_FIELDS)

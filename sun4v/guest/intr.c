@@ -6,7 +6,7 @@
      dev_mondo (0x7d)        device interrupts: here the LDC channels' vintrs; entry
                              word 0 is the cookie the kernel gave vintr_set_cookie
      resumable_error (0x7e)  error reports: counted and dropped
-     0x150-0x153             the kernel's software traps (sched.c)
+     0x150, 0x152, 0x153     the kernel's software traps (sched.c)
      anything else           a kernel bug or a hardware error: reported, domain stops
    Queues are rings of 64-byte entries in the kernel's memory; the head and tail
    registers (ASI_QUEUE) are byte offsets. The kernel consumes entries up to the tail
@@ -157,9 +157,9 @@ u64 trap_dispatch(struct trapframe *tf)
         tf->tnpc += 4;
         switch (tt - TT_TRAP_INSTRUCTION(0)) {
         case SWTRAP_YIELD: why = WHY_YIELD; break;
-        case SWTRAP_BLOCK: why = WHY_BLOCK; break;
         case SWTRAP_SLEEP: why = WHY_SLEEP; break;
-        default: why = WHY_EXIT; break;
+        case SWTRAP_EXIT: why = WHY_EXIT; break;
+        default: trap_fatal(tf, c);
         }
     } else {
         trap_fatal(tf, c);

@@ -32,13 +32,13 @@ struct trapframe {
 };
 
 /* ---- threads (sched.c) ---------------------------------------------------------------- */
-enum { T_FREE, T_RUNNABLE, T_RUNNING, T_BLOCKED, T_SLEEPING, T_ZOMBIE };
+enum { T_FREE, T_RUNNABLE, T_RUNNING, T_SLEEPING, T_ZOMBIE };
 
 struct thread {
     struct trapframe *tf;       /* its context while it is not running */
     volatile u64 on_cpu;        /* T_ONCPU: a vCPU is on its stack (running, or switching
                                    away until trap_exit has left the stack) */
-    struct thread *next;        /* run queue, wait queue or sleep list */
+    struct thread *next;        /* run queue or sleep list */
     struct thread *all;         /* every thread ever made */
     int state;
     int bound;                  /* vCPU it must run on, or -1 */
@@ -50,10 +50,6 @@ struct thread {
     int is_idle;
     char name[24];
     u64 fpregs[33];             /* %f0-%f62, %fsr */
-};
-
-struct waitq {
-    struct thread *head, *tail;
 };
 
 struct event {
@@ -145,6 +141,7 @@ static inline void *ra2va(u64 ra) { return (void *)(ra - kern_delta); }
 void vm_init(void);
 void vm_cpu_init(void);                         /* this vCPU's TSB registration */
 void *kalloc(u64 size, u64 align);              /* zeroed; panics when memory runs out */
+void *kalloc_high(u64 size, u64 align);         /* the same, from the top of memory */
 u64 vm_mapped_bytes(void);
 
 /* ---- cpu.c --------------------------------------------------------------------------- */
@@ -168,9 +165,6 @@ void sched_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound);
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));
-void sleep_on(struct waitq *wq, spinlock_t *lock);  /* releases lock, blocks, retakes */
-void wakeup(struct waitq *wq);
-void wakeup_locked(struct waitq *wq);               /* with sched_lock held */
 void sleep_us(u64 us);
 void sleep_until(u64 stick);
 int event_wait(struct event *ev, u64 us);           /* 1 when signalled; us 0: no limit */
@@ -182,7 +176,7 @@ int sched_bound_threads(int cpu);
 void sched_unbind(int cpu);
 void idle_loop(void) __attribute__((noreturn));
 void sched_idle_thread(struct cpu *c, struct thread *t);
-enum { WHY_INTR, WHY_YIELD, WHY_BLOCK, WHY_SLEEP, WHY_EXIT };
+enum { WHY_INTR, WHY_YIELD, WHY_SLEEP, WHY_EXIT };
 
 static inline u64 rd_stick(void)
 {

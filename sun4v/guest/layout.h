@@ -29,6 +29,7 @@
 #define KERN_PAGE_SIZE  (1 << KERN_PAGE_SHIFT)
 #define COUNTERS_OFFSET 0x8000
 #define COUNTERS_SIZE   0x4000
+#define COUNTERS_KMISSES 0x70   /* counters.h: kmiss counts here (trap.S) */
 #define RELAY_OFFSET    0xC000
 #define RELAY_SIZE      0x4000
 #define TEXT_OFFSET     0x10000
@@ -75,8 +76,8 @@
 
 /* software traps of the kernel (Tcc from privileged mode, n < 0x80: TBA + (0x100+n)*32) */
 #define SWTRAP_YIELD    0x50    /* give up the vCPU (the scheduler decides)            */
-#define SWTRAP_BLOCK    0x51    /* %o0 wait queue, %o1 lock to release: block on it    */
-#define SWTRAP_SLEEP    0x52    /* %o0 %stick value to wake at                         */
+#define SWTRAP_SLEEP    0x52    /* %o0 %stick value to wake at, %o1 a flag (event) that
+                                   cancels the sleep when set, or 0                    */
 #define SWTRAP_EXIT     0x53    /* the current thread ends                             */
 
 #endif

@@ -3,8 +3,9 @@
    A thread is a kernel stack and the trapframe it was stopped in: every switch happens
    inside a trap (trap.S saves the interrupted context, trap_dispatch calls
    schedule(), trap_exit resumes the frame schedule() returns). A thread gives up its
-   vCPU with a software trap (SWTRAP_YIELD, _BLOCK, _SLEEP, _EXIT); the clock takes it
-   away when its slice (TICK_US) is over and another thread waits.
+   vCPU with a software trap (SWTRAP_YIELD, _SLEEP, _EXIT), or waits for an event
+   (a flag an interrupt handler may set, with a time limit); the clock takes the vCPU
+   away when the slice (TICK_US) is over and another thread waits.
 
    One run queue (FIFO) for the domain, under sched_lock, taken with interrupts off.
    A thread may be bound to one vCPU (the dr-cpu "bound thread" of illumos); a vCPU
@@ -204,33 +205,6 @@ void thread_exit(void)
     panic("an exited thread ran again");
 }
 
-void sleep_on(struct waitq *wq, spinlock_t *lock)
-{
-    swtrap(SWTRAP_BLOCK, (u64)wq, (u64)lock);
-    spin_lock(lock);
-}
-
-void wakeup_locked(struct waitq *wq)
-{
-    struct thread *t = wq->head;
-    wq->head = wq->tail = 0;
-    while (t) {
-        struct thread *n = t->next;
-        make_runnable(t, 1);
-        t = n;
-    }
-}
-
-void wakeup(struct waitq *wq)
-{
-    u64 p = intr_off();
-    spin_lock(&sched_lock);
-    wakeup_locked(wq);
-    spin_unlock(&sched_lock);
-    send_kicks(mycpu());
-    intr_restore(p);
-}
-
 void sleep_until(u64 stick) { swtrap(SWTRAP_SLEEP, stick, 0); }
 void sleep_us(u64 us) { sleep_until(rd_stick() + us_to_stick(us)); }
 
@@ -330,21 +304,6 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
     case WHY_YIELD:
         sw = 1;
         break;
-    case WHY_BLOCK: {
-        struct waitq *wq = (struct waitq *)tf->o[0];
-        spinlock_t *lock = (spinlock_t *)tf->o[1];
-        cur->state = T_BLOCKED;
-        cur->next = 0;
-        if (wq->tail)
-            wq->tail->next = cur;
-        else
-            wq->head = cur;
-        wq->tail = cur;
-        if (lock)
-            spin_unlock(lock);
-        sw = 1;
-        break;
-    }
     case WHY_SLEEP:
         cur->wake = tf->o[0];
         if (cur->wake > now && !cur->is_idle &&

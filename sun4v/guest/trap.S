@@ -194,7 +194,12 @@ kmiss:
 3:	add %g4, 24, %g4
 	ba 2b
 	 sub %g5, 1, %g5
-4:	/* into the TSB, if there is one yet: entry (va >> 22) & mask, tag va >> 22 */
+4:	/* count it (counters page; not atomic: an estimate when vCPUs miss at once) */
+	setx KERNBASE + COUNTERS_OFFSET + COUNTERS_KMISSES, %g4, %g2
+	ldx [%g2], %g4
+	inc %g4
+	stx %g4, [%g2]
+	/* into the TSB, if there is one yet: entry (va >> 22) & mask, tag va >> 22 */
 	sethi %hi(vm_tsb), %g4
 	ldx [%g4 + %lo(vm_tsb)], %g4
 	brz,pn %g4, 6f

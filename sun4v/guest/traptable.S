@@ -14,7 +14,7 @@
      0x041-0x04f      interrupt_level_n (14: %stick compare = the scheduler's clock)
      0x07c 0x07d 0x07e  cpu mondo, device mondo, resumable error queues
      0x080 / 0x0c0    spill_0_normal / fill_0_normal: 64-bit windows, biased stack
-     0x150-0x153      the kernel's software traps (yield, block, sleep, exit)
+     0x150 0x152 0x153  the kernel's software traps (yield, sleep, exit)
      others           trap_enter -> trap_dispatch, which reports and stops the domain
    TL > 0 half: the MMU misses (the trap entry path touches the stack at TL 1) go to
    kmiss; anything else is fatal (fatal_tl). */

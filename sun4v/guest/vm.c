@@ -14,7 +14,9 @@
    TTE from vm_ranges, replaces the TSB entry and loads the TLB.
 
    The heap hands out memory after the kernel image, zeroed, never freed (threads are
-   recycled by the scheduler, buffers live as long as the domain). */
+   recycled by the scheduler, buffers live as long as the domain); big buffers come
+   from the top of memory down (kalloc_high), so a domain larger than what the TSB
+   holds at once uses the miss path as soon as a workload touches them. */
 #include "kernel.h"
 #include "hcall.h"
 
@@ -35,6 +37,8 @@ static struct hv_tsb_descr tsb_descr __attribute__((aligned(32)));
 static spinlock_t heap_lock;
 static u64 heap_next;
 static int heap_range;
+static u64 high_next;           /* kalloc_high: the lowest address handed out so far */
+static int high_range;
 
 #define KTTE (TTE_V | TTE_CP | TTE_CV | TTE_P | TTE_X | TTE_W | TTE_4M)
 
@@ -91,6 +95,8 @@ void vm_init(void)
 
     heap_next = ALIGN_UP((u64)_end, 8192);
     heap_range = 0;
+    high_range = (int)vm_nranges - 1;
+    high_next = vm_ranges[high_range].va_hi;
 }
 
 void vm_cpu_init(void)
@@ -123,6 +129,33 @@ void *kalloc(u64 size, u64 align)
         panic("out of memory: %lu bytes wanted", size);
     }
     heap_next = a + size;
+    spin_unlock(&heap_lock);
+    intr_restore(p);
+    memset((void *)a, 0, size);
+    return (void *)a;
+}
+
+/* from the top of memory down; the two ends of the heap must not meet */
+void *kalloc_high(u64 size, u64 align)
+{
+    u64 p = intr_off();
+    spin_lock(&heap_lock);
+    if (!align)
+        align = 8;
+    u64 a = ALIGN_DOWN(high_next - size, align);
+    while (high_range >= 0 && (a < vm_ranges[high_range].va_lo || high_next < size)) {
+        high_range--;
+        if (high_range >= 0) {
+            high_next = vm_ranges[high_range].va_hi;
+            a = ALIGN_DOWN(high_next - size, align);
+        }
+    }
+    if (high_range < 0 || high_range < heap_range ||
+        (high_range == heap_range && a < heap_next)) {
+        spin_unlock(&heap_lock);
+        panic("out of memory: %lu bytes wanted", size);
+    }
+    high_next = a;
     spin_unlock(&heap_lock);
     intr_restore(p);
     memset((void *)a, 0, size);

@@ -123,7 +123,7 @@ static void coordinator(void *arg)
         for (int i = 0; i < n; i++) {
             workers[i].units = params.passes;
             workers[i].nbuf = params.size / 8;
-            workers[i].buf = kalloc(params.size, 64);
+            workers[i].buf = kalloc_high(params.size, 64);
         }
         snprintf(what, sizeof(what), "%lu passes over %lu KB each", params.passes,
                  params.size >> 10);
