@@ -58,7 +58,7 @@ void intr_deliver_pending(struct strand *s)
     }
     uint64_t pend = v->devq_pending;
     while (pend) {
-        int ino = __builtin_ctzl(pend);
+        int ino = fw_ctz64(pend);
         uint64_t entry[8] = { v->guest->vinos[ino].cookie, 0, 0, 0, 0, 0, 0, 0 };
         if (queue_append(v, DEV_MONDO_QUEUE, entry) != 0)
             break;
