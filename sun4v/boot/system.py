@@ -42,6 +42,7 @@ from ldm.topology import Topology
 
 from ..cmt import timebase as TB
 from ..machine import Machine, platforms
+from ..machine.machine import ASLEEP
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError
 from .hvstate import HvState
@@ -308,9 +309,6 @@ class System:
         st["domains"] = self.domain_stats(st)
         st["hypervisor_panicked"] = self.hv.panicked
         return st
-
-
-ASLEEP = ("wait_halted", "wait_parked", "wait_not_started", "wait_error_state")
 
 
 def _domain_cycles(rows: list[dict]) -> dict:
