@@ -308,6 +308,12 @@ def test_cycle_mode_boot(platform):
                     r["instructions"], 4) >= 1
     for core in st["cores"]:
         assert core["cpi"] == round(st["cycles"] / core["instructions"], 4)
+    # every L2 access and miss is some strand's, and its core's
+    for k in ("accesses", "misses"):
+        assert sum(r["l2_" + k] for r in rows.values()) == st["l2"][k] > 0
+        assert sum(c["l2_" + k] for c in st["cores"]) <= st["l2"][k]
+    assert any(r["l2_misses"] > 0 for d in st["domains"][1:] for p in d["strands"]
+               for r in [rows.get(p)] if r)
     if platform != "T5240":         # its 63-vCPU domain makes a second run long: below
         _, again = cycle_boot(platform, step="0.37ms")
         assert again == seen

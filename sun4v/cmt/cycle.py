@@ -229,7 +229,11 @@ REASON_NAMES = ["none", "l2", "memory", "store_buffer", "unit_busy", "branch", "
                 "halted", "parked", "not_started", "error_state"]
 SC_RUNNING, SC_READY = 0, 1
 SC_WAIT = 2
-NSC = SC_WAIT + len(REASON_NAMES)
+# then the strand's L2 accesses (its loads, fetches, atomics and store-buffer stores
+# granted a bank) and the misses among them
+SC_L2_ACCESSES = SC_WAIT + len(REASON_NAMES)
+SC_L2_MISSES = SC_L2_ACCESSES + 1
+NSC = SC_L2_MISSES + 1
 
 # per-core unit reservations U[core, :]
 U_MUL, U_DIV, U_FPU = 0, 1, 2
@@ -473,7 +477,7 @@ def run_cycles(ST, M, MMU, DC, TM, CY, max_insns, max_cycles):
             # ---- 1. crossbar grants to the L2 banks -------------------------------------
             for d in range(nbanks):
                 if A[3][d] != 0:
-                    if _grant(TS, SBPA, MS, P, A, d, now):
+                    if _grant(TS, SC, SBPA, MS, P, A, d, now):
                         busy = True
             # ---- 2. queue pending requests; drain store buffers -----------------------
             if CY[CY_PENDING] > 0 or CY[CY_SBUSY] > 0:
@@ -632,16 +636,21 @@ def run_cycles(ST, M, MMU, DC, TM, CY, max_insns, max_cycles):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _grant(TS, SBPA, MS, P, A, d, now):
+def _grant(TS, SC, SBPA, MS, P, A, d, now):
     src, payload = ccx.arbitrate(A, d, now)
     if src < 0:
         return False
     s = payload >> 2
     kind = payload & 3
+    BC = MS[caches.MS_BC]
+    m0 = BC[d, caches.B_MISS_K + kind]
+    SC[s, SC_L2_ACCESSES] += 1
     if kind == K_STORE:
         TS[s, TS_SB_ACK] = caches.l2_access(MS, P, d, SBPA[s, TS[s, TS_SB_HEAD]], now, kind)
+        SC[s, SC_L2_MISSES] += BC[d, caches.B_MISS_K + kind] - m0
         return True
     done = caches.l2_access(MS, P, d, TS[s, TS_PEND_PA], now, kind)
+    SC[s, SC_L2_MISSES] += BC[d, caches.B_MISS_K + kind] - m0
     TS[s, TS_READY] = done
     TS[s, TS_SPEC] = INF
     TS[s, TS_MISS] = 0
@@ -1047,7 +1056,9 @@ class CycleModel:
 
     # ---- statistics -----------------------------------------------------------------------
     def stats(self):
-        """Per strand, per core, caches, crossbar and memory, as plain Python data."""
+        """Per strand, per core, caches, crossbar and memory, as plain Python data. Per
+        strand and per core: l2_accesses, l2_misses (the strands' requests granted an L2
+        bank, and those that missed)."""
         for s in range(self.TS.shape[0]):
             if self.TS[s, TS_STATE] != ST_IDLE:
                 self._flush_account(s)
@@ -1065,15 +1076,20 @@ class CycleModel:
             for k, name in enumerate(REASON_NAMES):
                 if k and row[SC_WAIT + k]:
                     cyc["wait_" + name] = int(row[SC_WAIT + k])
-            strands.append({"id": s, "core": s // spc, "instructions": n, "cycles": cyc})
+            strands.append({"id": s, "core": s // spc, "instructions": n, "cycles": cyc,
+                            "l2_accesses": int(row[SC_L2_ACCESSES]),
+                            "l2_misses": int(row[SC_L2_MISSES])})
         cores = []
         for c in range(self.ncores):
             groups = range(c * (spc // per_group), (c + 1) * (spc // per_group))
             issued = int(sum(self.G[g, G_ISSUED] for g in groups))
             if issued == 0:
                 continue
+            mine = self.SC[c * spc:(c + 1) * spc]
             cores.append({
                 "id": c, "instructions": issued,
+                "l2_accesses": int(mine[:, SC_L2_ACCESSES].sum()),
+                "l2_misses": int(mine[:, SC_L2_MISSES].sum()),
                 "ipc": round(issued / cycles, 4) if cycles else 0.0,
                 "pipe_utilisation": [round(int(self.G[g, G_ISSUED]) / cycles, 4)
                                      if cycles else 0.0 for g in groups],
