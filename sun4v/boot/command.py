@@ -6,9 +6,13 @@ Builds the machine of the configuration (config.py, system.py), runs it from pow
 reset until every domain has stopped, the simulated time TIME ("20ms") or N
 instructions, then prints a summary: per domain its state, vCPUs and their strands,
 memory, utilisation (time not yielded to the hypervisor, from the hypervisor's yielded
-%stick ticks), hypercalls, traps and exit code.  Consoles: each domain's console (its
-guest UART) goes to stdout as "[name] line", or with --console DIR to DIR/NAME.log
-(the hypervisor's own console to DIR/hypervisor.log).  --stats FILE writes the machine's
+%stick ticks), hypercalls, traps and exit code, then for each domain that runs a
+program (`program = "PATH"`, issue 14 §1) the line `program NAME: PATH: exit status N`
+(or `killed by signal N`, `not started`, `still running`).  Consoles: each domain's
+console (its guest UART) goes to stdout as "[name] line", or with --console DIR to
+DIR/NAME.log (the hypervisor's own console to DIR/hypervisor.log); a domain program's
+stdout and stderr appear on its console and, with --console DIR, alone in DIR/NAME.out
+and DIR/NAME.err.  --stats FILE writes the machine's
 statistics with the per-domain, per-strand and per-core figures as JSON (`-`: stdout,
 after the summary).
 
@@ -78,13 +82,26 @@ def _size(n):
 class _Consoles:
     """Console bytes of each domain -> stdout lines "[name] text" or DIR/NAME.log."""
 
-    def __init__(self, names, directory):
+    def __init__(self, names, directory, programs=()):
         self.dir = directory
         self.partial = {n: b"" for n in names}
         self.files = {}
+        self.streams = {}
         if directory:
             for n in names:
                 self.files[n] = open(os.path.join(directory, n + ".log"), "wb")
+            for n in programs:
+                for st in ("out", "err"):
+                    self.streams[n, st] = open(os.path.join(directory, f"{n}.{st}"), "wb")
+
+    def program(self, name, stream, data):
+        """A domain program's stdout ("out") or stderr ("err"): on its console, and
+        alone in DIR/NAME.out / NAME.err."""
+        f = self.streams.get((name, stream))
+        if f is not None:
+            f.write(data)
+            f.flush()
+        self(name, data)
 
     def __call__(self, name, data):
         data = data.replace(b"\r\n", b"\n")
@@ -103,7 +120,7 @@ class _Consoles:
         for name, rest in self.partial.items():
             if rest:
                 sys.stdout.write(f"[{name}] {rest.decode('latin-1')}\n")
-        for f in self.files.values():
+        for f in list(self.files.values()) + list(self.streams.values()):
             f.close()
         if self.dir:
             with open(os.path.join(self.dir, "hypervisor.log"), "w") as f:
@@ -125,6 +142,11 @@ def summary(sysm, result, host_s):
         lines.append(f"{d['name']:<10} {d['state']:<12} {len(d['vcpus']):>5}  "
                      f"{_ranges(d['strands']):<14} {_size(d['memory']):>6} "
                      f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}")
+    for name, (state, status) in sysm.program_results().items():
+        path = next(d.program for d in sysm.cfg.domains if d.name == name)
+        what = {"exited": f"exit status {status}", "killed": f"killed by signal {status}",
+                "failed": f"not started (errno {status})"}.get(state, f"still {state}")
+        lines.append(f"program {name}: {path}: {what}")
     return "\n".join(lines) + "\n"
 
 
@@ -172,15 +194,19 @@ def _run(a):
         raise UsageError(f"--until {a.until}: {e}") from None
     if a.console:
         os.makedirs(a.console, exist_ok=True)
-    cons = _Consoles([d.name for d in cfg.domains], a.console)
+    cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
     t0 = time.time()
     try:
-        r = sysm.run(until=until, max_insns=a.insns, on_output=cons)
+        r = sysm.run(until=until, max_insns=a.insns, on_output=cons,
+                     on_program=cons.program)
     except KeyboardInterrupt:
         cons.close(sysm.hv_console())
+        sysm.close()
         return 130
     host = time.time() - t0
+    sysm._emit(cons)
     cons.close(sysm.hv_console())
+    sysm.close()
     sys.stdout.write(summary(sysm, r, host))
     if a.stats:
         data = json.dumps(_stats(sysm, r, host), indent=1)

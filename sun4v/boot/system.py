@@ -45,6 +45,8 @@ from ..machine import Machine, platforms
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError
 from .hvstate import HvState
+from .progproxy import POLL_US, ProgramError, ProgramProxy
+from ..guest.hostif import DomainMemory
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HV_ELF = os.path.join(ROOT, "build", "fw", "hv.elf")
@@ -146,6 +148,19 @@ class System:
         self.hv = HvState(self.m, hv_elf)
         self.hv_elf = hv_elf
         self._seen = {d.name: 0 for d in cfg.domains}
+        self.programs = {}                  # domain name -> ProgramProxy (progproxy.py)
+        for d in cfg.domains:
+            if d.program is not None:
+                b = self.bindings.get(d.name)
+                dm = DomainMemory(self.m, [(x.ra, x.pa, x.size) for x in b.mblocks])
+                try:
+                    self.programs[d.name] = ProgramProxy(d.name, d.program, d.args, dm)
+                except ProgramError as e:
+                    raise BootError(f"domain {d.name}: program {e}") from None
+        self._poll_steps = max(1, int(p.clock_hz * POLL_US // 1_000_000))
+        self._polling = False
+        self._on_output = None
+        self._on_program = None
 
     # ---- building ----------------------------------------------------------------------
     def _bind(self, cfg: BootConfig) -> Bindings:
@@ -199,11 +214,17 @@ class System:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
-            on_output=None) -> BootResult:
+            on_output=None, on_program=None) -> BootResult:
         """Run until every domain has stopped, machine time `until`, `max_insns`
         instructions or a hypervisor panic.  on_output(name, bytes) receives console
-        output as it appears."""
+        output as it appears; on_program(name, stream, bytes) what a domain's program
+        writes on its stdout ("out") and stderr ("err")."""
         left = max_insns
+        self._on_output = on_output
+        self._on_program = on_program
+        if self.programs and not self._polling:
+            self._polling = True
+            self.m.at(self.m.time + self._poll_steps, self._poll)
         while True:
             n = SLICE if left is None else min(SLICE, left)
             if n <= 0:
@@ -226,6 +247,32 @@ class System:
                 # nothing runs: the hypervisor has finished what the last stop started
                 return BootResult("stopped" if self.all_stopped() else "halted",
                                   self.m.time)
+
+    def _poll(self):
+        """The programs' system calls, every POLL_US of simulated time (a machine event:
+        the same times in every run) while one is running."""
+        if self._on_output is not None:
+            self._emit(self._on_output)     # the console first: output in order
+        alive = False
+        for name, px in self.programs.items():
+            alive |= px.poll(self._on_program_output)
+        if alive:
+            self.m.at(self.m.time + self._poll_steps, self._poll)
+        else:
+            self._polling = False
+
+    def _on_program_output(self, name, stream, data):
+        if self._on_program is not None:
+            self._on_program(name, stream, data)
+
+    def program_results(self) -> dict:
+        """{domain: (state, status)} of the domains' programs: ("exited", N),
+        ("killed", SIG), ("failed", errno), or a state of one that has not ended."""
+        return {n: px.result() for n, px in self.programs.items()}
+
+    def close(self):
+        for px in self.programs.values():
+            px.close()
 
     def all_stopped(self) -> bool:
         gs = self.hv.guests()

@@ -126,7 +126,70 @@ static void thread_trampoline(void *arg, void (*fn)(void *))
     thread_exit();
 }
 
+static struct thread *thread_alloc(void);
+
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound)
+{
+    struct thread *t = thread_alloc();
+    t->id = ++next_tid;
+    strlcpy(t->name, name, sizeof(t->name));
+    t->bound = bound;
+    t->fp_used = 0;
+    t->is_idle = 0;
+    t->cpu = -1;
+    t->user = 0;
+    /* a frame that trap_exit resumes at thread_trampoline(arg, fn), interrupts on */
+    u64 sp = t->stack + KSTACK_SIZE - 256 - STACK_BIAS;
+    struct trapframe *tf = (struct trapframe *)(sp + STACK_BIAS - sizeof(*tf));
+    memset(tf, 0, sizeof(*tf));
+    tf->tpc = (u64)thread_trampoline;
+    tf->tnpc = tf->tpc + 4;
+    tf->tstate = ((u64)ASI_PRIMARY << TSTATE_ASI_SHIFT) |
+                 ((u64)(PSTATE_PRIV | PSTATE_PEF | PSTATE_IE) << TSTATE_PSTATE_SHIFT);
+    tf->o[0] = (u64)arg;
+    tf->o[1] = (u64)fn;
+    tf->o[6] = sp;
+    t->tf = tf;
+
+    u64 p = intr_off();
+    spin_lock(&sched_lock);
+    make_runnable(t, 1);
+    spin_unlock(&sched_lock);
+    send_kicks(mycpu());
+    intr_restore(p);
+    return t;
+}
+
+/* a thread of the program (prog.c): it starts in user mode from a copy of utf (a user
+   frame: TSTATE without PRIV) with the FP registers fpregs (%f0-%f62, %fsr); the frame
+   sits where trap_enter puts a trap from user mode, at the top of its kernel stack */
+struct thread *thread_create_user(const char *name, const struct trapframe *utf,
+                                  struct uthread *u, const u64 *fpregs)
+{
+    struct thread *t = thread_alloc();
+    t->id = ++next_tid;
+    strlcpy(t->name, name, sizeof(t->name));
+    t->bound = -1;
+    t->is_idle = 0;
+    t->cpu = -1;
+    t->user = u;
+    memcpy(t->fpregs, fpregs, sizeof(t->fpregs));
+    t->fp_used = 1;
+    u64 sp = t->stack + KSTACK_SIZE - 256 - STACK_BIAS;
+    struct trapframe *tf = (struct trapframe *)(sp + STACK_BIAS - TF_SIZE);
+    *tf = *utf;
+    t->tf = tf;
+    u64 p = intr_off();
+    spin_lock(&sched_lock);
+    make_runnable(t, 1);
+    spin_unlock(&sched_lock);
+    send_kicks(mycpu());
+    intr_restore(p);
+    return t;
+}
+
+/* a free thread (a zombie no vCPU is on), or a new one */
+static struct thread *thread_alloc(void)
 {
     struct thread *t = 0;
     u64 p = intr_off();
@@ -149,31 +212,6 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, in
         spin_unlock(&sched_lock);
         intr_restore(p);
     }
-    t->id = ++next_tid;
-    strlcpy(t->name, name, sizeof(t->name));
-    t->bound = bound;
-    t->fp_used = 0;
-    t->is_idle = 0;
-    t->cpu = -1;
-    /* a frame that trap_exit resumes at thread_trampoline(arg, fn), interrupts on */
-    u64 sp = t->stack + KSTACK_SIZE - 256 - STACK_BIAS;
-    struct trapframe *tf = (struct trapframe *)(sp + STACK_BIAS - sizeof(*tf));
-    memset(tf, 0, sizeof(*tf));
-    tf->tpc = (u64)thread_trampoline;
-    tf->tnpc = tf->tpc + 4;
-    tf->tstate = ((u64)ASI_PRIMARY << TSTATE_ASI_SHIFT) |
-                 ((u64)(PSTATE_PRIV | PSTATE_PEF | PSTATE_IE) << TSTATE_PSTATE_SHIFT);
-    tf->o[0] = (u64)arg;
-    tf->o[1] = (u64)fn;
-    tf->o[6] = sp;
-    t->tf = tf;
-
-    p = intr_off();
-    spin_lock(&sched_lock);
-    make_runnable(t, 1);
-    spin_unlock(&sched_lock);
-    send_kicks(mycpu());
-    intr_restore(p);
     return t;
 }
 
@@ -366,6 +404,7 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
         next->state = T_RUNNING;
         next->cpu = (int)c->id;
         c->cur = next;
+        c->ksp = next->stack + KSTACK_SIZE - 256 - STACK_BIAS;
         c->tick_deadline = now + tick();
     }
     timer_program(c, now);

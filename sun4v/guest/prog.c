@@ -1,0 +1,1039 @@
+/* A static sparc64 Linux program in the domain (the MD's workload `program`): loading
+   it, its threads, and the system calls the guest kernel carries out itself.
+
+   Loading (the `loader` kernel thread), as Linux's binfmt_elf and qemu-sparc64 do it
+   (sun4v/se/loader.py is the host's twin; the layout is qemu's so that a program
+   printing addresses agrees with `sun4v run`): the host's PROG_OP_INFO gives the path,
+   argv, envp, ids, stack size and AT_HWCAP; the ELF is read through the host's openat
+   and pread64 into freshly mapped ranges (each PT_LOAD with its p_flags); the stack
+   (8 MB by default) sits at 0x40_0000_2000, above an 8 KB guard; from its top down: an
+   8-byte NUL slot, AT_EXECFN, the environment and argument strings, 16 AT_RANDOM bytes,
+   then argc, argv[], envp[], auxv at a 16-byte aligned %sp + 2047 + 128. The main thread
+   starts at the entry in user mode (PSTATE.PRIV clear, PEF and IE set, %asi 0x82, FPRS.FEF
+   set) with every other register zero.
+
+   System calls (`ta 0x6d`: number in %g1, arguments in %o0-%o5; result in %o0, carry
+   of icc and xcc set with the positive errno on failure; return to TNPC): memory (brk,
+   mmap, munmap, mprotect, mremap, madvise), threads (clone of a thread, exit,
+   set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
+   exit_group are the kernel's own; everything else goes to the host (proxy.c), which
+   serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
+   CLONE_VM), vfork and execve are refused with LX_ENOSYS: the domain runs one program.
+   Signals are not delivered to handlers: a fault, or a kill/tgkill of the program,
+   ends it with the signal (Linux's default action for it); the boot summary shows the
+   signal.
+
+   Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
+   user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
+   The end: exit_group (or the last thread's exit) writes the status to the proxy area
+   and the console, and the domain stops with it (mach_exit). */
+#include "kernel.h"
+#include "hcall.h"
+#include "prog.h"
+
+#define AT_FDCWD        (-100)
+#define LX_EPERM   1
+#define LX_ESRCH   3
+#define LX_EINTR   4
+#define LX_ENOEXEC 8
+#define LX_EAGAIN  11
+#define LX_ENOMEM  12
+#define LX_EFAULT  14
+#define LX_EINVAL  22
+#define LX_ETIMEDOUT 60
+#define LX_ENOSYS  90
+
+#define MMAP_BASE       0x4000000000UL          /* qemu's TASK_UNMAPPED_BASE (loader.py) */
+#define GUARD_SIZE      UPAGE_SIZE
+#define REGWIN_SIZE     128
+#define FPRS_FEF        4
+#define ASI_PNF         0x82
+
+/* Linux sparc64 system call numbers (asm/unistd_64.h) */
+enum {
+    NR_exit = 1, NR_fork = 2, NR_brk = 17, NR_getpid = 20, NR_sigaltstack = 28,
+    NR_kill = 37, NR_execve = 59, NR_vfork = 66, NR_pread64 = 67, NR_mmap = 71,
+    NR_munmap = 73, NR_mprotect = 74, NR_madvise = 75, NR_rt_sigreturn = 101,
+    NR_rt_sigaction = 102, NR_rt_sigprocmask = 103, NR_futex = 142, NR_gettid = 143,
+    NR_set_tid_address = 166, NR_tkill = 187, NR_exit_group = 188, NR_tgkill = 211,
+    NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
+    NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
+    NR_close = 6, NR_clock_gettime = 256,
+};
+
+#define CLONE_VM                0x00000100
+#define CLONE_SETTLS            0x00080000
+#define CLONE_PARENT_SETTID     0x00100000
+#define CLONE_CHILD_CLEARTID    0x00200000
+#define CLONE_CHILD_SETTID      0x01000000
+#define CLONE_THREAD            0x00010000
+
+#define MAP_FIXED       0x10
+#define MAP_ANONYMOUS   0x20
+#define MREMAP_MAYMOVE  1
+#define MREMAP_FIXED    2
+
+#define FUTEX_WAIT      0
+#define FUTEX_WAKE      1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_CMD_MASK  0x7f                    /* without PRIVATE (128), CLOCK_RT (256) */
+
+#define SIGILL  4
+#define SIGABRT 6
+#define SIGFPE  8
+#define SIGKILL 9
+#define SIGBUS  10
+#define SIGSEGV 11
+
+/* a thread of the program */
+struct uthread {
+    int tid;
+    u64 clear_tid;              /* CLONE_CHILD_CLEARTID / set_tid_address */
+    u64 sigmask;
+    struct event ev;            /* its futex wait */
+    u64 futex_addr;             /* the word it waits on, 0 when not waiting */
+    u32 bitset;
+    int woken;
+    struct uthread *fnext;      /* the futex wait list */
+};
+
+static struct {
+    int pid;
+    int next_tid;
+    int live;                   /* threads not yet exited */
+    u64 brk_start, brk_cur, brk_kva, brk_max;
+    u64 brk_high;               /* the highest top the heap has had: above it, fresh */
+    u64 mmap_next;
+    u64 sigact[65][4];          /* handler, flags, restorer, mask (kernel sigaction64) */
+    const char *name;
+} P;
+
+static spinlock_t prog_lock;    /* P.live, the futex wait list */
+static struct uthread *fwaiters;
+static char progname[64];
+
+/* ---- the end --------------------------------------------------------------------------- */
+static volatile u64 quiesced;
+
+/* every other online vCPU: its clock off, then it waits (MONDO_QUIESCE, intr.c) */
+static void quiesce_others(void)
+{
+    struct cpu *mine = mycpu();
+    u64 want = 0;
+    for (int i = 0; i < MAXCPUS; i++)
+        if (&cpus[i] != mine && cpus[i].state == CPU_ONLINE) {
+            cpu_send_mondo(i, MONDO_QUIESCE);
+            want++;
+        }
+    for (u64 spin = 0; quiesced < want && spin < 100000000; spin++)
+        ;
+}
+
+void prog_quiesce(void)
+{
+    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
+    atomic_add_64(&quiesced, 1);
+    for (;;)
+        hv_cpu_yield();
+}
+
+static void prog_end(int state, u64 status) __attribute__((noreturn));
+static void prog_end(int state, u64 status)
+{
+    prog_area->status = status;
+    membar_sync();
+    prog_area->state = (u64)state;
+    if (state == PS_EXITED)
+        kprintf("program %s: exit status %lu\n", progname, status);
+    else if (state == PS_KILLED)
+        kprintf("program %s: killed by signal %lu\n", progname, status);
+    else
+        kprintf("program %s: not started (error %lu)\n", progname, status);
+    /* the other vCPUs' clocks off (a compare left armed is a wake-up the machine
+       would wait for after the domain stopped), then this one's, then stop */
+    intr_off();
+    quiesce_others();
+    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
+    hv_mach_exit(state == PS_EXITED ? status & 0xff : 128 + (status & 0x7f));
+    for (;;)
+        hv_cpu_yield();
+}
+
+/* ---- user threads -------------------------------------------------------------------- */
+static struct uthread *me(void) { return mycpu()->cur->user; }
+
+static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
+{
+    char name[24];
+    snprintf(name, sizeof(name), "%s.%d", progname, u->tid);
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    P.live++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    prog_area->threads++;
+    thread_create_user(name, utf, u, fpregs);
+    return 0;
+}
+
+/* sparc64 Linux's start_thread / a clone's child: user mode, FPU on, %asi ASI_PNF */
+static u64 user_tstate(u64 ccr)
+{
+    return (ccr << TSTATE_CCR_SHIFT) | ((u64)ASI_PNF << TSTATE_ASI_SHIFT) |
+           ((u64)(PSTATE_PEF | PSTATE_IE) << TSTATE_PSTATE_SHIFT);
+}
+
+/* ---- futexes --------------------------------------------------------------------------- */
+static long futex_wait(u64 uaddr, u32 val, u64 us, u32 bitset)
+{
+    struct uthread *u = me();
+    u32 *w = uvm_kva(uaddr, 4, 0);
+    if (!w || (uaddr & 3))
+        return -LX_EFAULT;
+    if (!bitset)
+        return -LX_EINVAL;
+    u->ev.flag = 0;
+    u->ev.waiter = mycpu()->cur;
+    u->woken = 0;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    if (*(volatile u32 *)w != val) {
+        spin_unlock(&prog_lock);
+        intr_restore(p);
+        return -LX_EAGAIN;
+    }
+    u->futex_addr = uaddr;
+    u->bitset = bitset;
+    u->fnext = fwaiters;
+    fwaiters = u;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    event_wait(&u->ev, us);
+    p = intr_off();
+    spin_lock(&prog_lock);
+    if (!u->woken)
+        for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
+            if (*pp == u) {
+                *pp = u->fnext;
+                break;
+            }
+    u->futex_addr = 0;
+    int woken = u->woken;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return woken ? 0 : -LX_ETIMEDOUT;
+}
+
+static long futex_wake(u64 uaddr, u64 n, u32 bitset)
+{
+    long woke = 0;
+    if (!bitset)
+        return -LX_EINVAL;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    /* oldest waiter first: the list is newest first, so take the last matches */
+    while ((u64)woke < n) {
+        struct uthread **pick = 0;
+        for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
+            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset))
+                pick = pp;
+        if (!pick)
+            break;
+        struct uthread *u = *pick;
+        *pick = u->fnext;
+        u->woken = 1;
+        event_signal(&u->ev);
+        woke++;
+    }
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return woke;
+}
+
+/* a struct timespec (16 bytes: tv_sec, tv_nsec) in microseconds, rounded up */
+static long timespec_us(u64 uts, u64 *us)
+{
+    u64 ts[2];
+    if (uvm_copyin(ts, uts, 16))
+        return -LX_EFAULT;
+    if ((long)ts[0] < 0 || ts[1] >= 1000000000UL)
+        return -LX_EINVAL;
+    *us = ts[0] * 1000000 + (ts[1] + 999) / 1000;
+    return 0;
+}
+
+static long now_us(int clock, u64 *us)
+{
+    u64 ts[2];
+    long r = proxy_call(NR_clock_gettime, (u64)clock, (u64)ts, 0, 0, 0, 0);
+    if (r < 0)
+        return r;
+    *us = ts[0] * 1000000 + ts[1] / 1000;
+    return 0;
+}
+
+static long sys_futex(u64 uaddr, u64 op, u64 val, u64 uts, u64 uaddr2, u64 val3)
+{
+    (void)uaddr2;
+    u64 us = 0;
+    long r;
+    switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+        if (uts && (r = timespec_us(uts, &us)) < 0)
+            return r;
+        if (uts && us == 0)
+            return futex_wait(uaddr, (u32)val, 1, 0xffffffff) == -LX_EAGAIN ? -LX_EAGAIN
+                                                                          : -LX_ETIMEDOUT;
+        return futex_wait(uaddr, (u32)val, us, 0xffffffff);
+    case FUTEX_WAIT_BITSET:
+        if (uts) {                          /* an absolute time on the clock op names */
+            u64 dl, now;
+            if ((r = timespec_us(uts, &dl)) < 0)
+                return r;
+            if ((r = now_us((op & 256) ? 0 : 1, &now)) < 0)
+                return r;
+            if (dl <= now) {
+                u32 *w = uvm_kva(uaddr, 4, 0);
+                if (!w)
+                    return -LX_EFAULT;
+                return *(volatile u32 *)w != (u32)val ? -LX_EAGAIN : -LX_ETIMEDOUT;
+            }
+            us = dl - now;
+        }
+        return futex_wait(uaddr, (u32)val, us, (u32)val3);
+    case FUTEX_WAKE:
+        return futex_wake(uaddr, val, 0xffffffff);
+    case FUTEX_WAKE_BITSET:
+        return futex_wake(uaddr, val, (u32)val3);
+    }
+    return -LX_ENOSYS;
+}
+
+/* ---- threads: clone, exit ------------------------------------------------------------ */
+static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 tls,
+                      u64 ctid)
+{
+    flags &= 0xffffffff;
+    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
+        return -LX_ENOSYS;                     /* a new process: the domain runs one */
+    struct uthread *parent = me();
+    struct uthread *u = kalloc(sizeof(*u), 64);
+    struct trapframe ctf = *tf;
+    ctf.tpc = tf->tnpc;                     /* both continue after the ta */
+    ctf.tnpc = tf->tnpc + 4;
+    if (newsp) {
+        /* process_64.c clone_stackframe: the caller's frame copied to the top of the new
+           stack, its saved %fp pointing at that top (threads.py's twin) */
+        u64 psp = tf->o[6] + STACK_BIAS;
+        u64 dist = tf->i[6] + STACK_BIAS - psp;
+        if (dist < 128 || dist > 65536)
+            dist = 192;
+        u64 csp = (newsp + STACK_BIAS) & ~15UL;
+        u64 rval = csp - dist;
+        u64 *frame = kalloc_high_try(dist, 8);
+        if (!frame || uvm_copyin(frame, psp, dist))
+            return -LX_EFAULT;
+        for (int i = 0; i < 8; i++) {
+            frame[i] = tf->l[i];
+            frame[8 + i] = tf->i[i];
+        }
+        frame[8 + 6] = csp - STACK_BIAS;
+        if (uvm_copyout(rval, frame, dist))
+            return -LX_EFAULT;
+        ctf.i[6] = csp - STACK_BIAS;
+        ctf.o[6] = rval - STACK_BIAS;
+    }
+    int tid;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    tid = P.next_tid++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    u32 t32 = (u32)tid;
+    if ((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4))
+        return -LX_EFAULT;
+    if ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))
+        return -LX_EFAULT;
+    u->tid = tid;
+    u->sigmask = parent->sigmask;
+    u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+    ctf.o[0] = (u64)P.pid;                  /* child: %o0 = the parent's pid, %o1 = 1 */
+    ctf.o[1] = 1;
+    ctf.tstate &= ~((u64)0x11 << TSTATE_CCR_SHIFT);
+    if (flags & CLONE_SETTLS)
+        ctf.g[7] = tls;
+    /* the FP registers: the parent's, as they are now (the kernel does not touch them) */
+    u64 *fp = kalloc_high_try(sizeof(mycpu()->cur->fpregs), 8);
+    if (!fp)
+        return -LX_ENOMEM;
+    if (tf->fprs & FPRS_FEF)
+        fp_save(fp);
+    spawn(&ctf, u, fp);
+    tf->o[1] = 0;                           /* parent: %o1 = 0 */
+    return tid;
+}
+
+static void thread_done(u64 status, int group) __attribute__((noreturn));
+static void thread_done(u64 status, int group)
+{
+    struct uthread *u = me();
+    if (group)
+        prog_end(PS_EXITED, status & 0xff);
+    if (u->clear_tid) {
+        u32 zero = 0;
+        if (!uvm_copyout(u->clear_tid, &zero, 4))
+            futex_wake(u->clear_tid, 1, 0xffffffff);
+    }
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int left = --P.live;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (left == 0)
+        prog_end(PS_EXITED, status & 0xff);
+    mycpu()->cur->user = 0;
+    thread_exit();
+}
+
+/* ---- memory ---------------------------------------------------------------------------- */
+static u64 find_free(u64 len, u64 hint)
+{
+    if (hint && !(hint & (UPAGE_SIZE - 1)) && uvm_is_free(hint, len))
+        return hint;
+    u64 a = P.mmap_next;
+    for (;;) {
+        u64 e = uvm_mapped_end(a, len);
+        if (!e)
+            break;
+        a = e;
+    }
+    P.mmap_next = a + len;
+    return a;
+}
+
+static int prot_bits(u64 prot) { return (int)(prot & 7); }
+
+static long sys_brk(u64 addr)
+{
+    if (addr == 0 || addr < P.brk_start)
+        return (long)P.brk_cur;
+    u64 new_top = ALIGN_UP(addr, UPAGE_SIZE);
+    if (new_top - P.brk_start > P.brk_max)
+        return (long)P.brk_cur;
+    u64 old_top = ALIGN_UP(P.brk_cur, UPAGE_SIZE);
+    if (new_top > old_top) {
+        if (!uvm_is_free(old_top, new_top - old_top))
+            return (long)P.brk_cur;
+        u64 dirty = MIN(new_top, P.brk_high);  /* pages given back earlier */
+        if (dirty > old_top)
+            memset((void *)(P.brk_kva + (old_top - P.brk_start)), 0, dirty - old_top);
+        P.brk_high = MAX(P.brk_high, new_top);
+    }
+    if (uvm_set_range(P.brk_start, new_top, P.brk_kva, UPROT_R | UPROT_W | UPROT_X))
+        return (long)P.brk_cur;
+    P.brk_cur = addr;
+    return (long)addr;
+}
+
+static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
+{
+    if (len == 0 || (addr & (UPAGE_SIZE - 1)) || (off & (UPAGE_SIZE - 1)))
+        return -LX_EINVAL;
+    len = ALIGN_UP(len, UPAGE_SIZE);
+    if (len >= (1UL << 44))
+        return -LX_ENOMEM;
+    u64 where;
+    if (flags & MAP_FIXED) {
+        where = addr;
+        uvm_unmap(where, len);
+    } else {
+        where = find_free(len, addr);
+    }
+    int prot_now = prot_bits(prot);
+    if (uvm_map(where, len, (flags & MAP_ANONYMOUS) ? prot_now : UPROT_R | UPROT_W))
+        return -LX_ENOMEM;
+    if (!(flags & MAP_ANONYMOUS)) {         /* a private copy of the file's pages */
+        void *k = uvm_kva_any(where, len);
+        long r = proxy_call(NR_pread64, fd, (u64)k, len, off, 0, 0);
+        if (r < 0) {
+            uvm_unmap(where, len);
+            return r;
+        }
+        if (prot_now != (UPROT_R | UPROT_W))
+            uvm_protect(where, len, prot_now);
+    }
+    return (long)where;
+}
+
+static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
+{
+    if (old & (UPAGE_SIZE - 1))
+        return -LX_EINVAL;
+    old_len = ALIGN_UP(old_len, UPAGE_SIZE);
+    new_len = ALIGN_UP(new_len, UPAGE_SIZE);
+    if (new_len == 0)
+        return -LX_EINVAL;
+    int prot = uvm_prot(old);
+    if (prot < 0)
+        return -LX_EFAULT;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            uvm_unmap(old + new_len, old_len - new_len);
+        return (long)old;
+    }
+    if (!(flags & MREMAP_FIXED) && uvm_is_free(old + old_len, new_len - old_len)) {
+        if (uvm_map(old + old_len, new_len - old_len, prot))
+            return -LX_ENOMEM;
+        return (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    u64 where;
+    if (flags & MREMAP_FIXED) {
+        where = new_addr;
+        uvm_unmap(where, new_len);
+    } else {
+        where = find_free(new_len, 0);
+    }
+    if (uvm_map(where, new_len, prot))
+        return -LX_ENOMEM;
+    void *dst = uvm_kva_any(where, old_len);
+    for (u64 done = 0; done < old_len;) {   /* the old pages may span several ranges */
+        int i;
+        void *src = 0;
+        u64 n = old_len - done;
+        for (i = 0; i < (int)uspace.n; i++)
+            if (uspace.r[i].va_lo <= old + done && old + done < uspace.r[i].va_hi) {
+                n = MIN(n, uspace.r[i].va_hi - (old + done));
+                src = (void *)(uspace.r[i].kva + (old + done - uspace.r[i].va_lo));
+                break;
+            }
+        if (!src)
+            break;
+        memcpy((char *)dst + done, src, n);
+        done += n;
+    }
+    uvm_unmap(old, old_len);
+    return (long)where;
+}
+
+/* ---- signals: the mask and actions are kept; delivery is the default action ------------ */
+static int sig_default_ignored(int sig)
+{
+    return sig == 17 /* SIGCHLD (sparc: 20) */ || sig == 20 || sig == 23 /* SIGURG (16) */
+           || sig == 16 || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT (19) */
+           || sig == 19;
+}
+
+static long send_signal(int sig)
+{
+    if (sig == 0)
+        return 0;
+    if (sig < 0 || sig > 64)
+        return -LX_EINVAL;
+    u64 h = P.sigact[sig][0];
+    if (h == 1 /* SIG_IGN */ || (h == 0 && sig_default_ignored(sig)))
+        return 0;
+    if (h == 0 || sig == SIGKILL)
+        prog_end(PS_KILLED, (u64)sig);
+    return -LX_ENOSYS;                         /* a handler: not delivered in a domain */
+}
+
+static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
+{
+    (void)restorer;
+    if (size != 8 || sig < 1 || sig > 64)
+        return -LX_EINVAL;
+    if (oact && uvm_copyout(oact, P.sigact[sig], 32))
+        return -LX_EFAULT;
+    if (act) {
+        if (sig == SIGKILL || sig == 17 /* SIGSTOP */)
+            return -LX_EINVAL;
+        if (uvm_copyin(P.sigact[sig], act, 32))
+            return -LX_EFAULT;
+    }
+    return 0;
+}
+
+static long sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
+{
+    struct uthread *u = me();
+    u64 old = u->sigmask, s;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (set) {
+        if (uvm_copyin(&s, set, 8))
+            return -LX_EFAULT;
+        s &= ~((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)));
+        if (how == 0)
+            u->sigmask |= s;
+        else if (how == 1)
+            u->sigmask &= ~s;
+        else if (how == 2)
+            u->sigmask = s;
+        else
+            return -LX_EINVAL;
+    }
+    if (oset && uvm_copyout(oset, &old, 8))
+        return -LX_EFAULT;
+    return 0;
+}
+
+/* ---- the system call dispatcher ------------------------------------------------------ */
+static long syscall(struct trapframe *tf)
+{
+    u64 nr = tf->g[1];
+    u64 *a = tf->o;
+    u64 us;
+    long r;
+    prog_area->syscalls++;
+    switch (nr) {
+    case NR_exit:
+        thread_done(a[0], 0);
+    case NR_exit_group:
+        thread_done(a[0], 1);
+    case NR_brk:
+        return sys_brk(a[0]);
+    case NR_mmap:
+        return sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case NR_munmap:
+        if ((a[0] & (UPAGE_SIZE - 1)) || a[1] == 0)
+            return -LX_EINVAL;
+        return uvm_unmap(a[0], a[1]);
+    case NR_mprotect:
+        if (a[0] & (UPAGE_SIZE - 1))
+            return -LX_EINVAL;
+        return uvm_protect(a[0], a[1], prot_bits(a[2]));
+    case NR_mremap:
+        return sys_mremap(a[0], a[1], a[2], a[3], a[4]);
+    case NR_madvise:
+        return 0;
+    case NR_clone:
+        return sys_clone(tf, a[0], a[1], a[2], a[3], a[4]);
+    case NR_fork: case NR_vfork: case NR_execve:
+        return -LX_ENOSYS;
+    case NR_futex:
+        return sys_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case NR_set_tid_address:
+        me()->clear_tid = a[0];
+        return me()->tid;
+    case NR_set_robust_list:
+        return a[1] == 24 ? 0 : -LX_EINVAL;
+    case NR_gettid:
+        return me()->tid;
+    case NR_getpid:
+        return P.pid;
+    case NR_sched_yield:
+        thread_yield();
+        return 0;
+    case NR_rt_sigaction:
+        return sys_rt_sigaction(a[0], a[1], a[2], a[3], a[4]);
+    case NR_rt_sigprocmask:
+        return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
+    case NR_kill:
+        if ((int)a[0] != P.pid && (int)a[0] != 0 && (int)a[0] != -1)
+            return -LX_ESRCH;
+        return send_signal((int)a[1]);
+    case NR_tkill:
+    case NR_tgkill:
+        return send_signal((int)(nr == NR_tgkill ? a[2] : a[1]));
+    case NR_nanosleep:
+        if ((r = timespec_us(a[0], &us)) < 0)
+            return r;
+        if (us)
+            sleep_us(us);
+        if (a[1]) {
+            u64 zero[2] = {0, 0};
+            uvm_copyout(a[1], zero, 16);
+        }
+        return 0;
+    case NR_clock_nanosleep:
+        if ((r = timespec_us(a[2], &us)) < 0)
+            return r;
+        if (a[1] & 1) {                     /* TIMER_ABSTIME */
+            u64 now;
+            if ((r = now_us((int)a[0], &now)) < 0)
+                return r;
+            us = us > now ? us - now : 0;
+        }
+        if (us)
+            sleep_us(us);
+        return 0;
+    case NR_rt_sigreturn:
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* ---- getcontext / setcontext (ta 0x6e / 0x6f: glibc's setjmp and longjmp) -------------
+   Linux sparc64_get_context / sparc64_set_context (signal_64.c; signals.py's twin): the
+   struct ucontext at %o0: the signal mask at 16, gregs at 32 (TSTATE, PC, NPC, Y,
+   %g1-%g7, %o0-%o7), the caller's %fp at 184 and %i7 at 192; 512 bytes. */
+#define UC_SIGMASK 16
+#define UC_GREGS 32
+#define UC_FP 184
+#define UC_I7 192
+#define UC_SIZE 512
+
+static int get_context(struct trapframe *tf)
+{
+    u64 uc[UC_SIZE / 8];
+    u64 ucp = tf->o[0];
+    u64 pc = tf->tnpc, npc = tf->tnpc + 4;
+    if (!uvm_kva(ucp, 1, 1))
+        return -1;
+    memset(uc, 0, sizeof(uc));
+    uc[UC_SIGMASK / 8] = me()->sigmask;
+    u64 *g = &uc[UC_GREGS / 8];
+    g[0] = tf->tstate & ~(0xffUL << 40);
+    g[1] = pc;
+    g[2] = npc;
+    g[3] = tf->y & 0xffffffff;
+    for (int i = 1; i < 8; i++)
+        g[3 + i] = tf->g[i];
+    for (int i = 0; i < 8; i++)
+        g[11 + i] = tf->o[i];
+    uc[UC_FP / 8] = tf->i[6];
+    uc[UC_I7 / 8] = tf->i[7];
+    if (uvm_copyout(ucp, uc, UC_SIZE))
+        return -1;
+    tf->tpc = pc;
+    tf->tnpc = npc;
+    return 0;
+}
+
+static int set_context(struct trapframe *tf)
+{
+    u64 uc[UC_SIZE / 8];
+    u64 ucp = tf->o[0];
+    if ((ucp & 7) || uvm_copyin(uc, ucp, UC_SIZE))
+        return -1;
+    u64 *g = &uc[UC_GREGS / 8];
+    if ((g[1] | g[2]) & 3)
+        return -1;
+    flush_windows();                        /* the program's windows to its stack */
+    u64 new_sp = g[17];
+    if (new_sp & 1) {
+        u64 frame = new_sp + STACK_BIAS;
+        u64 w[16];
+        if (uvm_copyout(frame + 14 * 8, &uc[UC_FP / 8], 16) || uvm_copyin(w, frame, 128))
+            return -1;
+        for (int i = 0; i < 8; i++) {       /* this window, filled from the new %sp */
+            tf->l[i] = w[i];
+            tf->i[i] = w[8 + i];
+        }
+    }
+    if (tf->o[1])
+        me()->sigmask = uc[UC_SIGMASK / 8] & ~((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)));
+    tf->tpc = g[1];
+    tf->tnpc = g[2];
+    tf->y = g[3] & 0xffffffff;
+    u64 keep = ~((0xffUL << TSTATE_CCR_SHIFT) | (0xffUL << TSTATE_ASI_SHIFT));
+    tf->tstate = (tf->tstate & keep) | (g[0] & ((0xffUL << TSTATE_CCR_SHIFT) |
+                                                (0xffUL << TSTATE_ASI_SHIFT)));
+    for (int i = 1; i < 7; i++)             /* %g7 (the thread pointer) is kept */
+        tf->g[i] = g[3 + i];
+    for (int i = 0; i < 8; i++)
+        tf->o[i] = g[11 + i];
+    return 0;
+}
+
+/* ---- traps from user mode ------------------------------------------------------------- */
+int prog_user_trap(u64 tt)
+{
+    if (tt > TT_INTR_LEVEL(0) && tt <= TT_INTR_LEVEL(15))
+        return 0;
+    return !(tt == TT_CPU_MONDO || tt == TT_DEV_MONDO || tt == TT_RESUMABLE_ERROR);
+}
+
+static int fault_signal(u64 tt)
+{
+    switch (tt) {
+    case TT_ILLINST: case TT_PRIVOP: case TT_PRIV_ACTION: case TT_FP_DISABLED:
+        return SIGILL;
+    case TT_FP_IEEE: case TT_FP_OTHER: case TT_DIV0:
+        return SIGFPE;
+    case TT_ALIGN: case 0x35: case 0x36: case 0x39:
+        return SIGBUS;
+    }
+    return SIGSEGV;
+}
+
+u64 prog_trap(struct trapframe *tf)
+{
+    struct cpu *c = mycpu();
+    struct thread *t = c->cur;
+    u64 tt = tf->tt;
+    if (tf->fprs & FPRS_FEF) {              /* the kernel may sleep: keep its FP state */
+        fp_save(t->fpregs);
+        t->fp_used = 1;
+    }
+    intr_on();
+    if (!t->user)
+        panic("a trap from user mode on kernel thread %s", t->name);
+    if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
+        long r = syscall(tf);
+        tf->tpc = tf->tnpc;
+        tf->tnpc += 4;
+        u64 carry = (u64)0x11 << TSTATE_CCR_SHIFT;
+        if (r < 0 && r > -4096) {
+            tf->o[0] = (u64)-r;
+            tf->tstate |= carry;
+        } else {
+            tf->o[0] = (u64)r;
+            tf->tstate &= ~carry;
+        }
+    } else if (tt == TT_TRAP_INSTRUCTION(0x6e) || tt == TT_TRAP_INSTRUCTION(0x6f)) {
+        if ((tt == TT_TRAP_INSTRUCTION(0x6e) ? get_context(tf) : set_context(tf)) < 0) {
+            kprintf("program %s: bad context at 0x%lx\n", progname, tf->o[0]);
+            prog_end(PS_KILLED, SIGSEGV);
+        }
+    } else if (tt == TT_TRAP_INSTRUCTION(3)) {
+        flush_windows();                    /* ta 3: ST_FLUSH_WINDOWS */
+        tf->tpc = tf->tnpc;
+        tf->tnpc += 4;
+    } else {
+        kprintf("program %s: %s at pc 0x%lx (tt 0x%lx, address 0x%lx)\n", progname,
+                fault_signal(tt) == SIGSEGV ? "segmentation fault" : "fault",
+                tf->tpc, tt, c->fault[tt == 0x64 || tt == 0x09 || tt == 0x08 ? 1 : 9]);
+        prog_end(PS_KILLED, (u64)fault_signal(tt));
+    }
+    intr_off();
+    c = mycpu();
+    c->in_trap = 1;
+    u64 r = schedule(c, tf, WHY_INTR);
+    c->in_trap = 0;
+    return r;
+}
+
+/* ---- TLB shootdown: other vCPUs running the program's threads drop their entries ------ */
+void prog_tlb_shootdown(void)
+{
+    struct cpu *mine = mycpu();
+    for (int i = 0; i < MAXCPUS; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != mine && c->state == CPU_ONLINE)
+            cpu_send_mondo(i, MONDO_DEMAP);
+    }
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+struct ehdr {
+    u8 ident[16];
+    u16 type, machine;
+    u32 version;
+    u64 entry, phoff, shoff;
+    u32 flags;
+    u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+    u32 type, flags;
+    u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD 1
+#define PT_PHDR 6
+#define PT_GNU_STACK 0x6474e551
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+#define MAXPH 32
+#define INFO_SIZE 0x10000
+
+static void load_fail(const char *what, long err) __attribute__((noreturn));
+static void load_fail(const char *what, long err)
+{
+    kprintf("program %s: %s\n", progname, what);
+    prog_end(PS_FAILED, (u64)(err < 0 ? -err : err));
+}
+
+static void loader(void *arg)
+{
+    (void)arg;
+    char *info = kalloc(INFO_SIZE, 64);
+    long r = proxy_call(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
+    if (r < 0)
+        load_fail("the host gave no program", r);
+    struct prog_info pi;
+    memcpy(&pi, info, sizeof(pi));
+    const char *s = info + sizeof(pi);
+    const char *path = s;
+    s += strlen(s) + 1;
+    const char *execfn = s;
+    s += strlen(s) + 1;
+    const char *argv0 = s;
+    const char *slash = path;
+    for (const char *q = path; *q; q++)
+        if (*q == '/')
+            slash = q + 1;
+    strlcpy(progname, slash, sizeof(progname));
+    long pid = proxy_call(NR_getpid, 0, 0, 0, 0, 0, 0);
+    P.pid = (int)pid;
+    P.next_tid = (int)pid + 1;
+
+    long fd = proxy_call(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
+    if (fd < 0)
+        load_fail("cannot open the program", fd);
+    struct ehdr eh;
+    struct phdr ph[MAXPH];
+    if (proxy_call(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
+        memcmp(eh.ident, "\177ELF\2\2", 6) || eh.type != 2 || eh.machine != 43 ||
+        eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > MAXPH)
+        load_fail("not a static sparc64 ELF executable", LX_ENOEXEC);
+    u64 phsz = (u64)eh.phnum * sizeof(struct phdr);
+    if ((u64)proxy_call(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
+        load_fail("cannot read the program headers", LX_ENOEXEC);
+    u64 end = 0, phdr_va = 0, first_va = U64_MAX, first_off = 0;
+    int exec_stack = 1;
+    for (int i = 0; i < eh.phnum; i++) {
+        struct phdr *p = &ph[i];
+        if (p->type == PT_PHDR)
+            phdr_va = p->vaddr;
+        if (p->type == PT_GNU_STACK)
+            exec_stack = (p->flags & PF_X) != 0;
+        if (p->type != PT_LOAD || p->memsz == 0)
+            continue;
+        if (p->vaddr < first_va) {
+            first_va = p->vaddr;
+            first_off = p->offset;
+        }
+        int prot = ((p->flags & PF_R) ? UPROT_R : 0) | ((p->flags & PF_W) ? UPROT_W : 0) |
+                   ((p->flags & PF_X) ? UPROT_X : 0);
+        u64 lo = ALIGN_DOWN(p->vaddr, UPAGE_SIZE);
+        u64 hi = ALIGN_UP(p->vaddr + p->memsz, UPAGE_SIZE);
+        u64 e = uvm_mapped_end(lo, hi - lo);
+        if (e) {                            /* a page shared with the previous segment */
+            uvm_protect(lo, e - lo, prot | uvm_prot(lo));
+            lo = e;
+        }
+        if (lo < hi && uvm_map(lo, hi - lo, prot))
+            load_fail("no memory for the program", LX_ENOMEM);
+        for (u64 done = 0; done < p->filesz;) {
+            u64 va = p->vaddr + done;
+            int k;
+            u64 n = p->filesz - done;
+            void *dst = 0;
+            for (k = 0; k < (int)uspace.n; k++)
+                if (uspace.r[k].va_lo <= va && va < uspace.r[k].va_hi) {
+                    n = MIN(n, uspace.r[k].va_hi - va);
+                    dst = (void *)(uspace.r[k].kva + (va - uspace.r[k].va_lo));
+                    break;
+                }
+            if (!dst || (u64)proxy_call(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
+                                        0, 0) != n)
+                load_fail("cannot read the program", LX_ENOEXEC);
+            done += n;
+        }
+        end = MAX(end, p->vaddr + p->memsz);
+    }
+    proxy_call(NR_close, (u64)fd, 0, 0, 0, 0, 0);
+    if (!end)
+        load_fail("the ELF has no loadable segment", LX_ENOEXEC);
+    if (!phdr_va)
+        phdr_va = first_va - first_off + eh.phoff;
+
+    /* the heap: brk grows one range over a reservation (zeroed as it grows) */
+    P.brk_start = P.brk_cur = P.brk_high = ALIGN_UP(end, UPAGE_SIZE);
+    P.brk_max = MIN(md.memsize / 4, 1UL << 30);
+    P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+    if (!P.brk_kva)
+        load_fail("no memory for the heap", LX_ENOMEM);
+
+    /* the stack (loader.py's layout) */
+    u64 size = pi.stack_size;
+    u64 low = MMAP_BASE + GUARD_SIZE, top = low + size;
+    if (uvm_map(low, size, UPROT_R | UPROT_W | (exec_stack ? UPROT_X : 0)))
+        load_fail("no memory for the stack", LX_ENOMEM);
+    char *kb = uvm_kva_any(low, size);
+#define K(va) (kb + ((va) - low))
+    u64 p = top - 8;
+    u64 argc = pi.argc, envc = pi.envc;
+    u64 *argp = kalloc_high_try(8 * (argc + envc + 2), 8);
+    if (!argp)
+        load_fail("no memory for the arguments", LX_ENOMEM);
+    /* strings: AT_EXECFN, then the environment and argv, each pushed last first */
+    const char *strs[2];
+    strs[0] = argv0;
+    u64 len = strlen(execfn) + 1;
+    p -= len;
+    memcpy(K(p), execfn, len);
+    u64 execfn_va = p;
+    const char *envs = argv0;
+    for (u64 i = 0; i < argc; i++)
+        envs += strlen(envs) + 1;
+    /* envp[envc-1] .. envp[0] */
+    const char *e = envs;
+    const char *elist[1];
+    (void)elist;
+    (void)strs;
+    u64 *ev = argp + argc + 1;
+    for (u64 i = 0; i < envc; i++) {        /* record where each string is */
+        ev[i] = (u64)e;
+        e += strlen(e) + 1;
+    }
+    for (u64 i = envc; i-- > 0;) {
+        len = strlen((char *)ev[i]) + 1;
+        p -= len;
+        memcpy(K(p), (char *)ev[i], len);
+        ev[i] = p;
+    }
+    const char *a0 = argv0;
+    for (u64 i = 0; i < argc; i++) {
+        argp[i] = (u64)a0;
+        a0 += strlen(a0) + 1;
+    }
+    for (u64 i = argc; i-- > 0;) {
+        len = strlen((char *)argp[i]) + 1;
+        p -= len;
+        memcpy(K(p), (char *)argp[i], len);
+        argp[i] = p;
+    }
+    u64 sp = ALIGN_DOWN(p, 16) - 16;
+    u64 random_va = sp;
+    for (int i = 0; i < 16; i++)
+        K(sp)[i] = (char)(0x5a + i);
+    u64 aux[][2] = {
+        {3, phdr_va}, {4, 56}, {5, eh.phnum}, {6, UPAGE_SIZE}, {7, 0}, {8, 0},
+        {9, eh.entry}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
+        {16, pi.hwcap}, {17, 100}, {25, random_va}, {23, 0}, {31, execfn_va}, {0, 0},
+    };
+    u64 nwords = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
+    sp = ALIGN_DOWN(sp - 8 * nwords, 16);
+    u64 *w = (u64 *)K(sp);
+    *w++ = argc;
+    for (u64 i = 0; i < argc; i++)
+        *w++ = argp[i];
+    *w++ = 0;
+    for (u64 i = 0; i < envc; i++)
+        *w++ = ev[i];
+    *w++ = 0;
+    for (u64 i = 0; i < ARRAY_SIZE(aux); i++) {
+        *w++ = aux[i][0];
+        *w++ = aux[i][1];
+    }
+#undef K
+    P.mmap_next = top;
+
+    /* the main thread */
+    struct uthread *u = kalloc(sizeof(*u), 64);
+    u->tid = P.pid;
+    struct trapframe tf;
+    memset(&tf, 0, sizeof(tf));
+    tf.tpc = eh.entry;
+    tf.tnpc = eh.entry + 4;
+    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf.tstate = user_tstate(0);
+    tf.fprs = FPRS_FEF;
+    u64 *fp = kalloc(sizeof(u->ev) + 33 * 8, 8);     /* zeroed FP registers */
+    prog_area->state = PS_RUNNING;
+    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
+            eh.entry, (end - first_va) >> 10);
+    spawn(&tf, u, fp);
+}
+
+void prog_start(void)
+{
+    proxy_init();
+    COUNTERS->state = CS_RUNNING;
+    thread_create("loader", loader, 0, -1);
+}

@@ -1,0 +1,62 @@
+/* The channel to the host's syscall-emulation layer: the proxy area (prog.h).
+
+   proxy_call(nr, args) is a Linux system call the guest kernel does not carry out
+   itself (files, the clock, ids, the console's file descriptors): a thread claims a
+   slot, fills it and marks it REQUEST; the host (sun4v/boot/progproxy.py) looks at the
+   area at a fixed simulated-time period, serves every REQUEST slot in slot order with
+   sun4v/se and marks it DONE. The thread sleeps meanwhile (PROXY_POLL_US at a time), so
+   its vCPU runs other threads or yields to the hypervisor. Called in thread context
+   (interrupts on); the answer is the value or -errno. */
+#include "kernel.h"
+#include "prog.h"
+
+#define PROXY_POLL_US   2               /* the host looks every 2 us too (progproxy.py) */
+#define LX_EAGAIN          11
+
+struct prog_area *prog_area;
+
+void proxy_init(void)
+{
+    prog_area = kalloc(PROG_AREA_SIZE, 8192);
+    _Static_assert(sizeof(struct prog_area) <= PROG_AREA_SIZE, "PROG_AREA_SIZE");
+    prog_area->version = 1;
+    prog_area->state = PS_LOADING;
+    prog_area->uspace_ra = va2ra(&uspace);
+    prog_area->nslots = PROG_SLOTS;
+    membar_sync();
+    prog_area->magic = PROG_MAGIC;
+    COUNTERS->prog_area = va2ra(prog_area);
+}
+
+long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    struct prog_slot *s = 0;
+    while (!s) {
+        for (int i = 0; i < PROG_SLOTS; i++)
+            if (atomic_cas_64(&prog_area->slot[i].state, SL_FREE, SL_CLAIMED) == SL_FREE) {
+                s = &prog_area->slot[i];
+                break;
+            }
+        if (!s)
+            sleep_us(PROXY_POLL_US);    /* every slot busy: wait for one */
+    }
+    struct thread *t = mycpu()->cur;
+    s->nr = nr;
+    s->args[0] = a0;
+    s->args[1] = a1;
+    s->args[2] = a2;
+    s->args[3] = a3;
+    s->args[4] = a4;
+    s->args[5] = a5;
+    s->tid = t ? (u64)t->id : 0;
+    s->ret = (u64)-LX_EAGAIN;
+    membar_sync();
+    s->state = SL_REQUEST;
+    while (s->state != SL_DONE)
+        sleep_us(PROXY_POLL_US);
+    membar_sync();
+    long r = (long)s->ret;
+    s->state = SL_FREE;
+    prog_area->forwarded++;
+    return r;
+}
