@@ -22,6 +22,8 @@ sparc64 ELF: sun4v/se/loader.py's checks)."""
 from __future__ import annotations
 
 import os
+import select
+import stat
 import struct
 import tempfile
 
@@ -43,7 +45,9 @@ PS_NAMES = {0: "loading", 1: "running", 2: "exited", 3: "killed", 4: "failed"}
 PROG_OP_INFO = 0x10000
 TTE_V, TTE_W, TTE_X = 1 << 63, 1 << 6, 1 << 7
 POLL_US = 2                             # prog.h's guest side polls at the same period
+POLL_MAX_FACTOR = 500                   # idle: the period doubles up to 1 ms
 ENOSYS, EFAULT = 90, 14
+NR_READ, NR_READV = 3, 120
 
 
 class ProgramError(Exception):
@@ -222,16 +226,42 @@ class ProgramProxy:
                 served = True
             nr = self.dm.read_u64(slot + 8)
             args = self.dm.read_words(slot + 16, 6)
-            ret = self._serve(nr, args)
+            # the program's file-system ids for the call, the simulator's own after it
+            # (sys_creds.py: setfsuid/setfsgid of this host thread)
+            self.sys.creds.sync_host()
+            try:
+                ret = self._serve(nr, args)
+            finally:
+                self.sys.creds.restore_host()
+            if ret is None:                 # would block: look again at the next poll
+                continue
             self.dm.write_u64(slot + 0x40, ret & (2**64 - 1))
             self.dm.write_u64(slot, SL_DONE)
             self.requests += 1
         self._drain()
         return st < 2
 
+    def _would_block(self, nr, args):
+        """A read that would wait for data (a pipe, a terminal): never in the host's
+        thread (the machine would stop with it); the request stays until data comes."""
+        if nr not in (NR_READ, NR_READV):
+            return False
+        h = self.sys.fds.host.get(args[0] & 0xFFFFFFFF)
+        if h is None:
+            return False
+        try:
+            if stat.S_ISREG(os.fstat(h).st_mode):
+                return False
+            return not select.select([h], [], [], 0)[0]
+        except (OSError, ValueError):
+            return False
+
     def _serve(self, nr, args):
+        """The answer (value or -errno), or None for a call that has to wait."""
         if nr == PROG_OP_INFO:
             return self._info(args[0], args[1])
+        if self._would_block(nr, args):
+            return None
         h = self.sys.handlers.get(nr)
         name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
         self.sys.counts[name] = self.sys.counts.get(name, 0) + 1

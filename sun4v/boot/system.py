@@ -45,7 +45,7 @@ from ..machine import Machine, platforms
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError
 from .hvstate import HvState
-from .progproxy import POLL_US, ProgramError, ProgramProxy
+from .progproxy import POLL_MAX_FACTOR, POLL_US, ProgramError, ProgramProxy
 from ..guest.hostif import DomainMemory
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -159,6 +159,7 @@ class System:
                     raise BootError(f"domain {d.name}: program {e}") from None
         self._poll_steps = max(1, int(p.clock_hz * POLL_US // 1_000_000))
         self._polling = False
+        self._poll_now = self._poll_steps
         self._on_output = None
         self._on_program = None
 
@@ -253,11 +254,17 @@ class System:
         the same times in every run) while one is running."""
         if self._on_output is not None:
             self._emit(self._on_output)     # the console first: output in order
-        alive = False
+        alive = served = False
         for name, px in self.programs.items():
+            before = px.requests
             alive |= px.poll(self._on_program_output)
+            served |= px.requests != before
+        # 2 us after a request; doubling while none comes, to 1 ms (an idle domain's
+        # time can then jump ahead)
+        self._poll_now = self._poll_steps if served else \
+            min(2 * self._poll_now, self._poll_steps * POLL_MAX_FACTOR)
         if alive:
-            self.m.at(self.m.time + self._poll_steps, self._poll)
+            self.m.at(self.m.time + self._poll_now, self._poll)
         else:
             self._polling = False
 

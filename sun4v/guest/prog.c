@@ -363,12 +363,13 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     ctf.tstate &= ~((u64)0x11 << TSTATE_CCR_SHIFT);
     if (flags & CLONE_SETTLS)
         ctf.g[7] = tls;
-    /* the FP registers: the parent's, as they are now (the kernel does not touch them) */
-    u64 *fp = kalloc_high_try(sizeof(mycpu()->cur->fpregs), 8);
+    /* the FP registers: the parent's, saved when it trapped (prog_trap) */
+    struct thread *pt = mycpu()->cur;
+    u64 *fp = kalloc_high_try(sizeof(pt->fpregs), 8);
     if (!fp)
         return -LX_ENOMEM;
-    if (tf->fprs & FPRS_FEF)
-        fp_save(fp);
+    if (pt->fp_used)
+        memcpy(fp, pt->fpregs, sizeof(pt->fpregs));
     spawn(&ctf, u, fp);
     tf->o[1] = 0;                           /* parent: %o1 = 0 */
     return tid;

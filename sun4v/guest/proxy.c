@@ -4,13 +4,15 @@
    itself (files, the clock, ids, the console's file descriptors): a thread claims a
    slot, fills it and marks it REQUEST; the host (sun4v/boot/progproxy.py) looks at the
    area at a fixed simulated-time period, serves every REQUEST slot in slot order with
-   sun4v/se and marks it DONE. The thread sleeps meanwhile (PROXY_POLL_US at a time), so
-   its vCPU runs other threads or yields to the hypervisor. Called in thread context
+   sun4v/se and marks it DONE. The thread sleeps meanwhile (PROXY_POLL_US at a time,
+   doubling to PROXY_POLL_MAX_US: the host's period grows while it finds nothing, so that
+   an idle domain lets simulated time jump), so its vCPU runs other threads or yields. Called in thread context
    (interrupts on); the answer is the value or -errno. */
 #include "kernel.h"
 #include "prog.h"
 
 #define PROXY_POLL_US   2               /* the host looks every 2 us too (progproxy.py) */
+#define PROXY_POLL_MAX_US 64            /* ... doubling while nothing comes */
 #define LX_EAGAIN          11
 
 struct prog_area *prog_area;
@@ -52,8 +54,11 @@ long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
     s->ret = (u64)-LX_EAGAIN;
     membar_sync();
     s->state = SL_REQUEST;
-    while (s->state != SL_DONE)
-        sleep_us(PROXY_POLL_US);
+    u64 us = PROXY_POLL_US;
+    while (s->state != SL_DONE) {           /* the host backs off when idle: so do we */
+        sleep_us(us);
+        us = MIN(us * 2, PROXY_POLL_MAX_US);
+    }
     membar_sync();
     long r = (long)s->ret;
     s->state = SL_FREE;

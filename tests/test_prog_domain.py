@@ -1,0 +1,126 @@
+"""Static sparc64 Linux programs in logical domains (issue 14 §1): the guest kernel loads
+the program into the domain's memory and runs it in user mode, its threads over the
+domain's vCPUs, the host serving files and the clock over the proxy area. The oracle is
+`sun4v run` on the same binary with the same arguments (itself checked against
+qemu-sparc64 by test_corpus.py): stdout, stderr and the exit status (or the signal) must
+be the same. Also the `sun4v boot` side: the summary's program line, --console DIR's
+NAME.out / NAME.err, and bad input (one line, exit status 2)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from progdomkit import boot_program  # noqa: E402
+from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+# the corpus programs a domain runs like `sun4v run` (no fork, exec or signal handler);
+# the first few are the default run, the rest are marked slow
+FAST = ["args", "demo", "floats", "strings", "setjmp_longjmp"]
+SLOW = ["bigint", "bits", "int_edge", "malloc_heavy", "mathlib", "muldiv64", "nbody",
+        "printf_fmt", "recursion", "sort_search", "structs", "switch_table", "varargs",
+        "vis_mul8x16", "files_meta", "creds", "exec_code"]
+THREADED = ["threads_sum", "threads_mutex", "threads_barrier", "threads_condvar"]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    ensure_corpus()
+
+
+def _same_as_run(binary, args=(), vcpus=2, until="3s"):
+    out, err, rc, s = boot_program(binary, args, vcpus=vcpus, until=until)
+    compare_runs(f"{binary.name} in a domain", run_sun4v(binary, args), (out, err, rc))
+    return s
+
+
+@pytest.mark.parametrize("name", FAST + [pytest.param(n, marks=pytest.mark.slow)
+                                         for n in SLOW])
+def test_corpus_program_in_a_domain(corpus, name):
+    _same_as_run(corpus_binary(name, "O2"))
+
+
+def test_arguments_reach_the_program(corpus):
+    args = ["hello", "two words", "", "\u00fcn\u00efcode", "-x=1"]
+    _same_as_run(corpus_binary("args", "O0"), args)
+
+
+def test_fault_kills_the_program_with_its_signal(corpus):
+    """segfault.c ends by SIGSEGV with no handler: the same signal as under `sun4v run`,
+    the domain stops, the summary says so."""
+    out, err, rc, s = boot_program(corpus_binary("segfault", "O2"), ["null"])
+    ro, re_, rrc = run_sun4v(corpus_binary("segfault", "O2"), ["null"])
+    assert (out, rc) == (ro, rrc) and rc == -11, (out, err, rc, ro, re_, rrc)
+    assert s.program_results() == {"primary": ("killed", 11)}
+
+
+@pytest.mark.parametrize("name", THREADED)
+def test_threaded_program_over_vcpus(corpus, name):
+    """Threads (clone, futex) scheduled over 4 vCPUs give `sun4v run`'s output, and
+    more than one vCPU ran the program's threads."""
+    s = _same_as_run(corpus_binary(name, "O2"), vcpus=4)
+    from guestkit import counters
+    c = counters(s, "primary")
+    busy = [v for v, d in c["cpus"].items() if d["switches"] > 0]
+    assert len(busy) >= 2, c["cpus"]
+
+
+# ---- the command line ---------------------------------------------------------------------
+def _boot(tmp_path, body, *opts):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('platform = "T5220"\n' + body)
+    p = subprocess.run([PY, "-m", "sun4v", "boot", str(cfg), *opts], capture_output=True,
+                       cwd=ROOT, timeout=600)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_console_files_and_summary(corpus, tmp_path):
+    """--console DIR: the program's stdout alone in DIR/NAME.out, its stderr in
+    DIR/NAME.err (both as `sun4v run` writes them), both also on the console log; the
+    summary ends with the program's exit status."""
+    binary = corpus_binary("args", "O2")
+    rc, out, err = _boot(tmp_path, f'[[domain]]\nname = "primary"\nvcpus = 2\n'
+                         f'memory = "1G"\nprogram = "{binary}"\nargs = ["a", "bc"]\n',
+                         "--console", str(tmp_path / "cons"))
+    assert rc == 0, err
+    ro, re_, rrc = run_sun4v(binary, ["a", "bc"])
+    assert (tmp_path / "cons" / "primary.out").read_bytes() == ro
+    assert (tmp_path / "cons" / "primary.err").read_bytes() == re_
+    log = (tmp_path / "cons" / "primary.log").read_bytes()
+    assert ro in log and re_ in log
+    assert f"program primary: {binary}: exit status {rrc}" in out.splitlines()[-1]
+
+
+def test_console_shows_program_output(corpus, tmp_path):
+    binary = corpus_binary("demo", "O2")
+    rc, out, err = _boot(tmp_path, f'[[domain]]\nname = "primary"\nvcpus = 1\n'
+                         f'memory = "512M"\nprogram = "{binary}"\n')
+    ro, _re, rrc = run_sun4v(binary)
+    assert rc == 0, err
+    lines = [ln[len("[primary] "):] for ln in out.splitlines() if ln.startswith("[primary] ")]
+    assert all(ln in lines for ln in ro.decode().splitlines())
+    assert f"exit status {rrc}" in out
+
+
+@pytest.mark.parametrize("body,message", [
+    ('program = "/nonexistent/prog"\n', "/nonexistent/prog: no such file"),
+    ('program = "{cfg}"\n', "not an ELF file"),
+    ('program = "{binary}"\nargs = "x"\n', "args must be a list of strings"),
+    ('program = "{binary}"\nworkload = "int"\n', "a workload or a program"),
+])
+def test_bad_program_input(corpus, tmp_path, body, message):
+    binary = corpus_binary("demo", "O2")
+    cfg = tmp_path / "c.toml"
+    body = body.format(cfg=cfg, binary=binary)
+    rc, out, err = _boot(tmp_path, f'[[domain]]\nname = "primary"\nvcpus = 1\n'
+                         f'memory = "512M"\n{body}')
+    assert rc == 2 and out == "", (rc, out, err)
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+    assert "Traceback" not in err
