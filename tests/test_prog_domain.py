@@ -124,3 +124,41 @@ def test_bad_program_input(corpus, tmp_path, body, message):
     assert rc == 2 and out == "", (rc, out, err)
     assert len(err.strip().splitlines()) == 1 and message in err, err
     assert "Traceback" not in err
+
+
+def test_threads_move_off_a_vcpu_dr_cpu_removes(corpus):
+    """A threaded program in ldg1 (4 vCPUs): once its threads run on every vCPU, the
+    domain manager removes vCPUs 2 and 3 (dr-cpu UNCONFIGURE over domain services); the
+    threads move to vCPUs 0-1, those two stop in the hypervisor, and the program ends
+    with `sun4v run`'s output."""
+    import guestkit as K
+    from ldm import ds as DS
+    from sun4v.boot.config import parse_config
+    from sun4v.boot import System
+    binary = corpus_binary("threads_work", "O2")
+    args = ["4", "60000"]
+    cfg = parse_config({"platform": "T5220", "domain": [
+        {"name": "primary", "vcpus": 1, "memory": "512M"},
+        {"name": "ldg1", "vcpus": 4, "memory": "1G", "program": str(binary),
+         "args": args}]})
+    s = System(cfg)
+    ds = K.DsSession(s, "ldg1")
+    assert ds.connect(limit="200ms")
+    px = s.programs["ldg1"]
+
+    def on_all_vcpus():
+        c = K.counters(s, "ldg1")["cpus"]
+        return all(c.get(v, {}).get("switches", 0) > 1 for v in range(4))
+    assert K.run_until(s, on_all_vcpus, step="200us", limit="100ms")
+    assert px.result()[0] == "running"
+    rep = ds.dr_cpu(DS.DR_UNCONFIGURE, [2, 3])
+    assert [(r.cpu, r.result_name, r.status_name) for r in rep.records] == \
+        [(2, "ok", "unconfigured"), (3, "ok", "unconfigured")], rep
+    gid = s.bindings.get("ldg1").gid
+    states = {v.vid: v.state for v in s.hv.vcpus(gid)}
+    assert states[2] == states[3] == "stopped" and states[0] == states[1] == "running"
+    assert px.result()[0] == "running"      # still working, on vCPUs 0 and 1 now
+    assert K.run_until(s, lambda: px.result()[0] != "running", step="1ms", limit="2s")
+    s.close()
+    out = (bytes(px.output["out"]), bytes(px.output["err"]), px.result()[1])
+    compare_runs("threads_work after dr-cpu", run_sun4v(binary, args), out)

@@ -174,6 +174,7 @@ class ProgramProxy:
         self.sys = None
         self.mem = None
         self.requests = 0
+        self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
         self._streams = {}
         for fd, stream, given in ((1, "out", out), (2, "err", err)):
             hfd = given if given is not None else self._tempfile()
@@ -303,6 +304,7 @@ class ProgramProxy:
                 if not data:
                     break
                 off += len(data)
+                self.output[stream] += data
                 if self.on_output is not None:
                     self.on_output(self.name, stream, data)
             rec[2] = off
