@@ -162,3 +162,50 @@ def test_threads_move_off_a_vcpu_dr_cpu_removes(corpus):
     s.close()
     out = (bytes(px.output["out"]), bytes(px.output["err"]), px.result()[1])
     compare_runs("threads_work after dr-cpu", run_sun4v(binary, args), out)
+
+
+def _run_with_vcpus(binary, args, add_back_after=None):
+    """ldg1 (4 vCPUs in its MD) runs `binary args`; once domain services are up the
+    manager leaves it one vCPU (dr-cpu UNCONFIGURE 1-3) and, `add_back_after` (simulated
+    time) later, gives the three back (dr-cpu CONFIGURE, the guest side of `ldm
+    add-vcpu`). Returns (simulated seconds from the removal to the program's end, its
+    stdout, stderr, status)."""
+    import guestkit as K
+    from ldm import ds as DS
+    from sun4v.boot.config import parse_config
+    from sun4v.boot import System
+    cfg = parse_config({"platform": "T5220", "domain": [
+        {"name": "primary", "vcpus": 1, "memory": "512M"},
+        {"name": "ldg1", "vcpus": 4, "memory": "1G", "program": str(binary),
+         "args": args}]})
+    s = System(cfg)
+    ds = K.DsSession(s, "ldg1")
+    assert ds.connect(limit="200ms")
+    px = s.programs["ldg1"]
+    rep = ds.dr_cpu(DS.DR_UNCONFIGURE, [1, 2, 3])
+    assert all(r.result_name == "ok" for r in rep.records), rep
+    t0 = s.seconds
+    assert px.result()[0] == "running"
+    if add_back_after is not None:
+        K.run_until(s, lambda: False, step="1ms", limit=add_back_after)
+        rep = ds.dr_cpu(DS.DR_CONFIGURE, [1, 2, 3])
+        assert all(r.result_name == "ok" for r in rep.records), rep
+    assert K.run_until(s, lambda: px.result()[0] != "running", step="500us", limit="3s")
+    s.close()
+    return (s.seconds - t0, bytes(px.output["out"]), bytes(px.output["err"]),
+            px.result()[1])
+
+
+def test_program_speeds_up_when_vcpus_are_added(corpus):
+    """The same threaded program ends sooner (simulated time) when three vCPUs come
+    back 5 ms after it was left with one: its threads spread over the added vCPUs; the
+    output is `sun4v run`'s either way."""
+    binary = corpus_binary("threads_work", "O2")
+    args = ["4", "40000"]
+    one, o1, e1, rc1 = _run_with_vcpus(binary, args)
+    more, o2, e2, rc2 = _run_with_vcpus(binary, args, add_back_after="5ms")
+    expected = run_sun4v(binary, args)
+    compare_runs("threads_work on one vCPU", expected, (o1, e1, rc1))
+    compare_runs("threads_work with vCPUs added", expected, (o2, e2, rc2))
+    # 5 ms on one vCPU, the rest on four: well under the one-vCPU time
+    assert more < 0.005 + (one - 0.005) / 2, (one, more)
