@@ -21,12 +21,14 @@ from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  #
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-# the corpus programs a domain runs like `sun4v run` (no fork, exec or signal handler);
-# the first few are the default run, the rest are marked slow
-FAST = ["args", "demo", "floats", "strings", "setjmp_longjmp"]
+# the corpus programs a domain runs like `sun4v run` (no fork or exec, no wait for a
+# signal); the first few are the default run, the rest are marked slow
+FAST = ["args", "demo", "floats", "strings", "setjmp_longjmp", "fault_signals",
+        "signal_handlers"]
 SLOW = ["bigint", "bits", "int_edge", "malloc_heavy", "mathlib", "muldiv64", "nbody",
         "printf_fmt", "recursion", "sort_search", "structs", "switch_table", "varargs",
-        "vis_mul8x16", "files_meta", "creds", "exec_code"]
+        "vis_mul8x16", "files_meta", "creds", "exec_code", "abort_signal", "segfault",
+        "threads_eagain", "threads_work"]
 THREADED = ["threads_sum", "threads_mutex", "threads_barrier", "threads_condvar"]
 
 

@@ -276,6 +276,8 @@ class ProgramProxy:
             return -EFAULT
         except OSError as e:
             return -guest_errno(e)
+        except (AttributeError, TypeError):     # a call of sun4v/se's process model
+            return -ENOSYS                      # (signals, waits) the domain lacks
         if not isinstance(r, int):          # BLOCK / NO_RETURN: a wait the domain
             return -ENOSYS                  # program cannot do through the host
         return r

@@ -58,7 +58,8 @@ enum {
     NR_set_tid_address = 166, NR_tkill = 187, NR_exit_group = 188, NR_tgkill = 211,
     NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
     NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
-    NR_close = 6, NR_clock_gettime = 256,
+    NR_close = 6, NR_clock_gettime = 256, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
+    NR_rt_sigsuspend = 107, NR_pause = 29,
 };
 
 #define CLONE_VM                0x00000100
@@ -96,6 +97,8 @@ struct uthread {
     u32 bitset;
     int woken;
     struct uthread *fnext;      /* the futex wait list */
+    u64 pending;                /* signals sent to it, not yet delivered */
+    struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
 };
 
 static struct {
@@ -109,6 +112,7 @@ static struct {
     const char *name;
 } P;
 
+static struct uthread *uthreads[1024];      /* the program's threads, by tid - pid */
 static spinlock_t prog_lock;    /* P.live, the futex wait list */
 static struct uthread *fwaiters;
 static char progname[64];
@@ -173,6 +177,8 @@ static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
     spin_unlock(&prog_lock);
     intr_restore(p);
     prog_area->threads++;
+    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
+        uthreads[u->tid - P.pid] = u;
     thread_create_user(name, utf, u, fpregs);
     return 0;
 }
@@ -519,15 +525,61 @@ static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_add
     return (long)where;
 }
 
-/* ---- signals: the mask and actions are kept; delivery is the default action ------------ */
+/* ---- signals (Linux signal_64.c; signals.py's twin) -----------------------------------
+   Actions and each thread's mask are the kernel's; a signal sent to the program (kill,
+   tkill, tgkill of its own threads, a fault) is pending on a thread and delivered when
+   that thread goes back to user mode and does not block it: ignored, the default action
+   (the end of the program, or nothing), or a handler: the rt_signal_frame (192-byte
+   window save area, siginfo, pt_regs, FPU state, stack_t, mask) below %sp or on the
+   alternate stack, %o0 = sig, %o1 = %o2 = &siginfo, %o7 = the restorer, PC = the
+   handler; rt_sigreturn restores from the frame at %sp. Sparc numbering: SIGCHLD 20,
+   SIGURG 16, SIGWINCH 28, SIGCONT 19 are ignored by default, SIGSTOP 17, SIGTSTP 18,
+   SIGTTIN 21, SIGTTOU 22 stop (nothing to stop here: ignored). */
+#define SA_ONSTACK      0x1
+#define SA_RESETHAND    0x4
+#define SA_NODEFER      0x20
+#define SA_SIGINFO      0x200
+#define SS_ONSTACK      1
+#define SS_DISABLE      2
+#define SI_USER         0
+#define SI_TKILL        (-6)
+#define SI_NOINFO       32767
+#define SF_INFO         192
+#define SF_REGS         320
+#define SF_FPU_SAVE     480
+#define SF_STACK        488
+#define SF_MASK         512
+#define SF_SIZE         528
+#define FPU_SIZE        280
+#define PT_REGS_MAGIC   0x57ac6c00
+#define UNBLOCKABLE     ((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)))
+#define SIGBIT(s)       (1UL << ((s) - 1))
+
+static struct { u64 sp, flags, size; } altstack = {0, SS_DISABLE, 0};
+
 static int sig_default_ignored(int sig)
 {
-    return sig == 17 /* SIGCHLD (sparc: 20) */ || sig == 20 || sig == 23 /* SIGURG (16) */
-           || sig == 16 || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT (19) */
-           || sig == 19;
+    return sig == 20 || sig == 16 || sig == 28 || sig == 19 || sig == 17 || sig == 18 ||
+           sig == 21 || sig == 22;
 }
 
-static long send_signal(int sig)
+static int on_altstack(u64 sp)
+{
+    return !(altstack.flags & SS_DISABLE) && altstack.sp < sp + STACK_BIAS &&
+           sp + STACK_BIAS <= altstack.sp + altstack.size;
+}
+
+static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
+{
+    u->pending |= SIGBIT(sig);
+    u->info[sig].code = code;
+    u->info[sig].addr = addr;
+    u->info[sig].trapno = trapno;
+    u->info[sig].pid = (u64)P.pid;
+    u->info[sig].uid = 0;
+}
+
+static long send_signal(struct uthread *u, int sig, int code)
 {
     if (sig == 0)
         return 0;
@@ -536,14 +588,193 @@ static long send_signal(int sig)
     u64 h = P.sigact[sig][0];
     if (h == 1 /* SIG_IGN */ || (h == 0 && sig_default_ignored(sig)))
         return 0;
-    if (h == 0 || sig == SIGKILL)
-        prog_end(PS_KILLED, (u64)sig);
-    return -LX_ENOSYS;                         /* a handler: not delivered in a domain */
+    post(u, sig, code, 0, 0);
+    return 0;
+}
+
+static void setup_frame(struct trapframe *tf, int sig, const u64 *act, u64 mask)
+{
+    struct uthread *u = me();
+    struct thread *t = mycpu()->cur;
+    static const int zero = 0;
+    (void)zero;
+    flush_windows();                        /* the program's windows to its stack */
+    int fef = (tf->fprs & FPRS_FEF) && t->fp_used;
+    u64 size = SF_SIZE + (fef ? FPU_SIZE : 0);
+    u64 sp = tf->o[6], frame_sp;
+    if ((act[1] & SA_ONSTACK) && !(altstack.flags & SS_DISABLE) && !on_altstack(sp))
+        frame_sp = altstack.sp + altstack.size - size;
+    else
+        frame_sp = sp + STACK_BIAS - size;
+    u64 sf = frame_sp & ~15UL;
+    u64 f[(SF_SIZE + FPU_SIZE) / 8];
+    memset(f, 0, sizeof(f));
+    for (int i = 0; i < 8; i++) {           /* the window save area */
+        f[i] = tf->l[i];
+        f[8 + i] = tf->i[i];
+    }
+    /* the interrupted window to its own stack too (synchronize_user_stack): the return
+       from the handler fills it from there */
+    if (uvm_copyout(sp + STACK_BIAS, f, 128)) {
+        kprintf("program %s: bad stack for signal %d\n", progname, sig);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    u8 *info = (u8 *)f + SF_INFO;
+    if (act[1] & SA_SIGINFO) {
+        *(u32 *)(info + 0) = (u32)sig;
+        *(u32 *)(info + 8) = (u32)u->info[sig].code;
+        if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
+            *(u64 *)(info + 16) = u->info[sig].addr;
+            *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
+        } else {
+            *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+            *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+        }
+    } else {
+        *(u32 *)(info + 0) = (u32)sig;
+        *(u32 *)(info + 8) = SI_NOINFO;
+    }
+    u64 *regs = (u64 *)((u8 *)f + SF_REGS);
+    for (int i = 1; i < 8; i++)
+        regs[i] = tf->g[i];
+    for (int i = 0; i < 8; i++)
+        regs[8 + i] = tf->o[i];
+    regs[16] = tf->tstate & ~(0xffUL << 40);
+    regs[17] = tf->tpc;
+    regs[18] = tf->tnpc;
+    regs[19] = ((tf->y & 0xffffffff) << 32) | PT_REGS_MAGIC;
+    u64 *tail = (u64 *)((u8 *)f + SF_SIZE);
+    if (fef) {
+        memcpy(tail, t->fpregs, 256);       /* %f0-%f63 */
+        tail[32] = t->fpregs[32];           /* %fsr */
+        tail[33] = 0;                       /* %gsr */
+        tail[34] = tf->fprs;
+        f[SF_FPU_SAVE / 8] = sf + SF_SIZE;
+    }
+    f[SF_STACK / 8] = altstack.sp;
+    f[SF_STACK / 8 + 1] = (on_altstack(sp) ? (u64)SS_ONSTACK : altstack.flags) << 32;
+    f[SF_STACK / 8 + 2] = altstack.size;
+    f[SF_MASK / 8] = mask;
+    if ((frame_sp & 15) == 15 || uvm_copyout(sf, f, size)) {
+        kprintf("program %s: no room for the frame of signal %d\n", progname, sig);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    tf->o[6] = sf - STACK_BIAS;
+    tf->o[0] = (u64)sig;
+    tf->o[1] = sf + SF_INFO;
+    tf->o[2] = sf + SF_INFO;
+    tf->o[7] = act[2];                      /* the restorer */
+    tf->tpc = act[0];
+    tf->tnpc = act[0] + 4;
+}
+
+/* deliver what the current thread does not block (lowest number first) */
+static void deliver_pending(struct trapframe *tf)
+{
+    struct uthread *u = me();
+    for (;;) {
+        u64 ready = u->pending & ~u->sigmask;
+        if (!ready)
+            return;
+        int sig = 1 + fw_ctz64(ready);
+        u->pending &= ~SIGBIT(sig);
+        u64 *act = P.sigact[sig];
+        if (act[0] == 1 || (act[0] == 0 && sig_default_ignored(sig)))
+            continue;
+        if (act[0] == 0)
+            prog_end(PS_KILLED, (u64)sig);
+        setup_frame(tf, sig, act, u->sigmask);
+        u64 h = act[0];
+        (void)h;
+        u->sigmask |= act[3];
+        if (!(act[1] & SA_NODEFER))
+            u->sigmask |= SIGBIT(sig);
+        u->sigmask &= ~UNBLOCKABLE;
+        if (act[1] & SA_RESETHAND)
+            memset(act, 0, 32);
+        return;                             /* one frame at a time */
+    }
+}
+
+static long sys_rt_sigreturn(struct trapframe *tf)
+{
+    struct thread *t = mycpu()->cur;
+    flush_windows();
+    u64 sf = tf->o[6] + STACK_BIAS;
+    u64 f[(SF_SIZE) / 8];
+    if ((sf & 15) || uvm_copyin(f, sf, SF_SIZE))
+        prog_end(PS_KILLED, SIGSEGV);
+    u64 *regs = (u64 *)((u8 *)f + SF_REGS);
+    u64 tpc = regs[17], tnpc = regs[18];
+    if ((tpc | tnpc) & 3)
+        prog_end(PS_KILLED, SIGSEGV);
+    u64 fpu = f[SF_FPU_SAVE / 8];
+    if (fpu) {
+        u64 fp[35];
+        if (uvm_copyin(fp, fpu, sizeof(fp)))
+            prog_end(PS_KILLED, SIGSEGV);
+        memcpy(t->fpregs, fp, 256);
+        t->fpregs[32] = fp[32];
+        t->fp_used = 1;
+        fp_restore(t->fpregs);
+        tf->fprs |= FPRS_FEF;
+    }
+    for (int i = 1; i < 8; i++)
+        tf->g[i] = regs[i];
+    for (int i = 0; i < 8; i++)
+        tf->o[i] = regs[8 + i];
+    u64 ccr_asi = (0xffUL << TSTATE_CCR_SHIFT) | (0xffUL << TSTATE_ASI_SHIFT);
+    tf->tstate = (tf->tstate & ~ccr_asi) | (regs[16] & ccr_asi);
+    tf->tpc = tpc;
+    tf->tnpc = tnpc;
+    tf->y = regs[19] >> 32;
+    me()->sigmask = f[SF_MASK / 8] & ~UNBLOCKABLE;
+    /* this window, filled from the restored %sp */
+    u64 w[16];
+    if (uvm_copyin(w, tf->o[6] + STACK_BIAS, 128))
+        prog_end(PS_KILLED, SIGSEGV);
+    for (int i = 0; i < 8; i++) {
+        tf->l[i] = w[i];
+        tf->i[i] = w[8 + i];
+    }
+    return 0;
+}
+
+static long sys_sigaltstack(u64 ss, u64 oss, u64 sp)
+{
+    u64 cur[3] = {altstack.sp, altstack.flags, altstack.size};
+    if (on_altstack(sp))
+        cur[1] = SS_ONSTACK;
+    if (ss) {
+        u64 n[3];
+        if (uvm_copyin(n, ss, 24))
+            return -LX_EFAULT;
+        if (on_altstack(sp))
+            return -LX_EPERM;
+        u32 fl = (u32)(n[1] >> 32);         /* int ss_flags, then padding */
+        if (fl != 0 && fl != SS_DISABLE && fl != SS_ONSTACK)
+            return -LX_EINVAL;
+        if (fl == SS_DISABLE) {
+            altstack.sp = altstack.size = 0;
+            altstack.flags = SS_DISABLE;
+        } else {
+            if (n[2] < 2048)
+                return -LX_ENOMEM;
+            altstack.sp = n[0];
+            altstack.size = n[2];
+            altstack.flags = 0;
+        }
+    }
+    if (oss) {
+        u64 o[3] = {cur[0], cur[1] << 32, cur[2]};
+        if (uvm_copyout(oss, o, 24))
+            return -LX_EFAULT;
+    }
+    return 0;
 }
 
 static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
 {
-    (void)restorer;
     if (size != 8 || sig < 1 || sig > 64)
         return -LX_EINVAL;
     if (oact && uvm_copyout(oact, P.sigact[sig], 32))
@@ -551,8 +782,16 @@ static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
     if (act) {
         if (sig == SIGKILL || sig == 17 /* SIGSTOP */)
             return -LX_EINVAL;
-        if (uvm_copyin(P.sigact[sig], act, 32))
+        u64 n[4];
+        if (uvm_copyin(n, act, 32))
             return -LX_EFAULT;
+        n[2] = restorer;
+        n[3] &= ~UNBLOCKABLE;
+        memcpy(P.sigact[sig], n, 32);
+        if (n[0] == 1 || (n[0] == 0 && sig_default_ignored((int)sig)))
+            for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
+                if (uthreads[i])
+                    uthreads[i]->pending &= ~SIGBIT(sig);
     }
     return 0;
 }
@@ -567,11 +806,11 @@ static long sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
         if (uvm_copyin(&s, set, 8))
             return -LX_EFAULT;
         s &= ~((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)));
-        if (how == 0)
-            u->sigmask |= s;
-        else if (how == 1)
-            u->sigmask &= ~s;
+        if (how == 1)                       /* sparc: SIG_BLOCK 1, SIG_UNBLOCK 2, */
+            u->sigmask |= s;                /* SIG_SETMASK 4 */
         else if (how == 2)
+            u->sigmask &= ~s;
+        else if (how == 4)
             u->sigmask = s;
         else
             return -LX_EINVAL;
@@ -635,10 +874,28 @@ static long syscall(struct trapframe *tf)
     case NR_kill:
         if ((int)a[0] != P.pid && (int)a[0] != 0 && (int)a[0] != -1)
             return -LX_ESRCH;
-        return send_signal((int)a[1]);
+        return send_signal(me(), (int)a[1], SI_USER);
     case NR_tkill:
-    case NR_tgkill:
-        return send_signal((int)(nr == NR_tgkill ? a[2] : a[1]));
+    case NR_tgkill: {
+        long tid = (long)(int)(nr == NR_tgkill ? a[1] : a[0]);
+        int sig = (int)(nr == NR_tgkill ? a[2] : a[1]);
+        if (nr == NR_tgkill && (int)a[0] != P.pid)
+            return -LX_ESRCH;
+        if (tid < P.pid || tid - P.pid >= (long)ARRAY_SIZE(uthreads) ||
+            !uthreads[tid - P.pid])
+            return -LX_ESRCH;
+        return send_signal(uthreads[tid - P.pid], sig, SI_TKILL);
+    }
+    case NR_sigaltstack:
+        return sys_sigaltstack(a[0], a[1], tf->o[6]);
+    case NR_rt_sigpending: {
+        u64 pend = me()->pending & me()->sigmask;
+        if (a[1] != 8)
+            return -LX_EINVAL;
+        return uvm_copyout(a[0], &pend, 8);
+    }
+    case NR_rt_sigsuspend: case NR_rt_sigtimedwait: case NR_pause:
+        return -LX_ENOSYS;                  /* waiting for a signal: not in a domain */
     case NR_nanosleep:
         if ((r = timespec_us(a[0], &us)) < 0)
             return r;
@@ -662,7 +919,7 @@ static long syscall(struct trapframe *tf)
             sleep_us(us);
         return 0;
     case NR_rt_sigreturn:
-        prog_end(PS_KILLED, SIGSEGV);
+        return sys_rt_sigreturn(tf);
     }
     return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -761,6 +1018,92 @@ static int fault_signal(u64 tt)
     return SIGSEGV;
 }
 
+/* the address a load/store at tf->tpc used: rs1 + simm13 or rs1 + rs2 (cas: rs1) */
+static u64 reg_of(struct trapframe *tf, u32 r)
+{
+    if (r == 0)
+        return 0;
+    if (r < 8)
+        return tf->g[r];
+    if (r < 16)
+        return tf->o[r - 8];
+    if (r < 24)
+        return tf->l[r - 16];
+    return tf->i[r - 24];
+}
+
+static int effective_address(struct trapframe *tf, u64 *ea)
+{
+    u32 insn;
+    if (uvm_copyin(&insn, tf->tpc, 4) || (insn >> 30) != 3)
+        return -1;
+    u32 op3 = (insn >> 19) & 0x3f, rs1 = (insn >> 14) & 31;
+    u64 a = reg_of(tf, rs1);
+    if (op3 != 0x3c && op3 != 0x3e) {
+        if (insn & (1 << 13))
+            a += (u64)(((long)(insn & 0x1fff) << 51) >> 51);
+        else
+            a += reg_of(tf, insn & 31);
+    }
+    *ea = a;
+    return 0;
+}
+
+/* a fault of the program: its signal, si_code and si_addr as Linux gives them
+   (faults.py's table); with no handler to take it (or blocked), the end */
+static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
+{
+    int sig = fault_signal(tt), code = 1, trapno = 0;
+    u64 addr = tf->tpc;
+    u64 daddr = c->fault[9], iaddr = c->fault[1];
+    switch (tt) {
+    case 0x08: case 0x09: case 0x64:
+        addr = tf->tpc;                             /* the fetch that failed */
+        (void)iaddr;
+        code = uvm_prot(addr) < 0 ? 1 : 2;          /* SEGV_MAPERR / SEGV_ACCERR */
+        break;
+    case 0x30: case 0x31: case 0x68: case TT_FAST_DMMU_PROT:
+        effective_address(tf, &daddr);             /* (else the fault area's) */
+        addr = daddr;
+        code = uvm_prot(daddr) < 0 ? 1 : 2;
+        break;
+    case TT_ALIGN: case 0x35: case 0x36:
+        effective_address(tf, &daddr);
+        addr = daddr;                               /* BUS_ADRALN */
+        break;
+    case TT_PRIVOP: case TT_PRIV_ACTION:
+        code = 5;                                   /* ILL_PRVOPC */
+        break;
+    case TT_FP_IEEE: case TT_FP_OTHER:
+        code = 14;                                  /* FPE_FLTUNK */
+        break;
+    default:
+        if (tt >= 0x100 && tt < 0x200) {            /* an unused `ta N`: ILL_ILLTRP */
+            sig = SIGILL;
+            code = 4;
+            trapno = (int)(tt - 0x100);
+        }
+    }
+    struct uthread *u = me();
+    u64 h = P.sigact[sig][0];
+    if (h > 1 && !(u->sigmask & SIGBIT(sig))) {
+        post(u, sig, code, addr, trapno);
+        setup_frame(tf, sig, P.sigact[sig], u->sigmask);
+        u->pending &= ~SIGBIT(sig);
+        u->sigmask |= P.sigact[sig][3];
+        if (!(P.sigact[sig][1] & SA_NODEFER))
+            u->sigmask |= SIGBIT(sig);
+        u->sigmask &= ~UNBLOCKABLE;
+        if (P.sigact[sig][1] & SA_RESETHAND)
+            memset(P.sigact[sig], 0, 32);
+        return;
+    }
+    kprintf("program %s: %s at pc 0x%lx (tt 0x%lx, address 0x%lx)\n", progname,
+            sig == SIGSEGV ? "segmentation fault" : "fault", tf->tpc, tt, addr);
+    prog_end(PS_KILLED, (u64)sig);
+}
+
+
 u64 prog_trap(struct trapframe *tf)
 {
     struct cpu *c = mycpu();
@@ -773,7 +1116,10 @@ u64 prog_trap(struct trapframe *tf)
     intr_on();
     if (!t->user)
         panic("a trap from user mode on kernel thread %s", t->name);
-    if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
+    if (tt == TT_TRAP_INSTRUCTION(0x6d) && tf->g[1] == NR_rt_sigreturn) {
+        prog_area->syscalls++;
+        sys_rt_sigreturn(tf);               /* the whole state comes from the frame */
+    } else if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
         long r = syscall(tf);
         tf->tpc = tf->tnpc;
         tf->tnpc += 4;
@@ -795,11 +1141,9 @@ u64 prog_trap(struct trapframe *tf)
         tf->tpc = tf->tnpc;
         tf->tnpc += 4;
     } else {
-        kprintf("program %s: %s at pc 0x%lx (tt 0x%lx, address 0x%lx)\n", progname,
-                fault_signal(tt) == SIGSEGV ? "segmentation fault" : "fault",
-                tf->tpc, tt, c->fault[tt == 0x64 || tt == 0x09 || tt == 0x08 ? 1 : 9]);
-        prog_end(PS_KILLED, (u64)fault_signal(tt));
+        fault(tf, tt, c);
     }
+    deliver_pending(tf);
     intr_off();
     c = mycpu();
     c->in_trap = 1;
