@@ -18,10 +18,12 @@
    set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
    exit_group are the kernel's own; everything else goes to the host (proxy.c), which
    serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
-   CLONE_VM), vfork and execve are refused with LX_ENOSYS: the domain runs one program.
-   Signals are not delivered to handlers: a fault, or a kill/tgkill of the program,
-   ends it with the signal (Linux's default action for it); the boot summary shows the
-   signal.
+   CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
+   Signals (below): actions, masks, the alternate stack, delivery to handlers with
+   Linux's frame and rt_sigreturn, faults with their si_code and si_addr; waiting for
+   a signal (rt_sigsuspend, sigtimedwait, pause) and the host's timers (alarm,
+   setitimer) are not served in a domain (ENOSYS). Quad-precision FP instructions
+   (which Linux emulates) end the program with SIGILL.
 
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
