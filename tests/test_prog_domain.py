@@ -24,7 +24,7 @@ PY = sys.executable
 # the corpus programs a domain runs like `sun4v run` (no fork or exec, no wait for a
 # signal); the first few are the default run, the rest are marked slow
 FAST = ["args", "demo", "floats", "strings", "setjmp_longjmp", "fault_signals",
-        "signal_handlers"]
+        "signal_handlers", "bad_pointers"]
 SLOW = ["bigint", "bits", "int_edge", "malloc_heavy", "mathlib", "muldiv64", "nbody",
         "printf_fmt", "recursion", "sort_search", "structs", "switch_table", "varargs",
         "vis_mul8x16", "files_meta", "creds", "exec_code", "abort_signal", "segfault",

@@ -10,7 +10,9 @@ The guest kernel owns memory, threads, futexes and exit; what reaches the host i
 the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
 AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
 virtual: the program's, translated with the guest's `struct uspace` (each range: va_lo,
-va_hi, TTE, the kernel's VA of va_lo), or the kernel's linear map (KERNBASE + RA - RA0).
+va_hi, TTE, the kernel's VA of va_lo), or -- in the kernel's own requests only (the
+slot's `kernel` word) -- the kernel's linear map (KERNBASE + RA - RA0); a program passing
+a kernel address gets EFAULT, as from Linux.
 
 The program's stdout and stderr (guest fds 1 and 2) are files of the host
 (`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
@@ -77,6 +79,7 @@ class GuestUserMemory:
         self.dm = dm
         self.uspace_ra = uspace_ra
         self.ranges = []
+        self.kernel_ok = False              # the kernel's own request (prog.h: kernel)
         self.kern_hi = KERNBASE + sum(size for _ra, _pa, size in dm.blocks)
 
     def refresh(self):
@@ -99,7 +102,7 @@ class GuestUserMemory:
             if tte & TTE_V:
                 perm = PERM_R | (PERM_W if tte & TTE_W else 0) | (PERM_X if tte & TTE_X else 0)
             return kva - KERNBASE + self.dm.real_base + (va - lo), hi - va, perm
-        if KERNBASE <= va < self.kern_hi:
+        if self.kernel_ok and KERNBASE <= va < self.kern_hi:
             return va - KERNBASE + self.dm.real_base, self.kern_hi - va, PERM_R | PERM_W
         raise MemFault(va)
 
@@ -227,6 +230,7 @@ class ProgramProxy:
                 served = True
             nr = self.dm.read_u64(slot + 8)
             args = self.dm.read_words(slot + 16, 6)
+            self.mem.kernel_ok = self.dm.read_u64(slot + 0x50) == 1
             # the program's file-system ids for the call, the simulator's own after it
             # (sys_creds.py: setfsuid/setfsgid of this host thread)
             self.sys.creds.sync_host()

@@ -274,7 +274,7 @@ static long timespec_us(u64 uts, u64 *us)
 static long now_us(int clock, u64 *us)
 {
     u64 ts[2];
-    long r = proxy_call(NR_clock_gettime, (u64)clock, (u64)ts, 0, 0, 0, 0);
+    long r = proxy_kcall(NR_clock_gettime, (u64)clock, (u64)ts, 0, 0, 0, 0);
     if (r < 0)
         return r;
     *us = ts[0] * 1000000 + ts[1] / 1000;
@@ -464,7 +464,7 @@ static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
         return -LX_ENOMEM;
     if (!(flags & MAP_ANONYMOUS)) {         /* a private copy of the file's pages */
         void *k = uvm_kva_any(where, len);
-        long r = proxy_call(NR_pread64, fd, (u64)k, len, off, 0, 0);
+        long r = proxy_kcall(NR_pread64, fd, (u64)k, len, off, 0, 0);
         if (r < 0) {
             uvm_unmap(where, len);
             return r;
@@ -1198,7 +1198,7 @@ static void loader(void *arg)
 {
     (void)arg;
     char *info = kalloc(INFO_SIZE, 64);
-    long r = proxy_call(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
+    long r = proxy_kcall(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
     if (r < 0)
         load_fail("the host gave no program", r);
     struct prog_info pi;
@@ -1214,21 +1214,21 @@ static void loader(void *arg)
         if (*q == '/')
             slash = q + 1;
     strlcpy(progname, slash, sizeof(progname));
-    long pid = proxy_call(NR_getpid, 0, 0, 0, 0, 0, 0);
+    long pid = proxy_kcall(NR_getpid, 0, 0, 0, 0, 0, 0);
     P.pid = (int)pid;
     P.next_tid = (int)pid + 1;
 
-    long fd = proxy_call(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
+    long fd = proxy_kcall(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
     if (fd < 0)
         load_fail("cannot open the program", fd);
     struct ehdr eh;
     struct phdr ph[MAXPH];
-    if (proxy_call(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
+    if (proxy_kcall(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
         memcmp(eh.ident, "\177ELF\2\2", 6) || eh.type != 2 || eh.machine != 43 ||
         eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > MAXPH)
         load_fail("not a static sparc64 ELF executable", LX_ENOEXEC);
     u64 phsz = (u64)eh.phnum * sizeof(struct phdr);
-    if ((u64)proxy_call(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
+    if ((u64)proxy_kcall(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
         load_fail("cannot read the program headers", LX_ENOEXEC);
     u64 end = 0, phdr_va = 0, first_va = U64_MAX, first_off = 0;
     int exec_stack = 1;
@@ -1266,14 +1266,14 @@ static void loader(void *arg)
                     dst = (void *)(uspace.r[k].kva + (va - uspace.r[k].va_lo));
                     break;
                 }
-            if (!dst || (u64)proxy_call(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
+            if (!dst || (u64)proxy_kcall(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
                                         0, 0) != n)
                 load_fail("cannot read the program", LX_ENOEXEC);
             done += n;
         }
         end = MAX(end, p->vaddr + p->memsz);
     }
-    proxy_call(NR_close, (u64)fd, 0, 0, 0, 0, 0);
+    proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0);
     if (!end)
         load_fail("the ELF has no loadable segment", LX_ENOEXEC);
     if (!phdr_va)

@@ -22,11 +22,13 @@
      0x040 forwarded  of them, the ones the host served
      0x100 + 128 * i  slot i: state (SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED), nr
                       (Linux sparc64 syscall number or PROG_OP_*), args[6], ret
-                      (value or -errno), tid
+                      (value or -errno), tid, kernel (1: the kernel's own request, whose
+                      addresses may be the kernel's; 0: the program's, whose may not)
    A thread claims a free slot (casx FREE -> CLAIMED), writes nr and args, then state =
    REQUEST; the host serves the REQUEST slots in slot order, writes ret, then state =
    DONE; the thread reads ret and frees the slot. Addresses in args are virtual: the
-   program's (in uspace) or the kernel's linear map (KERNBASE + RA - RA0). */
+   program's (in uspace) or, in the kernel's own requests, also the kernel's linear map
+   (KERNBASE + RA - RA0). */
 #ifndef GUEST_PROG_H
 #define GUEST_PROG_H
 
@@ -62,7 +64,8 @@ struct prog_slot {
     volatile u64 args[6];
     volatile u64 ret;
     volatile u64 tid;
-    u64 pad[6];
+    volatile u64 kernel;        /* 1: addresses may be the kernel's (proxy_kcall) */
+    u64 pad[5];
 };
 
 struct prog_area {
@@ -120,6 +123,7 @@ int uvm_copyout(u64 va, const void *src, u64 len);
 extern struct prog_area *prog_area;
 void proxy_init(void);
 long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+long proxy_kcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 
 /* ---- prog.c ----------------------------------------------------------------------- */
 struct trapframe;

@@ -30,7 +30,22 @@ void proxy_init(void)
     COUNTERS->prog_area = va2ra(prog_area);
 }
 
+static long call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 kernel);
+
+/* the program's system call: its addresses are the program's (the host refuses the
+   kernel's, EFAULT, as Linux does) */
 long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    return call(nr, a0, a1, a2, a3, a4, a5, 0);
+}
+
+/* the kernel's own (loading, the clock for a futex timeout): kernel addresses allowed */
+long proxy_kcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    return call(nr, a0, a1, a2, a3, a4, a5, 1);
+}
+
+static long call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 kernel)
 {
     struct prog_slot *s = 0;
     while (!s) {
@@ -51,6 +66,7 @@ long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
     s->args[4] = a4;
     s->args[5] = a5;
     s->tid = t ? (u64)t->id : 0;
+    s->kernel = kernel;
     s->ret = (u64)-LX_EAGAIN;
     membar_sync();
     s->state = SL_REQUEST;
