@@ -211,3 +211,18 @@ def test_program_speeds_up_when_vcpus_are_added(corpus):
     compare_runs("threads_work with vCPUs added", expected, (o2, e2, rc2))
     # 5 ms on one vCPU, the rest on four: well under the one-vCPU time
     assert more < 0.005 + (one - 0.005) / 2, (one, more)
+
+
+def test_run_ends_when_the_programs_end(corpus, tmp_path):
+    """A program in ldg1 beside an idle control domain: no --until, and `sun4v boot`
+    still ends once the program has (reason "programs ended"), primary left running."""
+    binary = corpus_binary("threads_sum", "O2")
+    rc, out, err = _boot(tmp_path, '[[domain]]\nname = "primary"\nvcpus = 1\n'
+                         'memory = "512M"\n[[domain]]\nname = "ldg1"\nvcpus = 2\n'
+                         f'memory = "1G"\nprogram = "{binary}"\n')
+    assert rc == 0, err
+    assert "functional; programs ended" in out
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines()
+            if ln.startswith(("primary ", "ldg1 "))}
+    assert rows["primary"][1] == "running" and rows["ldg1"][1] == "stopped"
+    assert out.splitlines()[-1] == f"program ldg1: {binary}: exit status 0"

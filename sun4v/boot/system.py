@@ -24,8 +24,9 @@ hypervisor RAM and its MD area), the first domain being the control domain `prim
 
 Stops: every domain stopped (their guests exited) and the hypervisor idle on every
 strand (the machine halts: a stop's follow-up work, such as a delayed reconfiguration,
-is done), `until` (machine steps), an instruction budget, or the hypervisor powering the
-machine off (a hypervisor panic)."""
+is done), every domain program ended (reason "programs ended": the domains without a
+program are left as they are), `until` (machine steps), an instruction budget, or the
+hypervisor powering the machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import os
@@ -160,6 +161,8 @@ class System:
         self._poll_steps = max(1, int(p.clock_hz * POLL_US // 1_000_000))
         self._polling = False
         self._poll_now = self._poll_steps
+        self._ended_seen = False
+        self._stop_for_programs = False
         self._on_output = None
         self._on_program = None
 
@@ -236,6 +239,10 @@ class System:
                 left -= self.m.insns_run - before
             if on_output is not None:
                 self._emit(on_output)
+            if self._stop_for_programs and r.reason == "attention":
+                self.m.att[0] = 0
+                self._stop_for_programs = False
+                return BootResult("programs ended", self.m.time)
             if r.reason == "poweroff":
                 detail = self.m.hv_uart.text().strip().splitlines()[-1:] or [""]
                 return BootResult("panic" if r.value == HV_PANIC else "poweroff",
@@ -248,6 +255,10 @@ class System:
                 # nothing runs: the hypervisor has finished what the last stop started
                 return BootResult("stopped" if self.all_stopped() else "halted",
                                   self.m.time)
+            if self.programs and self.programs_ended() and not self.all_stopped():
+                # every domain program has ended (its domain stopped); the domains
+                # without one would idle on: the run is over
+                return BootResult("programs ended", self.m.time)
 
     def _poll(self):
         """The programs' system calls, every POLL_US of simulated time (a machine event:
@@ -265,12 +276,24 @@ class System:
             min(2 * self._poll_now, self._poll_steps * POLL_MAX_FACTOR)
         if alive:
             self.m.at(self.m.time + self._poll_now, self._poll)
+        elif not self._ended_seen:
+            # ended: look once more a little later (the domains stop meanwhile), then
+            # end the run if other domains would idle on
+            self._ended_seen = True
+            self.m.at(self.m.time + self._poll_steps * POLL_MAX_FACTOR // 10, self._poll)
         else:
             self._polling = False
+            if not self.all_stopped():
+                self._stop_for_programs = True
+                self.m.att[0] = 1               # Machine.run returns at once
 
     def _on_program_output(self, name, stream, data):
         if self._on_program is not None:
             self._on_program(name, stream, data)
+
+    def programs_ended(self) -> bool:
+        return all(px.result()[0] in ("exited", "killed", "failed")
+                   for px in self.programs.values())
 
     def program_results(self) -> dict:
         """{domain: (state, status)} of the domains' programs: ("exited", N),
