@@ -16,8 +16,8 @@ and DIR/NAME.err.  --stats FILE writes the machine's
 statistics with the per-domain, per-strand and per-core figures as JSON (`-`: stdout,
 after the summary).
 
-Exit status: 0 when the run ends (every domain stopped, the time or the instruction
-limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
+Exit status: 0 when the run ends (every domain stopped, every domain program ended,
+the time or the instruction limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
 input (a missing or invalid configuration, more vCPUs or memory than the platform has,
 an unknown workload or platform), one line on stderr."""
 import json
