@@ -111,12 +111,19 @@ class Topology:
             return cls(name=str(platform.name), sockets=int(platform.sockets),
                        cores_per_socket=int(platform.cores_per_socket),
                        strands_per_core=int(platform.strands_per_core),
-                       ram_ranges=tuple(tuple(r) for r in platform.ram_ranges),
-                       reserved_ranges=tuple(tuple(r) for r in
-                                             getattr(platform, "reserved_ranges", ())))
+                       ram_ranges=_pairs(platform.ram_ranges),
+                       reserved_ranges=_pairs(getattr(platform, "reserved_ranges", ())))
         except AttributeError as e:
             raise LdmError(f"platform {getattr(platform, 'name', platform)!r} does not "
                            f"describe its topology: {e}") from None
+
+
+def _pairs(ranges) -> tuple[tuple[int, int], ...]:
+    """(base, size) pairs from a sequence of pairs or of objects with base and size (the
+    machine catalogue's Regions); a method giving them is called."""
+    if callable(ranges):
+        ranges = ranges()
+    return tuple((r.base, r.size) if hasattr(r, "base") else tuple(r) for r in ranges)
 
 
 def _ranges(ranges, name, what) -> tuple[tuple[int, int], ...]:

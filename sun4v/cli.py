@@ -38,7 +38,8 @@ def _run_args(p):
                    help="strands the program's threads may use (default: all of the "
                         "chip's); a thread beyond them makes clone fail with EAGAIN")
     p.add_argument("--max-insns", type=int, metavar="N",
-                   help="stop after N instructions (exit status 124)")
+                   help="stop after N instructions (exit status 124); traps the kernel "
+                        "side handles without the instruction completing count too")
     p.add_argument("--stats", metavar="FILE",
                    help="write run statistics as JSON to FILE, or a summary to stderr for -")
     p.add_argument("--trace", action="store_true",
@@ -122,7 +123,8 @@ def _load_plugins():
     """Subcommands that live in their own modules, when those modules exist."""
     import importlib
     for mod in ("sun4v.bench", "sun4v.validate", "sun4v.cosim.command",
-                "sun4v.hypervisor_fw.md_command", "sun4v.machine.command"):
+                "sun4v.hypervisor_fw.md_command", "sun4v.machine.command",
+                "sun4v.boot.command"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

@@ -29,7 +29,22 @@ from qemu_oracle import run_sun4v  # noqa: E402
 
 from sun4v.se import softfloat as F  # noqa: E402
 
-needs_tools = pytest.mark.skipif(not H.HAVE_TOOLS, reason="sparc64 cross tools / qemu missing")
+import setup_tools  # noqa: E402
+
+
+def _require_tools():
+    """`make setup` installs the cross tools and qemu: without them the tests fail."""
+    setup_tools.require_tools(H.GCC, H.QEMU)
+
+
+needs_tools = pytest.mark.usefixtures("tools")
+
+
+@pytest.fixture
+def tools():
+    _require_tools()
+
+
 ROOT = Path(__file__).resolve().parents[1]
 Q = F.QUAD
 SENT = 0x5A5A5A5A5A5A5A5A
@@ -613,8 +628,7 @@ int main(int argc, char **argv)
 
 @pytest.fixture(scope="module")
 def trap_prog(tmp_path_factory):
-    if not H.HAVE_TOOLS:
-        pytest.skip("sparc64 cross tools / qemu missing")
+    _require_tools()
     d = tmp_path_factory.mktemp("quadtrap")
     (d / "t.c").write_text(TRAP_PROG)
     subprocess.run([H.GCC, "-static", "-O2", "-o", str(d / "t"), str(d / "t.c")], check=True,

@@ -36,9 +36,23 @@ from qemu_oracle import compare_runs  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CC = shutil.which("sparc64-linux-gnu-gcc")
 QEMU = shutil.which("qemu-sparc64")
-needs_cc = pytest.mark.skipif(CC is None, reason="sparc64-linux-gnu-gcc missing")
-needs_tools = pytest.mark.skipif(CC is None or QEMU is None,
-                                 reason="sparc64-linux-gnu-gcc or qemu-sparc64 missing")
+
+import setup_tools  # noqa: E402
+
+
+@pytest.fixture
+def _cc():
+    setup_tools.require_tools("sparc64-linux-gnu-gcc")
+
+
+@pytest.fixture
+def _tools():
+    setup_tools.require_tools("sparc64-linux-gnu-gcc", "qemu-sparc64")
+
+
+# `make setup` installs the cross compiler and qemu: without them these tests fail
+needs_cc = pytest.mark.usefixtures("_cc")
+needs_tools = pytest.mark.usefixtures("_tools")
 BUF = 0x100000
 
 

@@ -314,23 +314,44 @@ def test_default_actions(k):
 
 @pytest.mark.parametrize("tt,sig,code", [
     (0x10, "SIGILL", SG.ILL_ILLOPC), (0x11, "SIGILL", SG.ILL_PRVOPC),
-    (0x28, "SIGFPE", SG.FPE_INTDIV), (0x30, "SIGSEGV", SG.SEGV_MAPERR),
-    (0x34, "SIGBUS", SG.BUS_ADRALN), (0x23, "SIGEMT", SG.EMT_TAGOVF),
-    (0x101, "SIGTRAP", SG.TRAP_BRKPT), (0x105, "SIGILL", SG.ILL_ILLTRP),
+    (0x28, "SIGFPE", SG.FPE_INTDIV), (0x34, "SIGBUS", SG.BUS_ADRALN),
+    (0x23, "SIGEMT", SG.EMT_TAGOVF), (0x101, "SIGTRAP", SG.TRAP_BRKPT),
+    (0x105, "SIGILL", SG.ILL_ILLTRP), (0x37, "SIGILL", SG.ILL_PRVOPC),
 ])
-def test_trap_to_signal(tt, sig, code):
-    s, c, _addr = SG.trap_signal(tt, 0x10, 0x100000, 0, False)
+def test_trap_to_signal(k, tt, sig, code):
+    from sun4v.se import faults
+    k.St.C[0, S.PC] = TA_PC
+    k.St.C[0, S.EXIT_ARG1] = 0x10
+    _row, s, c, _addr, trapno = faults.classify(tt, k.St, 0, k.mem)
     assert (SG.SIGNAMES[s], c) == (sig, code)
+    assert trapno == (5 if tt == 0x105 else 0)
 
 
-def test_trap_to_signal_fp_and_segv_accerr():
-    # do_fpe_common: si_code from cexc when FSR.ftt = IEEE_754_exception, else FPE_FLTUNK
-    ieee = 1 << 14
-    assert SG.trap_signal(0x21, 0, 0, ieee | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTDIV)
-    assert SG.trap_signal(0x21, 0, 0, ieee | 0x19, False)[:2] == (SG.SIGFPE, SG.FPE_FLTINV)
-    assert SG.trap_signal(0x22, 0, 0, (3 << 14) | 0x02, False)[:2] == (SG.SIGFPE, SG.FPE_FLTUNK)
-    assert SG.trap_signal(0x30, 0x100000, 0, 0, True)[:2] == (SG.SIGSEGV, SG.SEGV_ACCERR)
-    assert SG.trap_signal(0x103, 0, 0, 0, False) is None                 # flushw trap
+def test_trap_to_signal_fp_and_segv_accerr(k):
+    from sun4v.se import faults
+    C = k.St.C
+    C[0, S.PC] = TA_PC
+    # do_fpe_common: si_code from cexc when FSR.ftt = IEEE_754_exception (invalid first
+    # when several flags are set), else FPE_FLTUNK
+    C[0, S.FSR] = (1 << 14) | 0x02                          # ftt IEEE, cexc DZ
+    assert faults.classify(0x21, k.St, 0, k.mem)[1:3] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    C[0, S.FSR] = (1 << 14) | 0x19                          # cexc NV|OF|NX
+    assert faults.classify(0x21, k.St, 0, k.mem)[1:3] == (SG.SIGFPE, SG.FPE_FLTINV)
+    C[0, S.FSR] = 0x02                                      # ftt 0: not an IEEE trap
+    assert faults.classify(0x21, k.St, 0, k.mem)[1:3] == (SG.SIGFPE, SG.FPE_FLTUNK)
+    C[0, S.FSR] = (3 << 14) | 0x02                          # fp_exception_other, ftt 3
+    assert faults.classify(0x22, k.St, 0, k.mem)[1:3] == (SG.SIGFPE, SG.FPE_FLTUNK)
+    C[0, S.FSR] = (1 << 14) | 0x02                          # an enabled IEEE trap of an
+    assert faults.classify(0x22, k.St, 0, k.mem)[1:3] == (SG.SIGFPE, SG.FPE_FLTDIV)
+    # ... emulated FPop: illegal_instruction and fp_exception_other go to mathemu first
+    assert faults.row(0x10).action == faults.row(0x22).action == faults.MATHEMU
+    k.mem.protect(0x100000, PAGE_SIZE, PERM_R)
+    k.mem.write_u32(TA_PC, 0xC0700000 | (8 << 14))          # stx %g0, [%o0]
+    k.St.set_reg(0, 8, 0x100040)
+    C[0, S.EXIT_ARG1], C[0, S.EXIT_ARG2] = 0x100040, 1
+    assert faults.classify(0x30, k.St, 0, k.mem)[1:4] == (SG.SIGSEGV, SG.SEGV_ACCERR,
+                                                          0x100040)
+    assert faults.row(0x103).action == faults.COMPLETE                # flushw trap
 
 
 def test_host_signal_mapping():

@@ -48,6 +48,7 @@ KB = 1 << 10
 
 # the Legion map (reference/sun4v.md §7); see the module docstring
 HV_RAM = 0x0010_0000
+FIRMWARE_RESERVED = 128 * MB           # ldm's `_sys_` memory (chosen; holds HV_RAM)
 HV_RAM_SIZE = 63 * MB
 GUEST_RAM = 0x8000_0000
 GUEST_UART0 = 0x1F_1000_0000
@@ -147,6 +148,21 @@ class Platform:
     @property
     def strands(self):
         return self.chip.total_strands
+
+    @property
+    def cores_per_socket(self):
+        return self.chip.cores
+
+    @property
+    def strands_per_core(self):
+        return self.chip.strands_per_core
+
+    @property
+    def reserved_ranges(self):
+        """RAM the firmware keeps for itself, as (base, size): the first 128 MB, which
+        hold the hypervisor (HV_RAM) and its machine descriptions; the control domain's
+        memory starts above it (reference/ldm_xscf.md A4 shows primary at 0x8000000)."""
+        return ((0, FIRMWARE_RESERVED),)
 
     @property
     def clock_hz(self):

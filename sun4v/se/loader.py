@@ -216,10 +216,12 @@ def _align_up(x, a):
     return (x + a - 1) & ~(a - 1)
 
 
-def load(mem, path, argv, envp=None, hwcap=None, stack_bytes=None, uid=None, gid=None):
+def load(mem, path, argv, envp=None, hwcap=None, stack_bytes=None, uid=None, gid=None,
+         execfn=None):
     """Load the ELF at `path` into `mem` (a syscall-emulation Memory), build the initial
     stack for argv (list of str/bytes, argv[0] included) and envp (list of b"K=V"; default
-    host_environment()). Returns a LoadedProgram."""
+    host_environment()); AT_EXECFN names `execfn` (default argv[0]: qemu's choice for the
+    first program; execve passes the file name, as Linux does). Returns a LoadedProgram."""
     image = ElfImage(path)
     if envp is None:
         envp = host_environment()
@@ -242,7 +244,10 @@ def load(mem, path, argv, envp=None, hwcap=None, stack_bytes=None, uid=None, gid
 
     # strings, top down
     p = top - 8
-    execfn = argv[0] if argv else os.fsencode(path)
+    if execfn is None:
+        execfn = argv[0] if argv else os.fsencode(path)
+    elif not isinstance(execfn, bytes):
+        execfn = os.fsencode(execfn)
 
     def push_str(s):
         nonlocal p

@@ -38,13 +38,11 @@ copy differs from IEEE (it raises nv when fqtoi/fqtox truncate a value in (-2**3
 from ..cmt import state as S
 from ..cmt.memory import PERM_R, PERM_W
 from . import softfloat as F
-from .signals import (FPE_FLTDIV, FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND,
-                      FPE_FLTUNK, ILL_ILLOPC, ILL_PRVOPC, SEGV_MAPERR, SIGFPE, SIGILL,
-                      SIGSEGV)
+from .faults import fpe_code
+from .signals import FPE_FLTUNK, ILL_ILLOPC, ILL_PRVOPC, SEGV_MAPERR, SIGFPE, SIGILL, SIGSEGV
 
 T_ILLEGAL = 0x10
-T_FP_OTHER = 0x22
-TRAPS = (T_ILLEGAL, T_FP_OTHER)
+T_FP_OTHER = 0x22           # both are faults.MATHEMU rows: process.py calls handle_trap
 
 FTT_SHIFT = 14
 FTT_MASK = 7 << FTT_SHIFT
@@ -289,16 +287,6 @@ def do_mathemu(st, insn, illegal_insn_trap):
     st.fsr = st.fsr & ~CEXC_MASK
     st.advance()
     return True
-
-
-def fpe_code(fsr):
-    """do_fpe_common's si_code: from cexc when ftt is IEEE_754_exception, else FPE_FLTUNK."""
-    if (fsr >> FTT_SHIFT) & 7 == FTT_IEEE:
-        for bit, code in ((0x10, FPE_FLTINV), (0x08, FPE_FLTOVF), (0x04, FPE_FLTUND),
-                          (0x02, FPE_FLTDIV), (0x01, FPE_FLTRES)):
-            if fsr & bit:
-                return code
-    return FPE_FLTUNK
 
 
 # ---- handle_ldf_stq --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import struct
 import termios
 
 from ..cmt.memory import MemFault
+from .sys_poll import POLLIN
 from .sysbase import (
     AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, EBADF, EFAULT, EINVAL, ENOSYS,
     ENAMETOOLONG, ENOTTY, ERANGE, ESPIPE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
@@ -151,16 +152,21 @@ class FdTable:
 
 class FileCalls:
     """The file system calls (mixin of syscalls.Syscalls: uses self.fds, self.mem,
-    self.path, self.dirfd, self.check_range, self.signals, self.creds)."""
+    self.path, self.dirfd, self.check_range, self.signals, self.creds, and
+    self.when_ready of sys_poll for a read that would block)."""
 
     # ---- reading and writing, opening, stat ------------------------------------------------
     def sys_read(self, fd, buf, count, *_):
         h = self.fds.get(_s32(fd))
         count = min(count, 1 << 24)
         self.check_range(buf, count, write=True)
-        data = os.read(h, count)
-        self.mem.write(buf, data)
-        return len(data)
+
+        def read():
+            data = os.read(h, count)
+            self.mem.write(buf, data)
+            return len(data)
+        # nothing to read yet (a pipe, a terminal): the thread waits (sys_poll.when_ready)
+        return self.when_ready(h, POLLIN, read) if count else read()
 
     def sys_pread64(self, fd, buf, count, offset, *_):
         h = self.fds.get(_s32(fd))
@@ -213,15 +219,19 @@ class FileCalls:
 
     def sys_readv(self, fd, iov, cnt, *_):
         h = self.fds.get(_s32(fd))
-        total = 0
-        for b, n in self.iovecs(iov, cnt):
-            self.check_range(b, n, write=True)
-            data = os.read(h, n)
-            self.mem.write(b, data)
-            total += len(data)
-            if len(data) < n:
-                break
-        return total
+        vecs = self.iovecs(iov, cnt)
+
+        def read():
+            total = 0
+            for b, n in vecs:
+                self.check_range(b, n, write=True)
+                data = os.read(h, n)
+                self.mem.write(b, data)
+                total += len(data)
+                if len(data) < n:
+                    break
+            return total
+        return self.when_ready(h, POLLIN, read) if any(n for _b, n in vecs) else read()
 
     def sys_openat(self, dirfd, path, flags, mode, *_):
         p = self.path(path)

@@ -1,6 +1,7 @@
 """Waiting for file descriptors (class PollCalls, a mixin of syscalls.Syscalls): poll,
-ppoll, select (sparc64 has it twice: select 93 and _newselect 230, both sys_select) and
-pselect6.
+ppoll (with no fds and no timeout: glibc's pause), select (sparc64 has it twice: select
+93 and _newselect 230, both sys_select) and pselect6, and the wait of a read that would
+block.
 
 Layouts (sparc64): struct pollfd {int fd; short events, revents} (8 B); the poll bits
 of asm/poll.h, where POLLWRNORM is POLLOUT and POLLWRBAND 0x100, POLLMSG 0x200,
@@ -19,27 +20,33 @@ and POLLHUP always; select counts an fd once per set it is ready in: readable on
 IN/RDNORM/RDBAND/HUP/ERR, writable on OUT/WRNORM/WRBAND/ERR, exceptional on PRI); the
 remaining time written back by select, pselect6 and ppoll (not for a zero timeout);
 ppoll's and pselect6's signal mask in force during the wait and put back afterwards
-(after a handler it interrupted ran: Signals.saved_mask).
+(set_user_sigmask / restore_saved_sigmask_unless: the thread's saved mask,
+Signals.saved_mask, which after an interruption the handler's frame keeps).
 
-Choices (documented): the host waits for the host fds behind the guest's (host ppoll),
-as qemu-user does, for the whole timeout when the process has no other thread that
-could run: a pipe another thread of the program would write cannot be waited for that
-way, so when other threads can run the call does not block the simulator: it checks
-without waiting and, when nothing is ready, the calling thread retries the system call
-after the others had their turn (its trap re-executed), until something is ready, a
-signal is pending (EINTR) or the timeout has passed in simulated time (the process's
-instructions at one per chip cycle in functional mode, the chip clock in cycle mode:
-deterministic). In cycle mode a wait that ran out costs the strand the timeout in
-simulated time, as nanosleep does.
+How a call waits (the kernel's sleep on the files' wait queues): the fds are checked at
+once (the host's ppoll with a zero timeout, on the host fds behind the guest's); when
+nothing the call wants is ready, a signal the thread does not block is pending, or the
+timeout is zero, the call ends there. Otherwise the thread blocks (waits.Wait, kind
+POLL): the run loop checks its fds again at every safe point (while other threads run)
+and, when no thread can run, the host waits for those fds, the held signals and the
+next deadline together (hostsig.HostSignals.wait) -- so another thread's write, a
+child's, input from outside, a signal (EINTR: ERESTARTNOHAND, not restarted) and a
+timer all end the wait as they would under Linux. The timeout runs on the monotonic
+clock: the host's in functional mode, the simulated one in cycle mode (where, while
+every thread waits for host fds, simulated time advances with the host's wait).
+A read (read, readv) from a host fd with nothing to read, unless it is non-blocking,
+waits the same way before it reads (kind IO; a signal restarts it after an SA_RESTART
+handler, ERESTARTSYS): `when_ready`.
 """
 import ctypes
 import errno as host_errno
+import fcntl
 import os
-import time
 
 from .signals import SIGKILL, SIGSTOP
-from .sysbase import (EBADF, EINTR, EINVAL, NO_RETURN, NOFILE_CUR, GuestError, _s32, _s64,
-                      libc_fn)
+from .sysbase import EBADF, EINTR, EINVAL, NOFILE_CUR, GuestError, _s32, _s64, libc_fn
+from .threads import BLOCK
+from .waits import IO, POLL, Wait
 
 c_int = ctypes.c_int
 
@@ -96,90 +103,72 @@ def _bit(sig):
 
 
 class PollCalls:
-    """poll, ppoll, select, _newselect, pselect6 (mixin of syscalls.Syscalls: uses
-    self.fds, self.mem, self.signals, self.threads, self.clock_ns, self.sleep_ns,
-    self.retry_syscall and the per-call state self.wait_retry, self.last_wait_ns)."""
+    """poll, ppoll, select, _newselect, pselect6, and the wait before a read (mixin of
+    syscalls.Syscalls: uses self.fds, self.mem, self.signals, self.threads, self.block
+    and self.mono_ns)."""
 
     # ---- the wait --------------------------------------------------------------------------
-    def _sim_ns(self):
-        """Simulated time for a retried wait (see the module text)."""
-        if self.clock_ns is not None:
-            return self.clock_ns()
-        return self.insns_to_ns(self.process_insns())
-
-    def _others_can_run(self):
-        tg = self.threads
-        return tg is not None and any(s != self.s for s in tg.runnable())
-
-    def _signal_waiting(self, mask):
-        sig = self.signals
-        return sig is not None and any(not mask & _bit(p[0]) for p in sig.pending)
-
-    def _wait(self, entries, timeout_ns, mask, judge):
-        """Wait until judge(host revents list) > 0 for the host (fd, events) `entries`
-        (fd -1: skipped), at most timeout_ns (None: no limit). Returns the revents list
-        (ready or timed out; self.last_wait_ns says how long it waited), NO_RETURN when
-        the thread retries the call later, or -EINTR."""
-        arr = (_PollFd * max(len(entries), 1))()
-        for i, (h, ev) in enumerate(entries):
-            arr[i].fd, arr[i].events, arr[i].revents = h, ev, 0
+    def _wait_fds(self, entries, timeout_ns, finish, left=None):
+        """Wait for the host (fd, events) `entries` (fd -1: skipped) as the module text
+        says. finish(revents, final) gives the call's result from the host revents list
+        (writing what it reports to the guest), or None when nothing it wants is ready
+        and `final` is False. left(ns) writes back the time left (select, ppoll,
+        pselect6). Returns the result, -EINTR, or BLOCK (the thread waits)."""
+        start = self.mono_ns() if left is not None else 0
         n = len(entries)
+        arr = (_PollFd * max(n, 1))()
+        for i, (h, ev) in enumerate(entries):
+            arr[i].fd, arr[i].events = h, ev
 
-        def revents():
-            return [arr[i].revents & 0xFFFF for i in range(n)]
+        def attempt(final):
+            for i in range(n):
+                arr[i].revents = 0
+            _host_ppoll(arr, n, _Timespec(0, 0))
+            return finish([arr[i].revents & 0xFFFF for i in range(n)], final)
 
-        rec = self.wait_retry.get(self.s)           # (start, deadline) of a retried wait
-        _host_ppoll(arr, n, _Timespec(0, 0))
-        revs = revents()
-        if judge(revs) or timeout_ns == 0:
-            self.wait_retry.pop(self.s, None)
-            self.last_wait_ns = self._sim_ns() - rec[0] if rec else 0
-            return revs
-        if self._signal_waiting(mask):
-            self.wait_retry.pop(self.s, None)
-            return -EINTR
-        if self._others_can_run():
-            now = self._sim_ns()
-            if rec is None:
-                rec = (now, None if timeout_ns is None else now + timeout_ns)
-                self.wait_retry[self.s] = rec
-                self.count_wait()
-            if rec[1] is not None and now >= rec[1]:
-                del self.wait_retry[self.s]
-                self.last_wait_ns = timeout_ns
-                return revs
-            self.retry_syscall()
-            return NO_RETURN
-        self.wait_retry.pop(self.s, None)
-        # nobody else can make an fd ready: the host waits
-        self.count_wait()
-        start = time.monotonic_ns()
-        while True:
-            if timeout_ns is None:
-                ts = None
-            else:
-                left = timeout_ns - (time.monotonic_ns() - start)
-                if left <= 0:
-                    break
-                ts = _Timespec(left // 10**9, left % 10**9)
-            if _host_ppoll(arr, n, ts) == 0:
-                break                              # the time ran out
-            revs = revents()
-            if judge(revs):
-                break
-            # only events the caller did not ask for (POLLHUP on an fd select wants
-            # exceptions of): Linux sleeps on
-        revs = revents()
-        waited = time.monotonic_ns() - start
-        if self.clock_ns is not None:               # cycle mode: the strand waited
-            waited = timeout_ns if not judge(revs) and timeout_ns is not None else waited
-            self.sleep_ns = waited
-        self.last_wait_ns = waited
-        return revs
+        r = attempt(timeout_ns == 0)
+        sig = self.signals
+        if r is None and sig is not None and sig.deliverable(sig.current_tid()):
+            r = -EINTR
+        if r is not None:
+            if left is not None:
+                left(max(0, timeout_ns - (self.mono_ns() - start)))
+            return r
+        w = Wait(POLL)                  # ERESTARTNOHAND: -EINTR after a handler
+        w.fds = [(h, ev) for h, ev in entries if h >= 0]
+        if timeout_ns is not None:
+            w.deadline = self.mono_ns() + timeout_ns
 
-    def _remaining(self, timeout_ns):
-        """The time left of a wait that returned (select/ppoll write it back)."""
-        return max(0, timeout_ns - self.last_wait_ns)
+        def done(final):
+            r = attempt(final)
+            if r is not None and left is not None:
+                left(self._left(w))
+            return r
+        w.check = self.guarded(lambda: done(False))
+        w.timeout = self.guarded(lambda: done(True))
+        if left is not None:
+            w.interrupted = self.guarded(lambda: left(self._left(w)))
+        return self.block(w)
+
+    def _left(self, w):
+        """Time left of a blocked wait's timeout, in ns (None: no timeout)."""
+        if w.deadline is None:
+            return None
+        return max(0, w.deadline - self.mono_ns())
+
+    def when_ready(self, h, events, op):
+        """op() -- a read from host fd h -- once h is ready for `events`: at once when it
+        is (or reports an error or hangup), when h is non-blocking (op gives EAGAIN), or
+        when the process has no threads model (the host call then blocks); else the
+        thread blocks until it is (waits.IO: a signal interrupts the wait, and the call
+        runs again after an SA_RESTART handler: ERESTARTSYS)."""
+        if self.threads is None or _host_ready(h, events) or \
+                fcntl.fcntl(h, fcntl.F_GETFL) & os.O_NONBLOCK:
+            return op()
+        w = Wait(IO, restart=Wait.RESTART_SA)
+        w.fds = [(h, events)]
+        w.check = self.guarded(lambda: op() if _host_ready(h, events) else None)
+        return self.block(w)
 
     # ---- the signal mask during ppoll / pselect6 ---------------------------------------
     def _wait_mask(self, sigmask, size):
@@ -190,22 +179,26 @@ class PollCalls:
             raise GuestError(EINVAL)
         return self.mem.read_u64(sigmask) & ~(_bit(SIGKILL) | _bit(SIGSTOP))
 
-    def _mask_now(self, new=None):
-        if new is not None:
-            return new
-        return self.signals.blocked if self.signals is not None else 0
-
-    def _end_mask(self, new, result):
-        """An interrupted wait lets the handler run under the wait's mask and puts the
-        old one back when the handler returns (Signals.saved_mask); otherwise the old
-        mask simply stays."""
+    def _with_mask(self, new, wait):
+        """Run wait() under mask `new` (None: the thread's own), the thread's mask kept
+        as its saved mask (Signals.saved_mask): a result other than -EINTR puts it back
+        now (a blocked wait: when it ends, process.Process._wake); after -EINTR the
+        handler's frame keeps it."""
         sig = self.signals
-        if new is not None and sig is not None and result == -EINTR:
-            sig.saved_mask = sig.blocked
-            sig.blocked = new
+        if new is None or sig is None:
+            return wait()
+        sig.wait_mask(new)
+        try:
+            result = wait()
+        except BaseException:
+            sig.restore_saved_mask()
+            raise
+        if result is not BLOCK and result != -EINTR:
+            sig.restore_saved_mask()
+        return result
 
     # ---- poll / ppoll ------------------------------------------------------------------------
-    def _do_poll(self, ufds, nfds, timeout_ns, mask):
+    def _do_poll(self, ufds, nfds, timeout_ns, left=None):
         nfds &= 0xFFFFFFFF
         if nfds > NOFILE_CUR:
             return -EINVAL
@@ -217,24 +210,25 @@ class PollCalls:
             h = self.fds.host.get(fd) if fd >= 0 else None
             nval.append(fd >= 0 and h is None)
             entries.append((-1, 0) if h is None else (h, host_events(ev)))
-        res = self._wait(entries, 0 if any(nval) else timeout_ns, mask,
-                         lambda revs: sum(1 for r in revs if r))
-        if res is NO_RETURN or isinstance(res, int):
-            return res
-        out = bytearray(raw)
-        count = 0
-        for i in range(nfds):
-            rev = POLLNVAL if nval[i] else guest_events(res[i])
-            out[8 * i + 6:8 * i + 8] = rev.to_bytes(2, "big")
-            count += rev != 0
-        if nfds:
-            self.check_range(ufds, 8 * nfds, write=True)
-            self.mem.write(ufds, bytes(out))
-        return count
+
+        def finish(revs, final):
+            out = bytearray(raw)
+            count = 0
+            for i in range(nfds):
+                rev = POLLNVAL if nval[i] else guest_events(revs[i])
+                out[8 * i + 6:8 * i + 8] = rev.to_bytes(2, "big")
+                count += rev != 0
+            if not count and not final:
+                return None
+            if nfds:
+                self.check_range(ufds, 8 * nfds, write=True)
+                self.mem.write(ufds, bytes(out))
+            return count
+        return self._wait_fds(entries, timeout_ns, finish, left)
 
     def sys_poll(self, ufds, nfds, timeout, *_):
         t = _s32(timeout)
-        return self._do_poll(ufds, nfds, None if t < 0 else t * 10**6, self._mask_now())
+        return self._do_poll(ufds, nfds, None if t < 0 else t * 10**6)
 
     def _get_timespec(self, tsp):
         """A struct timespec timeout in ns (None for NULL): EINVAL unless valid."""
@@ -247,34 +241,37 @@ class PollCalls:
             raise GuestError(EINVAL)
         return sec * 10**9 + nsec
 
-    def _put_left(self, tsp, timeout, timeval=False):
-        """poll_select_finish: the time left written back (not for a zero timeout; a
-        timeout in read-only memory is left alone)."""
+    def _left_writer(self, tsp, timeout, timeval=False):
+        """poll_select_finish: a function that writes the time left back to the
+        timeout (not for a zero or absent timeout; a timeout in read-only memory is
+        left alone), or None."""
         if not timeout:
-            return
-        left = self._remaining(timeout)
-        if timeval:
-            data = ((left // 10**9).to_bytes(8, "big")
-                    + (left % 10**9 // 1000).to_bytes(4, "big") + bytes(4))
-        else:
-            data = (left // 10**9).to_bytes(8, "big") + (left % 10**9).to_bytes(8, "big")
-        try:
-            self.check_range(tsp, 16, write=True)
-        except GuestError:
-            return
-        self.mem.write(tsp, data)
+            return None
+
+        def put(left):
+            if left is None:
+                return
+            if timeval:
+                data = ((left // 10**9).to_bytes(8, "big")
+                        + (left % 10**9 // 1000).to_bytes(4, "big") + bytes(4))
+            else:
+                data = (left // 10**9).to_bytes(8, "big") + (left % 10**9).to_bytes(8, "big")
+            try:
+                self.check_range(tsp, 16, write=True)
+            except GuestError:
+                return
+            self.mem.write(tsp, data)
+        return put
 
     def sys_ppoll(self, ufds, nfds, tsp, sigmask, sigsetsize, *_):
+        """ppoll; with no fds and no timeout it waits for a signal (glibc's pause)."""
         timeout = self._get_timespec(tsp)
         new = self._wait_mask(sigmask, sigsetsize)
-        result = self._do_poll(ufds, nfds, timeout, self._mask_now(new))
-        if result is not NO_RETURN:
-            self._end_mask(new, result)
-            self._put_left(tsp, timeout)
-        return result
+        left = self._left_writer(tsp, timeout)
+        return self._with_mask(new, lambda: self._do_poll(ufds, nfds, timeout, left))
 
     # ---- select / pselect6 -----------------------------------------------------------------
-    def _do_select(self, n, inp, outp, exp, timeout_ns, mask):
+    def _do_select(self, n, inp, outp, exp, timeout_ns, left=None):
         n = _s32(n)
         if n < 0:
             return -EINVAL
@@ -300,7 +297,7 @@ class PollCalls:
             entries.append((h, ev))
             fds.append(fd)
 
-        def ready(revs):
+        def finish(revs, final):
             out = [0, 0, 0]
             count = 0
             for fd, rev in zip(fds, revs):
@@ -309,17 +306,14 @@ class PollCalls:
                     if sets[k] & b and rev & want:
                         out[k] |= b
                         count += 1
-            return count, out
-
-        res = self._wait(entries, timeout_ns, mask, lambda revs: ready(revs)[0])
-        if res is NO_RETURN or isinstance(res, int):
-            return res
-        count, out = ready(res)
-        for k, p in enumerate((inp, outp, exp)):
-            if p and nbytes:
-                self.check_range(p, nbytes, write=True)
-                self.mem.write(p, _swap_longs(out[k].to_bytes(nbytes, "little")))
-        return count
+            if not count and not final:
+                return None
+            for k, p in enumerate((inp, outp, exp)):
+                if p and nbytes:
+                    self.check_range(p, nbytes, write=True)
+                    self.mem.write(p, _swap_longs(out[k].to_bytes(nbytes, "little")))
+            return count
+        return self._wait_fds(entries, timeout_ns, finish, left)
 
     def _get_timeval(self, tvp):
         """select's struct timeval: tv_usec beyond a second carries into tv_sec; EINVAL
@@ -338,10 +332,8 @@ class PollCalls:
 
     def sys_select(self, n, inp, outp, exp, tvp, *_):
         timeout = self._get_timeval(tvp)
-        result = self._do_select(n, inp, outp, exp, timeout, self._mask_now())
-        if result is not NO_RETURN:
-            self._put_left(tvp, timeout, timeval=True)
-        return result
+        return self._do_select(n, inp, outp, exp, timeout,
+                               self._left_writer(tvp, timeout, timeval=True))
 
     def sys__newselect(self, n, inp, outp, exp, tvp, *_):
         return self.sys_select(n, inp, outp, exp, tvp)
@@ -353,11 +345,17 @@ class PollCalls:
             sigmask, size = self.mem.read_u64(sig), self.mem.read_u64(sig + 8)
         timeout = self._get_timespec(tsp)
         new = self._wait_mask(sigmask, size)
-        result = self._do_select(n, inp, outp, exp, timeout, self._mask_now(new))
-        if result is not NO_RETURN:
-            self._end_mask(new, result)
-            self._put_left(tsp, timeout)
-        return result
+        left = self._left_writer(tsp, timeout)
+        return self._with_mask(new, lambda: self._do_select(n, inp, outp, exp, timeout,
+                                                            left))
+
+
+def _host_ready(h, events):
+    """Whether host fd h is ready for `events` now (or reports an error or a hangup)."""
+    arr = (_PollFd * 1)()
+    arr[0].fd, arr[0].events = h, events
+    _host_ppoll(arr, 1, _Timespec(0, 0))
+    return arr[0].revents != 0
 
 
 def _host_ppoll(arr, n, ts):

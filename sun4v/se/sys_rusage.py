@@ -20,13 +20,20 @@ counts). So getrusage(RUSAGE_SELF) == times() (in ticks) == clock_gettime(CPUTIM
 (in ns), each rounded down in its own unit. The other figures: maxrss is the most pages
 the process ever had made (first touched), in KiB; minflt the pages made (every first
 touch is a minor fault; nothing is read from a disk, so majflt is 0); nvcsw the times a
-thread gave up its strand to wait (a futex wait that blocked, a nanosleep, a poll or
-select that slept); nivcsw 0 (every thread has a strand of its own, nobody preempts it);
+thread gave up its strand to wait (a system call that blocked: a futex wait, a sleep, a
+poll, select or read that waited, a wait for a signal or a child); nivcsw 0 (every thread has a strand of its own, nobody preempts it);
 inblock and oublock 0 (no block device: the host's page cache is not modelled); ixrss,
 idrss, isrss, nswap, msgsnd, msgrcv and nsignals are 0, as Linux always reports them.
-RUSAGE_CHILDREN and tms_cutime/tms_cstime report `children_usage`, which a wait for
-a child process adds to (all 0 while the process has none).
+RUSAGE_CHILDREN and tms_cutime/tms_cstime report `children_usage`: what the children a
+wait4/waitid reaped used, their own reaped children included (kernel/exit.c
+wait_task_zombie; all 0 while there are none). A child is a forked simulator, so it
+sends its figures in the same model to its parent when it ends (usage_record, through a
+pipe process.py opens at fork); a child that left none (killed by SIGKILL from outside)
+counts as 0. A fork child starts from zero (kernel/fork.c: CPU time, faults and waits
+are per process; reset_usage).
 """
+import struct
+
 import time
 
 from ..cmt import state as S
@@ -40,7 +47,9 @@ CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
 CPUCLOCK_PROF, CPUCLOCK_VIRT, CPUCLOCK_SCHED = 0, 1, 2
 CPUCLOCK_PERTHREAD = 4
 USER_HZ = 100
-SLEEPS = ("nanosleep", "clock_nanosleep")
+# a child's figures as it sends them to its parent: utime ns, stime ns, maxrss KiB,
+# minflt, nvcsw (its own plus its reaped children's: getrusage RUSAGE_BOTH)
+CHILD_RECORD = struct.Struct(">5Q")
 
 
 class Usage:
@@ -57,6 +66,26 @@ class Usage:
 def _timeval(ns):
     return ((ns // 10**9).to_bytes(8, "big") + (ns % 10**9 // 1000).to_bytes(4, "big")
             + bytes(4))
+
+
+def pack_rusage(utime_ns, stime_ns, maxrss_kb=0, minflt=0, nvcsw=0):
+    """The 144-byte sparc64 struct rusage (the other fields are 0, see the module text)."""
+    longs = [maxrss_kb, 0, 0, 0, minflt, 0, 0, 0, 0, 0, 0, 0, nvcsw, 0]
+    return (_timeval(utime_ns) + _timeval(stime_ns)
+            + b"".join(v.to_bytes(8, "big") for v in longs))
+
+
+def no_children():
+    return dict(utime_ns=0, stime_ns=0, maxrss_kb=0, minflt=0, nvcsw=0)
+
+
+def child_figures(record):
+    """A child's CHILD_RECORD as a dict of pack_rusage's arguments; zeros for None (it
+    left none, or it has not ended)."""
+    if record is None or len(record) != CHILD_RECORD.size:
+        return no_children()
+    return dict(zip(("utime_ns", "stime_ns", "maxrss_kb", "minflt", "nvcsw"),
+                    CHILD_RECORD.unpack(record)))
 
 
 class ResourceCalls:
@@ -79,8 +108,6 @@ class ResourceCalls:
         what it did (after: a new thread's start, a wait)."""
         if result is None:
             self._usage(self._tid(), self.s).syscalls += 1
-            if name in SLEEPS:
-                self.usage[self._tid()].vcsw += 1
             return
         if result is BLOCK:
             u = self.usage.get(self._tid())
@@ -92,11 +119,29 @@ class ResourceCalls:
             if t is not None:
                 self.usage[result] = Usage(t.strand, int(self.St.C[t.strand, S.INSNS]))
 
-    def count_wait(self):
-        """A poll or select of the current thread slept."""
-        u = self.usage.get(self._tid())
-        if u is not None:
-            u.vcsw += 1
+    def reset_usage(self):
+        """A fork child: no CPU time, faults, waits or children's figures of its own yet
+        (the calling thread alone, its counts from now on)."""
+        self.usage_base = (self.process_insns(), sum(self.counts.values()),
+                           self.mem.pages_made)
+        self.usage = {self._tid(): Usage(self.s, int(self.St.C[self.s, S.INSNS]))}
+        self.children_usage = no_children()
+
+    def usage_record(self):
+        """What this process (a forked child) sends its parent as it ends:
+        CHILD_RECORD of its own figures plus its reaped children's."""
+        utime, stime, vcsw = self._cpu()
+        c = self.children_usage
+        return CHILD_RECORD.pack(utime + c["utime_ns"], stime + c["stime_ns"],
+                                 max(self._maxrss_kb(), c["maxrss_kb"]),
+                                 self._minflt() + c["minflt"], vcsw + c["nvcsw"])
+
+    def add_child_usage(self, figures):
+        """A reaped child's figures (child_figures) join children_usage."""
+        c = self.children_usage
+        for k in ("utime_ns", "stime_ns", "minflt", "nvcsw"):
+            c[k] += figures[k]
+        c["maxrss_kb"] = max(c["maxrss_kb"], figures["maxrss_kb"])
 
     # ---- the CPU-time model -------------------------------------------------------------------
     def insns_to_ns(self, insns):
@@ -106,11 +151,13 @@ class ResourceCalls:
     def process_insns(self):
         return int(self.St.C[:, S.INSNS].sum())
 
+    usage_base = (0, 0, 0)          # instructions, calls, pages made before a fork
+
     def _cpu(self, tid=None):
         """(user ns, system ns, voluntary waits) of thread `tid`, or of the process."""
         if tid is None:
-            insns = self.process_insns()
-            calls = sum(self.counts.values())
+            insns = self.process_insns() - self.usage_base[0]
+            calls = sum(self.counts.values()) - self.usage_base[1]
             vcsw = sum(u.vcsw for u in self.usage.values())
         else:
             u = self.usage.get(tid)
@@ -165,13 +212,16 @@ class ResourceCalls:
         else:
             # pages are process-wide: a thread's figure is the process's (as Linux's
             # maxrss; its minflt would be the thread's own faults, not kept apart here)
-            maxrss = int(self.mem.meta[META_USED]) * PAGE_SIZE // 1024   # most pages at once
-            minflt = self.mem.pages_made
-        longs = [maxrss, 0, 0, 0, minflt, 0, 0, 0, 0, 0, 0, 0, vcsw, 0]
+            maxrss, minflt = self._maxrss_kb(), self._minflt()
         self.check_range(buf, 144, write=True)
-        self.mem.write(buf, _timeval(utime) + _timeval(stime)
-                       + b"".join(v.to_bytes(8, "big") for v in longs))
+        self.mem.write(buf, pack_rusage(utime, stime, maxrss, minflt, vcsw))
         return 0
+
+    def _maxrss_kb(self):
+        return int(self.mem.meta[META_USED]) * PAGE_SIZE // 1024   # most pages at once
+
+    def _minflt(self):
+        return self.mem.pages_made - self.usage_base[2]
 
     def sys_times(self, buf, *_):
         if buf:

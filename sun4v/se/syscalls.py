@@ -19,18 +19,28 @@ from .linux_abi import ERRNO, SYSCALL_NAMES
 from .sys_creds import CredentialCalls, Credentials
 from .sys_files import FdTable, FileCalls, pack_stat, pack_stat64  # noqa: F401 (re-exported)
 from .sys_poll import PollCalls
+from .sys_process import ProcessCalls
 from .sys_rusage import ResourceCalls
+from .sys_signals import SignalCalls
+from .sys_timers import TimerCalls
 from .sysbase import (  # noqa: F401 (CARRY, SyscallExit: re-exported)
-    AT_FDCWD, CARRY, EAGAIN, EFAULT, EINTR, EINVAL, EIO, ENAMETOOLONG, ENOMEM, ENOSYS,
-    EPERM, ESRCH, FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64, MREMAP_FIXED,
-    MREMAP_MAYMOVE, NO_RETURN, NOFILE_CUR, NOFILE_MAX, PROT_EXEC, PROT_READ, READ_IMPLIES_EXEC,
-    RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError, SyscallExit, _s32, guest_errno)
-from .threads import BLOCK, CLONE_THREAD, CLONE_VM
+    AT_FDCWD, CARRY, EAGAIN, EFAULT, EINVAL, EIO, ENAMETOOLONG, ENOMEM, ENOSYS, ESRCH,
+    FUTEX_WAIT, FUTEX_WAKE, MAP_ANONYMOUS, MAP_FIXED, MASK64, MREMAP_FIXED, MREMAP_MAYMOVE,
+    NO_RETURN, NOFILE_CUR, NOFILE_MAX, PROT_EXEC, PROT_READ, READ_IMPLIES_EXEC,
+    RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, SIM_EPOCH_NS, UNAME_MACHINE, GuestError,
+    SyscallExit, _s32, guest_errno)
+from .threads import BLOCK
+from .waits import WaitCalls
 
 
-class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
+class Syscalls(FileCalls, CredentialCalls, ProcessCalls, SignalCalls, TimerCalls,
+               PollCalls, ResourceCalls, WaitCalls):
     """The Linux process model behind the system calls of one program: address space
-    bookkeeping (brk, mmap), file descriptors, identity and time."""
+    bookkeeping (brk, mmap), identity and time here; the rest in the mixins: files
+    (sys_files.py), ids (sys_creds.py), processes (sys_process.py), sending and waiting
+    for signals (sys_signals.py), timers and sleeps (sys_timers.py), waiting for file
+    descriptors (sys_poll.py), CPU time and resource use (sys_rusage.py), and the
+    blocked-call machinery they share (waits.py)."""
 
     def __init__(self, mem, St, prog, exe_path, signals=None, strand=0, seed=0x5104):
         self.mem = mem
@@ -51,15 +61,13 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         self.start_time = time.time()
         self.threads = None         # threads.ThreadGroup when the process may have threads
         self.clock_ns = None        # cycle mode: () -> simulated ns since the chip started
-        self.sleep_ns = 0           # cycle mode: what the last nanosleep asked for
-        self.warned_fork = False
         self.creds = Credentials()      # sys_creds: the guest's ids (host fs ids follow)
         self.clock_mhz = 1400           # the chip's clock (Process sets it): CPU time
         self.usage = {}                 # sys_rusage: tid -> Usage
         self.children_usage = dict(utime_ns=0, stime_ns=0, maxrss_kb=0, minflt=0, nvcsw=0)
-        self.wait_retry = {}            # sys_poll: strand -> (start, deadline) of a retry
-        self.last_wait_ns = 0
-        self.trap_pc = self.trap_npc = 0
+        self.process = None         # the Process running the program (fork, execve)
+        self.orig_o0 = 0            # the last system call's first argument ...
+        self.last_failed = False    # ... and whether it failed
         self.handlers = {}
         for n, name in SYSCALL_NAMES.items():
             h = getattr(self, "sys_" + name, None)
@@ -87,11 +95,13 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         name = SYSCALL_NAMES.get(num, f"syscall_{num}")
         self.counts[name] = self.counts.get(name, 0) + 1
         # the trap instruction retires; Linux returns to TNPC
-        self.trap_pc, self.trap_npc = int(C[s, S.PC]), int(C[s, S.NPC])
         npc = int(C[s, S.NPC])
         C[s, S.PC] = npc
         C[s, S.NPC] = (npc + 4) & MASK64
         C[s, S.INSNS] += 1
+        args = self.args()
+        self.orig_o0 = args[0]
+        self.last_failed = False
         h = self.handlers.get(num)
         self.account_syscall(name)
         if h is None:
@@ -101,7 +111,7 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
             result = -ENOSYS
         else:
             try:
-                result = h(*self.args())
+                result = h(*args)
             except GuestError as e:
                 result = -e.err
             except MemFault:
@@ -113,24 +123,12 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
             return
         ccr = int(C[s, S.CCR])
         if result < 0:
+            self.last_failed = True
             self.set_reg(8, -result)
             C[s, S.CCR] = ccr | CARRY
         else:
             self.set_reg(8, result)
             C[s, S.CCR] = ccr & ~CARRY
-
-    def retry_syscall(self):
-        """The calling thread makes this system call again when it next runs: its trap
-        is re-executed (PC/NPC back at the `ta`, not counted as retired, not counted
-        as a call). The handler returns NO_RETURN."""
-        C, s = self.St.C, self.s
-        C[s, S.PC], C[s, S.NPC] = self.trap_pc, self.trap_npc
-        C[s, S.INSNS] -= 1
-        name = SYSCALL_NAMES.get(self.reg(1))
-        self.counts[name] -= 1
-        u = self.usage.get(self._tid())
-        if u is not None:
-            u.syscalls -= 1
 
     # ---- helpers ----------------------------------------------------------------------
     def path(self, addr):
@@ -197,18 +195,6 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
             return -EINVAL
         self.threads.threads[self.s].robust_list = head
         return 0
-
-    def sys_clone(self, flags, newsp, ptid, tls, ctid, *_):
-        """Threads only (CLONE_VM|CLONE_THREAD, as pthread_create asks); fork-style clones
-        are not modelled."""
-        if self.threads is None or not (flags & CLONE_VM and flags & CLONE_THREAD):
-            if not self.warned_fork:
-                self.warned_fork = True
-                os.write(2, b"sun4v: clone without CLONE_VM|CLONE_THREAD (a new process) "
-                            b"is not supported: returns ENOSYS\n")
-            return -ENOSYS
-        mask = self.signals.blocked if self.signals is not None else 0
-        return self.threads.clone(self.s, flags, newsp, ptid, tls, ctid, mask)
 
     def sys_rseq(self, *_):
         return -ENOSYS          # as qemu-sparc64 7.2
@@ -332,20 +318,6 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
             self.mem.write(tz, bytes(8))
         return 0
 
-    def sys_nanosleep(self, req, rem, *_):
-        if req:
-            sec = self.mem.read_u64(req)
-            nsec = self.mem.read_u64(req + 8)
-            if self.clock_ns is not None:
-                self.sleep_ns = min(sec, 10**6) * 10**9 + nsec     # the strand waits
-            else:
-                time.sleep(min(sec + nsec / 1e9, 0.01))
-        if rem:
-            self.mem.write(rem, bytes(16))
-        return 0
-
-    def sys_clock_nanosleep(self, clk, flags, req, rem, *_):
-        return self.sys_nanosleep(req, rem)
 
     def sys_getrandom(self, buf, n, flags, *_):
         n = min(n, 1 << 25)
@@ -479,31 +451,7 @@ class Syscalls(FileCalls, CredentialCalls, PollCalls, ResourceCalls):
         self.signals.sigreturn()
         return NO_RETURN
 
-    def sys_kill(self, pid, sig, *_):
-        pid = _s32(pid)
-        if pid not in (self.pid, 0, -1):
-            return -ESRCH if pid > 0 else -EPERM
-        return self.signals.send(sig & 0xFFFFFFFF, code=0)
-
-    def _is_tid(self, tid):
-        if self.threads is None:
-            return tid == self.pid
-        return self.threads.by_tid(tid) is not None
-
-    def sys_tkill(self, tid, sig, *_):
-        if not self._is_tid(_s32(tid)):
-            return -ESRCH
-        return self.signals.send(sig & 0xFFFFFFFF, code=-6)
-
-    def sys_tgkill(self, tgid, tid, sig, *_):
-        if _s32(tgid) != self.pid or not self._is_tid(_s32(tid)):
-            return -ESRCH
-        return self.signals.send(sig & 0xFFFFFFFF, code=-6)
-
     def sys_rt_sigpending(self, setp, size, *_):
-        self.mem.write_u64(setp, self.signals.pending_mask())
+        self.mem.write_u64(setp, self.signals.pending_mask(self.signals.current_tid())
+                           & self.signals.blocked)
         return 0
-
-    def sys_rt_sigsuspend(self, *_):
-        return -EINTR
-

@@ -51,7 +51,7 @@ class Thread:
     """One Linux task of the process, bound to a strand."""
     __slots__ = ("tid", "strand", "clear_tid", "robust_list", "sigmask", "state",
                  "wait_addr", "wait_bitset", "wait_timed", "wait_seq", "blocked_at",
-                 "blocked_cycles")
+                 "blocked_cycles", "wait")
 
     def __init__(self, tid, strand, sigmask=0):
         self.tid = tid
@@ -66,6 +66,34 @@ class Thread:
         self.wait_seq = 0
         self.blocked_at = 0
         self.blocked_cycles = 0
+        self.wait = None             # waits.Wait of a system call other than futex
+
+
+def clone_stackframe(mem, regs, newsp):
+    """The new stack of a clone (process_64.c clone_stackframe): the caller's current frame
+    copied to the 16-byte aligned top of `newsp`, its saved %fp pointing at that top;
+    `regs` (r0..r31 of the caller) become the child's %sp, %fp. False on a bad address."""
+    sp = regs[14]
+    psp = (sp + STACK_BIAS) & MASK64
+    distance = (regs[30] + STACK_BIAS - psp) & MASK64
+    if not 128 <= distance <= 1 << 16:
+        distance = 192                  # a frame that does not end at %fp: one frame
+    csp = (newsp + STACK_BIAS) & ~15 & MASK64
+    rval = csp - distance
+    try:
+        frame = bytearray(mem.read(psp, distance))
+    except MemFault:
+        return False
+    ins = regs[24:32]
+    ins[6] = (csp - STACK_BIAS) & MASK64
+    frame[0:128] = b"".join(v.to_bytes(8, "big") for v in regs[16:24] + ins)
+    try:
+        mem.write(rval, bytes(frame))
+    except MemFault:
+        return False
+    regs[24:32] = ins
+    regs[14] = (rval - STACK_BIAS) & MASK64
+    return True
 
 
 def set_result(St, s, result):
@@ -140,30 +168,10 @@ class ThreadGroup:
         St, mem = self.St, self.mem
         parent = self.threads[s]
         tid = self.next_tid
-        # the child's stack (clone_stackframe): the parent's current frame copied to the
-        # 16-byte aligned top of the new stack, its saved %fp pointing at that top
         regs = [St.get_reg(s, n) for n in range(32)]
-        sp = regs[14]
         if newsp:
-            psp = (sp + STACK_BIAS) & MASK64
-            distance = (regs[30] + STACK_BIAS - psp) & MASK64
-            if not 128 <= distance <= 1 << 16:
-                distance = 192                  # a frame that does not end at %fp: one frame
-            csp = (newsp + STACK_BIAS) & ~15 & MASK64
-            rval = csp - distance
-            try:
-                frame = bytearray(mem.read(psp, distance))
-            except MemFault:
+            if not clone_stackframe(mem, regs, newsp):
                 return -14                      # EFAULT
-            ins = regs[24:32]
-            ins[6] = (csp - STACK_BIAS) & MASK64
-            frame[0:128] = b"".join(v.to_bytes(8, "big") for v in regs[16:24] + ins)
-            try:
-                mem.write(rval, bytes(frame))
-            except MemFault:
-                return -14
-            regs[24:32] = ins
-            regs[14] = (rval - STACK_BIAS) & MASK64
         try:
             if flags & CLONE_PARENT_SETTID:
                 mem.write_u32(ptid, tid)
@@ -203,6 +211,20 @@ class ThreadGroup:
         self.total_created += 1
         self.peak = max(self.peak, len(self.threads))
         return tid
+
+    def only(self, s, pid):
+        """After fork (in the child) or execve: the thread on strand s is the only one,
+        with tid `pid`. Returns the strands of the threads that are gone."""
+        t = self.threads[s]
+        gone = [x for x in self.threads if x != s]
+        self.threads = {s: t}
+        t.tid = pid
+        self.pid = pid
+        self.next_tid = max(self.next_tid, pid + 1)
+        self.waiters = []
+        self.created, self.woken, self.exited = [], [], []
+        self.main_status = None
+        return gone
 
     # ---- thread exit --------------------------------------------------------------------
     def exit_thread(self, s, status):

@@ -1,11 +1,11 @@
 """The platform protocol the binder needs, the product table behind `ldm init`, and the
 size/time syntax."""
-import importlib.util
 from types import SimpleNamespace
 
 import pytest
 
 from ldm import products
+from sun4v.machine import platforms
 from ldm.errors import LdmError
 from ldm.topology import PlatformTopology, Topology
 from ldm.units import G, M, parse_size, parse_tod
@@ -20,7 +20,8 @@ def test_product_topologies(name, sockets, cores, strands):
     t = products.topology(name)
     assert (t.sockets, t.cores_per_socket, t.strands_per_core) == (sockets, cores, strands)
     assert t.strands == sockets * cores * strands
-    assert len(t.ram_ranges) == sockets
+    assert t.ram_ranges == tuple((r.base, r.size) for r in
+                                 platforms.platform(name).ram_ranges())
     assert t.reserved_ranges == ((0, 128 * M),)
 
 
@@ -49,10 +50,7 @@ def test_bad_topologies():
         Topology("X", 1, 8, 4, ((0, G),), ((2 * G, M),))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sun4v.machine") is None,
-                    reason="the machine's platform catalogue is not merged yet")
 def test_products_agree_with_the_machine_catalogue():
-    from sun4v.machine import platforms
     for name in products.names():
         cat = Topology.of(platforms.platform(name))
         ours = products.topology(name)
