@@ -6,17 +6,23 @@ the MMU turned off for data and for fetch (LSU_CTL), privileged pages from user 
 hyperprivileged PA = VA against a TLB mapping of the same address, a context write on
 the page being fetched, a trap and a done at the same page number in another regime,
 TLB rewrites (same tag, and at an index) and a demap and a rewrite by another strand of
-the same core. The expected values are the architecture's (reference/sun4v.md §3; UA2007
-ch. 14): the mapping the TLB holds at the time of the access. Page sizes, demaps and
-context switches with the cache are tests/test_machine.py's bm_tlb2; partitions
-tests/test_priv.py's bm_tlb; used bits tests/test_mmu_replacement.py.
+the same core; and (tests/asm/bm_xlate2.S) a partition ID change for data and fetch (the
+same VA and context map other pages in the other partition: a translation cached under
+one partition is never used under another), secondary and primary context writes for
+data, a demap of a context and of everything, and on the T2 the hardware table walk
+(its TLB load cached; a TSB rewrite changes nothing until the demap that follows it).
+The expected values are the architecture's (reference/sun4v.md §3; UA2007 ch. 14; the
+T2 walk: mmu.py): the mapping the TLB holds at the time of the access. Each scenario
+uses the translation twice before the change, so the access after it would come from
+the cache. Page sizes with the cache are tests/test_machine.py's bm_tlb2; used bits
+tests/test_mmu_replacement.py.
 
-The benchmark of the translation floor (tests/baremetal/mmu_loop.c: privileged, MMU
-on) computes what the same kernel computes under qemu-sparc64 (tests/bench/xlate_loop).
-
-Then random programs (tests/xlate_gen.py) on two strands of one core run with the caches
-on and off (mmu.set_translation_cache): the architectural state, memory, TLBs, used bits
-and trap counts must be identical."""
+Each scenario was seen to fail with its invalidation removed (a scratch copy where each
+flush, each part of the key and the fetch page's reset could be turned off): the demap
+flush (P4, P5, P6, another strand's demap), the TLB write flush (S1-S8, another strand's
+rewrite), the partition in the key (P1), the context (P2, P3, S6), the user bit (S1-S8),
+the real bit (P7), the hyperprivileged bit (P8), the primary context write's fetch page
+re-lookup (S6), the fetch page kept across a trap (S1-S8)."""
 import functools
 import re
 
@@ -116,6 +122,80 @@ def test_reference_without_the_cache_gives_the_same_log(plat):
     """The expected values are the architecture's, not the cache's: the same program
     translating every access through the TLB logs the same."""
     assert run_log("bm_xlate", plat, cache=False) == run_log("bm_xlate", plat)
+
+
+# the log of tests/asm/bm_xlate2.S, scenario by scenario
+VA_W, VA_D1, VA_D2 = 0x10060000, 0x10044000, 0x10046000
+P1 = [0x111, 1, 0x222, 2, 0x111, 1]        # partition 1, 2, 1: data and fetch
+P2 = [0x111, 0x222, 0x111]                  # secondary context 5, 6, 5
+P3 = [0x111, 0x222, 0x111]                  # primary context 5, 6, 5 (data)
+P4 = [0x111, 0x111, 0x222, 0x68, VA_W | 5]  # T2 walk; TSB rewritten; demap; TSB off
+P5 = [0x111, 0x68, VA_D1 | 5]               # demap context
+P6 = [0x222, 0x68, VA_D2 | 5]               # demap all
+P7 = [0x111, 0x222, 0x111]                  # nucleus, real, nucleus
+P8 = [0x111, 0x555]                         # partition 0 nucleus, hyperprivileged
+
+
+def scenarios2(plat):
+    """bm_xlate2's log cut into its scenarios; P4 (the table walk) only on a T2."""
+    parts = [P1, P2, P3] + ([P4] if plat != "t2000" else []) + [P5, P6, P7, P8, END]
+    log = run_log("bm_xlate2", plat)
+    assert len(log) == sum(len(p) for p in parts), [hex(v) for v in log]
+    out, i = {}, 0
+    for name, p in zip(["P1", "P2", "P3"] + (["P4"] if plat != "t2000" else []) +
+                       ["P5", "P6", "P7", "P8", "END"], parts):
+        out[name] = list(log[i:i + len(p)])
+        i += len(p)
+    return out
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_partition_change_data_and_fetch(plat):
+    """A translation cached under partition 1 is never used under partition 0 (the same
+    VA and context map other pages there), and back."""
+    assert scenarios2(plat)["P1"] == P1
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_secondary_context_write(plat):
+    assert scenarios2(plat)["P2"] == P2
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_primary_context_write_for_data(plat):
+    assert scenarios2(plat)["P3"] == P3
+
+
+def test_tsb_change_and_demap_with_the_t2_table_walk():
+    """The walk's TLB load is cached; a TSB rewrite changes no TLB entry (the chip keeps
+    what it loaded), the demap that follows it does: the walk runs again."""
+    assert scenarios2("t5220")["P4"] == P4
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_demap_context(plat):
+    assert scenarios2(plat)["P5"] == P5
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_demap_all(plat):
+    assert scenarios2(plat)["P6"] == P6
+    assert scenarios2(plat)["END"] == END
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_real_access_is_not_the_nucleus_mapping_of_the_same_address(plat):
+    assert scenarios2(plat)["P7"] == P7
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_hyperprivileged_access_is_not_partition_0_nucleus(plat):
+    assert scenarios2(plat)["P8"] == P8
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_part2_reference_without_the_cache_gives_the_same_log(plat):
+    assert run_log("bm_xlate2", plat, cache=False) == run_log("bm_xlate2", plat)
 
 
 @pytest.mark.parametrize("plat", BOTH)
