@@ -225,6 +225,24 @@ TRAPS = (0x08, 0x30, 0x3E, 0x3F, 0x64, 0x68, 0x6C)
 NOT_ARCHITECTURAL = ("mmu.xc", "mmu.xfill", "mmu.cfg")     # the caches and their switch
 
 
+def same_machine(m1, m0, what):
+    """The two machines' architectural state, memory, TLBs, used bits and instruction
+    counts are identical (the translation caches may differ)."""
+    a, b = m1.snapshot(), m0.snapshot()
+    for k in a:
+        if k in NOT_ARCHITECTURAL:
+            continue
+        if k == "pages":
+            assert a[k].keys() == b[k].keys(), what
+            for vpn in a[k]:
+                assert np.array_equal(a[k][vpn], b[k][vpn]), (what, f"page {vpn:#x}")
+        elif isinstance(a[k], np.ndarray):
+            assert np.array_equal(a[k], b[k]), (what, k)
+        else:
+            assert a[k] == b[k], (what, k)
+    assert m1.insns_run == m0.insns_run, what
+
+
 def run_random(seed, plat, cache, ops=400):
     m = Machine(plat, quantum=37)
     mmu.set_translation_cache(m.mmu, cache)
@@ -240,20 +258,39 @@ def test_random_programs_same_with_and_without_the_cache(plat):
         runs = [run_random(seed, plat, cache) for cache in (True, False)]
         (m1, r1), (m0, r0) = runs
         assert r1 == r0 and r1.reason == "poweroff" and r1.value == 0x5A, (seed, r1, r0)
-        a, b = m1.snapshot(), m0.snapshot()
-        for k in a:
-            if k in NOT_ARCHITECTURAL:
-                continue
-            if k == "pages":
-                assert a[k].keys() == b[k].keys(), seed
-                for vpn in a[k]:
-                    assert np.array_equal(a[k][vpn], b[k][vpn]), (seed, f"page {vpn:#x}")
-            elif isinstance(a[k], np.ndarray):
-                assert np.array_equal(a[k], b[k]), (seed, k)
-            else:
-                assert a[k] == b[k], (seed, k)
+        same_machine(m1, m0, seed)
         assert m1.S.C[:2, S.TRAP_COUNT].tolist() == m0.S.C[:2, S.TRAP_COUNT].tolist()
         for tt in TRAPS:
             seen[tt] += m1.mem.read_u64(xlate_gen.COUNTS + 8 * tt)
     # every kind of fault the handlers take happened, so the comparison covers them
     assert all(n > 0 for n in seen.values()), seen
+
+
+# ---- determinism: the same however the run is sliced into calls -------------------------
+def sliced_run(path, plat, step, limit=2_000_000):
+    """Run the program to its end in calls of `step` instructions (None: one call)."""
+    m = Machine(plat, quantum=37)
+    m.load_elf(str(path))
+    if step is None:
+        return m, m.run(max_insns=limit)
+    while m.insns_run < limit:
+        r = m.run(max_insns=step)
+        if r.reason != "budget":
+            return m, r
+    raise AssertionError("no end")
+
+
+@pytest.mark.parametrize("plat", BOTH)
+def test_same_outputs_and_counts_however_sliced(plat):
+    """Each call starts with no fetch page kept and the caches as the last call left
+    them: the programs that exercise the caches end the same, with the same state and
+    instruction counts, run in one call or in calls of 1, 7 and 1000 instructions."""
+    progs = [bmbuild.asm("bm_xlate"), bmbuild.asm("bm_xlate2"), bmbuild.asm("bm_xlate_smp"),
+             xlate_gen.build(0, 400)]
+    for prog in progs:
+        m0, r0 = sliced_run(prog, plat, None)
+        assert r0.reason == "poweroff" and r0.value == 0x5A, (prog, r0)
+        for step in (1, 7, 1000):
+            m, r = sliced_run(prog, plat, step)
+            assert r == r0, (prog, step, r, r0)
+            same_machine(m, m0, (str(prog), step))
