@@ -3,8 +3,11 @@ simulated MIPS, beside qemu-sparc64's time on the same binaries where it is inst
 the full-system machine's on bare-metal programs (tests/baremetal/spin.c: two strands
 counting, hyperprivileged; tests/baremetal/mmu_loop.c: the kernel of
 tests/bench/xlate_kernel.h in privileged mode with both MMUs on, beside the same kernel
-under `sun4v run`, tests/bench/xlate_loop.c: issue 10's floor is 70%); then the
-cycle-level model's speed on the tests/bench kernels (MIPS and cycles/s).
+under `sun4v run`, tests/bench/xlate_loop.c: issue 10's floor is 70%); the example
+T5220 with three logical domains under `sun4v boot` (host seconds from power-on until
+every domain runs its workload, then the aggregate MIPS of all strands while they run,
+functional and cycle: issue 11 section 6); then the cycle-level model's speed on the
+tests/bench kernels (MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -164,6 +167,59 @@ def mmu_bench(bench_dir, bm_dir):
               + ("" if mips >= MMU_FLOOR * se_mips else f"  (below the {MMU_FLOOR:.0%} floor)"))
 
 
+# issue 11 section 6: the example T5220 with three logical domains booted by `sun4v boot`
+# (firmware hypervisor, guest kernels with their MMUs on: the T2 table walk over their
+# TSBs, the strands' translation caches)
+BOOT_CONFIG = ROOT / "sun4v" / "boot" / "examples" / "t5220.toml"
+BOOT_RUN = {"functional": "60ms", "cycle": "15ms"}        # simulated time of each run
+
+
+def boot_run(mode):
+    """(host seconds from power-on until every domain has started its workload, or None;
+    instructions and host seconds of the rest of the run, all domains running) of the
+    example T5220 booted in `mode`, the run loop already loaded."""
+    from .boot.config import load_config
+    from .boot.system import System
+    cfg = load_config(str(BOOT_CONFIG))
+    names = {d.name for d in cfg.domains}
+    sysm = System(cfg, mode=mode)
+    started, text = {}, {n: b"" for n in names}
+    t0 = time.perf_counter()
+
+    def out(name, data):
+        text[name] += data
+        if name not in started and b"\nworkload" in b"\n" + text[name]:
+            started[name] = (time.perf_counter(), sysm.m.insns_run)
+
+    sysm.run(until=sysm.steps(BOOT_RUN[mode]), on_output=out)
+    t1, n1 = time.perf_counter(), sysm.m.insns_run
+    if started.keys() != names:
+        return None, n1, t1 - t0
+    ta, na = max(started.values())
+    return ta - t0, n1 - na, t1 - ta
+
+
+def boot_bench():
+    from .boot.system import GUEST_KERNEL, HV_ELF
+    missing = [p for p in (GUEST_KERNEL, HV_ELF) if not os.path.exists(p)]
+    if missing:
+        print(f"\nsun4v boot: skipped, not built: {', '.join(missing)} (make progs)")
+        return
+    print(f"\n`sun4v boot {BOOT_CONFIG.relative_to(ROOT)}` (T5220, three domains):")
+    print(f"{'mode':<12}{'to workloads s':>16}{'instructions':>14}{'s':>8}{'MIPS':>8}")
+    from .boot.config import BootError, load_config
+    from .boot.system import System
+    for mode in BOOT_RUN:
+        try:
+            System(load_config(str(BOOT_CONFIG)), mode=mode).run(max_insns=1000)  # the loop
+        except BootError as e:
+            print(f"{mode:<12}not available: {e}")
+            continue
+        up, n, s = boot_run(mode)
+        ups = f"{up:16.2f}" if up is not None else f"{'not reached':>16}"
+        print(f"{mode:<12}{ups}{n:>14,}{s:>8.2f}{n / s / 1e6:>8.1f}")
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
@@ -205,6 +261,7 @@ def bench(args):
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
     full_system_bench(Path(args.bm_dir))
     mmu_bench(Path(args.bench_dir), Path(args.bm_dir))
+    boot_bench()
     if not args.no_cycle:
         cycle_bench(Path(args.bench_dir))
     return 0
