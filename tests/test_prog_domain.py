@@ -209,8 +209,9 @@ def test_program_speeds_up_when_vcpus_are_added(corpus):
     expected = run_sun4v(binary, args)
     compare_runs("threads_work on one vCPU", expected, (o1, e1, rc1))
     compare_runs("threads_work with vCPUs added", expected, (o2, e2, rc2))
-    # 5 ms on one vCPU, the rest on four: well under the one-vCPU time
-    assert more < 0.005 + (one - 0.005) / 2, (one, more)
+    # 5 ms on one vCPU, the rest on four (after the dr-cpu round trip and the vCPUs'
+    # start): clearly under the one-vCPU time (bound to one vCPU it is the same time)
+    assert more < 0.75 * one, (one, more)
 
 
 def test_run_ends_when_the_programs_end(corpus, tmp_path):
