@@ -280,8 +280,10 @@ class ProgramProxy:
             return -EFAULT
         except OSError as e:
             return -guest_errno(e)
-        except (AttributeError, TypeError):     # a call of sun4v/se's process model
-            return -ENOSYS                      # (signals, waits) the domain lacks
+        except (AttributeError, TypeError, RuntimeError):
+            # a call that needs sun4v/se's own process model (its signals, a blocking
+            # wait, its threads), which a domain program does not have
+            return -ENOSYS
         if not isinstance(r, int):          # BLOCK / NO_RETURN: a wait the domain
             return -ENOSYS                  # program cannot do through the host
         return r
