@@ -401,6 +401,8 @@ static void thread_done(u64 status, int group)
     intr_restore(p);
     if (left == 0)
         prog_end(PS_EXITED, status & 0xff);
+    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
+        uthreads[u->tid - P.pid] = 0;       /* tkill of it now: ESRCH */
     mycpu()->cur->user = 0;
     thread_exit();
 }
