@@ -123,7 +123,8 @@ def _load_plugins():
     """Subcommands that live in their own modules, when those modules exist."""
     import importlib
     for mod in ("sun4v.bench", "sun4v.validate", "sun4v.cosim.command",
-                "sun4v.hypervisor_fw.md_command", "sun4v.machine.command"):
+                "sun4v.hypervisor_fw.md_command", "sun4v.machine.command",
+                "sun4v.boot.command"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

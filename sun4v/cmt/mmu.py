@@ -10,7 +10,23 @@ nucleus context (miss: fast_instruction/data_access_MMU_miss 0x64/0x68; store to
 without W: fast_data_access_protection 0x6C; user access to a P page: data/instruction
 access exception 0x30/0x08; fetch from a page without X: 0x08).
 
-The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg):
+T2 hardware table walk (UltraSPARC T2 supplement via Sun's hypervisor huron mmu.h,
+mmu.s, hcall_mmu.s; reference/sun4v.md §3): on a TLB miss with the MMU on, before the
+fast miss trap, the chip reads the TSBs configured in the strand's TSB configuration
+registers (ASI 0x54 VA 0x10-0x28 for context 0, 0x30-0x48 for the others: valid 63,
+use_context_0 62 / use_context_1 61 (the tag is compared with context 0: a TSB of one
+address space), TSB base 39:13, RA_NOT_PA 8 (the base is a real address), page size
+6:4, size 3:0 = 512 << n entries).  Entry i of a TSB of page size p: base + 16 *
+((VA >> (13 + 3p)) & (entries - 1)), {tag = context << 48 | VA[63:22], sun4v TTE}.  A
+valid entry with the same tag and page size p hits: its real address is translated by
+the real range / physical offset registers (ASI 0x52 VA 0x108-0x120: enable 63, RA
+limit >> 13 in 53:27 (exclusive), RA base >> 13 in 26:0; VA 0x208-0x220: PA - RA, bits
+39:13, added modulo 2^40) and the TLB is loaded with the PA, the partition ID and the
+context; a real address no enabled range covers raises instruction/data_invalid_TSB_entry
+(0x2A/0x2B) to the hypervisor.  No hit in any TSB: the fast miss trap.  The walk costs
+nothing on a TLB hit.
+
+The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg, hwtw):
   TLB  uint64 (2, ncores, 128, 3)  [I=0/D=1][core][entry][TLB_VA, TLB_KEY, TLB_DATA];
        key = 1<<63 | PID<<56 | real<<55 | context (real entries carry context 0); 0 = free.
        data is a sun4v TTE (V, NFO, RA/PA 55:13, IE, E, CP, CV, P, X, W, size 3:0).
@@ -30,6 +46,9 @@ The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg):
        bits are not translations and do not bump it
   UC   uint64 (nstrands, 2, 5) one-entry micro-TLB per strand for fetch and data:
        [VA>>13 + 1, key, GEN, TTE data, TLB index]
+  HWTW uint64 (nstrands, 16) T2 table walk registers of each strand: [0-3] TSB
+       configuration context 0, [4-7] other contexts, [8-11] real ranges, [12-15]
+       physical offsets (ASI 0x54 / 0x52 as above; T1 has none)
   SREG uint64 (nstrands, 8) the strand registers other strands write: SR_IVEC, the
        interrupt receive register (one bit per vector, ASI 0x72), and SR_POKE, set when
        another strand posts an interrupt to this one (the machine's run loop then runs
@@ -45,15 +64,17 @@ from . import chips
 from . import isa as I
 from . import state as S
 from .asi import A_AIU, A_NUC, A_REAL, A_SEC, ASI_FLAGS
-from .traptypes import (T_DATA_ACCESS, T_DATA_REAL_MISS, T_FAST_DATA_MISS,  # noqa: F401
-                        T_FAST_DATA_PROT, T_FAST_INSTR_MISS, T_INSTR_ACCESS,
+from . import memory as MEMORY
+from .traptypes import (T_DATA_ACCESS, T_DATA_INVALID_TSB,  # noqa: F401
+                        T_DATA_REAL_MISS, T_FAST_DATA_MISS, T_FAST_DATA_PROT,
+                        T_FAST_INSTR_MISS, T_INSTR_ACCESS, T_INSTR_INVALID_TSB,
                         T_INSTR_REAL_MISS, T_UNALIGNED)
 
 PA_BITS = 40
 PA_MASK = np.uint64((1 << PA_BITS) - 1)
 RA_FIELD = np.uint64(0x00FFFFFFFFFFE000)     # TTE bits 55:13
 
-Mmu = namedtuple("Mmu", "tlb cfg used gen uc sreg")
+Mmu = namedtuple("Mmu", "tlb cfg used gen uc sreg hwtw")
 
 TLB_VA, TLB_KEY, TLB_DATA = 0, 1, 2
 UC_TAG, UC_KEY, UC_GEN, UC_DATA, UC_INDEX = range(5)
@@ -61,6 +82,8 @@ CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS, CFG_SPS, CFG_VCID_MASK = 
 N_CFG = 7
 SR_IVEC, SR_POKE = 0, 1
 W_I, W_D = 0, 1
+HW_TSB0, HW_TSBN, HW_RANGE, HW_OFFSET = 0, 4, 8, 12     # HWTW columns
+N_HWTW = 16
 
 TTE_V = np.uint64(1 << 63)
 TTE_P = np.uint64(1 << 8)
@@ -90,6 +113,8 @@ ASI_DTLB_DATA_ACCESS = 0x5D
 ASI_DTLB_TAG_READ = 0x5E
 ASI_DMMU_DEMAP = 0x5F
 ASI_CMP_CHIP = 0x41          # T2: per-chip CMP registers (strand running/parking): Python
+ASI_HWTW_RANGE = 0x52        # T2: real range / physical offset registers
+ASI_MMU_TSB = 0x54           # T2: TSB configuration (VA 0x10-0x48); also ITLB data-in
 ASI_CMP_CORE = 0x63
 ASI_INTR_RECEIVE = 0x72
 ASI_INTR_W = 0x73
@@ -129,7 +154,8 @@ def new_mmu(nstrands, ncores=None, chip="t2"):
     gen = np.ones(ncores, dtype=np.uint64)
     uc = np.zeros((nstrands, 2, 5), dtype=np.uint64)
     sreg = np.zeros((nstrands, 8), dtype=np.uint64)
-    return Mmu(tlb, cfg, used, gen, uc, sreg)
+    hwtw = np.zeros((nstrands, N_HWTW), dtype=np.uint64)
+    return Mmu(tlb, cfg, used, gen, uc, sreg, hwtw)
 
 
 # ---------------------------------------------------------------------------------------
@@ -286,9 +312,76 @@ _sun4u_to_sun4v = njit(cache=True, nogil=True, _nrt=False)(sun4u_to_sun4v)
 
 
 # ---------------------------------------------------------------------------------------
+# T2 hardware table walk
+_RPN_MASK = np.uint64((1 << 27) - 1)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def hwtw_ra2pa(HW, s, ra, length):
+    """(pa, ok) of real range [ra, ra+length) through strand s's real range registers."""
+    first = ra >> _U13
+    last = (ra + length - np.uint64(1)) >> _U13
+    for j in range(4):
+        rr = HW[s, HW_RANGE + j]
+        if rr >> np.uint64(63) == np.uint64(0):
+            continue
+        lo = rr & _RPN_MASK
+        hi = (rr >> np.uint64(27)) & _RPN_MASK
+        if first >= lo and last < hi:
+            return (ra + (HW[s, HW_OFFSET + j] & RA_FIELD)) & PA_MASK, True
+    return np.uint64(0), False
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def hw_walk(C, MMU, M, va, w, ctx):
+    """(status, TLB index): the T2 table walk for a miss of va in context ctx on TLB w.
+    status 0 = loaded (index), -1 = not found (the fast miss trap follows), or a trap
+    type (invalid TSB entry) / EXIT_MEMGROW."""
+    HW = MMU.hwtw
+    s = np.int64(C[S.STRAND_ID])
+    first = HW_TSB0 if ctx == 0 else HW_TSBN
+    for i in range(4):
+        cfg = HW[s, first + i]
+        if cfg >> np.uint64(63) == np.uint64(0):
+            continue
+        pgsz = (cfg >> np.uint64(4)) & np.uint64(7)
+        n = np.uint64(512) << (cfg & np.uint64(0xF))
+        idx = (va >> (_U13 + np.uint64(3) * pgsz)) & (n - np.uint64(1))
+        ea = (cfg & np.uint64(0xFFFFFFE000)) + idx * np.uint64(16)
+        if cfg & np.uint64(0x100):
+            ea, ok = hwtw_ra2pa(HW, s, ea, np.uint64(16))
+            if not ok:
+                return (T_INSTR_INVALID_TSB if w == W_I else T_DATA_INVALID_TSB), -1
+        tag, st = MEMORY.load(M, ea, 8, MEMORY.KIND_READ)
+        if st == MEMORY.GROW:
+            return S.EXIT_MEMGROW, -1
+        if st != 0:
+            continue
+        data, st = MEMORY.load(M, ea + np.uint64(8), 8, MEMORY.KIND_READ)
+        if st == MEMORY.GROW:
+            return S.EXIT_MEMGROW, -1
+        if st != 0:
+            continue
+        tctx = np.uint64(0) if cfg & np.uint64(3 << 61) else np.uint64(ctx)
+        if tag != ((tctx << np.uint64(48)) | (va >> np.uint64(22))):
+            continue
+        if data & TTE_V == np.uint64(0) or (data & np.uint64(0xF)) != pgsz:
+            continue
+        m = page_mask(data)
+        pa, ok = hwtw_ra2pa(HW, s, data & RA_FIELD & ~m, m + np.uint64(1))
+        if not ok:
+            return (T_INSTR_INVALID_TSB if w == W_I else T_DATA_INVALID_TSB), -1
+        core = s // MMU.cfg[CFG_SPC]
+        i2 = tlb_insert(MMU, core, w, va, np.int64(C[S.PARTID]), 0, np.int64(ctx),
+                        (data & ~RA_FIELD) | (pa & RA_FIELD), -1)
+        return 0, i2
+    return -1, -1
+
+
+# ---------------------------------------------------------------------------------------
 # translation
 @njit(cache=True, nogil=True, _nrt=False)
-def _translate(C, MMU, va, w, real, ctx, user, store):
+def _translate(C, MMU, M, va, w, real, ctx, user, store):
     """(pa, status) through TLB w of this strand's core.  A hit sets the entry's used bit
     (before the permission checks), also when it comes from the micro-TLB."""
     TLB, CFG, USED, GEN, UC = MMU.tlb, MMU.cfg, MMU.used, MMU.gen, MMU.uc
@@ -306,6 +399,13 @@ def _translate(C, MMU, va, w, real, ctx, user, store):
     else:
         n = tlb_ntlb(CFG, w)
         i = tlb_find(TLB, w, core, n, va, key)
+        if M is not None and i < 0 and not real and CFG[CFG_T1] == 0:
+            st, i = hw_walk(C, MMU, M, va, w, ctx)
+            if st > 0:
+                C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+                if w == W_D:
+                    C[S.D_SFAR] = va
+                return va, st
         if i < 0:
             C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
             if w == W_D:
@@ -348,14 +448,14 @@ def translate_data(C, MMU, M, va, kind, asi):
     user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0) or (f & A_AIU) != 0
     store = kind == 1
     if f & A_REAL or C[S.LSU_CTL] & LSU_DM == np.uint64(0):
-        return _translate(C, MMU, va, W_D, 1, 0, user, store)
+        return _translate(C, MMU, M, va, W_D, 1, 0, user, store)
     if f & A_SEC:
         ctx = np.int64(C[S.SECONDARY_CTX])
     elif f & A_NUC or (asi == 0x80 and C[S.TL] != np.uint64(0)):
         ctx = 0
     else:
         ctx = np.int64(C[S.PRIMARY_CTX])
-    return _translate(C, MMU, va, W_D, 0, ctx, user, store)
+    return _translate(C, MMU, M, va, W_D, 0, ctx, user, store)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -366,13 +466,29 @@ def translate_fetch(C, MMU, M, va):
         return va & PA_MASK, 0
     user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0)
     if C[S.LSU_CTL] & LSU_IM == np.uint64(0):
-        return _translate(C, MMU, va, W_I, 1, 0, user, False)
+        return _translate(C, MMU, M, va, W_I, 1, 0, user, False)
     ctx = 0 if C[S.TL] != np.uint64(0) else np.int64(C[S.PRIMARY_CTX])
-    return _translate(C, MMU, va, W_I, 0, ctx, user, False)
+    return _translate(C, MMU, M, va, W_I, 0, ctx, user, False)
 
 
 # ---------------------------------------------------------------------------------------
 # internal register ASIs
+@njit(cache=True, nogil=True, _nrt=False)
+def _hwtw_reg(CFG, va):
+    """The HWTW column of a T2 register address: TSB configuration ASI 0x54 VA
+    0x10-0x48, real range ASI 0x52 VA 0x108-0x120, physical offset 0x208-0x220; -1 for
+    any other address or on a T1."""
+    if CFG[CFG_T1]:
+        return -1
+    if va >= np.uint64(0x10) and va <= np.uint64(0x48):
+        return np.int64((va - np.uint64(0x10)) >> np.uint64(3))
+    if va >= np.uint64(0x108) and va <= np.uint64(0x120):
+        return HW_RANGE + np.int64((va - np.uint64(0x108)) >> np.uint64(3))
+    if va >= np.uint64(0x208) and va <= np.uint64(0x220):
+        return HW_OFFSET + np.int64((va - np.uint64(0x208)) >> np.uint64(3))
+    return -1
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def _asi_read(C, MMU, asi, va):
     """(value, status) of an ldxa from an internal ASI."""
@@ -430,6 +546,14 @@ def _asi_read(C, MMU, asi, va):
     elif asi == ASI_CMP_CHIP:
         if not CFG[CFG_T1]:
             return np.uint64(0), S.EXIT_MMIO            # the machine's strand control
+    elif asi == ASI_MMU_TSB:
+        r = _hwtw_reg(CFG, va)
+        if r >= 0 and r < HW_RANGE:
+            return MMU.hwtw[s, r], 0
+    elif asi == ASI_HWTW_RANGE:
+        r = _hwtw_reg(CFG, va)
+        if r >= HW_RANGE:
+            return MMU.hwtw[s, r], 0
     elif asi == ASI_INTR_RECEIVE:
         return SREG[s, SR_IVEC], 0
     elif asi == ASI_INTR_R:
@@ -490,6 +614,14 @@ def _asi_write(C, MMU, asi, va, v):
         if va == np.uint64(0x80):
             C[S.PARTID] = v & np.uint64(7)
             return 0
+    elif asi == ASI_HWTW_RANGE:
+        r = _hwtw_reg(CFG, va)
+        if r >= HW_RANGE:
+            MMU.hwtw[s, r] = v
+            return 0
+    elif asi == ASI_MMU_TSB and _hwtw_reg(CFG, va) >= 0 and _hwtw_reg(CFG, va) < HW_RANGE:
+        MMU.hwtw[s, _hwtw_reg(CFG, va)] = v
+        return 0
     elif asi == ASI_ITLB_DATA_IN or asi == ASI_DTLB_DATA_IN or \
             asi == ASI_ITLB_DATA_ACCESS or asi == ASI_DTLB_DATA_ACCESS:
         w = W_I if asi == ASI_ITLB_DATA_IN or asi == ASI_ITLB_DATA_ACCESS else W_D

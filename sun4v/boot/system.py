@@ -1,0 +1,318 @@
+"""A booted machine: platform + bound domains + machine descriptions + the firmware
+hypervisor + each domain's guest image, on one Machine (issue 11 §4).
+
+    cfg = load_config("t5220.toml")
+    sys = System(cfg)                      # bind, write the MDs, build and load the machine
+    r = sys.run(until=sys.steps("20ms"))   # RunResult-like: reason, time
+    sys.console("ldg1")                    # what the domain wrote on its console
+    sys.summary()                          # per domain: vCPUs, strands, util, hcalls, traps
+
+Loading, as a service processor does it (reference/sun4v.md §7, the Legion map):
+- the hypervisor ELF (build/fw/hv.elf) at its physical addresses (0x10_0000); the reset
+  vector jumps to it;
+- the hypervisor MD in the HV MD ROM (0x1F_1208_0000); guest MDs in the hypervisor's MD
+  area (ldm/mdwriter.py: HV_MDAREA_BASE + (gid + 1) * 256 KB, the guest node's mdpa);
+- each guest image (the project's guest kernel build/fw/guest.bin, or a domain's `image`)
+  in the boot ROM from 0xFF_F008_0000 ("OpenBoot"), one 64 KB aligned slot per distinct
+  image; the guest node's rombase/romsize name it and the hypervisor copies it into the
+  guest's memory when it starts the guest.  A raw image is used as it is; an ELF is
+  flattened (its loadable bytes from the lowest address).
+- domain n's console is guest UART n (0x1F_1000_0000 + n * 0x2000).
+
+Binding: ldm's binder with the platform's topology (the firmware keeps the first 128 MB:
+hypervisor RAM and its MD area), the first domain being the control domain `primary`.
+
+Stops: every domain stopped (their guests exited), `until` (machine steps), an
+instruction budget, or the hypervisor powering the machine off (a hypervisor panic)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from ldm import binder, mdwriter
+from ldm.bindings import Bindings
+from ldm.constraints import Constraints
+from ldm.errors import LdmError
+from ldm.topology import Topology
+
+from ..cmt import timebase as TB
+from ..machine import Machine, platforms
+from ..machine.loader import LoadError
+from .config import BootConfig, BootError
+from .hvstate import HvState
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HV_ELF = os.path.join(ROOT, "build", "fw", "hv.elf")
+GUEST_KERNEL = os.path.join(ROOT, "build", "fw", "guest.bin")
+FIRMWARE_RESERVED = 128 << 20
+IMAGE_BASE = platforms.OBP_IMAGE
+IMAGE_END = platforms.BOOT_ROM + platforms.BOOT_ROM_SIZE
+IMAGE_ALIGN = 0x1_0000
+SLICE = 500_000                         # instructions between console/state checks
+HV_PANIC = 0xDEAD
+
+
+@dataclass(frozen=True)
+class BootResult:
+    reason: str                         # stopped, until, budget, panic, halted, error
+    time: int                           # machine steps
+    detail: str = ""
+
+
+def topology_of(p) -> Topology:
+    """The binder's view of a catalogue platform: its RAM with the firmware's first
+    128 MB reserved."""
+    return Topology(name=p.key.upper(), sockets=p.sockets, cores_per_socket=p.chip.cores,
+                    strands_per_core=p.chip.strands_per_core,
+                    ram_ranges=tuple((r.base, r.size) for r in p.ram_ranges()),
+                    reserved_ranges=((0, FIRMWARE_RESERVED),))
+
+
+def machine_info(p) -> mdwriter.MachineInfo:
+    c = p.chip
+    return mdwriter.MachineInfo(
+        key=p.key, banner=p.name,
+        family=p.chip.key if p.chip.key in mdwriter.CHIP_FAMILIES else p.family,
+        strands=p.strands,
+        strands_per_core=c.strands_per_core, cores_per_socket=c.cores,
+        clock_hz=p.clock_hz, stick_hz=p.stick_hz, serial=p.serial)
+
+
+def _read_image(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise BootError(f"{path}: {e.strerror}") from None
+    if data[:4] != b"\x7fELF":
+        if not data:
+            raise BootError(f"{path}: empty image")
+        return data
+    try:
+        import io
+        elf = ELFFile(io.BytesIO(data))
+        segs = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD" and s["p_filesz"]]
+        if not segs:
+            raise BootError(f"{path}: no loadable segment")
+        lo = min(s["p_vaddr"] for s in segs)
+        hi = max(s["p_vaddr"] + s["p_filesz"] for s in segs)
+        out = bytearray(hi - lo)
+        for s in segs:
+            out[s["p_vaddr"] - lo:s["p_vaddr"] - lo + s["p_filesz"]] = s.data()
+        return bytes(out)
+    except ELFError as e:
+        raise BootError(f"{path}: not an ELF file ({e})") from None
+
+
+class System:
+    def __init__(self, cfg: BootConfig, mode: str = "functional", hv_elf: str = HV_ELF,
+                 kernel: str = GUEST_KERNEL, quantum: int | None = None,
+                 tod_seconds: int = 1_700_000_000, hv_uart_sink=None):
+        self.cfg = cfg
+        try:
+            p = platforms.platform(cfg.platform)
+        except KeyError as e:
+            raise BootError(e.args[0]) from None
+        p = p.replace(guest_uarts=max(1, len(cfg.domains)))
+        self.platform = p
+        self.topology = topology_of(p)
+        self.bindings = self._bind(cfg)
+        self.info = machine_info(p)
+        self.images = self._place_images(cfg, kernel)
+        try:
+            self.mds = mdwriter.write_all(self.bindings, self.info, self.images)
+        except LdmError as e:
+            raise BootError(str(e)) from None
+        for path in (hv_elf,):
+            if not os.path.exists(path):
+                raise BootError(f"{path}: the firmware hypervisor is not built (make progs)")
+        kw = {} if quantum is None else {"quantum": quantum}
+        try:
+            self.m = Machine(p, mode=mode, tod_seconds=tod_seconds, hv_uart_sink=hv_uart_sink,
+                             **kw)
+        except ValueError as e:
+            raise BootError(str(e)) from None
+        try:
+            self.m.load_elf(hv_elf)
+            self.m.load_image(self.mds.hv, mdwriter.HV_MD_ROM)
+            for name, (pa, blob) in self.mds.guests.items():
+                self.m.load_image(blob, pa)
+            for pa, data in self._rom_blobs.items():
+                self.m.load_image(data, pa)
+        except LoadError as e:
+            raise BootError(str(e)) from None
+        self.hv = HvState(self.m, hv_elf)
+        self.hv_elf = hv_elf
+        self._seen = {d.name: 0 for d in cfg.domains}
+
+    # ---- building ----------------------------------------------------------------------
+    def _bind(self, cfg: BootConfig) -> Bindings:
+        b = Bindings(self.topology)
+        for d in cfg.domains:
+            c = Constraints(name=d.name, vcpus=d.vcpus, whole_core=bool(d.cores),
+                            cores=d.cores, memory=d.memory)
+            try:
+                b = binder.bind(b, c)
+            except LdmError as e:
+                raise BootError(f"domain {d.name}: {e}") from None
+        return b
+
+    def _place_images(self, cfg: BootConfig, kernel: str) -> dict:
+        slots: dict[str, tuple[int, int]] = {}
+        self._rom_blobs = {}
+        nxt = IMAGE_BASE
+        out = {}
+        for i, d in enumerate(cfg.domains):
+            path = d.image or kernel
+            if path not in slots:
+                if not os.path.exists(path):
+                    if d.image is None:
+                        raise BootError(f"{path}: the guest kernel is not built (make progs)")
+                    raise BootError(f"domain {d.name}: image {path}: no such file")
+                data = _read_image(path)
+                size = (len(data) + 0x1FFF) & ~0x1FFF
+                if nxt + size > IMAGE_END:
+                    raise BootError(f"domain {d.name}: image {path} ({len(data)} bytes) does "
+                                    f"not fit the boot ROM")
+                self._rom_blobs[nxt] = data
+                slots[path] = (nxt, size)
+                nxt = (nxt + size + IMAGE_ALIGN - 1) & ~(IMAGE_ALIGN - 1)
+            base, size = slots[path]
+            wl = {"name": d.workload, **d.params}
+            out[d.name] = mdwriter.DomainImage(
+                rombase=base, romsize=size,
+                uartbase=platforms.GUEST_UART0 + i * platforms.GUEST_UART_STEP, workload=wl)
+        return out
+
+    # ---- time --------------------------------------------------------------------------
+    def steps(self, text_or_seconds) -> int:
+        """Machine steps of a simulated time: a number of seconds or "20ms", "1.5s",
+        "300us", "10ns"."""
+        secs = parse_time(text_or_seconds)
+        return int(round(secs * self.platform.clock_hz))
+
+    @property
+    def seconds(self) -> float:
+        return self.m.time / self.platform.clock_hz
+
+    # ---- running -----------------------------------------------------------------------
+    def run(self, until: int | None = None, max_insns: int | None = None,
+            on_output=None) -> BootResult:
+        """Run until every domain has stopped, machine time `until`, `max_insns`
+        instructions or a hypervisor panic.  on_output(name, bytes) receives console
+        output as it appears."""
+        left = max_insns
+        while True:
+            n = SLICE if left is None else min(SLICE, left)
+            if n <= 0:
+                return BootResult("budget", self.m.time)
+            before = self.m.insns_run
+            r = self.m.run(max_insns=n, until=until)
+            if left is not None:
+                left -= self.m.insns_run - before
+            if on_output is not None:
+                self._emit(on_output)
+            if r.reason == "poweroff":
+                detail = self.m.hv_uart.text().strip().splitlines()[-1:] or [""]
+                return BootResult("panic" if r.value == HV_PANIC else "poweroff",
+                                  self.m.time, detail[0])
+            if r.reason == "until":
+                return BootResult("until", self.m.time)
+            if r.reason in ("error_state", "unimplemented"):
+                return BootResult("error", self.m.time, f"{r.reason} on strand {r.strand}")
+            if self.all_stopped():
+                return BootResult("stopped", self.m.time)
+            if r.reason == "halted":
+                return BootResult("halted", self.m.time)
+
+    def all_stopped(self) -> bool:
+        gs = self.hv.guests()
+        return bool(gs) and all(g.state == "stopped" for g in gs)
+
+    def _emit(self, on_output):
+        for i, d in enumerate(self.cfg.domains):
+            u = self.m.guest_uarts[i]
+            k = self._seen[d.name]
+            if len(u.out) > k:
+                on_output(d.name, bytes(u.out[k:]))
+                self._seen[d.name] = len(u.out)
+
+    # ---- results -----------------------------------------------------------------------
+    def console(self, name: str) -> str:
+        for i, d in enumerate(self.cfg.domains):
+            if d.name == name:
+                return self.m.guest_uarts[i].text().replace("\r\n", "\n")
+        raise KeyError(name)
+
+    def hv_console(self) -> str:
+        return self.m.hv_uart.text().replace("\r\n", "\n")
+
+    def stick_now(self, strand: int) -> int:
+        C = self.m.S.C[strand]
+        return int(TB.stick_value(C, TB.strand_time(C))) & ~(1 << 63)
+
+    def domain_stats(self) -> list[dict]:
+        """Per domain: state, exit code, vCPUs with their strands, utilisation (time not
+        yielded, from the hypervisor's yielded %stick ticks), hypercalls, traps."""
+        out = []
+        by_gid = {g.gid: g for g in self.hv.guests()}
+        for d in self.bindings.domains:
+            g = by_gid.get(d.gid)
+            vcs = self.hv.vcpus(d.gid)
+            life = yielded = 0
+            vlist = []
+            for v in vcs:
+                if v.start_stick:
+                    end = v.stop_stick if v.state == "stopped" and v.stop_stick else \
+                        self.stick_now(v.strand)
+                    lv = max(0, end - v.start_stick)
+                    yv = v.yield_count
+                    if v.yield_start and v.state == "running":
+                        yv += max(0, end - v.yield_start)
+                    yv = min(yv, lv)
+                else:
+                    lv = yv = 0
+                life += lv
+                yielded += yv
+                vlist.append({"vid": v.vid, "strand": v.strand, "state": v.state,
+                              "util": (1 - yv / lv) if lv else 0.0, "hcalls": v.hcalls,
+                              "traps": v.traps, "mmu_misses": v.misses})
+            out.append({
+                "name": d.name, "gid": d.gid, "partid": d.partid,
+                "state": g.state if g else "unconfigured",
+                "exit_code": g.exit_code if g else None,
+                "vcpus": vlist, "strands": d.pids(),
+                "memory": d.memory(),
+                "util": (1 - yielded / life) if life else 0.0,
+                "hcalls": sum(v["hcalls"] for v in vlist),
+                "traps": sum(v["traps"] for v in vlist)})
+        return out
+
+    def stats(self) -> dict:
+        st = self.m.stats()
+        st["domains"] = self.domain_stats()
+        st["hypervisor_panicked"] = self.hv.panicked
+        return st
+
+
+def parse_time(x) -> float:
+    """Seconds of "20ms", "1.5s", "300us", "10ns" or a number (ValueError otherwise)."""
+    if isinstance(x, (int, float)):
+        if x <= 0:
+            raise ValueError("a time must be positive")
+        return float(x)
+    t = str(x).strip().lower()
+    for unit, f in (("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if t.endswith(unit):
+            try:
+                v = float(t[:-len(unit)])
+            except ValueError:
+                break
+            if v <= 0:
+                raise ValueError(f"time {x!r} must be positive")
+            return v * f
+    raise ValueError(f"time {x!r}: a number with a unit: ns, us, ms or s (e.g. 20ms)")
+

@@ -1,0 +1,69 @@
+/* The control domain's relay to the host: LDC packets of the channels the domain
+   manager owns (the hypervisor control channel `hvctl` and the manager's end of every
+   domain's domain-services channel: the `virtual-device-port` nodes of its guest MD)
+   are moved, unchanged, between those channels and two rings in the control domain's
+   memory that the host (the Python domain manager) reads and writes. The relay does
+   not speak the link protocol: the host does (as ldmd does on a real control domain).
+
+   Where: RA0 + RELAY_OFFSET (layout.h: 0xC000), 16 KB, in the control domain. All
+   fields big-endian u64 unless said otherwise.
+
+     0x0000 magic        RELAY_MAGIC once the relay runs
+     0x0008 version      1
+     0x0010 nports       relayed channels (<= RELAY_MAXPORTS)
+     0x0040 + 64 * i     port i: u64 channel, u64 rx packets, u64 tx packets,
+                         char name[40] (the port's vldc-svc-name, NUL-terminated)
+     0x1000 ring "to guest"  (the host produces, the relay consumes)
+     0x2800 ring "to host"   (the relay produces, the host consumes)
+   A ring: u64 head (consumer's count), u64 tail (producer's count), u64 nslots, then at
+   +0x40 nslots slots of 128 bytes: u64 channel, u64 resv, the 64-byte packet, padding.
+   Slot of count k = k % nslots. The producer writes the slot, then tail = k + 1; the
+   consumer reads the slot, then head = k + 1. Full when tail - head == nslots.
+
+   The relay thread looks at the "to guest" ring every RELAY_POLL_US microseconds of
+   simulated time, and at once when a relayed channel interrupts. */
+#ifndef GUEST_RELAY_H
+#define GUEST_RELAY_H
+
+#include "types.h"
+
+#define RELAY_MAGIC     0x5334565252454c31UL   /* "S4VRREL1" */
+#define RELAY_MAXPORTS  60
+#define RELAY_PORTS     0x40
+#define RELAY_TO_GUEST  0x1000
+#define RELAY_TO_HOST   0x2800
+#define RELAY_RING_SIZE 0x1800
+#define RELAY_SLOTS     ((RELAY_RING_SIZE - 0x40) / 128)    /* 47 */
+#define RELAY_POLL_US   1000
+
+struct relay_port {
+    volatile u64 channel;
+    volatile u64 rx;
+    volatile u64 tx;
+    char name[40];
+};
+
+struct relay_slot {
+    volatile u64 channel;
+    volatile u64 resv;
+    u8 pkt[64];
+    u8 pad[48];
+};
+
+struct relay_ring {
+    volatile u64 head;
+    volatile u64 tail;
+    volatile u64 nslots;
+    u64 resv[5];
+    struct relay_slot slot[RELAY_SLOTS];
+};
+
+struct relay_area {
+    volatile u64 magic;
+    volatile u64 version;
+    volatile u64 nports;
+    u64 resv[5];
+    struct relay_port port[RELAY_MAXPORTS];
+};
+
+#endif

@@ -1,0 +1,146 @@
+/* The guest kernel's trap table (%tba), at the start of the image (layout.h).
+
+   A trap to privileged mode vectors to TBA + (TL > 0 ? 16 KB : 0) + TT * 32 (reference
+   sun4v.md §1.2): 512 entries of 8 instructions per half. Window spill/fill, clean
+   window and the fast MMU misses own 4 consecutive entries ("BIG" handlers, 32
+   instructions), as the architecture leaves room for.
+
+   TL = 0 half (traps from the kernel running at TL 0):
+     0x001            the hypervisor's guest entry (RTBA + 0x20): boot.S
+     0x009 0x031      instruction/data_access_MMU_miss  (hypervisor: TSB walk missed)
+     0x064 0x068      fast_instruction/data_access_MMU_miss      } kmiss (trap.S): the
+                                                                 } kernel's linear map
+     0x024            clean_window: clear the new window's locals and outs
+     0x041-0x04f      interrupt_level_n (14: %stick compare = the scheduler's clock)
+     0x07c 0x07d 0x07e  cpu mondo, device mondo, resumable error queues
+     0x080 / 0x0c0    spill_0_normal / fill_0_normal: 64-bit windows, biased stack
+     0x150 0x152 0x153  the kernel's software traps (yield, sleep, exit)
+     others           trap_enter -> trap_dispatch, which reports and stops the domain
+   TL > 0 half: the MMU misses (the trap entry path touches the stack at TL 1) go to
+   kmiss; anything else is fatal (fatal_tl). */
+#include "layout.h"
+
+	.register %g2, #scratch
+	.register %g3, #scratch
+
+/* an entry that branches to `target` with %g1 = `g1` */
+	.macro TO target, g1=0
+	ba \target
+	 mov \g1, %g1
+	.align 32
+	.endm
+
+	.macro TO_N n, target
+	.rept \n
+	TO \target
+	.endr
+	.endm
+
+/* clean_window: the new window may hold another context's values; clear it */
+	.macro CLEAN_WINDOW
+	clr %l0
+	clr %l1
+	clr %l2
+	clr %l3
+	clr %l4
+	clr %l5
+	clr %l6
+	clr %l7
+	clr %o0
+	clr %o1
+	clr %o2
+	clr %o3
+	clr %o4
+	clr %o5
+	clr %o6
+	clr %o7
+	rdpr %cleanwin, %g1
+	inc %g1
+	wrpr %g1, %cleanwin
+	retry
+	.align 128
+	.endm
+
+/* spill/fill of a 64-bit window whose %sp carries the stack bias */
+	.macro SPILL_64
+	stx %l0, [%sp + STACK_BIAS + 0]
+	stx %l1, [%sp + STACK_BIAS + 8]
+	stx %l2, [%sp + STACK_BIAS + 16]
+	stx %l3, [%sp + STACK_BIAS + 24]
+	stx %l4, [%sp + STACK_BIAS + 32]
+	stx %l5, [%sp + STACK_BIAS + 40]
+	stx %l6, [%sp + STACK_BIAS + 48]
+	stx %l7, [%sp + STACK_BIAS + 56]
+	stx %i0, [%sp + STACK_BIAS + 64]
+	stx %i1, [%sp + STACK_BIAS + 72]
+	stx %i2, [%sp + STACK_BIAS + 80]
+	stx %i3, [%sp + STACK_BIAS + 88]
+	stx %i4, [%sp + STACK_BIAS + 96]
+	stx %i5, [%sp + STACK_BIAS + 104]
+	stx %i6, [%sp + STACK_BIAS + 112]
+	stx %i7, [%sp + STACK_BIAS + 120]
+	saved
+	retry
+	.align 128
+	.endm
+
+	.macro FILL_64
+	ldx [%sp + STACK_BIAS + 0], %l0
+	ldx [%sp + STACK_BIAS + 8], %l1
+	ldx [%sp + STACK_BIAS + 16], %l2
+	ldx [%sp + STACK_BIAS + 24], %l3
+	ldx [%sp + STACK_BIAS + 32], %l4
+	ldx [%sp + STACK_BIAS + 40], %l5
+	ldx [%sp + STACK_BIAS + 48], %l6
+	ldx [%sp + STACK_BIAS + 56], %l7
+	ldx [%sp + STACK_BIAS + 64], %i0
+	ldx [%sp + STACK_BIAS + 72], %i1
+	ldx [%sp + STACK_BIAS + 80], %i2
+	ldx [%sp + STACK_BIAS + 88], %i3
+	ldx [%sp + STACK_BIAS + 96], %i4
+	ldx [%sp + STACK_BIAS + 104], %i5
+	ldx [%sp + STACK_BIAS + 112], %i6
+	ldx [%sp + STACK_BIAS + 120], %i7
+	restored
+	retry
+	.align 128
+	.endm
+
+	.section .text.traptable, "ax"
+	.align 32768
+	.globl trap_table, trap_table_end
+trap_table:
+/* ---- TL = 0 ------------------------------------------------------------------------ */
+	TO trap_enter				/* 0x000 */
+	TO boot_entry				/* 0x001 power-on reset slot: guest entry */
+	TO_N 0x009 - 0x002, trap_enter		/* 0x002-0x008 */
+	TO kmiss, MAP_ITLB			/* 0x009 instruction_access_MMU_miss */
+	TO_N 0x024 - 0x00a, trap_enter		/* 0x00a-0x023 */
+	CLEAN_WINDOW				/* 0x024-0x027 */
+	TO_N 0x031 - 0x028, trap_enter		/* 0x028-0x030 */
+	TO kmiss, MAP_DTLB			/* 0x031 data_access_MMU_miss */
+	TO_N 0x064 - 0x032, trap_enter		/* 0x032-0x063 (0x041-0x04f: interrupts) */
+	TO kmiss, MAP_ITLB			/* 0x064 fast_instruction_access_MMU_miss */
+	TO_N 3, trap_enter
+	TO kmiss, MAP_DTLB			/* 0x068 fast_data_access_MMU_miss */
+	TO_N 3, trap_enter
+	TO_N 0x080 - 0x06c, trap_enter		/* 0x06c-0x07f (0x07c-0x07e: queues) */
+	SPILL_64				/* 0x080-0x083 spill_0_normal */
+	TO_N 0x0c0 - 0x084, trap_enter		/* 0x084-0x0bf */
+	FILL_64					/* 0x0c0-0x0c3 fill_0_normal */
+	TO_N 0x200 - 0x0c4, trap_enter		/* 0x0c4-0x1ff (0x150-0x153: ours) */
+
+/* ---- TL > 0 ------------------------------------------------------------------------ */
+	TO_N 0x009, fatal_tl			/* 0x000-0x008 */
+	TO kmiss, MAP_ITLB			/* 0x009 */
+	TO_N 0x031 - 0x00a, fatal_tl
+	TO kmiss, MAP_DTLB			/* 0x031 */
+	TO_N 0x064 - 0x032, fatal_tl
+	TO kmiss, MAP_ITLB			/* 0x064 */
+	TO_N 3, fatal_tl
+	TO kmiss, MAP_DTLB			/* 0x068 */
+	TO_N 3, fatal_tl
+	TO_N 0x200 - 0x06c, fatal_tl
+trap_table_end:				/* guest.ld checks it is 32 KB */
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,1 @@
+"""The firmware hypervisor's tests (helpers in hvkit.py)."""
