@@ -216,6 +216,7 @@ void workload_start(void);
 struct ldc;
 void ds_start(void);
 void relay_start(void);
+void relay_md_changed(void);                   /* md-update: match the relayed ports */
 void svc_shutdown_now(void) __attribute__((noreturn));
 
 /* ---- trap.S -------------------------------------------------------------------------- */

@@ -260,10 +260,18 @@ static void timer_program(struct cpu *c, u64 now)
         __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
         return;
     }
+    /* a compare value in the past never matches: `now` was read at the start of the
+       schedule, so check against %stick after the write, and move it on if passed */
     if (d < now + 64)
-        d = now + 64;               /* a compare value in the past never matches */
+        d = now + 64;
+    for (;;) {
+        __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(d));
+        u64 t = rd_stick();
+        if (t < d)
+            break;
+        d = t + 64;
+    }
     c->timer = d;
-    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(d));
 }
 
 /* interrupt_level_14: %stick reached %stick_cmpr */

@@ -26,3 +26,8 @@ def test_image_layout_and_no_floating_point():
                          capture_output=True, text=True, check=True).stdout
     fp = [ln for ln in dis.splitlines() if re.search(r"%f\d|%fsr", ln)]
     assert fp == [], fp[:5]
+    # -mflat code runs on the guest's register windows: no `save` / `restore` anywhere
+    # (libgcc's helpers use them: a spill trap in hyperprivileged mode when the guest
+    # has filled its windows)
+    win = [ln for ln in dis.splitlines() if re.search(r"\t(save|restore)\s", ln)]
+    assert win == [], win[:5]
