@@ -113,6 +113,7 @@ class LdmApp(App):
         self._refresh = threading.Event()
         self.machine_done = threading.Event()
         self._machine_started = False
+        self._seen_event = 0
         self._speed_now = len(SPEEDS) - 1 if speed is None else speed
         self._busy_lines: list[str] = []
         self._asked: set[int] = set()
@@ -150,22 +151,21 @@ class LdmApp(App):
     # --- the machine worker -----------------------------------------------------------
     @work(thread=True, exclusive=True, group="machine", name="machine")
     def _machine(self) -> None:
-        """The machine's loop: advance one sample of simulated time (or, paused, wait
-        for a refresh request), then post a Tick with what changed."""
+        """The machine's loop: advance one sample of simulated time (or, paused, serve
+        commands and wait), then post a Tick with what changed."""
         w = get_current_worker()
         ctrl = self.controller
-        seen_console: dict[str, int] = {}
-        seen_event = 0
+        cursors: dict[str, int] = {}
         try:
             prev: Snapshot | None = None
             snap = ctrl.snapshot()
-            self._post_tick(prev, snap, None, seen_console, seen_event, False)
-            seen_event = self._seen_event
+            self._post_tick(prev, snap, None, cursors, False)
             while not w.is_cancelled:
                 rate = None
                 interval = False
                 if ctrl.live and not self._go.is_set():
-                    if not self._refresh.wait(0.05):
+                    ran = ctrl.idle(0.05)
+                    if not ran and not self._refresh.is_set():
                         continue
                     self._refresh.clear()
                     snap = ctrl.snapshot()           # same interval, after a command
@@ -186,28 +186,25 @@ class LdmApp(App):
                     interval = snap.time > prev.time or not ctrl.live
                     if ctrl.live and host > 0:
                         rate = (snap.time - prev.time) / host
-                self._post_tick(prev, snap, rate, seen_console, seen_event, interval)
-                seen_event = self._seen_event
+                self._post_tick(prev, snap, rate, cursors, interval)
                 target = SPEEDS[self._speed_now][1]
                 if rate and target and rate > target:
                     time.sleep((snap.time - prev.time) / target
                                - (snap.time - prev.time) / rate)
         except Exception as e:                              # noqa: BLE001
-            self.post_message(MachineFailed(f"{type(e).__name__}: {e}"))
+            self.post_message(MachineFailed(f"{e}"))
         finally:
+            ctrl.release()
             self.machine_done.set()
 
-    def _post_tick(self, prev, snap, rate, seen_console, seen_event, interval) -> None:
+    def _post_tick(self, prev, snap, rate, cursors, interval) -> None:
         ctrl = self.controller
         consoles = {}
         for n in snap.names():
-            text = ctrl.console(n)
-            k = seen_console.get(n, 0)
-            if len(text) > k:
-                consoles[n] = text[k:]
-                seen_console[n] = len(text)
-        evs = ctrl.events(seen_event)
-        self._seen_event = evs[-1].seq if evs else seen_event
+            text, cursors[n] = ctrl.console(n, cursors.get(n, 0))
+            if text:
+                consoles[n] = text
+        evs, self._seen_event = ctrl.events(self._seen_event)
         self.post_message(Tick(snap, interval_rates(prev, snap),
                                tuple(strand_rates(prev, snap)), consoles, evs, rate,
                                interval))
@@ -345,7 +342,10 @@ class LdmApp(App):
     def _notify_event(self, e: Event) -> None:
         if e.kind == "policy":
             self.notify(e.text, title=f"policy · {e.domain or ''}", timeout=6)
-        elif e.kind == "reconf":
+        elif e.kind == "blocked":
+            self.notify(e.text, title=f"removal blocked · {e.domain or ''}",
+                        severity="warning", timeout=8)
+        elif e.kind == "delayed":
             self.notify(e.text, title=f"delayed reconfiguration · {e.domain or ''}",
                         severity="warning", timeout=8)
         elif e.kind == "error":
@@ -356,8 +356,6 @@ class LdmApp(App):
             why = "; ".join(sorted({r.reason for r in force if r.reason})) or "blocked"
             vids = ", ".join(str(r.vid) for r in force)
             line = f"remove-vcpu -f {len(force)} {e.domain}"
-            self.notify(f"vCPU {vids}: {why}", title=f"{e.domain}: removal blocked",
-                        severity="warning", timeout=8)
             self.push_screen(
                 ConfirmScreen(f"{e.domain} refused to give up vCPU {vids} ({why}).",
                               f"Force it?  ldm {line}"),

@@ -6,11 +6,16 @@ reports the machine's state (model.Snapshot), its consoles and the manager's eve
     platform  the platform's name (e.g. "T5220")
     advance(seconds)   run the machine for that much simulated time (called by the TUI's
                        machine worker thread only; blocks until done)
+    idle(timeout)      the machine is paused: wait up to `timeout` host seconds, serving
+                       commands (machine worker thread); True when a command ran
+    release()          the machine worker has ended
     execute(argv)      one ldm command line without the `ldm` word -> Reply; callable
                        from any thread while advance() runs in another
     snapshot()         model.Snapshot of now
-    console(name)      everything the domain has written on its console so far
-    events(since)      the manager's events with seq > since, oldest first
+    console(name, cursor)  (text the domain wrote on its console since `cursor`, the
+                       new cursor); cursor 0 is the beginning
+    events(since)      (the manager's events after `since`, oldest first, the new
+                       `since`)
     close()            stop the machine / drop the connection
 
 Two kinds: the live machine of `ldm tui [CONFIG]` (live.py, over the manager's
@@ -44,13 +49,17 @@ class Controller(Protocol):
 
     def advance(self, seconds: float) -> None: ...
 
+    def idle(self, timeout: float) -> bool: ...
+
+    def release(self) -> None: ...
+
     def execute(self, argv: list[str]) -> Reply: ...
 
     def snapshot(self) -> Snapshot: ...
 
-    def console(self, name: str) -> str: ...
+    def console(self, name: str, cursor: int) -> tuple[str, int]: ...
 
-    def events(self, since: int) -> list[Event]: ...
+    def events(self, since: int) -> tuple[list[Event], int]: ...
 
     def close(self) -> None: ...
 
@@ -99,6 +108,13 @@ class AttachedController:
     def advance(self, seconds: float) -> None:
         _time.sleep(self.poll)
 
+    def idle(self, timeout: float) -> bool:
+        _time.sleep(timeout)
+        return False
+
+    def release(self) -> None:
+        pass
+
     def execute(self, argv: list[str]) -> Reply:
         try:
             r = call(self.path, list(argv), timeout=self.timeout)
@@ -118,11 +134,11 @@ class AttachedController:
                                   self._json(["list-devices", "-a", "-o", "json"]),
                                   self.platform, None)
 
-    def console(self, name: str) -> str:
-        return ""
+    def console(self, name: str, cursor: int) -> tuple[str, int]:
+        return "", cursor
 
-    def events(self, since: int) -> list[Event]:
-        return []
+    def events(self, since: int) -> tuple[list[Event], int]:
+        return [], since
 
     def close(self) -> None:
         pass

@@ -112,11 +112,13 @@ class DrResult:
 class Event:
     """One entry of the manager's DR/event log.
 
-    kind: "dr" (a dr-cpu request; `request` is configure / unconfigure / force
-    unconfigure and `results` the guest's per-vCPU answers), "policy" (a DRM policy
-    acted; `text` says why), "reconf" (delayed reconfiguration started, applied or
-    cancelled), "state" (a domain started or stopped), "notice" or "error".
-    time: simulated seconds; seq: increasing from 1."""
+    kind (ldm/live.py's words): "dr" (a dr-cpu request; `request` is configure /
+    unconfigure / forced unconfigure and `results` the guest's per-vCPU answers),
+    "blocked" (one vCPU the guest refused), "policy" (a DRM policy acted; `text` says
+    why), "delayed" (delayed reconfiguration started, applied or cancelled), "state" (a
+    domain started or stopped, its services registered), "hv" (the hypervisor control
+    channel), "command" (a command from elsewhere: the socket, a policy), "error",
+    "info".  time: simulated seconds; seq: increasing."""
     seq: int
     time: float
     kind: str

@@ -270,9 +270,9 @@ class Consoles(TabbedContent):
 
 # --- the event log --------------------------------------------------------------------
 
-KIND_STYLE = {"dr": "bold #7fb0ff", "policy": "bold #d0a0ff", "reconf": "bold #ffd060",
-              "state": "bold #80d080", "notice": "bold", "error": "bold #ff6060",
-              "command": "bold #c0c0c0"}
+KIND_STYLE = {"dr": "bold #7fb0ff", "blocked": "bold #ff9040", "policy": "bold #d0a0ff",
+              "delayed": "bold #ffd060", "state": "bold #80d080", "hv": "bold #60c0c0",
+              "info": "dim", "error": "bold #ff6060", "command": "bold #c0c0c0"}
 RESULT_STYLE = {"ok": "#80d080", "blocked": "bold #ff9040", "failure": "bold #ff6060",
                 "not responding": "bold #ff6060", "not in MD": "#ff6060"}
 
@@ -281,7 +281,7 @@ def event_lines(e: Event) -> list[Text]:
     """An event as log lines: `  12.500 ms dr     ldg1 ...` then one line per vCPU."""
     head = Text()
     head.append(f"{time_text(e.time):>12} ", style="dim")
-    head.append(f"{e.kind:<7}", style=KIND_STYLE.get(e.kind, ""))
+    head.append(f"{e.kind:<8}", style=KIND_STYLE.get(e.kind, ""))
     if e.domain:
         head.append(f"{e.domain} ", style="bold")
     head.append(e.text)

@@ -119,13 +119,22 @@ class FakeController:
             return Snapshot(s.platform, s.cores, s.strands_per_core, s.time,
                             tuple(doms), strands)
 
-    def console(self, name):
+    def idle(self, timeout):
+        threading.Event().wait(timeout)
+        return False
+
+    def release(self):
+        pass
+
+    def console(self, name, cursor):
         with self.lock:
-            return self.console_text.get(name, "")
+            text = self.console_text.get(name, "")
+            return text[cursor:], len(text)
 
     def events(self, since):
         with self.lock:
-            return [e for e in self.event_log if e.seq > since]
+            evs = [e for e in self.event_log if e.seq > since]
+            return evs, (evs[-1].seq if evs else since)
 
     def close(self):
         self.closed = True
