@@ -97,7 +97,7 @@ build/fw/hv/%.o: $(HV_DIR)/%.S $(HV_HDRS) $(FW_HDRS) | tools
 
 build/fw/hv.elf: $(HV_OBJ) build/fw/libfw.a sun4v/hypervisor_fw/hv.ld
 	$(CC) $(FW_CFLAGS) $(FW_LDFLAGS) -Wl,-T,sun4v/hypervisor_fw/hv.ld -o $@ $(HV_OBJ) \
-		build/fw/libfw.a -lgcc
+		build/fw/libfw.a
 
 # test guests: raw images (entry at +0x20, a trap table at +0), loaded in the guest ROM
 build/fw/guests/%.elf: $(TG_DIR)/%.c $(TG_DEPS) build/fw/libfw.a $(FW_HDRS) | tools

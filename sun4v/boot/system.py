@@ -22,12 +22,14 @@ Loading, as a service processor does it (reference/sun4v.md §7, the Legion map)
 Binding: ldm's binder with the platform's topology (the firmware keeps the first 128 MB:
 hypervisor RAM and its MD area), the first domain being the control domain `primary`.
 
-Stops: every domain stopped (their guests exited), `until` (machine steps), an
-instruction budget, or the hypervisor powering the machine off (a hypervisor panic)."""
+Stops: every domain stopped (their guests exited) and the hypervisor idle on every
+strand (the machine halts: a stop's follow-up work, such as a delayed reconfiguration,
+is done), `until` (machine steps), an instruction budget, or the hypervisor powering the
+machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -47,7 +49,6 @@ from .hvstate import HvState
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HV_ELF = os.path.join(ROOT, "build", "fw", "hv.elf")
 GUEST_KERNEL = os.path.join(ROOT, "build", "fw", "guest.bin")
-FIRMWARE_RESERVED = 128 << 20
 IMAGE_BASE = platforms.OBP_IMAGE
 IMAGE_END = platforms.BOOT_ROM + platforms.BOOT_ROM_SIZE
 IMAGE_ALIGN = 0x1_0000
@@ -63,12 +64,10 @@ class BootResult:
 
 
 def topology_of(p) -> Topology:
-    """The binder's view of a catalogue platform: its RAM with the firmware's first
-    128 MB reserved."""
-    return Topology(name=p.key.upper(), sockets=p.sockets, cores_per_socket=p.chip.cores,
-                    strands_per_core=p.chip.strands_per_core,
-                    ram_ranges=tuple((r.base, r.size) for r in p.ram_ranges()),
-                    reserved_ranges=((0, FIRMWARE_RESERVED),))
+    """The binder's view of a catalogue platform (ldm's Topology.of: its RAM ranges and
+    the firmware's reserved memory), named by the platform's key as `ldm` names it."""
+    t = Topology.of(p)
+    return replace(t, name=p.key.upper())
 
 
 def machine_info(p) -> mdwriter.MachineInfo:
@@ -226,10 +225,10 @@ class System:
                 return BootResult("until", self.m.time)
             if r.reason in ("error_state", "unimplemented"):
                 return BootResult("error", self.m.time, f"{r.reason} on strand {r.strand}")
-            if self.all_stopped():
-                return BootResult("stopped", self.m.time)
             if r.reason == "halted":
-                return BootResult("halted", self.m.time)
+                # nothing runs: the hypervisor has finished what the last stop started
+                return BootResult("stopped" if self.all_stopped() else "halted",
+                                  self.m.time)
 
     def all_stopped(self) -> bool:
         gs = self.hv.guests()

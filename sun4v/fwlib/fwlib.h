@@ -73,6 +73,25 @@ int md_next_arc(const struct md *md, int node, const char *arc, const char *name
 /* ---- spinlocks and atomics (casx; TSO memory model) --------------------------------- */
 typedef volatile uint64_t spinlock_t;
 
+/* Index of the lowest set bit of x, 64 for 0.  Plain C on purpose: GCC's
+ * __builtin_ctz* calls libgcc's __ctzdi2, which is not built -mflat and would run a
+ * `save` in the hypervisor on the guest's register windows (a spill trap when the
+ * guest has no clean window). */
+static inline int fw_ctz64(uint64_t x)
+{
+    int n = 0;
+    if (!x)
+        return 64;
+    if (!(x & 0xffffffffUL)) { n += 32; x >>= 32; }
+    if (!(x & 0xffffUL)) { n += 16; x >>= 16; }
+    if (!(x & 0xffUL)) { n += 8; x >>= 8; }
+    if (!(x & 0xfUL)) { n += 4; x >>= 4; }
+    if (!(x & 0x3UL)) { n += 2; x >>= 2; }
+    if (!(x & 0x1UL))
+        n += 1;
+    return n;
+}
+
 static inline uint64_t atomic_cas_64(volatile uint64_t *p, uint64_t old, uint64_t new_)
 {
     __asm__ __volatile__("casx [%2], %3, %0"

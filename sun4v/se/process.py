@@ -493,12 +493,12 @@ class Process:
         if info.sig == SIGCHLD:
             act = sig.actions[SIGCHLD]
             if act.handler == SIG_IGN or act.flags & SA_NOCLDWAIT:
-                self._autoreap()
+                self.autoreap()
             if info.code in (CLD_STOPPED, CLD_CONTINUED) and act.flags & SA_NOCLDSTOP:
                 return
         sig.send(info.sig, info=info)
 
-    def _autoreap(self):
+    def autoreap(self):
         """SIGCHLD ignored (or SA_NOCLDWAIT): children leave no zombie to wait for."""
         while True:
             try:

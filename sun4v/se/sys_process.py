@@ -252,6 +252,17 @@ class ProcessCalls:
         w.check = attempt
         return self.block(w)
 
+    def _reap_unwaited(self):
+        """With SIGCHLD ignored or SA_NOCLDWAIT, a child that ended leaves no zombie
+        (kernel/signal.c do_notify_parent): reap the host's zombies before looking, so a
+        wait never reports a child whose SIGCHLD the run loop has not handled yet; the
+        wait then blocks until no children are left and fails with ECHILD."""
+        if self.process is None or self.signals is None:
+            return
+        act = self.signals.actions[SG.SIGCHLD]
+        if act.handler == SG.SIG_IGN or act.flags & SG.SA_NOCLDWAIT:
+            self.process.autoreap()
+
     def sys_wait4(self, pid, status, options, rusage, *_):
         pid = _s32(pid)
         options &= 0xFFFFFFFF
@@ -266,6 +277,7 @@ class ProcessCalls:
             attempt = (lambda: -E["ECHILD"])
         else:
             def attempt():
+                self._reap_unwaited()
                 try:
                     wpid, st, _ru = os.wait4(pid, host_opts)
                 except ChildProcessError:
@@ -322,6 +334,7 @@ class ProcessCalls:
         found = []
 
         def attempt():
+            self._reap_unwaited()
             try:
                 r = os.waitid(idtype, ident, (options & (WEXITED | WSTOPPED | WCONTINUED))
                               | WNOHANG | WNOWAIT)

@@ -391,6 +391,14 @@ static void mem_tod_cons_checks(void)
     CHECK("tod_set moves this domain's clock", r.r1 >= t0 + 86400 && r.r1 < t0 + 86400 + 10,
           "tod %lu", r.r1);
     EXPECT("cons_putchar not a byte", HC1(CONS_PUTCHAR, 0x100), EINVAL);
+    /* the test types "hi" on this domain's console before it boots */
+    r = HC0(CONS_GETCHAR);
+    CHECK("cons_getchar", r.status == EOK && r.r1 == 'h', "status %ld char %lu", r.status, r.r1);
+    EXPECT("cons_read outside memory", HC2(CONS_READ, 0x100000000000UL, 16), ENORADDR);
+    buf[0] = 0;
+    r = HC2(CONS_READ, ra_of(buf), 16);
+    CHECK("cons_read", r.status == EOK && r.r1 == 1 && buf[0] == 'i', "status %ld n %lu",
+          r.status, r.r1);
     EXPECT("cons_getchar nothing typed", HC0(CONS_GETCHAR), EWOULDBLOCK);
     EXPECT("cons_read nothing typed", HC2(CONS_READ, ra_of(buf), 16), EWOULDBLOCK);
     EXPECT("cons_write outside memory", HC2(CONS_WRITE, 0x100000000000UL, 4), ENORADDR);

@@ -4,7 +4,10 @@ loaded at the hypervisor RAM of the Legion map (0x10_0000), a 16 KB aligned trap
 layout table the host reads, and no floating-point instruction anywhere: the FP
 registers are the guest's, which a hypervisor that used them would clobber (and, with
 the guest's PSTATE.PEF clear, trap on: fp_disabled in the hypervisor).  (Writing
-%fprs is not FP use: the guest entry state clears it.)"""
+%fprs is not FP use: the guest entry state clears it.)  Nor any register-window
+instruction (save, restore, return, flushw, saved, restored): the windows are the
+guest's too, and a `save` when the guest has no clean window is a spill trap in the
+hypervisor (the image is -mflat and links no libgcc, whose helpers are not)."""
 import re
 import subprocess
 
@@ -26,8 +29,13 @@ def test_image_layout_and_no_floating_point():
                          capture_output=True, text=True, check=True).stdout
     fp = [ln for ln in dis.splitlines() if re.search(r"%f\d|%fsr", ln)]
     assert fp == [], fp[:5]
-    # -mflat code runs on the guest's register windows: no `save` / `restore` anywhere
-    # (libgcc's helpers use them: a spill trap in hyperprivileged mode when the guest
-    # has filled its windows)
-    win = [ln for ln in dis.splitlines() if re.search(r"\t(save|restore)\s", ln)]
+
+
+def test_image_leaves_the_register_windows_alone():
+    require_built(HV_ELF)
+    require_tools("sparc64-linux-gnu-objdump")
+    dis = subprocess.run(["sparc64-linux-gnu-objdump", "-d", str(HV_ELF)],
+                         capture_output=True, text=True, check=True).stdout
+    win = [ln for ln in dis.splitlines()
+           if re.search(r"\t(save|restore|return|flushw|saved|restored)(\s|$)", ln)]
     assert win == [], win[:5]

@@ -44,21 +44,6 @@ int queue_append(struct vcpu *v, int q, const uint64_t *entry)
     return 0;
 }
 
-/* the index of the lowest set bit of x (x != 0), without libgcc: its __ctzdi2 opens a
-   register window (`save`), which the hypervisor must never do (-mflat code runs on
-   the guest's windows: a spill trap in hyperprivileged mode when the guest has filled
-   them) */
-static int lowest_bit(uint64_t x)
-{
-    int n = 0;
-    for (int k = 32; k; k >>= 1)
-        if (!(x & ((1UL << k) - 1))) {
-            x >>= k;
-            n += k;
-        }
-    return n;
-}
-
 /* on the strand carrying v (running): mailbox and device mondos into its queues */
 void intr_deliver_pending(struct strand *s)
 {
@@ -73,7 +58,7 @@ void intr_deliver_pending(struct strand *s)
     }
     uint64_t pend = v->devq_pending;
     while (pend) {
-        int ino = lowest_bit(pend);
+        int ino = fw_ctz64(pend);
         uint64_t entry[8] = { v->guest->vinos[ino].cookie, 0, 0, 0, 0, 0, 0, 0 };
         if (queue_append(v, DEV_MONDO_QUEUE, entry) != 0)
             break;

@@ -659,4 +659,6 @@ void reconf_delayed_apply(struct guest *g)
     if (st != HVCTL_ST_OK)
         hv_printf("guest %s: delayed reconfiguration refused: status %d, resource %u, "
                   "code %u\n", g->name, st, fail.res, fail.code);
+    else
+        hv_printf("guest %s: delayed reconfiguration applied (MD %#lx)\n", g->name, mdp);
 }

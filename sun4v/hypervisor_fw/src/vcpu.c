@@ -74,8 +74,15 @@ void vcpu_stop_local(struct strand *s)
         v->stop_stick = read_stick();
         v->state = CPU_STATE_STOPPED;
     }
-    /* no guest translations stay behind on this strand */
+    /* nothing of the guest stays behind on this strand: no translations (MMU off), no
+       interrupt source that would keep waking its idle loop (soft interrupts, tick and
+       stick compares, queue head/tail) */
     STXA(0, 0, 0x45);
+    __asm__ __volatile__("wr %%g0, 0, %%softint\n\t"
+                         "wr %0, 0, %%tick_cmpr\n\t"
+                         "wr %0, 0, %%sys_tick_cmpr" :: "r"(1UL << 63) : "memory");
+    for (uint64_t q = 0x3c0; q < 0x400; q += 8)
+        STXA(0, q, 0x25);
 }
 
 int vcpu_start(struct vcpu *self, uint64_t cpuid, uint64_t pc, uint64_t rtba,
