@@ -116,6 +116,18 @@ class LiveBackend:
     def _peer(self, name: str):
         return self.lm.channels.ds.get(name) if self.lm.channels else None
 
+    def _ready_peer(self, name: str):
+        """The domain's DS peer with its DR agent registered: a handshake under way (a
+        domain just started) is waited for, up to dr_timeout; Refused otherwise."""
+        peer = self._peer(name)
+        if peer is not None and not peer.ready and peer.state == "handshake":
+            self.lm.wait(lambda: peer.ready or peer.state != "handshake",
+                         self.lm.dr_timeout)
+        if peer is None or not peer.ready:
+            raise Refused(f"LDom {name} is not responding: its domain-services agent "
+                          f"(dr-cpu) is not running")
+        return peer
+
     def _ds_wait(self, name, waiters, what) -> None:
         peer = self._peer(name)
         if not self._wait(waiters, self.lm.dr_timeout):
@@ -183,6 +195,8 @@ class LiveBackend:
             waiters = lm.channels.copy_out(blobs)
         except LdmError as e:
             raise Refused(*e.lines) from None
+        except H.HvctlError as e:
+            raise Refused(f"The machine descriptions cannot be written now: {e}") from None
         if not self._wait(waiters, self.hv_timeout):
             raise Refused("The control domain's relay did not copy the machine "
                           f"descriptions in {HV_TIMEOUT}")
@@ -387,10 +401,7 @@ class LiveBackend:
 
     # --- vCPU DR --------------------------------------------------------------------------
     def _dr_records(self, name, type_, vids):
-        peer = self._peer(name)
-        if peer is None or not peer.ready:
-            raise Refused(f"LDom {name} is not responding: its domain-services agent "
-                          f"(dr-cpu) is not running")
+        peer = self._ready_peer(name)
         w = peer.dr_cpu(type_, vids)
         kind = {DS.DR_CONFIGURE: "configure", DS.DR_UNCONFIGURE: "unconfigure",
                 DS.DR_FORCE_UNCONFIG: "forced unconfigure"}.get(type_, "request")
@@ -455,10 +466,7 @@ class LiveBackend:
     def _add(self, change, act: DrConfigure):
         before, after = change.before, change.after
         name, vids = act.domain, list(act.vids)
-        peer = self._peer(name)
-        if peer is None or not peer.ready:
-            raise Refused(f"LDom {name} is not responding: its domain-services agent "
-                          f"(dr-cpu) is not running")
+        peer = self._ready_peer(name)
         whole = after.domain(name).constraints.whole_core
         pid_of = {v.vid: v.pid for v in after.bindings.get(name).vcpus}
         self._reconfigure(after)

@@ -156,6 +156,13 @@ void relay_md_changed(void)
     event_signal(&relay_ev);
 }
 
+static int channel_down(struct ldc *l)
+{
+    u64 head, tail, state;
+    return hv_ldc_tx_get_state(l->id, &head, &tail, &state) != EOK ||
+           state == LDC_CHANNEL_DOWN;
+}
+
 static void from_host(void)
 {
     struct relay_ring *r = ring(RELAY_TO_GUEST);
@@ -169,11 +176,15 @@ static void from_host(void)
             continue;
         }
         struct ldc *l = by_channel(s->channel);
-        if (l) {
-            if (ldc_write_raw(l, s->pkt))
+        if (l && !channel_down(l)) {
+            if (ldc_write_raw(l, s->pkt) == 0)
+                RELAY->port[port_index(l)].tx++;
+            else if (!channel_down(l))
                 return;                 /* the channel is full: the rest waits */
-            RELAY->port[port_index(l)].tx++;
         }
+        /* else: a channel that is down (its peer's queues are not configured) takes no
+           packet (the host hears its state): dropped, so one stopped domain does not
+           hold up the others' packets */
         membar_sync();
         r->head = r->head + 1;
     }
