@@ -1,0 +1,159 @@
+"""The TUI over the REAL machine: the T5220 of `make demo` (ldm/tui/demo.toml: primary,
+ldg1 running 16 integer threads, ldg2 a request server) booted with the firmware
+hypervisor and the guest kernel, its domain manager (ldm.live) driven by the app's
+machine worker (ldm/tui/live.py).  Typing `add-vcpu 4 ldg1` on the `:` line must go the
+real way (MD into the hypervisor, reconfigure, md-update, dr-cpu) and show in the
+table, the strand map, the guest's console and the DR log; the hypervisor's own vCPU
+table (read from its memory, not through the manager) must agree.  `ldm tui --attach`
+over `sun4v boot CONFIG --ldmd SOCKET` in another process: the table follows a command
+typed in the TUI."""
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from test_tui_app import SIZE, cell, log_text, settle, type_line
+
+from ldm.tui.app import LdmApp
+from ldm.tui.cli import DEMO_CONFIG, TuiError, build
+from ldm.tui.live import LiveController
+from ldm.tui.widgets import Consoles, StrandMap
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ldm"))
+import livekit  # noqa: E402
+
+pytestmark = pytest.mark.asyncio
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def owned(app, name):
+    snap = app.query_one(StrandMap).snapshot
+    return sorted(s.pid for s in snap.strands if s.owner == name)
+
+
+async def test_add_vcpu_typed_in_the_tui_reconfigures_the_running_guest():
+    livekit.require_built(livekit.KERNEL)
+    livekit.require_built(livekit.HV_ELF)
+    ctl = LiveController.boot(DEMO_CONFIG)
+    try:
+        lm = ctl.lm
+        assert lm.wait_ready("60ms"), "the demo machine's services did not come up"
+        t0 = lm.time
+        app = LdmApp(ctl, sample=0.25e-3, pause_at=t0 + 0.5e-3)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app, lambda: app.paused and app.snapshot is not None
+                         and app.snapshot.time >= t0 + 0.5e-3 - 1e-9, timeout=120)
+            assert cell(app, "ldg1", "VCPU") == "4"
+            assert cell(app, "ldg1", "STATE") == "active"
+            ldg1 = owned(app, "ldg1")
+            assert len(ldg1) == 4
+            cons = app.query_one(Consoles)
+            assert "workload int: 16 threads" in cons.text("ldg1")
+            assert "dr-cpu: 8 vCPUs online" not in cons.text("ldg1")
+
+            # paused: the command still runs the machine as long as it needs
+            await type_line(pilot, "add-vcpu 4 ldg1")
+            await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") == "8",
+                         timeout=120)
+            assert len(owned(app, "ldg1")) == 8
+            assert set(ldg1) < set(owned(app, "ldg1"))
+            # no strand in two domains, and the map is the hypervisor's vCPU table
+            hv = livekit.hv_vcpus(lm)
+            assert sorted(p for p, _ in hv["ldg1"].values()) == owned(app, "ldg1")
+            for other in ("primary", "ldg2"):
+                assert sorted(p for p, _ in hv[other].values()) == owned(app, other)
+            await settle(pilot, app, lambda: "dr-cpu: 8 vCPUs online" in
+                         cons.text("ldg1"), timeout=60)
+            assert "md-update: machine description read again" in cons.text("ldg1")
+            log = log_text(app)
+            assert "dr-cpu configure 4,5,6,7" in log
+            for vid in (4, 5, 6, 7):
+                assert f"vCPU {vid}" in log
+
+            # running again: time moves on and the guest's throughput is measured
+            t1 = app.snapshot.time
+            await pilot.press("p")
+            await settle(pilot, app, lambda: app.snapshot.time > t1 + 0.5e-3,
+                         timeout=120)
+            await pilot.press("p")
+            assert app.history.throughput.get("ldg1")
+            assert max(app.history.throughput["ldg1"]) > 0
+
+            # and back: remove-vcpu with the leading `ldm`
+            await type_line(pilot, "ldm remove-vcpu 4 ldg1")
+            await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") == "4",
+                         timeout=120)
+            await settle(pilot, app, lambda: "dr-cpu: 4 vCPUs online" in
+                         cons.text("ldg1"), timeout=60)
+            assert len(livekit.hv_vcpus(lm)["ldg1"]) == 4
+            await app.action_quit()
+        assert app.wait_machine(60)
+    finally:
+        ctl.close()
+
+
+def _wait_socket(path, proc, limit=300.0):
+    from ldm.protocol import ClientError, call
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"sun4v boot exited {proc.returncode}: "
+                                 f"{proc.stderr.read()}")
+        if os.path.exists(path):
+            try:
+                r = call(path, ["list", "-o", "json"], timeout=30)
+                import json
+                doms = json.loads("\n".join(r.out))["domains"]
+                if r.status == 0 and all(d["state"] == "active" for d in doms):
+                    return
+            except ClientError:
+                pass
+        time.sleep(0.5)
+    raise AssertionError("the ldmd socket did not come up")
+
+
+async def test_attach_to_sun4v_boot_ldmd(tmp_path):
+    livekit.require_built(livekit.KERNEL)
+    cfg = tmp_path / "two.toml"
+    cfg.write_text('platform = "T5220"\n'
+                   '[[domain]]\nname = "primary"\nvcpus = 4\nmemory = "1G"\n'
+                   'workload = "idle"\n'
+                   '[[domain]]\nname = "ldg1"\nvcpus = 2\nmemory = "1G"\n'
+                   'workload = "int"\nthreads = 4\nbind = false\n'
+                   'iterations = 1000000000\n')
+    # a short path: Unix socket names are limited to ~100 bytes
+    sock = os.path.join(tempfile.mkdtemp(prefix="ldmd"), "s")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    sun4v = os.path.join(os.path.dirname(sys.executable), "sun4v")   # the console script
+    proc = subprocess.Popen([sun4v, "boot", str(cfg),
+                             "--ldmd", sock], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        await asyncio.to_thread(_wait_socket, sock, proc)
+        with pytest.raises(TuiError, match="takes no configuration"):
+            build(["--attach", sock, str(cfg)])
+        with pytest.raises(TuiError):
+            build(["--attach", str(tmp_path / "nobody")])
+        ctl, app = build(["--attach", sock])
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app, lambda: app.snapshot is not None
+                         and app.snapshot.domain("ldg1") is not None, timeout=60)
+            assert cell(app, "ldg1", "VCPU") == "2"
+            assert "attached" in app.export_text()
+            await type_line(pilot, "add-vcpu 2 ldg1")
+            await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") == "4",
+                         timeout=120)
+            assert len(owned(app, "ldg1")) == 4
+            assert "add-vcpu 2 ldg1" in log_text(app)
+            await app.action_quit()
+        ctl.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
