@@ -132,7 +132,8 @@ class LdmApp(App):
                     id="trends-panel")
         with Horizontal(id="bottom"):
             yield Panel(Consoles(id="consoles"), title="consoles", id="consoles-panel")
-            yield Panel(EventLog(id="events", wrap=True, markup=False, max_lines=5000),
+            yield Panel(EventLog(id="events", wrap=True, markup=False, max_lines=5000,
+                                 min_width=20),
                         title="DR / events", id="events-panel")
         yield CommandLine(id="cmdline")
         yield Footer()

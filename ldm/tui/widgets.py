@@ -88,7 +88,7 @@ class DomainTable(DataTable):
             if d.name in have:
                 for h, v in zip(LIST_HEADER, cells):
                     if str(self.get_cell(d.name, h)) != v:
-                        self.update_cell(d.name, h, v)
+                        self.update_cell(d.name, h, v, update_width=True)
             else:
                 self.add_row(*cells, key=d.name)
 
@@ -303,7 +303,28 @@ def event_lines(e: Event) -> list[Text]:
 
 class EventLog(RichLog):
     """The DR/event log: the manager's events and the commands typed with their
-    output, oldest first."""
+    output, oldest first.  Lines are wrapped to the pane's width, again when it
+    changes (the first events arrive while the layout is still settling)."""
+
+    def __init__(self, *a, **kw) -> None:
+        super().__init__(*a, **kw)
+        self._texts: list[Text] = []
+        self._wrapped_at = 0
+
+    def write(self, content, *a, **kw):                      # noqa: D102
+        if isinstance(content, Text) and self._size_known:     # (deferred: again later)
+            self._texts.append(content)
+            del self._texts[:-(self.max_lines or 5000)]
+        return super().write(content, *a, **kw)
+
+    def on_resize(self, event) -> None:
+        w = self.scrollable_content_region.width
+        if w and self._wrapped_at and w != self._wrapped_at and self._texts:
+            texts, self._texts = self._texts, []
+            self.clear()
+            for t in texts:
+                self.write(t)
+        self._wrapped_at = w
 
     def add_event(self, e: Event) -> None:
         for line in event_lines(e):

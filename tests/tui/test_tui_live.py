@@ -23,7 +23,7 @@ from ldm.tui.cli import DEMO_CONFIG, TuiError, build
 from ldm.tui.live import LiveController
 from ldm.tui.widgets import Consoles, StrandMap
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ldm"))
+import livekit_path  # noqa: E402,F401  (tests/ldm on sys.path)
 import livekit  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
