@@ -473,7 +473,7 @@ class LiveManager:
         """Run the machine in short steps, serving the channels, until done() or
         `limit` machine steps have passed (commands wait for replies this way)."""
         end = self.m.time + limit
-        step = max(1, self.system.steps("50us"))
+        step = max(1, self.system.steps("20us"))
         while not done():
             if self.m.time >= end or self.ended is not None:
                 return bool(done())

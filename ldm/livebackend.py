@@ -476,9 +476,19 @@ class LiveBackend:
             self._ds_wait(name, [w_md, w_dr], f"md-update and dr-cpu configure of vCPUs "
                                               f"{_ids(vids)}")
         except Refused as r:
-            self._take_back(before, name)
-            raise Refused(*r.lines, f"The vCPUs were taken out of LDom {name} again") \
-                from None
+            if self._take_back(before, name):
+                raise Refused(*r.lines, f"The vCPUs were taken out of LDom {name} "
+                              f"again") from None
+            # the guest started them after all (the hypervisor refuses to unbind a
+            # running vCPU): they stay, and the manager says so (bindings, MDs and
+            # the hypervisor agree; the late dr-cpu reply is logged when it comes)
+            self.lm._event("dr", name, f"LDom {name} answered late: vCPUs {_ids(vids)} "
+                           f"were started by the guest, so they stay")
+            err = self.verify(after, [name])
+            return after, [], [*r.lines, f"LDom {name} started vCPUs {_ids(vids)} after "
+                                         f"the time limit: they stay (LDom {name} now "
+                                         f"has {len(after.bindings.get(name).vcpus)} "
+                                         f"vCPUs)", *err], 1
         rep = DS.parse_dr_cpu_reply(w_dr.value)
         recs = {r.cpu: r for r in rep.records}
         self.lm._event("dr", name, f"dr-cpu configure {_ids(vids)}: " + "; ".join(
@@ -495,7 +505,9 @@ class LiveBackend:
         if bad and (whole or not ok):
             if ok:
                 self._dr_records(name, DS.DR_FORCE_UNCONFIG, ok)
-            self._take_back(before, name)
+            if not self._take_back(before, name):
+                raise Refused(f"LDom {name} could not be given back its previous vCPUs: "
+                              f"see 'ldm list-bindings {name}'")
             raise Refused(f"Adding vCPUs {_ids(vids)} to LDom {name} failed:", *lines,
                           f"LDom {name} keeps its {len(before.bindings.get(name).vcpus)} "
                           f"vCPUs")
@@ -512,15 +524,16 @@ class LiveBackend:
                            f"{len(target.bindings.get(name).vcpus)} vCPUs"] + err
         return target, [], err, 1 if err else 0
 
-    def _take_back(self, before: Config, name: str):
+    def _take_back(self, before: Config, name: str) -> bool:
         """An addition the guest did not finish: the hypervisor goes back to `before`
-        (refused if the guest started a vCPU after all: then it is kept, and said)."""
+        and the guest is told (md-update). False when the hypervisor refuses (the
+        guest started a vCPU after all: the caller keeps them and says so)."""
         try:
             self._reconfigure(before)
-        except Refused as r:
-            raise Refused(*r.lines, f"LDom {name} could not be given back its previous "
-                          f"vCPUs: see 'ldm list-bindings {name}'") from None
+        except Refused:
+            return False
         self._md_update(name)
+        return True
 
     # --- life cycle ------------------------------------------------------------------
     def _start(self, cfg: Config, name: str) -> Config:

@@ -5,7 +5,8 @@
    changes (the peer configured or reset its queues) is reported on the "to host" ring
    as a slot with no packet and resv = 1 + the new state, so the host's link layer can
    start over. The thread runs when a relayed channel interrupts and every
-   RELAY_POLL_US otherwise (the host has no way to interrupt the domain).
+   RELAY_POLL_US otherwise (the host has no way to interrupt the domain), RELAY_FAST_US
+   while packets are moving.
    It also makes the ldc_copy calls the host asks for (copy requests, relay.h) and
    matches its ports to the machine description after an md-update (relay_md_changed). */
 #include "ldcl.h"
@@ -211,6 +212,7 @@ static void relay_thread(void *arg)
     for (int i = 0; i < md.nports; i++)
         kprintf(" %s (%lu)", md.port[i].name, md.port[i].channel);
     kprintf("\n");
+    u64 busy_until = 0, seen = 0;
     for (;;) {
         if (have_gen != want_gen)
             resync();
@@ -218,7 +220,13 @@ static void relay_thread(void *arg)
         for (int i = 0; i < (int)a->nports; i++)
             if (ports[i].open)
                 ldc_poll(&ports[i]);
-        event_wait(&relay_ev, RELAY_POLL_US);
+        u64 moved = ring(RELAY_TO_GUEST)->head + ring(RELAY_TO_HOST)->tail;
+        u64 now = rd_stick();
+        if (moved != seen) {
+            seen = moved;
+            busy_until = now + us_to_stick(RELAY_BUSY_US);
+        }
+        event_wait(&relay_ev, now < busy_until ? RELAY_FAST_US : RELAY_POLL_US);
     }
 }
 
@@ -227,5 +235,5 @@ void relay_start(void)
     if (md.nports == 0)
         return;
     stage = kalloc_high(RELAY_STAGE_SIZE, 8192);
-    thread_create("relay", relay_thread, 0, -1);
+    thread_create_sys("relay", relay_thread, 0);
 }

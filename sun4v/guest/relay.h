@@ -25,7 +25,10 @@
    consumer reads the slot, then head = k + 1. Full when tail - head == nslots.
 
    The relay thread looks at the "to guest" ring every RELAY_POLL_US microseconds of
-   simulated time, and at once when a relayed channel interrupts.
+   simulated time, and at once when a relayed channel interrupts; for RELAY_BUSY_US
+   after a packet went either way, every RELAY_FAST_US (a conversation, such as a
+   dr-cpu request or a reconfigure, goes on within microseconds, as with an interrupt;
+   a quiet relay costs its domain almost nothing).
 
    Copy requests (the domain manager writing machine descriptions into the
    hypervisor's MD area, as ldmd does with ldc_copy on the hvctl channel): the host
@@ -53,6 +56,8 @@
 #define RELAY_RING_SIZE 0x1800
 #define RELAY_SLOTS     ((RELAY_RING_SIZE - 0x40) / 128)    /* 47 */
 #define RELAY_POLL_US   100
+#define RELAY_FAST_US   10
+#define RELAY_BUSY_US   2000
 #define RELAY_COPY      1                      /* "to guest" slot resv: a copy request */
 #define RELAY_COPY_DONE 0x100                  /* "to host" slot resv: its answer */
 #define RELAY_STAGE_SIZE (1UL << 20)
