@@ -6,7 +6,8 @@ real way (MD into the hypervisor, reconfigure, md-update, dr-cpu) and show in th
 table, the strand map, the guest's console and the DR log; the hypervisor's own vCPU
 table (read from its memory, not through the manager) must agree.  `ldm tui --attach`
 over `sun4v boot CONFIG --ldmd SOCKET` in another process: the table follows a command
-typed in the TUI."""
+typed in the TUI.  A DRM policy added on the `:` line acts on the busy guest
+and the TUI notifies why."""
 import asyncio
 import os
 import re
@@ -92,6 +93,22 @@ async def test_add_vcpu_typed_in_the_tui_reconfigures_the_running_guest():
             await settle(pilot, app, lambda: "dr-cpu: 4 vCPUs online" in
                          cons.text("ldg1"), timeout=60)
             assert len(livekit.hv_vcpus(lm)["ldg1"]) == 4
+
+            # a DRM policy: ldg1 never yields (100 % busy), so it acts within a sample
+            # period; its decision is notified and logged with the reason
+            await type_line(pilot, "add-policy util-upper=70 util-lower=10 vcpu-max=8 "
+                                   "attack=2 sample-rate=1 name=grow ldg1")
+            await settle(pilot, app, lambda: "$ add-policy" in log_text(app))
+            assert "(exit status" not in log_text(app)
+            await pilot.press("p")
+            await settle(pilot, app, lambda: any(
+                n.title == "policy · ldg1" for n in app._notifications), timeout=120)
+            await pilot.press("p")
+            note = next(n for n in app._notifications if n.title == "policy · ldg1")
+            assert "util-upper 70%: add 2 vCPUs (4 -> 6)" in note.message
+            assert "policy grow: utilisation" in log_text(app)
+            await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") in ("6", "8"),
+                         timeout=60)
             await app.action_quit()
         assert app.wait_machine(60)
     finally:
