@@ -23,6 +23,7 @@ from test_tui_app import SIZE, cell, log_text, settle, type_line
 from ldm.tui.app import LdmApp
 from ldm.tui.cli import DEMO_CONFIG, TuiError, build
 from ldm.tui.live import LiveController
+from ldm.tui.screens import ConfirmScreen
 from ldm.tui.widgets import Consoles, StrandMap
 
 import livekit_path  # noqa: E402,F401  (tests/ldm on sys.path)
@@ -176,3 +177,50 @@ async def test_attach_to_sun4v_boot_ldmd(tmp_path):
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def test_blocked_removal_and_delayed_reconfiguration_on_the_real_machine():
+    """ldg1's worker threads are bound to its vCPUs: the guest refuses to give vCPU 3
+    up; the TUI says why and offers the forced removal, which the guest then accepts.
+    A change to primary that cannot be made live becomes a delayed reconfiguration:
+    notified, the `d` flag in the table, and cancelled."""
+    lm = livekit.boot([dict(name="primary", vcpus=4, memory="1G"),
+                       dict(name="ldg1", vcpus=4, memory="1G", workload="int",
+                            threads=4, bind=1, iterations=100_000_000)])
+    ctl = LiveController(lm)
+    try:
+        t0 = lm.time + 0.25e-3
+        app = LdmApp(ctl, sample=0.25e-3, pause_at=t0)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app, lambda: app.paused and app.snapshot is not None
+                         and app.snapshot.time >= t0 - 1e-9, timeout=120)
+            await type_line(pilot, "remove-vcpu 1 ldg1")
+            await settle(pilot, app, lambda: isinstance(app.screen, ConfirmScreen),
+                         timeout=120)
+            text = app.export_text()
+            assert "ldg1 refused to give up vCPU 3 (cpu has bound thread)" in text
+            assert "ldm remove-vcpu -f 1 ldg1" in text
+            assert any(n.title == "removal blocked · ldg1" for n in app._notifications)
+            assert cell(app, "ldg1", "VCPU") == "4"
+            assert re.search(r"^ +vCPU 3 +blocked, configured: cpu has bound",
+                             log_text(app), re.M), log_text(app)
+            await pilot.press("y")
+            await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") == "3",
+                         timeout=120)
+            cons = app.query_one(Consoles)
+            await settle(pilot, app, lambda: "dr-cpu: force unconfigure cpu 3: ok" in
+                         cons.text("ldg1"), timeout=60)
+            assert sorted(livekit.hv_vcpus(lm)["ldg1"]) == [0, 1, 2]
+
+            await type_line(pilot, "set-memory 2G primary")
+            await settle(pilot, app, lambda: any(
+                n.title == "delayed reconfiguration · primary"
+                for n in app._notifications), timeout=120)
+            await settle(pilot, app, lambda: "d" in cell(app, "primary", "FLAGS")[2:3])
+            await type_line(pilot, "cancel-reconf primary")
+            await settle(pilot, app, lambda: cell(app, "primary", "FLAGS")[2] != "d",
+                         timeout=120)
+            await app.action_quit()
+        assert app.wait_machine(60)
+    finally:
+        ctl.close()
