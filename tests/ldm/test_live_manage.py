@@ -119,3 +119,57 @@ def test_ldm_against_sun4v_boot_ldmd(tmp_path):
     assert p.returncode == 0, err
     assert not os.path.exists(sock)
     assert "dr-cpu: configure cpu 5: ok" in (tmp_path / "cons" / "ldg1.log").read_text()
+
+
+WRITER = """
+import sys
+sys.path[:0] = [{tests!r}, {tests!r} + '/..']
+from ldm.live import LiveManager
+from sun4v.boot.config import parse_config
+lm = LiveManager(parse_config({{"platform": "T5220", "domain": [
+    {{"name": "primary", "vcpus": 4, "memory": "1G"}}]}}), sp_dir={dir!r})
+print("ready", flush=True)
+i = 0
+while True:
+    i += 1
+    r = lm.execute(["add-spconfig", "cfg%d" % (i % 3)])
+    r = lm.execute(["remove-spconfig", "cfg%d" % ((i + 1) % 3)])
+"""
+
+
+def test_sp_store_of_a_running_machine(tmp_path):
+    """With sp_dir (sun4v boot --ldmd-state DIR) the saved configurations outlive the
+    manager, and a kill in the middle of saving one leaves a whole store: one of the
+    versions written, never a fragment."""
+    d = str(tmp_path / "sp")
+    doms = [dict(name="primary", vcpus=4, memory="1G"), dict(name="ldg1", vcpus=4,
+                                                              memory="1G")]
+    lm = L.boot(doms, sp_dir=d)
+    L.ldm(lm, "add-spconfig two-domains")
+    out, _ = L.ldm(lm, "list-spconfig")
+    assert out == ["factory-default", "two-domains [current]"]
+    lm2 = L.boot(doms, sp_dir=d)                    # the next run of the machine
+    out, _ = L.ldm(lm2, "list-spconfig")
+    assert out == ["factory-default", "two-domains [current]"]
+    L.ldm(lm2, "remove-spconfig two-domains")
+    assert L.ldm(L.boot(doms, sp_dir=d), "list-spconfig")[0] == \
+        ["factory-default [next poweron]"]
+
+    import random
+    from ldm.store import Store
+    tests = os.path.dirname(__file__)
+    script = WRITER.format(tests=tests, dir=d)
+    rng = random.Random(7)
+    seen = set()
+    for _ in range(4):
+        p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             cwd=ROOT)
+        assert p.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 0.6))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        names = Store(d).load_sp().names()          # whole and readable
+        assert names[0] == "factory-default"
+        assert set(names[1:]) <= {"cfg0", "cfg1", "cfg2"}, names
+        seen.add(tuple(names))
+    assert len(seen) > 1, seen                      # the kills landed at different times
