@@ -154,14 +154,19 @@ class LiveManager:
                  hv_elf: str = HV_ELF, quantum: int | None = None, slice: str = "100us",
                  sample: str = "1ms", dr_timeout: str = "20ms", stop_timeout: str = "50ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
-                 on_console=None):
+                 on_console=None, sp_dir: str | None = None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
         dr-cpu request / to stop before it is reported as not responding; drm_scale:
         simulated seconds per policy second (drm.py); log_file: the event log as
         text lines; on_console(name, bytes): console output as it appears (worker
-        thread). BootError / LdmError on a bad configuration."""
+        thread); sp_dir: a directory holding the service processor's store
+        (DIR/spconfig.json, ldm/store.py): the saved configurations are read from it
+        (created with factory-default if absent) and every change is written to it
+        atomically, so they outlive this process and a kill at any moment leaves the
+        previous store whole; None: kept in memory only. BootError / LdmError on a bad
+        configuration (StoreError: an unreadable store, or one of another platform)."""
         boot = load_config(config) if isinstance(config, (str, os.PathLike)) else config
         if not isinstance(boot, BootConfig):
             raise BootError("LiveManager needs a configuration file or a BootConfig")
@@ -174,6 +179,9 @@ class LiveManager:
         self._cfg = initial_config(self.system, boot, seed)
         from .config import factory_default
         self._sp = SpStore.initial(factory_default(self.system.topology, seed))
+        self._sp_store = None
+        if sp_dir is not None:
+            self._sp = self._open_sp(sp_dir)
         self.images = dict(self.system.images)
         self.kernel_image = next((self.images[d.name] for d in boot.domains
                                   if d.image is None), None)
@@ -454,8 +462,32 @@ class LiveManager:
         self.system.bindings = cfg.bindings      # what the machine's summary reports
 
     def _commit_sp(self, sp: SpStore):
+        if self._sp_store is not None:          # on disk first: a failed write changes
+            with self._sp_store.locked():       # nothing (StoreError to the command)
+                self._sp_store.save_sp(sp)
         with self._lock:
             self._sp = sp
+
+    def _open_sp(self, directory: str) -> SpStore:
+        from .store import SP_FILE, Store, StoreError
+        st = Store(directory)
+        try:
+            os.makedirs(st.dir, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"Cannot create state directory {st.dir}: "
+                             f"{e.strerror}") from None
+        with st.locked():
+            if not os.path.exists(st.path(SP_FILE)):
+                st.save_sp(self._sp)
+                sp = self._sp
+            else:
+                sp = st.load_sp()
+                plat = Config.from_dict(sp.get(sp.configs[0][0])).topology.name
+                if plat != self.system.topology.name:
+                    raise StoreError(f"{st.path(SP_FILE)} holds the configurations of a "
+                                     f"{plat}, not of this {self.system.topology.name}")
+        self._sp_store = st
+        return sp
 
     # ---- running and serving ------------------------------------------------------
     def _tick(self, steps: int):

@@ -1,12 +1,15 @@
 """`sun4v boot CONFIG.toml [--mode functional|cycle] [--until TIME | --insns N]
-[--console DIR] [--stats FILE|-] [--quantum Q] [--ldmd SOCKET [--ldmd-log FILE]]` and
+[--console DIR] [--stats FILE|-] [--quantum Q] [--ldmd SOCKET [--ldmd-log FILE]
+[--ldmd-state DIR]]` and
 `sun4v boot --example PLATFORM` (issue 11 §4).
 
 With --ldmd SOCKET the Logical Domains Manager runs with the machine (ldm/live.py):
 the machine runs until stopped (Ctrl-C, SIGTERM, or --until TIME) in a worker thread,
 and `ldm --socket SOCKET ...` (or LDMD_SOCKET=SOCKET ldm ...) changes it while it runs;
 --ldmd-log FILE appends the manager's event log (DR requests and results, policy
-actions, delayed reconfiguration) to FILE. --insns does not apply then.
+actions, delayed reconfiguration) to FILE; --ldmd-state DIR keeps the service
+processor's saved configurations in DIR/spconfig.json across runs (written atomically,
+ldm/store.py). --insns does not apply then.
 
 Builds the machine of the configuration (config.py, system.py), runs it from power-on
 reset until every domain has stopped, the simulated time TIME ("20ms") or N
@@ -51,6 +54,10 @@ def _args(p):
                         "Unix socket SOCKET, until stopped")
     p.add_argument("--ldmd-log", metavar="FILE",
                    help="with --ldmd: append the manager's event log to FILE")
+    p.add_argument("--ldmd-state", metavar="DIR",
+                   help="with --ldmd: the service processor's store of saved "
+                        "configurations (add/list/remove-spconfig) in DIR/spconfig.json, "
+                        "kept across runs (default: in memory)")
 
 
 def _example(name):
@@ -191,6 +198,8 @@ def _run(a):
         return _run_ldmd(a, cfg, until)
     if a.ldmd_log:
         raise UsageError("--ldmd-log needs --ldmd SOCKET")
+    if a.ldmd_state:
+        raise UsageError("--ldmd-state needs --ldmd SOCKET")
     cons = _Consoles([d.name for d in cfg.domains], a.console)
     t0 = time.time()
     try:
@@ -236,7 +245,7 @@ def _run_ldmd(a, cfg, until):
     cons = _Consoles(names, a.console)
     try:
         lm = LiveManager(cfg, mode=a.mode, quantum=a.quantum, log_file=a.ldmd_log,
-                         on_console=cons)
+                         on_console=cons, sp_dir=a.ldmd_state)
     except (BootError, LdmError) as e:
         raise UsageError(str(e)) from None
     try:
