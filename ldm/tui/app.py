@@ -117,6 +117,7 @@ class LdmApp(App):
         self._speed_now = len(SPEEDS) - 1 if speed is None else speed
         self._busy_lines: list[str] = []
         self._asked: set[int] = set()
+        self.commands_running = 0          # sent and not answered yet
         self.sub_title = controller.platform
         if speed is not None:
             self.set_reactive(LdmApp.speed, speed)
@@ -298,6 +299,8 @@ class LdmApp(App):
         if p.kind == "tui":
             self._tui_word(line, list(p.argv))
             return
+        self.query_one(EventLog).command_started(line)
+        self.commands_running += 1
         self._execute(line, list(p.argv))
 
     @work(thread=True, group="commands")
@@ -307,11 +310,15 @@ class LdmApp(App):
 
     def on_command_done(self, m: CommandDone) -> None:
         self._refresh.set()
-        self.query_one(EventLog).add_command(m.line, m.reply.out, m.reply.err,
-                                             m.reply.status)
+        self.commands_running -= 1
+        self.query_one(EventLog).command_done(m.line, m.reply.out, m.reply.err,
+                                              m.reply.status)
         if m.reply.status:
-            first = (m.reply.err.strip().splitlines() or [f"exit status {m.reply.status}"])[0]
-            self.notify(first, title=m.line, severity="error", timeout=6)
+            self._failed(m.line, m.reply)
+
+    def _failed(self, line: str, reply: Reply) -> None:
+        first = (reply.err.strip().splitlines() or [f"exit status {reply.status}"])[0]
+        self.notify(first, title=line, severity="error", timeout=6)
 
     def _tui_word(self, line: str, argv: list[str]) -> None:
         w = argv[0]
@@ -405,13 +412,29 @@ class LdmApp(App):
         self.push_screen(ConfirmScreen(f"Stop {name}?", f"ldm stop-domain {name}"),
                          lambda yes: self.run_line(f"stop-domain {name}") if yes else None)
 
-    @work(thread=True, group="commands")
     def _run_lines(self, lines: list[str]) -> None:
-        for line in lines:
-            reply = self.controller.execute(parse(line).argv)
-            self.post_message(CommandDone(line, reply))
-            if reply.status:
-                return
+        self.commands_running += 1
+        self._run_lines_worker(lines)
+
+    @work(thread=True, group="commands")
+    def _run_lines_worker(self, lines: list[str]) -> None:
+        """The lines one after the other, until one fails (each logged when sent)."""
+        log = self.query_one(EventLog)
+        try:
+            for line in lines:
+                self.call_from_thread(log.command_started, line)
+                reply = self.controller.execute(parse(line).argv)
+                self.call_from_thread(log.command_done, line, reply.out, reply.err,
+                                      reply.status)
+                if reply.status:
+                    self.call_from_thread(self._failed, line, reply)
+                    return
+        finally:
+            self.call_from_thread(self._lines_done)
+
+    def _lines_done(self) -> None:
+        self._refresh.set()
+        self.commands_running -= 1
 
     def show_console(self, name: str) -> None:
         self.query_one(Consoles).show_domain(name)

@@ -331,15 +331,28 @@ class EventLog(RichLog):
             self.write(line)
 
     def add_command(self, line: str, out: str, err: str, status: int) -> None:
+        """A command that ran at once (the TUI's own words, a line that did not
+        parse): its line, then what it printed."""
+        self.command_started(line)
+        self.command_done(line, out, err, status)
+
+    def command_started(self, line: str, status: int = 0) -> None:
+        """`$ LINE` when the command is sent: the events it causes come after it."""
         t = Text("$ ", style="bold #c0c0c0")
         t.append(line, style="bold")
         if status:
             t.append(f"   (exit status {status})", style="#ff6060")
         self.write(t)
+
+    def command_done(self, line: str, out: str, err: str, status: int) -> None:
+        """What the command printed, and its line again with the status when it
+        failed (other lines may have come between)."""
         for x in out.splitlines():
             self.write(Text(x))
         for x in err.splitlines():
             self.write(Text(x, style="#ff8080"))
+        if status:
+            self.command_started(line, status)
 
 
 # --- status line ---------------------------------------------------------------------
