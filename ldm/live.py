@@ -600,7 +600,8 @@ class LiveManager:
             return
         gid, state = rs["resid"], rs.get("state")
         self.hv_guest_state[gid] = state
-        self._async.append((gid, state))
+        if gid not in self._expect_stop:        # a stop a command asked for is its own
+            self._async.append((gid, state))
 
     def _on_late(self, domain, service, payload):
         self._late.append((domain, service, payload))
