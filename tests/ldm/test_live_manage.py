@@ -213,3 +213,11 @@ def test_life_cycle_of_a_domain_on_a_running_machine():
     out, _ = L.ldm(lm, "list")
     assert [ln.split()[:2] for ln in out[1:]] == [["primary", "active"], ["ldg1", "active"]]
     assert L.counters(lm, "ldg1")["state"] == "running"
+    # the guest stops by itself (its own shutdown; here asked for on its DS channel
+    # behind the manager's back): the hypervisor's notice makes it bound
+    lm.channels.ds["ldg1"].shutdown(0)
+    lm.advance("3ms")
+    assert L.hv_guests(lm)["ldg1"] == "stopped"
+    L.check(lm)
+    assert any(e.text == "LDom ldg1 stopped (the hypervisor says it stopped by itself): "
+               "now bound" for e in lm.events())
