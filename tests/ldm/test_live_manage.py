@@ -221,3 +221,12 @@ def test_life_cycle_of_a_domain_on_a_running_machine():
     L.check(lm)
     assert any(e.text == "LDom ldg1 stopped (the hypervisor says it stopped by itself): "
                "now bound" for e in lm.events())
+
+
+def test_list_events_offline(ldm):
+    """Offline nothing runs: no events; bad operands refused."""
+    assert ldm.ok("list-events") == \
+        "No running machine: no events (ldm --socket SOCKET list-events)\n"
+    assert ldm.ok("list-events -o json") == '{\n "events": []\n}\n'
+    ldm.fails("list-events -n x", exact="Invalid count 'x'\n")
+    ldm.fails("list-events nosuch", exact="LDom nosuch does not exist\n")
