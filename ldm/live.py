@@ -447,7 +447,7 @@ class LiveManager:
         finally:
             self._in_command = False
         if argv and argv[0] not in ("-V", "--version", "help", "-h", "--help") and \
-                not argv[0].startswith(("list", "ls")) and argv[0] != "list-events":
+                not argv[0].startswith(("list", "ls")):
             self._event("command", argv[-1] if len(argv) > 1 else None,
                         "ldm " + " ".join(argv) + (f" (exit {res.status})" if res.status
                                                    else ""),
@@ -600,7 +600,8 @@ class LiveManager:
             return
         gid, state = rs["resid"], rs.get("state")
         self.hv_guest_state[gid] = state
-        self._async.append((gid, state))
+        if gid not in self._expect_stop:        # a stop a command asked for is its own
+            self._async.append((gid, state))
 
     def _on_late(self, domain, service, payload):
         self._late.append((domain, service, payload))

@@ -602,8 +602,8 @@ class LiveBackend:
         lm = self.lm
         cfg = lm._cfg
         dom = next((d for d in cfg.bindings.domains if d.gid == gid), None)
-        if dom is None or gid in lm._expect_stop:
-            return
+        if dom is None or gid in lm._expect_stop or lm.hv_guest_state.get(gid) != state:
+            return                      # a command's own stop, or since started again
         d = cfg.domain(dom.name)
         if state == "stopped" and d.state == ACTIVE:
             lm._commit(cfg.with_domain(d.with_state(BOUND)))

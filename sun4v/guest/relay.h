@@ -57,7 +57,7 @@
 #define RELAY_SLOTS     ((RELAY_RING_SIZE - 0x40) / 128)    /* 47 */
 #define RELAY_POLL_US   100
 #define RELAY_FAST_US   10
-#define RELAY_BUSY_US   2000
+#define RELAY_BUSY_US   300
 #define RELAY_COPY      1                      /* "to guest" slot resv: a copy request */
 #define RELAY_COPY_DONE 0x100                  /* "to host" slot resv: its answer */
 #define RELAY_STAGE_SIZE (1UL << 20)

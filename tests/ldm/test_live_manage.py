@@ -173,3 +173,60 @@ def test_sp_store_of_a_running_machine(tmp_path):
         assert set(names[1:]) <= {"cfg0", "cfg1", "cfg2"}, names
         seen.add(tuple(names))
     assert len(seen) > 1, seen                      # the kills landed at different times
+
+
+def test_life_cycle_of_a_domain_on_a_running_machine():
+    """add-domain, bind (the hypervisor takes the new guest), start (its kernel boots
+    and runs the workload of its variables), DR, stop (domain-shutdown), stop -f
+    (the hypervisor stops it), unbind, remove; stop -a and start again: the
+    hypervisor's stop notice of a stop a command asked for is not taken later for the
+    guest stopping by itself."""
+    lm = L.boot([dict(name="primary", vcpus=4, memory="1G"),
+                 dict(name="ldg1", vcpus=4, memory="1G", workload="int", threads=4,
+                      iterations=100_000_000)])
+    for line in ("add-domain ldg3", "add-vcpu 4 ldg3", "add-memory 1G ldg3",
+                 "set-variable workload=int threads=4 iterations=100000000 ldg3",
+                 "bind ldg3"):
+        L.ldm(lm, line)
+    L.check(lm)
+    assert L.hv_guests(lm)["ldg3"] == "stopped"
+    assert L.ldm(lm, "start ldg3")[0] == ["LDom ldg3 started"]
+    lm.advance("3ms")
+    L.check(lm)
+    assert L.counters(lm, "ldg3")["state"] == "running" and L.progress(lm, "ldg3") > 0
+    L.ldm(lm, "add-vcpu 2 ldg3")
+    L.check(lm)
+    assert L.online_vids(lm, "ldg3") == set(range(6))
+    assert L.ldm(lm, "stop ldg3")[0] == ["LDom ldg3 stopped"]
+    assert "domain-shutdown: stopping" in lm.console("ldg3")[0]
+    L.check(lm)
+    L.ldm(lm, "start ldg3")
+    assert L.ldm(lm, "stop -f ldg3")[0] == ["LDom ldg3 stopped"]
+    L.ldm(lm, "unbind ldg3")
+    L.check(lm)
+    assert "ldg3" not in L.hv_guests(lm)
+    L.ldm(lm, "remove-domain ldg3")
+    assert L.ldm(lm, "stop -a")[0] == ["LDom ldg1 stopped"]
+    L.ldm(lm, "start ldg1")
+    lm.advance("3ms")
+    L.check(lm)
+    out, _ = L.ldm(lm, "list")
+    assert [ln.split()[:2] for ln in out[1:]] == [["primary", "active"], ["ldg1", "active"]]
+    assert L.counters(lm, "ldg1")["state"] == "running"
+    # the guest stops by itself (its own shutdown; here asked for on its DS channel
+    # behind the manager's back): the hypervisor's notice makes it bound
+    lm.channels.ds["ldg1"].shutdown(0)
+    lm.advance("3ms")
+    assert L.hv_guests(lm)["ldg1"] == "stopped"
+    L.check(lm)
+    assert any(e.text == "LDom ldg1 stopped (the hypervisor says it stopped by itself): "
+               "now bound" for e in lm.events())
+
+
+def test_list_events_offline(ldm):
+    """Offline nothing runs: no events; bad operands refused."""
+    assert ldm.ok("list-events") == \
+        "No running machine: no events (ldm --socket SOCKET list-events)\n"
+    assert ldm.ok("list-events -o json") == '{\n "events": []\n}\n'
+    ldm.fails("list-events -n x", exact="Invalid count 'x'\n")
+    ldm.fails("list-events nosuch", exact="LDom nosuch does not exist\n")
