@@ -11,6 +11,7 @@ and the TUI notifies why."""
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,7 @@ async def test_attach_to_sun4v_boot_ldmd(tmp_path):
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(os.path.dirname(sock), ignore_errors=True)
 
 
 async def test_blocked_removal_and_delayed_reconfiguration_on_the_real_machine():

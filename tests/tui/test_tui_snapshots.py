@@ -7,7 +7,6 @@ taken with the machine paused at a fixed simulated time (the status line shows n
 rate then)."""
 import asyncio
 
-import pytest
 from fakectl import FakeController
 from test_tui_app import SIZE, cell, settle, type_line
 
