@@ -265,7 +265,8 @@ class LdmApp(App):
     def _show_status(self) -> None:
         snap = self.snapshot
         self.query_one(StatusLine).show(
-            self.controller.platform, snap.time if snap else None, self.paused,
+            self.controller.platform,
+            snap.time if snap and self.controller.live else None, self.paused,
             SPEEDS[self.speed][0], self.rate, self.selected, self.controller.live)
 
     def watch_paused(self, paused: bool) -> None:

@@ -22,7 +22,7 @@ Two kinds: the live machine of `ldm tui [CONFIG]` (live.py, over the manager's
 LiveManager) and `AttachedController`, a running ldmd reached over its socket (`ldm tui
 --attach SOCKET`; protocol.py), which has only what the ldmd protocol carries: commands
 and their output (the table and the strand map come from `list-bindings -o json` and
-`list-devices -a -o json`).
+`list-devices -a -o json`, the DR/event log from `list-events -o json`).
 """
 from __future__ import annotations
 
@@ -94,9 +94,10 @@ class AttachedController:
     """A running machine's ldmd over its Unix socket (`ldm tui --attach SOCKET`).
 
     The ldmd protocol (protocol.py, v1) carries command lines and their output only:
-    there is no simulated time, console or event log to read and the machine's pace is
-    its own, so `live` is False and the TUI shows the table, the strand map and the
-    command line.  A connection failure is the one line of protocol.ClientError."""
+    there is no simulated time or console to read and the machine's pace is its own, so
+    `live` is False and the TUI shows the table, the strand map, the manager's event
+    log (`ldm list-events -o json`) and the command line.  A connection failure is the
+    one line of protocol.ClientError."""
     live = False
 
     def __init__(self, path: str, poll: float = 0.5, timeout: float = 30.0):
@@ -104,6 +105,7 @@ class AttachedController:
         self.poll = poll
         self.timeout = timeout
         self.platform = f"ldmd {path}"
+        self._sent: list[tuple[str, ...]] = []      # this TUI's commands not yet logged
 
     def advance(self, seconds: float) -> None:
         _time.sleep(self.poll)
@@ -116,6 +118,7 @@ class AttachedController:
         pass
 
     def execute(self, argv: list[str]) -> Reply:
+        self._sent.append(tuple(argv))
         try:
             r = call(self.path, list(argv), timeout=self.timeout)
         except ClientError as e:
@@ -138,7 +141,26 @@ class AttachedController:
         return "", cursor
 
     def events(self, since: int) -> tuple[list[Event], int]:
-        return [], since
+        """The manager's events after `since` (its log keeps the last 4000), without
+        the `command` entries of this TUI's own commands (the TUI logs them itself)."""
+        from types import SimpleNamespace
+        from .live import event_of
+        try:
+            evs = self._json(["list-events", "-o", "json"])["events"]
+        except (ClientError, ValueError, KeyError):
+            return [], since
+        out = []
+        for e in evs:
+            if e["seq"] <= since:
+                continue
+            argv = tuple((e.get("data") or {}).get("argv") or ())
+            if e["kind"] == "command" and argv in self._sent:
+                self._sent.remove(argv)
+                continue
+            x = event_of(SimpleNamespace(**e))
+            if x is not None:
+                out.append(x)
+        return out, max([since] + [e["seq"] for e in evs])
 
     def close(self) -> None:
         pass

@@ -171,6 +171,14 @@ async def test_attach_to_sun4v_boot_ldmd(tmp_path):
                          timeout=120)
             assert len(owned(app, "ldg1")) == 4
             assert "add-vcpu 2 ldg1" in log_text(app)
+            # the manager's event log over the socket: the dr-cpu request and the
+            # guest's answer per vCPU (and not the TUI's own command twice)
+            await settle(pilot, app, lambda: "dr-cpu configure 2,3" in log_text(app),
+                         timeout=60)
+            for vid in (2, 3):
+                assert re.search(rf"^ +vCPU {vid} +ok, configured$", log_text(app),
+                                 re.M)
+            assert "ldm add-vcpu 2 ldg1" not in log_text(app)
             await app.action_quit()
         ctl.close()
     finally:
