@@ -40,7 +40,7 @@ TG_BIN    := $(patsubst $(TG_DIR)/%.c,build/fw/guests/%.bin,$(TG_SRC))
 TG_DEPS   := $(TG_DIR)/crt0.S $(TG_DIR)/guest.ld $(wildcard $(TG_DIR)/*.h)
 FW_BIN    := build/fw/libfw.a build/fw/hv.elf $(TG_BIN)
 
-.PHONY: all setup tools venv progs firmware test test-all demo bench validate clean
+.PHONY: all setup tools venv progs firmware test test-all demo demo-xscf bench validate clean
 
 all: test
 
@@ -151,7 +151,13 @@ test: setup progs
 test-all: setup progs
 	$(PY) -m pytest -q -n auto -m ''
 
+# the ldm demo: on a terminal the TUI (ldm tui) on the T5220 of ldm/tui/demo.toml;
+# without one (CI, a pipe) the same scenario as a script (ldm/tui/demo.py)
 demo: setup progs
+	$(PY) -m ldm.tui.demo
+
+# the previous demo: a program under syscall emulation, then the XSCF of an M-series
+demo-xscf: setup progs
 	.venv/bin/sun4v run --stats - build/progs/demo.O2
 	.venv/bin/xscf --demo
 

@@ -112,13 +112,16 @@ def _read_image(path: str) -> bytes:
 class System:
     def __init__(self, cfg: BootConfig, mode: str = "functional", hv_elf: str = HV_ELF,
                  kernel: str = GUEST_KERNEL, quantum: int | None = None,
-                 tod_seconds: int = 1_700_000_000, hv_uart_sink=None):
+                 tod_seconds: int = 1_700_000_000, hv_uart_sink=None,
+                 guest_uarts: int | None = None):
+        """guest_uarts: guest UARTs (consoles) to build, default one per domain of the
+        configuration (a domain manager binding more domains later asks for more)."""
         self.cfg = cfg
         try:
             p = platforms.platform(cfg.platform)
         except KeyError as e:
             raise BootError(e.args[0]) from None
-        p = p.replace(guest_uarts=max(1, len(cfg.domains)))
+        p = p.replace(guest_uarts=max(1, len(cfg.domains), guest_uarts or 0))
         self.platform = p
         self.topology = topology_of(p)
         self.bindings = self._bind(cfg)

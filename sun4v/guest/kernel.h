@@ -48,6 +48,8 @@ struct thread {
     u64 stack;                  /* base of its KSTACK_SIZE stack */
     int fp_used;                /* its FP registers are in fpregs */
     int is_idle;
+    int sys;                    /* a system thread (domain services, relay): queued
+                                   ahead of the workload, which it preempts on wake-up */
     char name[24];
     u64 fpregs[33];             /* %f0-%f62, %fsr */
     struct uthread *user;       /* a thread of the program (prog.c), or 0 */
@@ -168,6 +170,7 @@ extern spinlock_t sched_lock;
 extern u64 stick_hz;
 void sched_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound);
+struct thread *thread_create_sys(const char *name, void (*fn)(void *), void *arg);
 struct uthread;
 struct thread *thread_create_user(const char *name, const struct trapframe *utf,
                                   struct uthread *u, const u64 *fpregs);
@@ -224,6 +227,7 @@ void workload_start(void);
 struct ldc;
 void ds_start(void);
 void relay_start(void);
+void relay_md_changed(void);                   /* md-update: match the relayed ports */
 void svc_shutdown_now(void) __attribute__((noreturn));
 
 /* ---- trap.S -------------------------------------------------------------------------- */
