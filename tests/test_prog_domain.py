@@ -227,3 +227,37 @@ def test_run_ends_when_the_programs_end(corpus, tmp_path):
             if ln.startswith(("primary ", "ldg1 "))}
     assert rows["primary"][1] == "running" and rows["ldg1"][1] == "stopped"
     assert out.splitlines()[-1] == f"program ldg1: {binary}: exit status 0"
+
+
+def _live_run(binary, args, add_after=None):
+    """ldg1 (1 vCPU) runs the program under the live domain manager (ldm/live.py);
+    `add_after` (simulated time) after the manager is up, `ldm add-vcpu 3 ldg1`.
+    Returns (simulated seconds from then to the program's end, stdout, stderr, status)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "ldm"))
+    import livekit as L
+    lm = L.boot([{"name": "primary", "vcpus": 2, "memory": "1G"},
+                 {"name": "ldg1", "vcpus": 1, "memory": "1G", "program": str(binary),
+                  "args": args}])
+    px = lm.system.programs["ldg1"]
+    assert lm.run_until(lambda: px.result()[0] == "running", limit="100ms")
+    t0 = lm.system.seconds
+    if add_after is not None:
+        lm.advance(add_after)
+        L.ldm(lm, "add-vcpu 3 ldg1")
+    lm.run_until(lambda: px.result()[0] != "running", limit="3s", step=lm.system.steps("500us"))
+    lm.system.close()
+    return (lm.system.seconds - t0, bytes(px.output["out"]), bytes(px.output["err"]),
+            px.result()[1])
+
+
+def test_program_speeds_up_after_ldm_add_vcpu(corpus):
+    """`ldm add-vcpu 3 ldg1` on the live manager while ldg1's threaded program runs on
+    one vCPU: the program ends clearly sooner than without, with the same output."""
+    binary = corpus_binary("threads_work", "O2")
+    args = ["4", "100000"]
+    one, o1, e1, rc1 = _live_run(binary, args)
+    more, o2, e2, rc2 = _live_run(binary, args, add_after="2ms")
+    expected = run_sun4v(binary, args)
+    compare_runs("threads_work on one vCPU", expected, (o1, e1, rc1))
+    compare_runs("threads_work after add-vcpu", expected, (o2, e2, rc2))
+    assert more < 0.75 * one, (one, more)
