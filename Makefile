@@ -13,7 +13,8 @@ ASM_SRC  := $(wildcard tests/asm/*.S)
 ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
 BM_SRC   := $(wildcard tests/baremetal/*.c)
 BM_BIN   := $(patsubst tests/baremetal/%.c,build/baremetal/%,$(BM_SRC))
-BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h
+BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h \
+	tests/bench/xlate_kernel.h
 BM_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -mcmodel=medlow -mcpu=niagara \
 	-fno-builtin -nostdlib -static -Wall -Werror
 
@@ -39,7 +40,7 @@ TG_BIN    := $(patsubst $(TG_DIR)/%.c,build/fw/guests/%.bin,$(TG_SRC))
 TG_DEPS   := $(TG_DIR)/crt0.S $(TG_DIR)/guest.ld $(wildcard $(TG_DIR)/*.h)
 FW_BIN    := build/fw/libfw.a build/fw/hv.elf $(TG_BIN)
 
-.PHONY: all setup tools venv progs firmware test test-all demo bench validate clean
+.PHONY: all setup tools venv progs firmware test test-all demo demo-xscf bench validate clean
 
 all: test
 
@@ -64,7 +65,7 @@ build/progs/%.O2: tests/progs/%.c | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $< -lm
 
-build/bench/%: tests/bench/%.c tests/bench/bench.h | tools
+build/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/xlate_kernel.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -pthread -o $@ $<
 
@@ -150,7 +151,13 @@ test: setup progs
 test-all: setup progs
 	$(PY) -m pytest -q -n auto -m ''
 
+# the ldm demo: on a terminal the TUI (ldm tui) on the T5220 of ldm/tui/demo.toml;
+# without one (CI, a pipe) the same scenario as a script (ldm/tui/demo.py)
 demo: setup progs
+	$(PY) -m ldm.tui.demo
+
+# the previous demo: a program under syscall emulation, then the XSCF of an M-series
+demo-xscf: setup progs
 	.venv/bin/sun4v run --stats - build/progs/demo.O2
 	.venv/bin/xscf --demo
 

@@ -3,6 +3,7 @@
 
     ldm [--state DIR | --socket SOCKET] SUBCOMMAND [options] [operands]
     ldm init --platform NAME [--memory SIZE] [--seed N] [--state DIR]
+    ldm tui [CONFIG.toml | --attach SOCKET]      (the terminal UI: ldm/tui/cli.py)
     ldm -V
 
 Where it acts: `--socket SOCKET` (or $LDMD_SOCKET) sends the command to a running
@@ -59,6 +60,9 @@ def _init(store_dir: str, args: list[str]) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "tui":
+        from .tui.cli import main as tui_main
+        return tui_main(argv[1:])
     state = socket = None
     while argv and argv[0].startswith("--") and argv[0].split("=")[0] in ("--state",
                                                                          "--socket"):

@@ -32,7 +32,10 @@ def _line(fields) -> str:
 
 
 def util_text(util) -> str:
-    return "" if util is None else f"{util:.1f}%"
+    """UTIL as ldm prints it (`7.0%`); a fully busy domain `100%` (fits the column)."""
+    if util is None:
+        return ""
+    return "100%" if util >= 99.95 else f"{util:.1f}%"
 
 
 def row_line(r: dict) -> str:

@@ -44,7 +44,7 @@ def run_until(sys_, cond, step="1ms", limit="200ms"):
         if sys_.m.time >= end:
             return False
         r = sys_.run(until=min(end, sys_.m.time + sys_.steps(step)))
-        if r.reason not in ("until", "halted", "budget"):
+        if r.reason not in ("until", "halted", "budget", "programs ended"):
             raise AssertionError(f"the run ended: {r}")
     return True
 

@@ -85,3 +85,38 @@ def _list_constraints(ctx, args, res):
         res.out += parseable.constraints(cs)
     else:
         res.out += formats.constraints(cs)
+
+
+@command("list-events", "[-o json] [-n count] [-k kind[,kind...]] [ldom...]")
+def _list_events(ctx, args, res):
+    """The running manager's event log (beyond the real tool): dr-cpu requests with
+    their per-vCPU results, vCPUs a guest refused (blocked), DRM policy decisions and
+    why, delayed reconfiguration notices, domains starting and stopping, mismatches
+    between the manager and the hypervisor. Offline: nothing runs, so no events."""
+    opts, rest = parse_opts("list-events", args, "o:n:k:")
+    as_json, _, _ = json_or_p("list-events", opts)
+    cfg = ctx.config()
+    names = set(rest)
+    for n in rest:
+        cfg.domain(n)
+    count = opts.get("-n")
+    if count is not None and not count.isdigit():
+        raise LdmError(f"Invalid count {count!r}")
+    kinds = set(opts["-k"].split(",")) if "-k" in opts else None
+    events = getattr(ctx.backend, "events", lambda: [])()
+    sel = [e for e in events if (not names or e.domain in names) and
+           (kinds is None or e.kind in kinds)]
+    if count is not None:
+        sel = sel[-int(count):] if int(count) else []
+    if as_json:
+        res.out += jsonout.dumps({"events": [dict(seq=e.seq, time=e.time, kind=e.kind,
+                                                  domain=e.domain, text=e.text,
+                                                  data=e.data) for e in sel]})
+        return
+    if not getattr(ctx.backend, "live", False):
+        res.out.append("No running machine: no events (ldm --socket SOCKET list-events)")
+        return
+    res.out.append(f"{'TIME':>12}  {'KIND':<8} {'LDOM':<16} EVENT")
+    for e in sel:
+        res.out.append(f"{e.time * 1e3:9.3f} ms  {e.kind:<8} {e.domain or '-':<16} "
+                       f"{e.text}")

@@ -1,14 +1,27 @@
 """`sun4v boot CONFIG.toml [--mode functional|cycle] [--until TIME | --insns N]
-[--console DIR] [--stats FILE|-] [--quantum Q]` and `sun4v boot --example PLATFORM`
-(issue 11 §4).
+[--console DIR] [--stats FILE|-] [--quantum Q] [--ldmd SOCKET [--ldmd-log FILE]
+[--ldmd-state DIR]]` and
+`sun4v boot --example PLATFORM` (issue 11 §4).
+
+With --ldmd SOCKET the Logical Domains Manager runs with the machine (ldm/live.py):
+the machine runs until stopped (Ctrl-C, SIGTERM, or --until TIME) in a worker thread,
+and `ldm --socket SOCKET ...` (or LDMD_SOCKET=SOCKET ldm ...) changes it while it runs;
+--ldmd-log FILE appends the manager's event log (DR requests and results, policy
+actions, delayed reconfiguration) to FILE; --ldmd-state DIR keeps the service
+processor's saved configurations in DIR/spconfig.json across runs (written atomically,
+ldm/store.py). --insns does not apply then.
 
 Builds the machine of the configuration (config.py, system.py), runs it from power-on
 reset until every domain has stopped, the simulated time TIME ("20ms") or N
 instructions, then prints a summary: per domain its state, vCPUs and their strands,
 memory, utilisation (time not yielded to the hypervisor, from the hypervisor's yielded
-%stick ticks), hypercalls, traps and exit code.  Consoles: each domain's console (its
-guest UART) goes to stdout as "[name] line", or with --console DIR to DIR/NAME.log
-(the hypervisor's own console to DIR/hypervisor.log).  --stats FILE writes the machine's
+%stick ticks), hypercalls, traps and exit code, then for each domain that runs a
+program (`program = "PATH"`, issue 14 §1) the line `program NAME: PATH: exit status N`
+(or `killed by signal N`, `not started`, `still running`).  Consoles: each domain's
+console (its guest UART) goes to stdout as "[name] line", or with --console DIR to
+DIR/NAME.log (the hypervisor's own console to DIR/hypervisor.log); a domain program's
+stdout and stderr appear on its console and, with --console DIR, alone in DIR/NAME.out
+and DIR/NAME.err.  --stats FILE writes the machine's
 statistics with the per-domain, per-strand and per-core figures as JSON (`-`: stdout,
 after the summary).
 
@@ -20,8 +33,8 @@ per core IPC and pipe utilisation, l1i/l1d/l2/itlb/dtlb/memory/ccx counters (L2 
 miss rates, per core and per bank rows), and per domain "cycle": instructions, awake
 cycles, CPI and its strands' cycles by reason. --quantum applies to functional mode.
 
-Exit status: 0 when the run ends (every domain stopped, the time or the instruction
-limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
+Exit status: 0 when the run ends (every domain stopped, every domain program ended,
+the time or the instruction limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
 input (a missing or invalid configuration, more vCPUs or memory than the platform has,
 an unknown workload or platform), one line on stderr."""
 import json
@@ -48,6 +61,15 @@ def _args(p):
     p.add_argument("--stats", metavar="FILE", help="statistics as JSON to FILE (- stdout)")
     p.add_argument("--quantum", type=int, metavar="Q",
                    help="steps each strand runs per round (default 1000)")
+    p.add_argument("--ldmd", metavar="SOCKET",
+                   help="run the domain manager with the machine, serving `ldm` on the "
+                        "Unix socket SOCKET, until stopped")
+    p.add_argument("--ldmd-log", metavar="FILE",
+                   help="with --ldmd: append the manager's event log to FILE")
+    p.add_argument("--ldmd-state", metavar="DIR",
+                   help="with --ldmd: the service processor's store of saved "
+                        "configurations (add/list/remove-spconfig) in DIR/spconfig.json, "
+                        "kept across runs (default: in memory)")
 
 
 def _example(name):
@@ -86,16 +108,33 @@ def _size(n):
 class _Consoles:
     """Console bytes of each domain -> stdout lines "[name] text" or DIR/NAME.log."""
 
-    def __init__(self, names, directory):
+    def __init__(self, names, directory, programs=()):
         self.dir = directory
         self.partial = {n: b"" for n in names}
         self.files = {}
+        self.streams = {}
         if directory:
             for n in names:
                 self.files[n] = open(os.path.join(directory, n + ".log"), "wb")
+            for n in programs:
+                for st in ("out", "err"):
+                    self.streams[n, st] = open(os.path.join(directory, f"{n}.{st}"), "wb")
+
+    def program(self, name, stream, data):
+        """A domain program's stdout ("out") or stderr ("err"): on its console, and
+        alone in DIR/NAME.out / NAME.err."""
+        f = self.streams.get((name, stream))
+        if f is not None:
+            f.write(data)
+            f.flush()
+        self(name, data)
 
     def __call__(self, name, data):
         data = data.replace(b"\r\n", b"\n")
+        if name not in self.partial:            # a domain bound while the machine runs
+            self.partial[name] = b""
+            if self.dir:
+                self.files[name] = open(os.path.join(self.dir, name + ".log"), "wb")
         if self.dir:
             self.files[name].write(data)
             self.files[name].flush()
@@ -111,7 +150,7 @@ class _Consoles:
         for name, rest in self.partial.items():
             if rest:
                 sys.stdout.write(f"[{name}] {rest.decode('latin-1')}\n")
-        for f in self.files.values():
+        for f in list(self.files.values()) + list(self.streams.values()):
             f.close()
         if self.dir:
             with open(os.path.join(self.dir, "hypervisor.log"), "w") as f:
@@ -143,6 +182,11 @@ def summary(sysm, result, host_s):
                      f"{_ranges(d['strands']):<14} {_size(d['memory']):>6} "
                      f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}"
                      + cpi)
+    for name, (state, status) in sysm.program_results().items():
+        path = next(d.program for d in sysm.cfg.domains if d.name == name)
+        what = {"exited": f"exit status {status}", "killed": f"killed by signal {status}",
+                "failed": f"not started (errno {status})"}.get(state, f"still {state}")
+        lines.append(f"program {name}: {path}: {what}")
     return "\n".join(lines) + "\n"
 
 
@@ -195,15 +239,25 @@ def _run(a):
         raise UsageError(f"--until {a.until}: {e}") from None
     if a.console:
         os.makedirs(a.console, exist_ok=True)
-    cons = _Consoles([d.name for d in cfg.domains], a.console)
+    if a.ldmd:
+        return _run_ldmd(a, cfg, until)
+    if a.ldmd_log:
+        raise UsageError("--ldmd-log needs --ldmd SOCKET")
+    if a.ldmd_state:
+        raise UsageError("--ldmd-state needs --ldmd SOCKET")
+    cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
     t0 = time.time()
     try:
-        r = sysm.run(until=until, max_insns=a.insns, on_output=cons)
+        r = sysm.run(until=until, max_insns=a.insns, on_output=cons,
+                     on_program=cons.program)
     except KeyboardInterrupt:
         cons.close(sysm.hv_console())
+        sysm.close()
         return 130
     host = time.time() - t0
+    sysm._emit(cons)
     cons.close(sysm.hv_console())
+    sysm.close()
     sys.stdout.write(summary(sysm, r, host))
     if a.stats:
         data = json.dumps(_stats(sysm, r, host), indent=1)
@@ -218,6 +272,73 @@ def _run(a):
         sys.stderr.write(f"sun4v: {r.reason}: {r.detail}\n")
         return 1
     return 0
+
+
+def _run_ldmd(a, cfg, until):
+    """The machine with its domain manager serving `ldm` on a Unix socket."""
+    import signal
+    import threading
+
+    from ldm.errors import LdmError
+    from ldm.live import LiveManager
+    if a.insns is not None:
+        raise UsageError("--insns does not apply with --ldmd (use --until TIME)")
+    if a.ldmd_log:
+        check_output_path(a.ldmd_log, "--ldmd-log")
+    parent = os.path.dirname(os.path.abspath(a.ldmd))
+    if not os.path.isdir(parent):
+        raise UsageError(f"--ldmd {a.ldmd}: directory {parent} does not exist")
+    if os.path.exists(a.ldmd) and not _is_socket(a.ldmd):
+        raise UsageError(f"--ldmd {a.ldmd}: exists and is not a socket")
+    names = [d.name for d in cfg.domains]
+    cons = _Consoles(names, a.console)
+    try:
+        lm = LiveManager(cfg, mode=a.mode, quantum=a.quantum, log_file=a.ldmd_log,
+                         on_console=cons, sp_dir=a.ldmd_state)
+    except (BootError, LdmError) as e:
+        raise UsageError(str(e)) from None
+    try:
+        server = lm.serve(a.ldmd)
+    except OSError as e:
+        raise UsageError(f"--ldmd {a.ldmd}: {e.strerror or e}") from None
+    stop = threading.Event()
+    old = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, name="ldmd-socket", daemon=True).start()
+    sys.stderr.write(f"ldmd: serving ldm on {a.ldmd} (ldm --socket {a.ldmd} list); "
+                     f"Ctrl-C stops the machine\n")
+    sys.stderr.flush()
+    t0 = time.time()
+    lm.start()
+    try:
+        while not stop.is_set() and lm.ended is None:
+            if until is not None and lm.m.time >= until:
+                break
+            stop.wait(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        server.shutdown()
+        server.server_close()
+        lm.close()
+    host = time.time() - t0
+    cons.close(lm.system.hv_console())
+    from .system import BootResult
+    r = lm.ended or BootResult("until" if until is not None and lm.m.time >= until
+                               else "stopped by the user", lm.m.time)
+    sys.stdout.write(summary(lm.system, r, host))
+    if r.reason in ("panic", "error", "poweroff"):
+        sys.stderr.write(f"sun4v: {r.reason}: {r.detail}\n")
+        return 1
+    return 0
+
+
+def _is_socket(path):
+    import stat
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 register("boot", "boot logical domains on a platform (firmware hypervisor + guests)", _args,

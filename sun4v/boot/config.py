@@ -12,8 +12,11 @@
     ...
 
 Keys of a [[domain]] table: name, vcpus or cores, memory, workload (one of WORKLOADS;
-default "idle") and `image` (a raw guest image to run instead of the project's guest
-kernel: the hypervisor's test guests); every other key is a parameter of the workload
+default "idle"), `program` and `args` (a static sparc64 Linux program the guest kernel
+runs instead of a workload, with its arguments: issue 14 §1; a relative path is taken
+from the configuration's directory when it exists there) and `image` (a raw guest image
+to run instead of the project's guest kernel: the hypervisor's test guests); every
+other key is a parameter of the workload
 (an integer, a float, a string or a boolean), handed to the guest in its MD's
 `workload` node.  Bad input raises BootError with one line naming the problem."""
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ldm.units import parse_size
 
 WORKLOADS = ("int", "mem", "fp", "mix", "idle")
 MAX_DOMAINS = 8                     # one guest UART each (the platform has up to 8)
-DOMAIN_KEYS = ("name", "vcpus", "cores", "memory", "workload", "image")
+DOMAIN_KEYS = ("name", "vcpus", "cores", "memory", "workload", "image", "program", "args")
 
 
 class BootError(Exception):
@@ -44,6 +47,8 @@ class DomainConfig:
     workload: str = "idle"
     params: dict = field(default_factory=dict)
     image: str | None = None
+    program: str | None = None          # a static sparc64 program (workload "program")
+    args: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,31 @@ def _domain(t: dict, i: int, where: str) -> DomainConfig:
     image = t.get("image")
     if image is not None and not isinstance(image, str):
         raise BootError(f"{where}: domain {name}: image must be a file name")
-    if image is None and workload not in WORKLOADS:
+    program = t.get("program")
+    args = t.get("args", [])
+    if program is not None:
+        if not isinstance(program, str) or not program:
+            raise BootError(f"{where}: domain {name}: program must be a file name")
+        if "workload" in t:
+            raise BootError(f"{where}: domain {name}: give a workload or a program, "
+                            f"not both")
+        if image is not None:
+            raise BootError(f"{where}: domain {name}: a program runs on the guest "
+                            f"kernel, not on an image")
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise BootError(f"{where}: domain {name}: args must be a list of strings")
+        if not os.path.isabs(program) and where != "<config>":
+            cand = os.path.join(os.path.dirname(os.path.abspath(where)), program)
+            program = cand if os.path.exists(cand) else program
+        from .progproxy import ProgramError, check_program
+        try:
+            check_program(program)
+        except ProgramError as e:
+            raise BootError(f"{where}: domain {name}: program {e}") from None
+        workload = "program"
+    elif "args" in t:
+        raise BootError(f"{where}: domain {name}: args without a program")
+    if image is None and program is None and workload not in WORKLOADS:
         raise BootError(f"{where}: domain {name}: unknown workload {workload!r} "
                         f"(known: {', '.join(WORKLOADS)})")
     params = {}
@@ -99,7 +128,8 @@ def _domain(t: dict, i: int, where: str) -> DomainConfig:
         base = os.path.dirname(os.path.abspath(where))
         cand = os.path.join(base, image)
         image = cand if os.path.exists(cand) else image
-    return DomainConfig(name, vcpus, cores, size, str(workload), params, image)
+    return DomainConfig(name, vcpus, cores, size, str(workload), params, image, program,
+                        tuple(args))
 
 
 def parse_config(data: dict, where: str = "<config>") -> BootConfig:

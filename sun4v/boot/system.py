@@ -24,8 +24,9 @@ hypervisor RAM and its MD area), the first domain being the control domain `prim
 
 Stops: every domain stopped (their guests exited) and the hypervisor idle on every
 strand (the machine halts: a stop's follow-up work, such as a delayed reconfiguration,
-is done), `until` (machine steps), an instruction budget, or the hypervisor powering the
-machine off (a hypervisor panic)."""
+is done), every domain program ended (reason "programs ended": the domains without a
+program are left as they are), `until` (machine steps), an instruction budget, or the
+hypervisor powering the machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import os
@@ -46,6 +47,8 @@ from ..machine.machine import ASLEEP
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError
 from .hvstate import HvState
+from .progproxy import POLL_MAX_FACTOR, POLL_US, ProgramError, ProgramProxy
+from ..guest.hostif import DomainMemory
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HV_ELF = os.path.join(ROOT, "build", "fw", "hv.elf")
@@ -110,13 +113,16 @@ def _read_image(path: str) -> bytes:
 class System:
     def __init__(self, cfg: BootConfig, mode: str = "functional", hv_elf: str = HV_ELF,
                  kernel: str = GUEST_KERNEL, quantum: int | None = None,
-                 tod_seconds: int = 1_700_000_000, hv_uart_sink=None):
+                 tod_seconds: int = 1_700_000_000, hv_uart_sink=None,
+                 guest_uarts: int | None = None):
+        """guest_uarts: guest UARTs (consoles) to build, default one per domain of the
+        configuration (a domain manager binding more domains later asks for more)."""
         self.cfg = cfg
         try:
             p = platforms.platform(cfg.platform)
         except KeyError as e:
             raise BootError(e.args[0]) from None
-        p = p.replace(guest_uarts=max(1, len(cfg.domains)))
+        p = p.replace(guest_uarts=max(1, len(cfg.domains), guest_uarts or 0))
         self.platform = p
         self.topology = topology_of(p)
         self.bindings = self._bind(cfg)
@@ -147,6 +153,22 @@ class System:
         self.hv = HvState(self.m, hv_elf)
         self.hv_elf = hv_elf
         self._seen = {d.name: 0 for d in cfg.domains}
+        self.programs = {}                  # domain name -> ProgramProxy (progproxy.py)
+        for d in cfg.domains:
+            if d.program is not None:
+                b = self.bindings.get(d.name)
+                dm = DomainMemory(self.m, [(x.ra, x.pa, x.size) for x in b.mblocks])
+                try:
+                    self.programs[d.name] = ProgramProxy(d.name, d.program, d.args, dm)
+                except ProgramError as e:
+                    raise BootError(f"domain {d.name}: program {e}") from None
+        self._poll_steps = max(1, int(p.clock_hz * POLL_US // 1_000_000))
+        self._polling = False
+        self._poll_now = self._poll_steps
+        self._ended_seen = False
+        self._stop_for_programs = False
+        self._on_output = None
+        self._on_program = None
 
     # ---- building ----------------------------------------------------------------------
     def _bind(self, cfg: BootConfig) -> Bindings:
@@ -200,11 +222,17 @@ class System:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
-            on_output=None) -> BootResult:
+            on_output=None, on_program=None) -> BootResult:
         """Run until every domain has stopped, machine time `until`, `max_insns`
         instructions or a hypervisor panic.  on_output(name, bytes) receives console
-        output as it appears."""
+        output as it appears; on_program(name, stream, bytes) what a domain's program
+        writes on its stdout ("out") and stderr ("err")."""
         left = max_insns
+        self._on_output = on_output
+        self._on_program = on_program
+        if self.programs and not self._polling:
+            self._polling = True
+            self.m.at(self.m.time + self._poll_steps, self._poll)
         while True:
             n = SLICE if left is None else min(SLICE, left)
             if n <= 0:
@@ -215,6 +243,10 @@ class System:
                 left -= self.m.insns_run - before
             if on_output is not None:
                 self._emit(on_output)
+            if self._stop_for_programs and r.reason == "attention":
+                self.m.att[0] = 0
+                self._stop_for_programs = False
+                return BootResult("programs ended", self.m.time)
             if r.reason == "poweroff":
                 detail = self.m.hv_uart.text().strip().splitlines()[-1:] or [""]
                 return BootResult("panic" if r.value == HV_PANIC else "poweroff",
@@ -227,6 +259,54 @@ class System:
                 # nothing runs: the hypervisor has finished what the last stop started
                 return BootResult("stopped" if self.all_stopped() else "halted",
                                   self.m.time)
+            if self.programs and self.programs_ended() and not self.all_stopped():
+                # every domain program has ended (its domain stopped); the domains
+                # without one would idle on: the run is over
+                return BootResult("programs ended", self.m.time)
+
+    def _poll(self):
+        """The programs' system calls, every POLL_US of simulated time (a machine event:
+        the same times in every run) while one is running."""
+        if self._on_output is not None:
+            self._emit(self._on_output)     # the console first: output in order
+        alive = served = False
+        for name, px in self.programs.items():
+            before = px.requests
+            alive |= px.poll(self._on_program_output)
+            served |= px.requests != before
+        # 2 us after a request; doubling while none comes, to 1 ms (an idle domain's
+        # time can then jump ahead)
+        self._poll_now = self._poll_steps if served else \
+            min(2 * self._poll_now, self._poll_steps * POLL_MAX_FACTOR)
+        if alive:
+            self.m.at(self.m.time + self._poll_now, self._poll)
+        elif not self._ended_seen:
+            # ended: look once more a little later (the domains stop meanwhile), then
+            # end the run if other domains would idle on
+            self._ended_seen = True
+            self.m.at(self.m.time + self._poll_steps * POLL_MAX_FACTOR // 10, self._poll)
+        else:
+            self._polling = False
+            if not self.all_stopped():
+                self._stop_for_programs = True
+                self.m.att[0] = 1               # Machine.run returns at once
+
+    def _on_program_output(self, name, stream, data):
+        if self._on_program is not None:
+            self._on_program(name, stream, data)
+
+    def programs_ended(self) -> bool:
+        return all(px.result()[0] in ("exited", "killed", "failed")
+                   for px in self.programs.values())
+
+    def program_results(self) -> dict:
+        """{domain: (state, status)} of the domains' programs: ("exited", N),
+        ("killed", SIG), ("failed", errno), or a state of one that has not ended."""
+        return {n: px.result() for n, px in self.programs.items()}
+
+    def close(self):
+        for px in self.programs.values():
+            px.close()
 
     def all_stopped(self) -> bool:
         gs = self.hv.guests()

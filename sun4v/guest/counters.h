@@ -24,6 +24,7 @@
      0x060 ds_messages    domain-services data messages handled
      0x068 dr_ops         dr-cpu requests handled
      0x070 kmisses        MMU misses the kernel's own handler (kmiss) resolved
+     0x078 prog_area      real address of the program's proxy area (prog.h), 0 if none
      0x100 + 48 * vcpu    per vCPU: progress (work units done on it), state (VS_*),
                           ticks (clock interrupts taken), yields (cpu_yield calls),
                           switches (threads switched to), preemptions (threads the
@@ -72,7 +73,8 @@ struct counters {
     volatile u64 ds_messages;
     volatile u64 dr_ops;
     volatile u64 kmisses;
-    u64 resv[17];
+    volatile u64 prog_area;     /* RA of the program's proxy area (prog.h), or 0 */
+    u64 resv[16];
     struct vcpu_counters cpu[256];
 };
 

@@ -251,5 +251,5 @@ void ds_start(void)
         kprintf("ds: no domain-services-port in the machine description\n");
         return;
     }
-    thread_create("ds", ds_thread, 0, -1);
+    thread_create_sys("ds", ds_thread, 0);
 }

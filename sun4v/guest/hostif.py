@@ -6,7 +6,10 @@ are defined in those headers; this module mirrors them.
     Counters(dm).read()        # {"state": "running", "result": ..., "cpus": {vid: {...}}}
     relay = Relay(dm)          # control domain only
     relay.send(channel, pkt)   # a 64-byte LDC packet onto the "to guest" ring
-    relay.receive()            # [(channel, packet bytes) or (channel, ("state", s))]
+    relay.receive()            # [(channel, packet bytes) or (channel, ("state", s))
+                               #  or (channel, ("copy", status, bytes, tag))]
+    relay.stage_write(off, b)  # bytes into the staging buffer, then
+    relay.copy(channel, dir, cookie, off, n, tag)   # ldc_copy by the relay (relay.h)
 
 Reads and writes go straight to the machine's physical memory and need no help from
 the guest: the counters can be read while the machine runs in its worker thread (each
@@ -39,6 +42,8 @@ RELAY_TO_GUEST = 0x1000
 RELAY_TO_HOST = 0x2800
 RELAY_SLOT = 128
 PACKET = 64
+RELAY_COPY = 1
+RELAY_COPY_DONE = 0x100
 
 
 class GuestError(Exception):
@@ -139,7 +144,7 @@ class Relay:
         return self.dm.read_u64(self.ra) == RELAY_MAGIC
 
     def ports(self):
-        """[(channel, name)] of the relayed channels."""
+        """[(channel, name)] of the relayed channels (closed port slots left out)."""
         if not self.ready():
             raise GuestError("the control domain's relay is not running")
         n = self.dm.read_u64(self.ra + 0x10)
@@ -148,8 +153,35 @@ class Relay:
             ra = self.ra + RELAY_PORTS + 64 * i
             raw = self.dm.read(ra, 64)
             name = raw[24:64].split(b"\0")[0].decode("latin-1")
-            out.append((int.from_bytes(raw[:8], "big"), name))
+            if name:
+                out.append((int.from_bytes(raw[:8], "big"), name))
         return out
+
+    def stage(self):
+        """(real address, size) of the staging buffer of copy requests."""
+        return self.dm.read_u64(self.ra + 0x18), self.dm.read_u64(self.ra + 0x20)
+
+    def stage_write(self, offset, data):
+        """Bytes into the staging buffer at `offset` (whole aligned words)."""
+        ra, size = self.stage()
+        if offset < 0 or offset + len(data) > size:
+            raise GuestError(f"{len(data)} bytes at {offset:#x} do not fit the relay's "
+                             f"staging buffer ({size} bytes)")
+        self.dm.write(ra + offset, data)
+
+    def stage_read(self, offset, n):
+        ra, size = self.stage()
+        if offset < 0 or offset + n > size:
+            raise GuestError(f"{n} bytes at {offset:#x} are beyond the staging buffer")
+        return self.dm.read(ra + offset, n)
+
+    def copy(self, channel, direction, cookie, offset, length, tag=0):
+        """Ask the relay for ldc_copy(channel, direction, cookie, staging buffer +
+        offset, length); its answer comes from receive() as (channel, ("copy",
+        status, bytes copied, tag)). False when the ring is full."""
+        body = b"".join(int(x).to_bytes(8, "big")
+                        for x in (direction, cookie, offset, length, tag))
+        return self._put(channel, RELAY_COPY, body.ljust(PACKET, b"\0"))
 
     def _ring(self, off):
         ra = self.ra + off
@@ -161,20 +193,23 @@ class Relay:
         packet = bytes(packet)
         if len(packet) != PACKET:
             raise GuestError(f"an LDC packet is {PACKET} bytes, not {len(packet)}")
+        return self._put(channel, 0, packet)
+
+    def _put(self, channel, resv, packet):
         ra, head, tail, nslots = self._ring(RELAY_TO_GUEST)
         if nslots == 0:
             raise GuestError("the relay rings are not set up")
         if tail - head >= nslots:
             return False
         slot = ra + 0x40 + RELAY_SLOT * (tail % nslots)
-        self.dm.write(slot, channel.to_bytes(8, "big") + bytes(8) + packet)
+        self.dm.write(slot, channel.to_bytes(8, "big") + resv.to_bytes(8, "big") + packet)
         self.dm.write_u64(ra + 8, tail + 1)
         return True
 
     def receive(self):
-        """Everything on the "to host" ring, oldest first: (channel, packet bytes), or
+        """Everything on the "to host" ring, oldest first: (channel, packet bytes),
         (channel, ("state", s)) when a channel's state changed (0 down, 1 up,
-        2 reset)."""
+        2 reset), or (channel, ("copy", status, bytes, tag)) answering a copy."""
         ra, head, tail, nslots = self._ring(RELAY_TO_HOST)
         out = []
         while head != tail:
@@ -182,7 +217,12 @@ class Relay:
             raw = self.dm.read(slot, 16 + PACKET)
             channel = int.from_bytes(raw[:8], "big")
             kind = int.from_bytes(raw[8:16], "big")
-            out.append((channel, raw[16:] if kind == 0 else ("state", kind - 1)))
+            if kind == RELAY_COPY_DONE:
+                st, done, tag = (int.from_bytes(raw[16 + 8 * i:24 + 8 * i], "big")
+                                 for i in range(3))
+                out.append((channel, ("copy", st, done, tag)))
+            else:
+                out.append((channel, raw[16:] if kind == 0 else ("state", kind - 1)))
             head += 1
         self.dm.write_u64(ra, head)
         return out

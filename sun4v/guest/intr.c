@@ -13,6 +13,7 @@
    and writes the new head; the hypervisor then frees the space. */
 #include "kernel.h"
 #include "hcall.h"
+#include "prog.h"
 
 #define QSIZE   1024            /* bytes per queue: 16 entries (cpu.c) */
 
@@ -67,7 +68,11 @@ static void drain(u64 base, u64 head_reg, void (*fn)(u64 *, struct cpu *), struc
 static void cpu_mondo_entry(u64 *e, struct cpu *c)
 {
     c->mondos++;
-    (void)e;                    /* MONDO_KICK and MONDO_STOP: look at the run queue */
+    if (e[0] == MONDO_QUIESCE)  /* the program ended: the domain stops */
+        prog_quiesce();
+    if (e[0] == MONDO_DEMAP)    /* the program unmapped or protected pages */
+        hv_call(MMU_DEMAP_CTX, 0, 0, 0, MAP_ITLB | MAP_DTLB, 0, 0, 0, 0);
+    /* MONDO_KICK and MONDO_STOP: look at the run queue */
     c->need_resched = 1;
 }
 
@@ -138,6 +143,8 @@ u64 trap_dispatch(struct trapframe *tf)
     struct cpu *c = mycpu();
     u64 tt = tf->tt;
     int why = WHY_INTR;
+    if (!(tf->tstate & ((u64)PSTATE_PRIV << TSTATE_PSTATE_SHIFT)) && prog_user_trap(tt))
+        return prog_trap(tf);   /* the program's system call or fault (prog.c) */
     c->in_trap = 1;
     c->intrs++;
     if (tt == TT_INTR_LEVEL(14)) {

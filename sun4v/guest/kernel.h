@@ -48,8 +48,11 @@ struct thread {
     u64 stack;                  /* base of its KSTACK_SIZE stack */
     int fp_used;                /* its FP registers are in fpregs */
     int is_idle;
+    int sys;                    /* a system thread (domain services, relay): queued
+                                   ahead of the workload, which it preempts on wake-up */
     char name[24];
     u64 fpregs[33];             /* %f0-%f62, %fsr */
+    struct uthread *user;       /* a thread of the program (prog.c), or 0 */
 };
 
 struct event {
@@ -62,6 +65,8 @@ enum { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_STOPPING, CPU_PARKED, CPU_OFFLI
 
 #define MONDO_KICK      1       /* something is runnable: look at the run queue */
 #define MONDO_STOP      2       /* go offline: leave your thread, park, wait for cpu_stop */
+#define MONDO_DEMAP     3       /* drop context 0's TLB entries (the program's unmap) */
+#define MONDO_QUIESCE   4       /* the program ended: clock off, wait for the stop */
 
 struct cpu {
     u64 fault[16];              /* CPU_FAULT: MMU fault status area (64 B aligned) */
@@ -70,6 +75,7 @@ struct cpu {
     u64 panic_tt, panic_tpc, panic_tl;
     u64 id;                     /* CPU_ID */
     struct thread *prev;        /* CPU_PREV */
+    u64 ksp;                    /* CPU_KSP: the running thread's kernel stack top */
     u64 mondo_data[8] __attribute__((aligned(64)));   /* cpu_mondo_send payload */
     u16 mondo_list[32] __attribute__((aligned(64)));  /* cpu_mondo_send targets */
     volatile int state;
@@ -142,6 +148,7 @@ void vm_init(void);
 void vm_cpu_init(void);                         /* this vCPU's TSB registration */
 void *kalloc(u64 size, u64 align);              /* zeroed; panics when memory runs out */
 void *kalloc_high(u64 size, u64 align);         /* the same, from the top of memory */
+void *kalloc_high_try(u64 size, u64 align);     /* the same, 0 when memory runs out */
 u64 vm_mapped_bytes(void);
 
 /* ---- cpu.c --------------------------------------------------------------------------- */
@@ -163,6 +170,10 @@ extern spinlock_t sched_lock;
 extern u64 stick_hz;
 void sched_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound);
+struct thread *thread_create_sys(const char *name, void (*fn)(void *), void *arg);
+struct uthread;
+struct thread *thread_create_user(const char *name, const struct trapframe *utf,
+                                  struct uthread *u, const u64 *fpregs);
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));
 void sleep_us(u64 us);
@@ -216,6 +227,7 @@ void workload_start(void);
 struct ldc;
 void ds_start(void);
 void relay_start(void);
+void relay_md_changed(void);                   /* md-update: match the relayed ports */
 void svc_shutdown_now(void) __attribute__((noreturn));
 
 /* ---- trap.S -------------------------------------------------------------------------- */

@@ -52,7 +52,11 @@
 #define CPU_PANIC_TL    0xa0
 #define CPU_ID          0xa8    /* the vCPU id (MD cpu id) */
 #define CPU_PREV        0xb0    /* thread switched away from; trap_exit clears its on_cpu */
-#define CPU_ASM_SIZE    0xb8
+#define CPU_KSP         0xb8    /* top of the running thread's kernel stack (biased):
+                                   trap_enter's stack for a trap from user mode */
+#define CPU_ASM_SIZE    0xc0
+#define UPAGE_SHIFT_ASM 13      /* prog.h: the program's pages, and sizeof(struct urange) */
+#define URANGE_SIZE_ASM 32
 
 /* struct thread (kernel.h) */
 #define T_ONCPU         8       /* nonzero while a vCPU runs on the thread's stack */

@@ -107,14 +107,20 @@ int ldc_open(struct ldc *l, u64 id, u64 tx_ino, u64 rx_ino, int raw, u64 nent,
     l->nent = nent;
     l->ev = ev;
     l->hs = HS_OPEN;
-    l->txq = kalloc(nent * LDC_PACKET_SIZE, nent * LDC_PACKET_SIZE);
-    l->rxq = kalloc(nent * LDC_PACKET_SIZE, nent * LDC_PACKET_SIZE);
+    if (!l->txq || l->nq != nent) {     /* an endpoint opened again keeps its queues */
+        l->txq = kalloc(nent * LDC_PACKET_SIZE, nent * LDC_PACKET_SIZE);
+        l->rxq = kalloc(nent * LDC_PACKET_SIZE, nent * LDC_PACKET_SIZE);
+        l->nq = nent;
+    }
     hv_ldc_tx_qconf(id, 0, 0);
     hv_ldc_rx_qconf(id, 0, 0);
     if (qconf(l))
         return -1;
     l->vintr = arm(l, (int)mycpu()->id) == 0;
-    if (nldcs < (int)ARRAY_SIZE(ldcs))
+    int known = 0;
+    for (int i = 0; i < nldcs; i++)
+        known |= ldcs[i] == l;
+    if (!known && nldcs < (int)ARRAY_SIZE(ldcs))
         ldcs[nldcs++] = l;
     l->open = 1;
     return 0;

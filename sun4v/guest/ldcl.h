@@ -16,6 +16,7 @@ struct ldc {
     int open;                           /* ldc_open succeeded */
     struct ldc_packet *txq, *rxq;
     u64 nent;                           /* entries per queue */
+    u64 nq;                             /* entries of the queues allocated (reopening) */
     u64 tx_tail, rx_head;
     u64 tx_acked;                       /* first packet not acknowledged by the peer */
     u64 state;                          /* LDC_CHANNEL_* as last seen */

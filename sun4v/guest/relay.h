@@ -10,7 +10,11 @@
 
      0x0000 magic        RELAY_MAGIC once the relay runs
      0x0008 version      1
-     0x0010 nports       relayed channels (<= RELAY_MAXPORTS)
+     0x0010 nports       port slots in use (<= RELAY_MAXPORTS); a slot whose name is
+                         empty is closed (its channel left the machine description)
+     0x0018 stage_ra     real address of the staging buffer (for copy requests)
+     0x0020 stage_size   its size in bytes
+     0x0028 resyncs      times the ports were matched to a new machine description
      0x0040 + 64 * i     port i: u64 channel, u64 rx packets, u64 tx packets,
                          char name[40] (the port's vldc-svc-name, NUL-terminated)
      0x1000 ring "to guest"  (the host produces, the relay consumes)
@@ -21,7 +25,24 @@
    consumer reads the slot, then head = k + 1. Full when tail - head == nslots.
 
    The relay thread looks at the "to guest" ring every RELAY_POLL_US microseconds of
-   simulated time, and at once when a relayed channel interrupts. */
+   simulated time, and at once when a relayed channel interrupts; for RELAY_BUSY_US
+   after a packet went either way, every RELAY_FAST_US (a conversation, such as a
+   dr-cpu request or a reconfigure, goes on within microseconds, as with an interrupt;
+   a quiet relay costs its domain almost nothing).
+
+   Copy requests (the domain manager writing machine descriptions into the
+   hypervisor's MD area, as ldmd does with ldc_copy on the hvctl channel): the host
+   writes the bytes into the staging buffer, then puts on the "to guest" ring a slot
+   with resv = RELAY_COPY and channel = the channel to copy on, whose packet holds
+   {u64 dir (LDC_COPY_IN 0 / LDC_COPY_OUT 1), u64 cookie, u64 offset in the staging
+   buffer, u64 length, u64 tag}. The relay makes the ldc_copy hypercall and answers on
+   the "to host" ring with a slot of resv = RELAY_COPY_DONE whose packet holds
+   {u64 status (the hypercall's), u64 bytes copied, u64 tag}. A request outside the
+   staging buffer or for a channel the relay does not own gets status EINVAL.
+
+   The relayed channels follow the machine description: after an md-update the relay
+   opens the ports that appeared (announcing their first state) and closes those that
+   left (their slot's name becomes empty). */
 #ifndef GUEST_RELAY_H
 #define GUEST_RELAY_H
 
@@ -34,7 +55,12 @@
 #define RELAY_TO_HOST   0x2800
 #define RELAY_RING_SIZE 0x1800
 #define RELAY_SLOTS     ((RELAY_RING_SIZE - 0x40) / 128)    /* 47 */
-#define RELAY_POLL_US   1000
+#define RELAY_POLL_US   100
+#define RELAY_FAST_US   10
+#define RELAY_BUSY_US   300
+#define RELAY_COPY      1                      /* "to guest" slot resv: a copy request */
+#define RELAY_COPY_DONE 0x100                  /* "to host" slot resv: its answer */
+#define RELAY_STAGE_SIZE (1UL << 20)
 
 struct relay_port {
     volatile u64 channel;
@@ -62,7 +88,10 @@ struct relay_area {
     volatile u64 magic;
     volatile u64 version;
     volatile u64 nports;
-    u64 resv[5];
+    volatile u64 stage_ra;
+    volatile u64 stage_size;
+    volatile u64 resyncs;
+    u64 resv[2];
     struct relay_port port[RELAY_MAXPORTS];
 };
 

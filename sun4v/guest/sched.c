@@ -8,6 +8,11 @@
    away when the slice (TICK_US) is over and another thread waits.
 
    One run queue (FIFO) for the domain, under sched_lock, taken with interrupts off.
+   System threads (domain services, the relay: thread_create_sys) are queued ahead of
+   the others, and one woken while every vCPU is busy preempts a vCPU running a
+   workload thread (as a kernel's system class outranks its time-sharing class): a
+   dr-cpu request or a relayed packet is served within microseconds, not after the
+   slices of the threads queued before it.
    A thread may be bound to one vCPU (the dr-cpu "bound thread" of illumos); a vCPU
    takes the first queued thread it may run, or runs its idle thread, which calls
    cpu_yield: the vCPU then sleeps in the hypervisor until an interrupt, so the
@@ -44,6 +49,16 @@ static int eligible(struct thread *t, struct cpu *c)
 /* ---- run queue (sched_lock held) ------------------------------------------------------ */
 static void runq_append(struct thread *t)
 {
+    if (t->sys) {                       /* after the system threads already queued */
+        struct thread **pp = &runq_head;
+        while (*pp && (*pp)->sys)
+            pp = &(*pp)->next;
+        t->next = *pp;
+        *pp = t;
+        if (!t->next)
+            runq_tail = t;
+        return;
+    }
     t->next = 0;
     if (runq_tail)
         runq_tail->next = t;
@@ -98,6 +113,21 @@ static void kick_for(struct thread *t)
             return;
         }
     }
+    if (!t->sys)
+        return;
+    /* a system thread and no idle vCPU: preempt one running a workload thread, this
+       one (in a trap: schedule() runs when it ends) or another (its cpu mondo) */
+    if (me->in_trap && me->state == CPU_ONLINE && !me->cur->sys) {
+        me->need_resched = 1;
+        return;
+    }
+    for (int i = 0; i < MAXCPUS; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != me && c->state == CPU_ONLINE && !c->cur->sys) {
+            me->kick[i / 64] |= 1UL << (i % 64);
+            return;
+        }
+    }
 }
 
 static void make_runnable(struct thread *t, int kick)
@@ -126,7 +156,8 @@ static void thread_trampoline(void *arg, void (*fn)(void *))
     thread_exit();
 }
 
-struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound)
+/* a free thread (a zombie no vCPU is on), or a new one */
+static struct thread *thread_alloc(void)
 {
     struct thread *t = 0;
     u64 p = intr_off();
@@ -149,12 +180,22 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, in
         spin_unlock(&sched_lock);
         intr_restore(p);
     }
+    return t;
+}
+
+static struct thread *thread_new(const char *name, void (*fn)(void *), void *arg, int bound,
+                                 int sys)
+{
+    struct thread *t = thread_alloc();
+    u64 p;
     t->id = ++next_tid;
     strlcpy(t->name, name, sizeof(t->name));
     t->bound = bound;
     t->fp_used = 0;
     t->is_idle = 0;
+    t->sys = sys;
     t->cpu = -1;
+    t->user = 0;
     /* a frame that trap_exit resumes at thread_trampoline(arg, fn), interrupts on */
     u64 sp = t->stack + KSTACK_SIZE - 256 - STACK_BIAS;
     struct trapframe *tf = (struct trapframe *)(sp + STACK_BIAS - sizeof(*tf));
@@ -169,6 +210,46 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, in
     t->tf = tf;
 
     p = intr_off();
+    spin_lock(&sched_lock);
+    make_runnable(t, 1);
+    spin_unlock(&sched_lock);
+    send_kicks(mycpu());
+    intr_restore(p);
+    return t;
+}
+
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, int bound)
+{
+    return thread_new(name, fn, arg, bound, 0);
+}
+
+/* a system thread (see the top of this file): unbound */
+struct thread *thread_create_sys(const char *name, void (*fn)(void *), void *arg)
+{
+    return thread_new(name, fn, arg, -1, 1);
+}
+
+/* a thread of the program (prog.c): it starts in user mode from a copy of utf (a user
+   frame: TSTATE without PRIV) with the FP registers fpregs (%f0-%f62, %fsr); the frame
+   sits where trap_enter puts a trap from user mode, at the top of its kernel stack */
+struct thread *thread_create_user(const char *name, const struct trapframe *utf,
+                                  struct uthread *u, const u64 *fpregs)
+{
+    struct thread *t = thread_alloc();
+    t->id = ++next_tid;
+    strlcpy(t->name, name, sizeof(t->name));
+    t->bound = -1;
+    t->is_idle = 0;
+    t->sys = 0;
+    t->cpu = -1;
+    t->user = u;
+    memcpy(t->fpregs, fpregs, sizeof(t->fpregs));
+    t->fp_used = 1;
+    u64 sp = t->stack + KSTACK_SIZE - 256 - STACK_BIAS;
+    struct trapframe *tf = (struct trapframe *)(sp + STACK_BIAS - TF_SIZE);
+    *tf = *utf;
+    t->tf = tf;
+    u64 p = intr_off();
     spin_lock(&sched_lock);
     make_runnable(t, 1);
     spin_unlock(&sched_lock);
@@ -260,10 +341,18 @@ static void timer_program(struct cpu *c, u64 now)
         __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
         return;
     }
+    /* a compare value in the past never matches: `now` was read at the start of the
+       schedule, so check against %stick after the write, and move it on if passed */
     if (d < now + 64)
-        d = now + 64;               /* a compare value in the past never matches */
+        d = now + 64;
+    for (;;) {
+        __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(d));
+        u64 t = rd_stick();
+        if (t < d)
+            break;
+        d = t + 64;
+    }
     c->timer = d;
-    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(d));
 }
 
 /* interrupt_level_14: %stick reached %stick_cmpr */
@@ -358,6 +447,7 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
         next->state = T_RUNNING;
         next->cpu = (int)c->id;
         c->cur = next;
+        c->ksp = next->stack + KSTACK_SIZE - 256 - STACK_BIAS;
         c->tick_deadline = now + tick();
     }
     timer_program(c, now);

@@ -16,6 +16,8 @@ static void mdupdate_data(struct ds_service *s, const u8 *p, u32 len)
     } else {
         memcpy(&req, p, 8);
         result = md_read() == 0 ? MD_UPDATE_SUCCESS : MD_UPDATE_FAILURE;
+        if (result == MD_UPDATE_SUCCESS)
+            relay_md_changed();
         kprintf("md-update: machine description read again (generation %lu, %d vCPUs)\n",
                 md.generation, md.ncpus);
     }

@@ -36,7 +36,14 @@
 	.globl trap_enter
 trap_enter:
 	mov %sp, %g2
-	sub %sp, TF_FRAME, %sp
+	/* from user mode (a program, prog.c): onto the thread's kernel stack */
+	rdpr %tstate, %g1
+	andcc %g1, PSTATE_PRIV << TSTATE_PSTATE_SHIFT, %g0
+	bnz,pt %xcc, 0f
+	 nop
+	ldxa [%g0] ASI_SCRATCHPAD, %g1
+	ldx [%g1 + CPU_KSP], %sp
+0:	sub %sp, TF_FRAME, %sp
 	add %sp, STACK_BIAS + FRAME_MIN, %g1	/* %g1 = the trapframe */
 	stx %o0, [%g1 + TF_O + 0]
 	stx %o1, [%g1 + TF_O + 8]
@@ -179,7 +186,7 @@ kmiss:
 	or %g4, %lo(vm_ranges), %g4
 	sethi %hi(vm_nranges), %g5
 	ldx [%g5 + %lo(vm_nranges)], %g5
-2:	brz,pn %g5, kmiss_fatal
+2:	brz,pn %g5, umiss			/* not the kernel's: the program's? */
 	 nop
 	ldx [%g4 + 0], %g6
 	cmp %g3, %g6
@@ -223,7 +230,8 @@ kmiss:
 	stx %g6, [%g4 + 8]
 	membar #StoreStore
 	stx %g5, [%g4]				/* the tag, unlocked */
-6:	/* the TLB: ta MMU_MAP_ADDR(va, ctx 0, tte, flags), keeping the %o registers */
+6:
+kmiss_tlb:	/* the TLB: ta MMU_MAP_ADDR(va, ctx 0, tte, flags), keeping the %o registers */
 	mov %o0, %g2
 	mov %o1, %g4
 	mov %o2, %g5
@@ -242,6 +250,59 @@ kmiss:
 
 kmiss_fatal:
 	ba fatal_tl
+	 nop
+
+/* umiss: a miss outside the kernel's map: a page of the program's address space
+   (uspace, prog.h: {va_lo, va_hi, TTE of va_lo} per range, 8 KB pages), loaded into the
+   TLB only (the TSB holds the kernel's 4 MB pages). No range, no access (PROT_NONE) or
+   an instruction fetch from a page without PROT_EXEC: a fault of the program when it
+   came from user mode at TL 1 (trap_enter, then prog_trap: SIGSEGV), else fatal. */
+umiss:
+	ldxa [%g0] ASI_SCRATCHPAD, %g2
+	ldx [%g2 + CPU_FAULT_DADDR], %g3
+	cmp %g1, MAP_ITLB
+	bne,pt %xcc, 1f
+	 nop
+	ldx [%g2 + CPU_FAULT_IADDR], %g3
+1:	srlx %g3, UPAGE_SHIFT_ASM, %g3
+	sllx %g3, UPAGE_SHIFT_ASM, %g3		/* %g3 = the 8 KB page's VA */
+	sethi %hi(uspace), %g4
+	or %g4, %lo(uspace), %g4
+	ldx [%g4], %g5				/* ranges in use */
+	add %g4, 16, %g4
+2:	brz,pn %g5, ufault
+	 nop
+	ldx [%g4 + 0], %g6
+	cmp %g3, %g6
+	blu,pn %xcc, 3f
+	 ldx [%g4 + 8], %g7
+	cmp %g3, %g7
+	bgeu,pn %xcc, 3f
+	 sub %g3, %g6, %g7
+	ldx [%g4 + 16], %g6
+	ba 4f
+	 add %g6, %g7, %g6			/* %g6 = the page's TTE */
+3:	add %g4, URANGE_SIZE_ASM, %g4
+	ba 2b
+	 sub %g5, 1, %g5
+4:	brgez,pn %g6, ufault			/* not valid: PROT_NONE */
+	 cmp %g1, MAP_ITLB
+	bne,pt %xcc, kmiss_tlb
+	 andcc %g6, 0x80, %g0			/* TTE_X */
+	bz,pn %xcc, ufault
+	 nop
+	ba kmiss_tlb
+	 nop
+
+ufault:
+	rdpr %tl, %g2
+	cmp %g2, 1
+	bne,pn %xcc, kmiss_fatal
+	 rdpr %tstate, %g2
+	andcc %g2, PSTATE_PRIV << TSTATE_PSTATE_SHIFT, %g0
+	bnz,pn %xcc, kmiss_fatal
+	 nop
+	ba trap_enter
 	 nop
 
 /* ---- fatal_tl: a trap the kernel cannot continue from, at TL >= 1 ----------------------

@@ -136,12 +136,24 @@ void *kalloc(u64 size, u64 align)
 }
 
 /* from the top of memory down; the two ends of the heap must not meet */
-void *kalloc_high(u64 size, u64 align)
+static void *high_alloc(u64 size, u64 align, int may_fail);
+
+void *kalloc_high(u64 size, u64 align) { return high_alloc(size, align, 0); }
+
+/* the same, 0 instead of a panic when memory runs out (a program's mmap or brk), and
+   not zeroed: memory no one has used yet is zero as the machine starts it (the
+   hypervisor gives a domain memory no other domain had), so a program's fresh pages
+   need no clearing; uvm.c clears what it hands out again */
+void *kalloc_high_try(u64 size, u64 align) { return high_alloc(size, align, 1); }
+
+static void *high_alloc(u64 size, u64 align, int may_fail)
 {
     u64 p = intr_off();
     spin_lock(&heap_lock);
     if (!align)
         align = 8;
+    int old_range = high_range;
+    u64 old_next = high_next;
     u64 a = ALIGN_DOWN(high_next - size, align);
     while (high_range >= 0 && (a < vm_ranges[high_range].va_lo || high_next < size)) {
         high_range--;
@@ -152,12 +164,20 @@ void *kalloc_high(u64 size, u64 align)
     }
     if (high_range < 0 || high_range < heap_range ||
         (high_range == heap_range && a < heap_next)) {
+        if (may_fail) {
+            high_range = old_range;     /* nothing taken */
+            high_next = old_next;
+            spin_unlock(&heap_lock);
+            intr_restore(p);
+            return 0;
+        }
         spin_unlock(&heap_lock);
         panic("out of memory: %lu bytes wanted", size);
     }
     high_next = a;
     spin_unlock(&heap_lock);
     intr_restore(p);
-    memset((void *)a, 0, size);
+    if (!may_fail)
+        memset((void *)a, 0, size);
     return (void *)a;
 }

@@ -28,6 +28,7 @@
    The result does not depend on how the threads were scheduled: each worker's share
    of the work is fixed, and the shares are combined in worker order. */
 #include "workload.h"
+#include "prog.h"
 
 static const char *const names[] = { "idle", "int", "mem", "fp", "mix" };
 static const char *const unit_names[] = { "", "units", "passes", "kilo-intervals",
@@ -213,6 +214,11 @@ static void coordinator(void *arg)
 
 void workload_start(void)
 {
+    if (strcmp(md.workload, "program") == 0) {  /* a static sparc64 program (prog.c) */
+        COUNTERS->workload = WL_IDLE;
+        prog_start();
+        return;
+    }
     if (md.workload[0] == 0 || strcmp(md.workload, "idle") == 0) {
         COUNTERS->workload = WL_IDLE;
         COUNTERS->state = CS_IDLE;

@@ -1,0 +1,342 @@
+"""The host's end of a domain program's system calls (issue 14 §1): the proxy area of
+the guest kernel (sun4v/guest/prog.h), served with the syscall-emulation layer
+(sun4v/se) exactly as `sun4v run` serves the same calls.
+
+    px = ProgramProxy("ldg1", "build/progs/hello.O2", ["a"], dm, on_output)
+    px.poll()             # serve the REQUEST slots (System calls it every POLL_US)
+    px.state, px.status   # "running" / "exited" (status) / "killed" (signal) / "failed"
+
+The guest kernel owns memory, threads, futexes and exit; what reaches the host is files,
+the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
+AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
+virtual: the program's, translated with the guest's `struct uspace` (each range: va_lo,
+va_hi, TTE, the kernel's VA of va_lo), or -- in the kernel's own requests only (the
+slot's `kernel` word) -- the kernel's linear map (KERNBASE + RA - RA0); a program passing
+a kernel address gets EFAULT, as from Linux.
+
+The program's stdout and stderr (guest fds 1 and 2) are files of the host
+(`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
+program writes there goes to `on_output(name, stream, bytes)` ("out" or "err") after
+each poll, in order. stdin is /dev/null (a domain's program has no terminal).
+
+Errors: ProgramError (one line) for a program that cannot be run (missing, not a static
+sparc64 ELF: sun4v/se/loader.py's checks)."""
+from __future__ import annotations
+
+import os
+import select
+import stat
+import struct
+import tempfile
+
+from ..cmt import state as S
+from ..cmt.memory import PERM_R, PERM_W, PERM_X, MemFault
+from ..guest.hostif import GuestError
+from ..se import loader as L
+from ..se.linux_abi import SYSCALL_NAMES
+from ..se.sysbase import GuestError as SysGuestError, guest_errno
+from ..se.syscalls import Syscalls
+
+PROG_MAGIC = 0x53345650524F4731         # "S4VPROG1" (prog.h)
+COUNTERS_PROG_AREA = 0x8000 + 0x78      # counters.h: prog_area
+KERNBASE = 0x4000_0000                  # layout.h
+SLOTS = 0x100
+SLOT_SIZE = 128
+SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED = 0, 1, 2, 3
+PS_NAMES = {0: "loading", 1: "running", 2: "exited", 3: "killed", 4: "failed"}
+PROG_OP_INFO = 0x10000
+TTE_V, TTE_W, TTE_X = 1 << 63, 1 << 6, 1 << 7
+POLL_US = 2                             # prog.h's guest side polls at the same period
+POLL_MAX_FACTOR = 500                   # idle: the period doubles up to 1 ms
+ENOSYS, EFAULT = 90, 14
+NR_READ, NR_READV = 3, 120
+
+
+class ProgramError(Exception):
+    """A domain program that cannot be run, in one line."""
+
+
+def check_program(path: str) -> None:
+    """ProgramError unless `path` is a static sparc64 ELF executable (the checks of
+    `sun4v run`, sun4v/se/loader.py)."""
+    try:
+        L.ElfImage(path)
+    except L.LoadError as e:
+        raise ProgramError(str(e)) from None
+
+
+class _Prog:
+    """What Syscalls wants of a loaded program: the guest kernel owns brk and mmap."""
+    brk = 0
+    mmap_base = L.MMAP_BASE
+
+
+class GuestUserMemory:
+    """The program's virtual memory as sun4v/se's Memory offers it (read, write, the
+    u32/u64 forms, read_cstr, page_perm, mapped_pages), through the domain's memory."""
+
+    def __init__(self, dm, uspace_ra):
+        self.dm = dm
+        self.uspace_ra = uspace_ra
+        self.ranges = []
+        self.kernel_ok = False              # the kernel's own request (prog.h: kernel)
+        self.kern_hi = KERNBASE + sum(size for _ra, _pa, size in dm.blocks)
+
+    def refresh(self):
+        n = self.dm.read_u64(self.uspace_ra)
+        raw = self.dm.read(self.uspace_ra + 16, 32 * n) if n else b""
+        self.ranges = [struct.unpack_from(">QQQQ", raw, 32 * i) for i in range(n)]
+
+    def _find(self, va):
+        for lo, hi, tte, kva in self.ranges:
+            if lo <= va < hi:
+                return lo, hi, tte, kva
+        return None
+
+    def _ra(self, va):
+        """(RA, bytes to the end of what is contiguous there, perm) or MemFault."""
+        r = self._find(va)
+        if r is not None:
+            lo, hi, tte, kva = r
+            perm = 0
+            if tte & TTE_V:
+                perm = PERM_R | (PERM_W if tte & TTE_W else 0) | (PERM_X if tte & TTE_X else 0)
+            return kva - KERNBASE + self.dm.real_base + (va - lo), hi - va, perm
+        if self.kernel_ok and KERNBASE <= va < self.kern_hi:
+            return va - KERNBASE + self.dm.real_base, self.kern_hi - va, PERM_R | PERM_W
+        raise MemFault(va)
+
+    def read(self, addr, n):
+        out = bytearray()
+        while n > 0:
+            ra, room, _ = self._ra(addr)
+            k = min(n, room)
+            out += self.dm.read(ra, k)
+            addr += k
+            n -= k
+        return bytes(out)
+
+    def write(self, addr, data, create=False):
+        data = bytes(data)
+        pos = 0
+        while pos < len(data):
+            ra, room, _ = self._ra(addr)
+            k = min(len(data) - pos, room)
+            self.dm.m.mem.write(self.dm.pa(ra, k), data[pos:pos + k])
+            addr += k
+            pos += k
+
+    def read_u64(self, addr):
+        return int.from_bytes(self.read(addr, 8), "big")
+
+    def write_u64(self, addr, value):
+        self.write(addr, (value & (2**64 - 1)).to_bytes(8, "big"))
+
+    def read_u32(self, addr):
+        return int.from_bytes(self.read(addr, 4), "big")
+
+    def write_u32(self, addr, value):
+        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "big"))
+
+    def read_cstr(self, addr, limit=1 << 20):
+        out = bytearray()
+        while len(out) < limit:
+            ra, room, _ = self._ra(addr)
+            chunk = self.dm.read(ra, min(room, 4096 - (addr & 4095)))
+            z = chunk.find(b"\0")
+            if z >= 0:
+                return bytes(out + chunk[:z])
+            out += chunk
+            addr += len(chunk)
+        return bytes(out)
+
+    def page_perm(self, addr):
+        try:
+            return self._ra(addr)[2]
+        except MemFault:
+            return -1
+
+    def mapped_pages(self, addr, size):
+        return sum(1 for lo, hi, _t, _k in self.ranges if lo < addr + size and addr < hi)
+
+
+class ProgramProxy:
+    """The host side of one domain's program (see the module docstring)."""
+
+    def __init__(self, name, path, args, dm, on_output=None, env=None, out=None, err=None):
+        check_program(path)
+        self.name = name
+        self.path = path
+        self.args = [str(a) for a in args]
+        self.dm = dm
+        self.on_output = on_output
+        self.env = L.host_environment() if env is None else list(env)
+        self.area = None                    # RA of the proxy area once the guest set it up
+        self.state = "booting"
+        self.status = None
+        self.sys = None
+        self.mem = None
+        self.requests = 0
+        self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
+        self._streams = {}
+        for fd, stream, given in ((1, "out", out), (2, "err", err)):
+            hfd = given if given is not None else self._tempfile()
+            self._streams[fd] = [stream, hfd, 0]
+
+    @staticmethod
+    def _tempfile():
+        fd, p = tempfile.mkstemp(prefix="sun4v-prog-")
+        os.unlink(p)
+        return fd
+
+    # ---- the area --------------------------------------------------------------------
+    def _find_area(self):
+        try:
+            ra = self.dm.read_u64(self.dm.real_base + COUNTERS_PROG_AREA)
+            if not ra or self.dm.read_u64(ra) != PROG_MAGIC:
+                return False
+        except GuestError:
+            return False
+        self.area = ra
+        uspace_ra = self.dm.read_u64(ra + 0x20)
+        self.mem = GuestUserMemory(self.dm, uspace_ra)
+        St = S.StrandArrays(1)
+        self.sys = Syscalls(self.mem, St, _Prog(), self.path)
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
+        self.sys.fds.owned.add(stdin)
+        return True
+
+    def poll(self, on_output=None):
+        """Serve every REQUEST slot (slot order), then pass new output on (to
+        on_output, else the one given at construction). Returns False once the program
+        has ended (nothing more to poll)."""
+        if on_output is not None:
+            self.on_output = on_output
+        if self.area is None and not self._find_area():
+            return True
+        st = self.dm.read_u64(self.area + 0x10)
+        self.state = PS_NAMES.get(st, str(st))
+        if st >= 2:
+            self.status = self.dm.read_u64(self.area + 0x18)
+        n = self.dm.read_u64(self.area + 0x28)
+        served = False
+        for i in range(n):
+            slot = self.area + SLOTS + SLOT_SIZE * i
+            if self.dm.read_u64(slot) != SL_REQUEST:
+                continue
+            if not served:
+                self.mem.refresh()
+                served = True
+            nr = self.dm.read_u64(slot + 8)
+            args = self.dm.read_words(slot + 16, 6)
+            self.mem.kernel_ok = self.dm.read_u64(slot + 0x50) == 1
+            # the program's file-system ids for the call, the simulator's own after it
+            # (sys_creds.py: setfsuid/setfsgid of this host thread)
+            self.sys.creds.sync_host()
+            try:
+                ret = self._serve(nr, args)
+            finally:
+                self.sys.creds.restore_host()
+            if ret is None:                 # would block: look again at the next poll
+                continue
+            self.dm.write_u64(slot + 0x40, ret & (2**64 - 1))
+            self.dm.write_u64(slot, SL_DONE)
+            self.requests += 1
+        self._drain()
+        return st < 2
+
+    def _would_block(self, nr, args):
+        """A read that would wait for data (a pipe, a terminal): never in the host's
+        thread (the machine would stop with it); the request stays until data comes."""
+        if nr not in (NR_READ, NR_READV):
+            return False
+        h = self.sys.fds.host.get(args[0] & 0xFFFFFFFF)
+        if h is None:
+            return False
+        try:
+            if stat.S_ISREG(os.fstat(h).st_mode):
+                return False
+            return not select.select([h], [], [], 0)[0]
+        except (OSError, ValueError):
+            return False
+
+    def _serve(self, nr, args):
+        """The answer (value or -errno), or None for a call that has to wait."""
+        if nr == PROG_OP_INFO:
+            return self._info(args[0], args[1])
+        if self._would_block(nr, args):
+            return None
+        h = self.sys.handlers.get(nr)
+        name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
+        self.sys.counts[name] = self.sys.counts.get(name, 0) + 1
+        if h is None:
+            return -ENOSYS
+        try:
+            r = h(*args)
+        except SysGuestError as e:
+            return -e.err
+        except MemFault:
+            return -EFAULT
+        except OSError as e:
+            return -guest_errno(e)
+        except (AttributeError, TypeError, RuntimeError):
+            # a call that needs sun4v/se's own process model (its signals, a blocking
+            # wait, its threads), which a domain program does not have
+            return -ENOSYS
+        if not isinstance(r, int):          # BLOCK / NO_RETURN: a wait the domain
+            return -ENOSYS                  # program cannot do through the host
+        return r
+
+    def _info(self, buf, size):
+        argv = [os.fsencode(self.path)] + [os.fsencode(a) for a in self.args]
+        env = [e if isinstance(e, bytes) else os.fsencode(e) for e in self.env]
+        head = struct.pack(">8Q", len(argv), len(env), os.getuid(), os.geteuid(),
+                           os.getgid(), os.getegid(), L.stack_size(), L.GENERIC_HWCAP)
+        strings = [os.fsencode(self.path), argv[0]] + argv + env
+        data = head + b"".join(s + b"\0" for s in strings)
+        if len(data) > size:
+            return -7                       # E2BIG
+        try:
+            self.mem.write(buf, data)
+        except MemFault:
+            return -EFAULT
+        return len(data)
+
+    def _drain(self):
+        for fd in (1, 2):
+            rec = self._streams[fd]
+            stream, hfd, off = rec
+            while True:
+                data = os.pread(hfd, 65536, off)
+                if not data:
+                    break
+                off += len(data)
+                self.output[stream] += data
+                if self.on_output is not None:
+                    self.on_output(self.name, stream, data)
+            rec[2] = off
+
+    def close(self):
+        self._drain()
+        for fd in (1, 2):
+            try:
+                os.close(self._streams[fd][1])
+            except OSError:
+                pass
+        if self.sys is not None:
+            for h in list(self.sys.fds.owned):
+                try:
+                    os.close(h)
+                except OSError:
+                    pass
+
+    def result(self):
+        """(state, status): ("exited", N), ("killed", SIG), ("failed", errno) or the
+        state of a program that has not ended."""
+        if self.area is not None:
+            st = self.dm.read_u64(self.area + 0x10)
+            self.state = PS_NAMES.get(st, str(st))
+            if st >= 2:
+                self.status = self.dm.read_u64(self.area + 0x18)
+        return self.state, self.status

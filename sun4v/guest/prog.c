@@ -1,0 +1,1388 @@
+/* A static sparc64 Linux program in the domain (the MD's workload `program`): loading
+   it, its threads, and the system calls the guest kernel carries out itself.
+
+   Loading (the `loader` kernel thread), as Linux's binfmt_elf and qemu-sparc64 do it
+   (sun4v/se/loader.py is the host's twin; the layout is qemu's so that a program
+   printing addresses agrees with `sun4v run`): the host's PROG_OP_INFO gives the path,
+   argv, envp, ids, stack size and AT_HWCAP; the ELF is read through the host's openat
+   and pread64 into freshly mapped ranges (each PT_LOAD with its p_flags); the stack
+   (8 MB by default) sits at 0x40_0000_2000, above an 8 KB guard; from its top down: an
+   8-byte NUL slot, AT_EXECFN, the environment and argument strings, 16 AT_RANDOM bytes,
+   then argc, argv[], envp[], auxv at a 16-byte aligned %sp + 2047 + 128. The main thread
+   starts at the entry in user mode (PSTATE.PRIV clear, PEF and IE set, %asi 0x82, FPRS.FEF
+   set) with every other register zero.
+
+   System calls (`ta 0x6d`: number in %g1, arguments in %o0-%o5; result in %o0, carry
+   of icc and xcc set with the positive errno on failure; return to TNPC): memory (brk,
+   mmap, munmap, mprotect, mremap, madvise), threads (clone of a thread, exit,
+   set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
+   exit_group are the kernel's own; everything else goes to the host (proxy.c), which
+   serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
+   CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
+   Signals (below): actions, masks, the alternate stack, delivery to handlers with
+   Linux's frame and rt_sigreturn, faults with their si_code and si_addr; waiting for
+   a signal (rt_sigsuspend, sigtimedwait, pause) and the host's timers (alarm,
+   setitimer) are not served in a domain (ENOSYS). Quad-precision FP instructions
+   (which Linux emulates) end the program with SIGILL.
+
+   Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
+   user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
+   The end: exit_group (or the last thread's exit) writes the status to the proxy area
+   and the console, and the domain stops with it (mach_exit). */
+#include "kernel.h"
+#include "hcall.h"
+#include "prog.h"
+
+#define AT_FDCWD        (-100)
+#define LX_EPERM   1
+#define LX_ESRCH   3
+#define LX_EINTR   4
+#define LX_ENOEXEC 8
+#define LX_EAGAIN  11
+#define LX_ENOMEM  12
+#define LX_EFAULT  14
+#define LX_EINVAL  22
+#define LX_ETIMEDOUT 60
+#define LX_ENOSYS  90
+
+#define MMAP_BASE       0x4000000000UL          /* qemu's TASK_UNMAPPED_BASE (loader.py) */
+#define GUARD_SIZE      UPAGE_SIZE
+#define REGWIN_SIZE     128
+#define FPRS_FEF        4
+#define ASI_PNF         0x82
+
+/* Linux sparc64 system call numbers (asm/unistd_64.h) */
+enum {
+    NR_exit = 1, NR_fork = 2, NR_brk = 17, NR_getpid = 20, NR_sigaltstack = 28,
+    NR_kill = 37, NR_execve = 59, NR_vfork = 66, NR_pread64 = 67, NR_mmap = 71,
+    NR_munmap = 73, NR_mprotect = 74, NR_madvise = 75, NR_rt_sigreturn = 101,
+    NR_rt_sigaction = 102, NR_rt_sigprocmask = 103, NR_futex = 142, NR_gettid = 143,
+    NR_set_tid_address = 166, NR_tkill = 187, NR_exit_group = 188, NR_tgkill = 211,
+    NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
+    NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
+    NR_close = 6, NR_clock_gettime = 256, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
+    NR_rt_sigsuspend = 107, NR_pause = 29,
+};
+
+#define CLONE_VM                0x00000100
+#define CLONE_SETTLS            0x00080000
+#define CLONE_PARENT_SETTID     0x00100000
+#define CLONE_CHILD_CLEARTID    0x00200000
+#define CLONE_CHILD_SETTID      0x01000000
+#define CLONE_THREAD            0x00010000
+
+#define MAP_FIXED       0x10
+#define MAP_ANONYMOUS   0x20
+#define MREMAP_MAYMOVE  1
+#define MREMAP_FIXED    2
+
+#define FUTEX_WAIT      0
+#define FUTEX_WAKE      1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_CMD_MASK  0x7f                    /* without PRIVATE (128), CLOCK_RT (256) */
+
+#define SIGILL  4
+#define SIGABRT 6
+#define SIGFPE  8
+#define SIGKILL 9
+#define SIGBUS  10
+#define SIGSEGV 11
+
+/* a thread of the program */
+struct uthread {
+    int tid;
+    u64 clear_tid;              /* CLONE_CHILD_CLEARTID / set_tid_address */
+    u64 sigmask;
+    struct event ev;            /* its futex wait */
+    u64 futex_addr;             /* the word it waits on, 0 when not waiting */
+    u32 bitset;
+    int woken;
+    struct uthread *fnext;      /* the futex wait list */
+    u64 pending;                /* signals sent to it, not yet delivered */
+    struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
+};
+
+static struct {
+    int pid;
+    int next_tid;
+    int live;                   /* threads not yet exited */
+    u64 brk_start, brk_cur, brk_kva, brk_max;
+    u64 brk_high;               /* the highest top the heap has had: above it, fresh */
+    u64 mmap_next;
+    u64 sigact[65][4];          /* handler, flags, restorer, mask (kernel sigaction64) */
+    const char *name;
+} P;
+
+static struct uthread *uthreads[1024];      /* the program's threads, by tid - pid */
+static spinlock_t prog_lock;    /* P.live, the futex wait list */
+static struct uthread *fwaiters;
+static char progname[64];
+
+/* ---- the end --------------------------------------------------------------------------- */
+static volatile u64 quiesced;
+
+/* every other online vCPU: its clock off, then it waits (MONDO_QUIESCE, intr.c) */
+static void quiesce_others(void)
+{
+    struct cpu *mine = mycpu();
+    u64 want = 0;
+    for (int i = 0; i < MAXCPUS; i++)
+        if (&cpus[i] != mine && cpus[i].state == CPU_ONLINE) {
+            cpu_send_mondo(i, MONDO_QUIESCE);
+            want++;
+        }
+    for (u64 spin = 0; quiesced < want && spin < 100000000; spin++)
+        ;
+}
+
+void prog_quiesce(void)
+{
+    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
+    atomic_add_64(&quiesced, 1);
+    for (;;)
+        hv_cpu_yield();
+}
+
+static void prog_end(int state, u64 status) __attribute__((noreturn));
+static void prog_end(int state, u64 status)
+{
+    prog_area->status = status;
+    membar_sync();
+    prog_area->state = (u64)state;
+    if (state == PS_EXITED)
+        kprintf("program %s: exit status %lu\n", progname, status);
+    else if (state == PS_KILLED)
+        kprintf("program %s: killed by signal %lu\n", progname, status);
+    else
+        kprintf("program %s: not started (error %lu)\n", progname, status);
+    /* the other vCPUs' clocks off (a compare left armed is a wake-up the machine
+       would wait for after the domain stopped), then this one's, then stop */
+    intr_off();
+    quiesce_others();
+    __asm__ __volatile__("wr %0, 0, %%asr25" : : "r"(1UL << 63));
+    hv_mach_exit(state == PS_EXITED ? status & 0xff : 128 + (status & 0x7f));
+    for (;;)
+        hv_cpu_yield();
+}
+
+/* ---- user threads -------------------------------------------------------------------- */
+static struct uthread *me(void) { return mycpu()->cur->user; }
+
+static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
+{
+    char name[24];
+    snprintf(name, sizeof(name), "%s.%d", progname, u->tid);
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    P.live++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    prog_area->threads++;
+    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
+        uthreads[u->tid - P.pid] = u;
+    thread_create_user(name, utf, u, fpregs);
+    return 0;
+}
+
+/* sparc64 Linux's start_thread / a clone's child: user mode, FPU on, %asi ASI_PNF */
+static u64 user_tstate(u64 ccr)
+{
+    return (ccr << TSTATE_CCR_SHIFT) | ((u64)ASI_PNF << TSTATE_ASI_SHIFT) |
+           ((u64)(PSTATE_PEF | PSTATE_IE) << TSTATE_PSTATE_SHIFT);
+}
+
+/* ---- futexes --------------------------------------------------------------------------- */
+static long futex_wait(u64 uaddr, u32 val, u64 us, u32 bitset)
+{
+    struct uthread *u = me();
+    u32 *w = uvm_kva(uaddr, 4, 0);
+    if (!w || (uaddr & 3))
+        return -LX_EFAULT;
+    if (!bitset)
+        return -LX_EINVAL;
+    u->ev.flag = 0;
+    u->ev.waiter = mycpu()->cur;
+    u->woken = 0;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    if (*(volatile u32 *)w != val) {
+        spin_unlock(&prog_lock);
+        intr_restore(p);
+        return -LX_EAGAIN;
+    }
+    u->futex_addr = uaddr;
+    u->bitset = bitset;
+    u->fnext = fwaiters;
+    fwaiters = u;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    event_wait(&u->ev, us);
+    p = intr_off();
+    spin_lock(&prog_lock);
+    if (!u->woken)
+        for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
+            if (*pp == u) {
+                *pp = u->fnext;
+                break;
+            }
+    u->futex_addr = 0;
+    int woken = u->woken;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return woken ? 0 : -LX_ETIMEDOUT;
+}
+
+static long futex_wake(u64 uaddr, u64 n, u32 bitset)
+{
+    long woke = 0;
+    if (!bitset)
+        return -LX_EINVAL;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    /* oldest waiter first: the list is newest first, so take the last matches */
+    while ((u64)woke < n) {
+        struct uthread **pick = 0;
+        for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
+            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset))
+                pick = pp;
+        if (!pick)
+            break;
+        struct uthread *u = *pick;
+        *pick = u->fnext;
+        u->woken = 1;
+        event_signal(&u->ev);
+        woke++;
+    }
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return woke;
+}
+
+/* a struct timespec (16 bytes: tv_sec, tv_nsec) in microseconds, rounded up */
+static long timespec_us(u64 uts, u64 *us)
+{
+    u64 ts[2];
+    if (uvm_copyin(ts, uts, 16))
+        return -LX_EFAULT;
+    if ((long)ts[0] < 0 || ts[1] >= 1000000000UL)
+        return -LX_EINVAL;
+    *us = ts[0] * 1000000 + (ts[1] + 999) / 1000;
+    return 0;
+}
+
+static long now_us(int clock, u64 *us)
+{
+    u64 ts[2];
+    long r = proxy_kcall(NR_clock_gettime, (u64)clock, (u64)ts, 0, 0, 0, 0);
+    if (r < 0)
+        return r;
+    *us = ts[0] * 1000000 + ts[1] / 1000;
+    return 0;
+}
+
+static long sys_futex(u64 uaddr, u64 op, u64 val, u64 uts, u64 uaddr2, u64 val3)
+{
+    (void)uaddr2;
+    u64 us = 0;
+    long r;
+    switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+        if (uts && (r = timespec_us(uts, &us)) < 0)
+            return r;
+        if (uts && us == 0)
+            return futex_wait(uaddr, (u32)val, 1, 0xffffffff) == -LX_EAGAIN ? -LX_EAGAIN
+                                                                          : -LX_ETIMEDOUT;
+        return futex_wait(uaddr, (u32)val, us, 0xffffffff);
+    case FUTEX_WAIT_BITSET:
+        if (uts) {                          /* an absolute time on the clock op names */
+            u64 dl, now;
+            if ((r = timespec_us(uts, &dl)) < 0)
+                return r;
+            if ((r = now_us((op & 256) ? 0 : 1, &now)) < 0)
+                return r;
+            if (dl <= now) {
+                u32 *w = uvm_kva(uaddr, 4, 0);
+                if (!w)
+                    return -LX_EFAULT;
+                return *(volatile u32 *)w != (u32)val ? -LX_EAGAIN : -LX_ETIMEDOUT;
+            }
+            us = dl - now;
+        }
+        return futex_wait(uaddr, (u32)val, us, (u32)val3);
+    case FUTEX_WAKE:
+        return futex_wake(uaddr, val, 0xffffffff);
+    case FUTEX_WAKE_BITSET:
+        return futex_wake(uaddr, val, (u32)val3);
+    }
+    return -LX_ENOSYS;
+}
+
+/* ---- threads: clone, exit ------------------------------------------------------------ */
+static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 tls,
+                      u64 ctid)
+{
+    flags &= 0xffffffff;
+    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
+        return -LX_ENOSYS;                     /* a new process: the domain runs one */
+    struct uthread *parent = me();
+    struct uthread *u = kalloc(sizeof(*u), 64);
+    struct trapframe ctf = *tf;
+    ctf.tpc = tf->tnpc;                     /* both continue after the ta */
+    ctf.tnpc = tf->tnpc + 4;
+    if (newsp) {
+        /* process_64.c clone_stackframe: the caller's frame copied to the top of the new
+           stack, its saved %fp pointing at that top (threads.py's twin) */
+        u64 psp = tf->o[6] + STACK_BIAS;
+        u64 dist = tf->i[6] + STACK_BIAS - psp;
+        if (dist < 128 || dist > 65536)
+            dist = 192;
+        u64 csp = (newsp + STACK_BIAS) & ~15UL;
+        u64 rval = csp - dist;
+        u64 *frame = kalloc_high_try(dist, 8);
+        if (!frame || uvm_copyin(frame, psp, dist))
+            return -LX_EFAULT;
+        for (int i = 0; i < 8; i++) {
+            frame[i] = tf->l[i];
+            frame[8 + i] = tf->i[i];
+        }
+        frame[8 + 6] = csp - STACK_BIAS;
+        if (uvm_copyout(rval, frame, dist))
+            return -LX_EFAULT;
+        ctf.i[6] = csp - STACK_BIAS;
+        ctf.o[6] = rval - STACK_BIAS;
+    }
+    int tid;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    tid = P.next_tid++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    u32 t32 = (u32)tid;
+    if ((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4))
+        return -LX_EFAULT;
+    if ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))
+        return -LX_EFAULT;
+    u->tid = tid;
+    u->sigmask = parent->sigmask;
+    u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+    ctf.o[0] = (u64)P.pid;                  /* child: %o0 = the parent's pid, %o1 = 1 */
+    ctf.o[1] = 1;
+    ctf.tstate &= ~((u64)0x11 << TSTATE_CCR_SHIFT);
+    if (flags & CLONE_SETTLS)
+        ctf.g[7] = tls;
+    /* the FP registers: the parent's, saved when it trapped (prog_trap) */
+    struct thread *pt = mycpu()->cur;
+    u64 *fp = kalloc_high_try(sizeof(pt->fpregs), 8);
+    if (!fp)
+        return -LX_ENOMEM;
+    if (pt->fp_used)
+        memcpy(fp, pt->fpregs, sizeof(pt->fpregs));
+    spawn(&ctf, u, fp);
+    tf->o[1] = 0;                           /* parent: %o1 = 0 */
+    return tid;
+}
+
+static void thread_done(u64 status, int group) __attribute__((noreturn));
+static void thread_done(u64 status, int group)
+{
+    struct uthread *u = me();
+    if (group)
+        prog_end(PS_EXITED, status & 0xff);
+    if (u->clear_tid) {
+        u32 zero = 0;
+        if (!uvm_copyout(u->clear_tid, &zero, 4))
+            futex_wake(u->clear_tid, 1, 0xffffffff);
+    }
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int left = --P.live;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (left == 0)
+        prog_end(PS_EXITED, status & 0xff);
+    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
+        uthreads[u->tid - P.pid] = 0;       /* tkill of it now: ESRCH */
+    mycpu()->cur->user = 0;
+    thread_exit();
+}
+
+/* ---- memory ---------------------------------------------------------------------------- */
+static u64 find_free(u64 len, u64 hint)
+{
+    if (hint && !(hint & (UPAGE_SIZE - 1)) && uvm_is_free(hint, len))
+        return hint;
+    u64 a = P.mmap_next;
+    for (;;) {
+        u64 e = uvm_mapped_end(a, len);
+        if (!e)
+            break;
+        a = e;
+    }
+    P.mmap_next = a + len;
+    return a;
+}
+
+static int prot_bits(u64 prot) { return (int)(prot & 7); }
+
+static long sys_brk(u64 addr)
+{
+    if (addr == 0 || addr < P.brk_start)
+        return (long)P.brk_cur;
+    u64 new_top = ALIGN_UP(addr, UPAGE_SIZE);
+    if (new_top - P.brk_start > P.brk_max)
+        return (long)P.brk_cur;
+    u64 old_top = ALIGN_UP(P.brk_cur, UPAGE_SIZE);
+    if (new_top > old_top) {
+        if (!uvm_is_free(old_top, new_top - old_top))
+            return (long)P.brk_cur;
+        u64 dirty = MIN(new_top, P.brk_high);  /* pages given back earlier */
+        if (dirty > old_top)
+            memset((void *)(P.brk_kva + (old_top - P.brk_start)), 0, dirty - old_top);
+        P.brk_high = MAX(P.brk_high, new_top);
+    }
+    if (uvm_set_range(P.brk_start, new_top, P.brk_kva, UPROT_R | UPROT_W | UPROT_X))
+        return (long)P.brk_cur;
+    P.brk_cur = addr;
+    return (long)addr;
+}
+
+static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
+{
+    if (len == 0 || (addr & (UPAGE_SIZE - 1)) || (off & (UPAGE_SIZE - 1)))
+        return -LX_EINVAL;
+    len = ALIGN_UP(len, UPAGE_SIZE);
+    if (len >= (1UL << 44))
+        return -LX_ENOMEM;
+    u64 where;
+    if (flags & MAP_FIXED) {
+        where = addr;
+        uvm_unmap(where, len);
+    } else {
+        where = find_free(len, addr);
+    }
+    int prot_now = prot_bits(prot);
+    if (uvm_map(where, len, (flags & MAP_ANONYMOUS) ? prot_now : UPROT_R | UPROT_W))
+        return -LX_ENOMEM;
+    if (!(flags & MAP_ANONYMOUS)) {         /* a private copy of the file's pages */
+        void *k = uvm_kva_any(where, len);
+        long r = proxy_kcall(NR_pread64, fd, (u64)k, len, off, 0, 0);
+        if (r < 0) {
+            uvm_unmap(where, len);
+            return r;
+        }
+        if (prot_now != (UPROT_R | UPROT_W))
+            uvm_protect(where, len, prot_now);
+    }
+    return (long)where;
+}
+
+static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
+{
+    if (old & (UPAGE_SIZE - 1))
+        return -LX_EINVAL;
+    old_len = ALIGN_UP(old_len, UPAGE_SIZE);
+    new_len = ALIGN_UP(new_len, UPAGE_SIZE);
+    if (new_len == 0)
+        return -LX_EINVAL;
+    int prot = uvm_prot(old);
+    if (prot < 0)
+        return -LX_EFAULT;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            uvm_unmap(old + new_len, old_len - new_len);
+        return (long)old;
+    }
+    if (!(flags & MREMAP_FIXED) && uvm_is_free(old + old_len, new_len - old_len)) {
+        if (uvm_map(old + old_len, new_len - old_len, prot))
+            return -LX_ENOMEM;
+        return (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    u64 where;
+    if (flags & MREMAP_FIXED) {
+        where = new_addr;
+        uvm_unmap(where, new_len);
+    } else {
+        where = find_free(new_len, 0);
+    }
+    if (uvm_map(where, new_len, prot))
+        return -LX_ENOMEM;
+    void *dst = uvm_kva_any(where, old_len);
+    for (u64 done = 0; done < old_len;) {   /* the old pages may span several ranges */
+        int i;
+        void *src = 0;
+        u64 n = old_len - done;
+        for (i = 0; i < (int)uspace.n; i++)
+            if (uspace.r[i].va_lo <= old + done && old + done < uspace.r[i].va_hi) {
+                n = MIN(n, uspace.r[i].va_hi - (old + done));
+                src = (void *)(uspace.r[i].kva + (old + done - uspace.r[i].va_lo));
+                break;
+            }
+        if (!src)
+            break;
+        memcpy((char *)dst + done, src, n);
+        done += n;
+    }
+    uvm_unmap(old, old_len);
+    return (long)where;
+}
+
+/* ---- signals (Linux signal_64.c; signals.py's twin) -----------------------------------
+   Actions and each thread's mask are the kernel's; a signal sent to the program (kill,
+   tkill, tgkill of its own threads, a fault) is pending on a thread and delivered when
+   that thread goes back to user mode and does not block it: ignored, the default action
+   (the end of the program, or nothing), or a handler: the rt_signal_frame (192-byte
+   window save area, siginfo, pt_regs, FPU state, stack_t, mask) below %sp or on the
+   alternate stack, %o0 = sig, %o1 = %o2 = &siginfo, %o7 = the restorer, PC = the
+   handler; rt_sigreturn restores from the frame at %sp. Sparc numbering: SIGCHLD 20,
+   SIGURG 16, SIGWINCH 28, SIGCONT 19 are ignored by default, SIGSTOP 17, SIGTSTP 18,
+   SIGTTIN 21, SIGTTOU 22 stop (nothing to stop here: ignored). */
+#define SA_ONSTACK      0x1
+#define SA_RESETHAND    0x4
+#define SA_NODEFER      0x20
+#define SA_SIGINFO      0x200
+#define SS_ONSTACK      1
+#define SS_DISABLE      2
+#define SI_USER         0
+#define SI_TKILL        (-6)
+#define SI_NOINFO       32767
+#define SF_INFO         192
+#define SF_REGS         320
+#define SF_FPU_SAVE     480
+#define SF_STACK        488
+#define SF_MASK         512
+#define SF_SIZE         528
+#define FPU_SIZE        280
+#define PT_REGS_MAGIC   0x57ac6c00
+#define UNBLOCKABLE     ((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)))
+#define SIGBIT(s)       (1UL << ((s) - 1))
+
+static struct { u64 sp, flags, size; } altstack = {0, SS_DISABLE, 0};
+
+static int sig_default_ignored(int sig)
+{
+    return sig == 20 || sig == 16 || sig == 28 || sig == 19 || sig == 17 || sig == 18 ||
+           sig == 21 || sig == 22;
+}
+
+static int on_altstack(u64 sp)
+{
+    return !(altstack.flags & SS_DISABLE) && altstack.sp < sp + STACK_BIAS &&
+           sp + STACK_BIAS <= altstack.sp + altstack.size;
+}
+
+static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
+{
+    u->pending |= SIGBIT(sig);
+    u->info[sig].code = code;
+    u->info[sig].addr = addr;
+    u->info[sig].trapno = trapno;
+    u->info[sig].pid = (u64)P.pid;
+    u->info[sig].uid = 0;
+}
+
+static long send_signal(struct uthread *u, int sig, int code)
+{
+    if (sig == 0)
+        return 0;
+    if (sig < 0 || sig > 64)
+        return -LX_EINVAL;
+    u64 h = P.sigact[sig][0];
+    if (h == 1 /* SIG_IGN */ || (h == 0 && sig_default_ignored(sig)))
+        return 0;
+    post(u, sig, code, 0, 0);
+    return 0;
+}
+
+static void setup_frame(struct trapframe *tf, int sig, const u64 *act, u64 mask)
+{
+    struct uthread *u = me();
+    struct thread *t = mycpu()->cur;
+    static const int zero = 0;
+    (void)zero;
+    flush_windows();                        /* the program's windows to its stack */
+    int fef = (tf->fprs & FPRS_FEF) && t->fp_used;
+    u64 size = SF_SIZE + (fef ? FPU_SIZE : 0);
+    u64 sp = tf->o[6], frame_sp;
+    if ((act[1] & SA_ONSTACK) && !(altstack.flags & SS_DISABLE) && !on_altstack(sp))
+        frame_sp = altstack.sp + altstack.size - size;
+    else
+        frame_sp = sp + STACK_BIAS - size;
+    u64 sf = frame_sp & ~15UL;
+    u64 f[(SF_SIZE + FPU_SIZE) / 8];
+    memset(f, 0, sizeof(f));
+    for (int i = 0; i < 8; i++) {           /* the window save area */
+        f[i] = tf->l[i];
+        f[8 + i] = tf->i[i];
+    }
+    /* the interrupted window to its own stack too (synchronize_user_stack): the return
+       from the handler fills it from there */
+    if (uvm_copyout(sp + STACK_BIAS, f, 128)) {
+        kprintf("program %s: bad stack for signal %d\n", progname, sig);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    u8 *info = (u8 *)f + SF_INFO;
+    if (act[1] & SA_SIGINFO) {
+        *(u32 *)(info + 0) = (u32)sig;
+        *(u32 *)(info + 8) = (u32)u->info[sig].code;
+        if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
+            *(u64 *)(info + 16) = u->info[sig].addr;
+            *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
+        } else {
+            *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+            *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+        }
+    } else {
+        *(u32 *)(info + 0) = (u32)sig;
+        *(u32 *)(info + 8) = SI_NOINFO;
+    }
+    u64 *regs = (u64 *)((u8 *)f + SF_REGS);
+    for (int i = 1; i < 8; i++)
+        regs[i] = tf->g[i];
+    for (int i = 0; i < 8; i++)
+        regs[8 + i] = tf->o[i];
+    regs[16] = tf->tstate & ~(0xffUL << 40);
+    regs[17] = tf->tpc;
+    regs[18] = tf->tnpc;
+    regs[19] = ((tf->y & 0xffffffff) << 32) | PT_REGS_MAGIC;
+    u64 *tail = (u64 *)((u8 *)f + SF_SIZE);
+    if (fef) {
+        memcpy(tail, t->fpregs, 256);       /* %f0-%f63 */
+        tail[32] = t->fpregs[32];           /* %fsr */
+        tail[33] = 0;                       /* %gsr */
+        tail[34] = tf->fprs;
+        f[SF_FPU_SAVE / 8] = sf + SF_SIZE;
+    }
+    f[SF_STACK / 8] = altstack.sp;
+    f[SF_STACK / 8 + 1] = (on_altstack(sp) ? (u64)SS_ONSTACK : altstack.flags) << 32;
+    f[SF_STACK / 8 + 2] = altstack.size;
+    f[SF_MASK / 8] = mask;
+    if ((frame_sp & 15) == 15 || uvm_copyout(sf, f, size)) {
+        kprintf("program %s: no room for the frame of signal %d\n", progname, sig);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    tf->o[6] = sf - STACK_BIAS;
+    tf->o[0] = (u64)sig;
+    tf->o[1] = sf + SF_INFO;
+    tf->o[2] = sf + SF_INFO;
+    tf->o[7] = act[2];                      /* the restorer */
+    tf->tpc = act[0];
+    tf->tnpc = act[0] + 4;
+}
+
+/* deliver what the current thread does not block (lowest number first) */
+static void deliver_pending(struct trapframe *tf)
+{
+    struct uthread *u = me();
+    for (;;) {
+        u64 ready = u->pending & ~u->sigmask;
+        if (!ready)
+            return;
+        int sig = 1 + fw_ctz64(ready);
+        u->pending &= ~SIGBIT(sig);
+        u64 *act = P.sigact[sig];
+        if (act[0] == 1 || (act[0] == 0 && sig_default_ignored(sig)))
+            continue;
+        if (act[0] == 0)
+            prog_end(PS_KILLED, (u64)sig);
+        setup_frame(tf, sig, act, u->sigmask);
+        u64 h = act[0];
+        (void)h;
+        u->sigmask |= act[3];
+        if (!(act[1] & SA_NODEFER))
+            u->sigmask |= SIGBIT(sig);
+        u->sigmask &= ~UNBLOCKABLE;
+        if (act[1] & SA_RESETHAND)
+            memset(act, 0, 32);
+        return;                             /* one frame at a time */
+    }
+}
+
+static long sys_rt_sigreturn(struct trapframe *tf)
+{
+    struct thread *t = mycpu()->cur;
+    flush_windows();
+    u64 sf = tf->o[6] + STACK_BIAS;
+    u64 f[(SF_SIZE) / 8];
+    if ((sf & 15) || uvm_copyin(f, sf, SF_SIZE))
+        prog_end(PS_KILLED, SIGSEGV);
+    u64 *regs = (u64 *)((u8 *)f + SF_REGS);
+    u64 tpc = regs[17], tnpc = regs[18];
+    if ((tpc | tnpc) & 3)
+        prog_end(PS_KILLED, SIGSEGV);
+    u64 fpu = f[SF_FPU_SAVE / 8];
+    if (fpu) {
+        u64 fp[35];
+        if (uvm_copyin(fp, fpu, sizeof(fp)))
+            prog_end(PS_KILLED, SIGSEGV);
+        memcpy(t->fpregs, fp, 256);
+        t->fpregs[32] = fp[32];
+        t->fp_used = 1;
+        fp_restore(t->fpregs);
+        tf->fprs |= FPRS_FEF;
+    }
+    for (int i = 1; i < 8; i++)
+        tf->g[i] = regs[i];
+    for (int i = 0; i < 8; i++)
+        tf->o[i] = regs[8 + i];
+    u64 ccr_asi = (0xffUL << TSTATE_CCR_SHIFT) | (0xffUL << TSTATE_ASI_SHIFT);
+    tf->tstate = (tf->tstate & ~ccr_asi) | (regs[16] & ccr_asi);
+    tf->tpc = tpc;
+    tf->tnpc = tnpc;
+    tf->y = regs[19] >> 32;
+    me()->sigmask = f[SF_MASK / 8] & ~UNBLOCKABLE;
+    /* this window, filled from the restored %sp */
+    u64 w[16];
+    if (uvm_copyin(w, tf->o[6] + STACK_BIAS, 128))
+        prog_end(PS_KILLED, SIGSEGV);
+    for (int i = 0; i < 8; i++) {
+        tf->l[i] = w[i];
+        tf->i[i] = w[8 + i];
+    }
+    return 0;
+}
+
+static long sys_sigaltstack(u64 ss, u64 oss, u64 sp)
+{
+    u64 cur[3] = {altstack.sp, altstack.flags, altstack.size};
+    if (on_altstack(sp))
+        cur[1] = SS_ONSTACK;
+    if (ss) {
+        u64 n[3];
+        if (uvm_copyin(n, ss, 24))
+            return -LX_EFAULT;
+        if (on_altstack(sp))
+            return -LX_EPERM;
+        u32 fl = (u32)(n[1] >> 32);         /* int ss_flags, then padding */
+        if (fl != 0 && fl != SS_DISABLE && fl != SS_ONSTACK)
+            return -LX_EINVAL;
+        if (fl == SS_DISABLE) {
+            altstack.sp = altstack.size = 0;
+            altstack.flags = SS_DISABLE;
+        } else {
+            if (n[2] < 2048)
+                return -LX_ENOMEM;
+            altstack.sp = n[0];
+            altstack.size = n[2];
+            altstack.flags = 0;
+        }
+    }
+    if (oss) {
+        u64 o[3] = {cur[0], cur[1] << 32, cur[2]};
+        if (uvm_copyout(oss, o, 24))
+            return -LX_EFAULT;
+    }
+    return 0;
+}
+
+static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
+{
+    if (size != 8 || sig < 1 || sig > 64)
+        return -LX_EINVAL;
+    if (oact && uvm_copyout(oact, P.sigact[sig], 32))
+        return -LX_EFAULT;
+    if (act) {
+        if (sig == SIGKILL || sig == 17 /* SIGSTOP */)
+            return -LX_EINVAL;
+        u64 n[4];
+        if (uvm_copyin(n, act, 32))
+            return -LX_EFAULT;
+        n[2] = restorer;
+        n[3] &= ~UNBLOCKABLE;
+        memcpy(P.sigact[sig], n, 32);
+        if (n[0] == 1 || (n[0] == 0 && sig_default_ignored((int)sig)))
+            for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
+                if (uthreads[i])
+                    uthreads[i]->pending &= ~SIGBIT(sig);
+    }
+    return 0;
+}
+
+static long sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
+{
+    struct uthread *u = me();
+    u64 old = u->sigmask, s;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (set) {
+        if (uvm_copyin(&s, set, 8))
+            return -LX_EFAULT;
+        s &= ~((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)));
+        if (how == 1)                       /* sparc: SIG_BLOCK 1, SIG_UNBLOCK 2, */
+            u->sigmask |= s;                /* SIG_SETMASK 4 */
+        else if (how == 2)
+            u->sigmask &= ~s;
+        else if (how == 4)
+            u->sigmask = s;
+        else
+            return -LX_EINVAL;
+    }
+    if (oset && uvm_copyout(oset, &old, 8))
+        return -LX_EFAULT;
+    return 0;
+}
+
+/* ---- the system call dispatcher ------------------------------------------------------ */
+static long syscall(struct trapframe *tf)
+{
+    u64 nr = tf->g[1];
+    u64 *a = tf->o;
+    u64 us;
+    long r;
+    prog_area->syscalls++;
+    switch (nr) {
+    case NR_exit:
+        thread_done(a[0], 0);
+    case NR_exit_group:
+        thread_done(a[0], 1);
+    case NR_brk:
+        return sys_brk(a[0]);
+    case NR_mmap:
+        return sys_mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case NR_munmap:
+        if ((a[0] & (UPAGE_SIZE - 1)) || a[1] == 0)
+            return -LX_EINVAL;
+        return uvm_unmap(a[0], a[1]);
+    case NR_mprotect:
+        if (a[0] & (UPAGE_SIZE - 1))
+            return -LX_EINVAL;
+        return uvm_protect(a[0], a[1], prot_bits(a[2]));
+    case NR_mremap:
+        return sys_mremap(a[0], a[1], a[2], a[3], a[4]);
+    case NR_madvise:
+        return 0;
+    case NR_clone:
+        return sys_clone(tf, a[0], a[1], a[2], a[3], a[4]);
+    case NR_fork: case NR_vfork: case NR_execve:
+        return -LX_ENOSYS;
+    case NR_futex:
+        return sys_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case NR_set_tid_address:
+        me()->clear_tid = a[0];
+        return me()->tid;
+    case NR_set_robust_list:
+        return a[1] == 24 ? 0 : -LX_EINVAL;
+    case NR_gettid:
+        return me()->tid;
+    case NR_getpid:
+        return P.pid;
+    case NR_sched_yield:
+        thread_yield();
+        return 0;
+    case NR_rt_sigaction:
+        return sys_rt_sigaction(a[0], a[1], a[2], a[3], a[4]);
+    case NR_rt_sigprocmask:
+        return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
+    case NR_kill:
+        if ((int)a[0] != P.pid && (int)a[0] != 0 && (int)a[0] != -1)
+            return -LX_ESRCH;
+        return send_signal(me(), (int)a[1], SI_USER);
+    case NR_tkill:
+    case NR_tgkill: {
+        long tid = (long)(int)(nr == NR_tgkill ? a[1] : a[0]);
+        int sig = (int)(nr == NR_tgkill ? a[2] : a[1]);
+        if (nr == NR_tgkill && (int)a[0] != P.pid)
+            return -LX_ESRCH;
+        if (tid < P.pid || tid - P.pid >= (long)ARRAY_SIZE(uthreads) ||
+            !uthreads[tid - P.pid])
+            return -LX_ESRCH;
+        return send_signal(uthreads[tid - P.pid], sig, SI_TKILL);
+    }
+    case NR_sigaltstack:
+        return sys_sigaltstack(a[0], a[1], tf->o[6]);
+    case NR_rt_sigpending: {
+        u64 pend = me()->pending & me()->sigmask;
+        if (a[1] != 8)
+            return -LX_EINVAL;
+        return uvm_copyout(a[0], &pend, 8);
+    }
+    case NR_rt_sigsuspend: case NR_rt_sigtimedwait: case NR_pause:
+        return -LX_ENOSYS;                  /* waiting for a signal: not in a domain */
+    case NR_nanosleep:
+        if ((r = timespec_us(a[0], &us)) < 0)
+            return r;
+        if (us)
+            sleep_us(us);
+        if (a[1]) {
+            u64 zero[2] = {0, 0};
+            uvm_copyout(a[1], zero, 16);
+        }
+        return 0;
+    case NR_clock_nanosleep:
+        if ((r = timespec_us(a[2], &us)) < 0)
+            return r;
+        if (a[1] & 1) {                     /* TIMER_ABSTIME */
+            u64 now;
+            if ((r = now_us((int)a[0], &now)) < 0)
+                return r;
+            us = us > now ? us - now : 0;
+        }
+        if (us)
+            sleep_us(us);
+        return 0;
+    case NR_rt_sigreturn:
+        return sys_rt_sigreturn(tf);
+    }
+    return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* ---- getcontext / setcontext (ta 0x6e / 0x6f: glibc's setjmp and longjmp) -------------
+   Linux sparc64_get_context / sparc64_set_context (signal_64.c; signals.py's twin): the
+   struct ucontext at %o0: the signal mask at 16, gregs at 32 (TSTATE, PC, NPC, Y,
+   %g1-%g7, %o0-%o7), the caller's %fp at 184 and %i7 at 192; 512 bytes. */
+#define UC_SIGMASK 16
+#define UC_GREGS 32
+#define UC_FP 184
+#define UC_I7 192
+#define UC_SIZE 512
+
+static int get_context(struct trapframe *tf)
+{
+    u64 uc[UC_SIZE / 8];
+    u64 ucp = tf->o[0];
+    u64 pc = tf->tnpc, npc = tf->tnpc + 4;
+    if (!uvm_kva(ucp, 1, 1))
+        return -1;
+    memset(uc, 0, sizeof(uc));
+    uc[UC_SIGMASK / 8] = me()->sigmask;
+    u64 *g = &uc[UC_GREGS / 8];
+    g[0] = tf->tstate & ~(0xffUL << 40);
+    g[1] = pc;
+    g[2] = npc;
+    g[3] = tf->y & 0xffffffff;
+    for (int i = 1; i < 8; i++)
+        g[3 + i] = tf->g[i];
+    for (int i = 0; i < 8; i++)
+        g[11 + i] = tf->o[i];
+    uc[UC_FP / 8] = tf->i[6];
+    uc[UC_I7 / 8] = tf->i[7];
+    if (uvm_copyout(ucp, uc, UC_SIZE))
+        return -1;
+    tf->tpc = pc;
+    tf->tnpc = npc;
+    return 0;
+}
+
+static int set_context(struct trapframe *tf)
+{
+    u64 uc[UC_SIZE / 8];
+    u64 ucp = tf->o[0];
+    if ((ucp & 7) || uvm_copyin(uc, ucp, UC_SIZE))
+        return -1;
+    u64 *g = &uc[UC_GREGS / 8];
+    if ((g[1] | g[2]) & 3)
+        return -1;
+    flush_windows();                        /* the program's windows to its stack */
+    u64 new_sp = g[17];
+    if (new_sp & 1) {
+        u64 frame = new_sp + STACK_BIAS;
+        u64 w[16];
+        if (uvm_copyout(frame + 14 * 8, &uc[UC_FP / 8], 16) || uvm_copyin(w, frame, 128))
+            return -1;
+        for (int i = 0; i < 8; i++) {       /* this window, filled from the new %sp */
+            tf->l[i] = w[i];
+            tf->i[i] = w[8 + i];
+        }
+    }
+    if (tf->o[1])
+        me()->sigmask = uc[UC_SIGMASK / 8] & ~((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)));
+    tf->tpc = g[1];
+    tf->tnpc = g[2];
+    tf->y = g[3] & 0xffffffff;
+    u64 keep = ~((0xffUL << TSTATE_CCR_SHIFT) | (0xffUL << TSTATE_ASI_SHIFT));
+    tf->tstate = (tf->tstate & keep) | (g[0] & ((0xffUL << TSTATE_CCR_SHIFT) |
+                                                (0xffUL << TSTATE_ASI_SHIFT)));
+    for (int i = 1; i < 7; i++)             /* %g7 (the thread pointer) is kept */
+        tf->g[i] = g[3 + i];
+    for (int i = 0; i < 8; i++)
+        tf->o[i] = g[11 + i];
+    return 0;
+}
+
+/* ---- traps from user mode ------------------------------------------------------------- */
+int prog_user_trap(u64 tt)
+{
+    if (tt > TT_INTR_LEVEL(0) && tt <= TT_INTR_LEVEL(15))
+        return 0;
+    return !(tt == TT_CPU_MONDO || tt == TT_DEV_MONDO || tt == TT_RESUMABLE_ERROR);
+}
+
+static int fault_signal(u64 tt)
+{
+    switch (tt) {
+    case TT_ILLINST: case TT_PRIVOP: case TT_PRIV_ACTION: case TT_FP_DISABLED:
+        return SIGILL;
+    case TT_FP_IEEE: case TT_FP_OTHER: case TT_DIV0:
+        return SIGFPE;
+    case TT_ALIGN: case 0x35: case 0x36: case 0x39:
+        return SIGBUS;
+    }
+    return SIGSEGV;
+}
+
+/* the address a load/store at tf->tpc used: rs1 + simm13 or rs1 + rs2 (cas: rs1) */
+static u64 reg_of(struct trapframe *tf, u32 r)
+{
+    if (r == 0)
+        return 0;
+    if (r < 8)
+        return tf->g[r];
+    if (r < 16)
+        return tf->o[r - 8];
+    if (r < 24)
+        return tf->l[r - 16];
+    return tf->i[r - 24];
+}
+
+static int effective_address(struct trapframe *tf, u64 *ea)
+{
+    u32 insn;
+    if (uvm_copyin(&insn, tf->tpc, 4) || (insn >> 30) != 3)
+        return -1;
+    u32 op3 = (insn >> 19) & 0x3f, rs1 = (insn >> 14) & 31;
+    u64 a = reg_of(tf, rs1);
+    if (op3 != 0x3c && op3 != 0x3e) {
+        if (insn & (1 << 13))
+            a += (u64)(((long)(insn & 0x1fff) << 51) >> 51);
+        else
+            a += reg_of(tf, insn & 31);
+    }
+    *ea = a;
+    return 0;
+}
+
+/* a fault of the program: its signal, si_code and si_addr as Linux gives them
+   (faults.py's table); with no handler to take it (or blocked), the end */
+static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
+{
+    int sig = fault_signal(tt), code = 1, trapno = 0;
+    u64 addr = tf->tpc;
+    u64 daddr = c->fault[9], iaddr = c->fault[1];
+    switch (tt) {
+    case 0x08: case 0x09: case 0x64:
+        addr = tf->tpc;                             /* the fetch that failed */
+        (void)iaddr;
+        code = uvm_prot(addr) < 0 ? 1 : 2;          /* SEGV_MAPERR / SEGV_ACCERR */
+        break;
+    case 0x30: case 0x31: case 0x68: case TT_FAST_DMMU_PROT:
+        effective_address(tf, &daddr);             /* (else the fault area's) */
+        addr = daddr;
+        code = uvm_prot(daddr) < 0 ? 1 : 2;
+        break;
+    case TT_ALIGN: case 0x35: case 0x36:
+        effective_address(tf, &daddr);
+        addr = daddr;                               /* BUS_ADRALN */
+        break;
+    case TT_PRIVOP: case TT_PRIV_ACTION:
+        code = 5;                                   /* ILL_PRVOPC */
+        break;
+    case TT_FP_IEEE: case TT_FP_OTHER:
+        code = 14;                                  /* FPE_FLTUNK */
+        break;
+    default:
+        if (tt >= 0x100 && tt < 0x200) {            /* an unused `ta N`: ILL_ILLTRP */
+            sig = SIGILL;
+            code = 4;
+            trapno = (int)(tt - 0x100);
+        }
+    }
+    struct uthread *u = me();
+    u64 h = P.sigact[sig][0];
+    if (h > 1 && !(u->sigmask & SIGBIT(sig))) {
+        post(u, sig, code, addr, trapno);
+        setup_frame(tf, sig, P.sigact[sig], u->sigmask);
+        u->pending &= ~SIGBIT(sig);
+        u->sigmask |= P.sigact[sig][3];
+        if (!(P.sigact[sig][1] & SA_NODEFER))
+            u->sigmask |= SIGBIT(sig);
+        u->sigmask &= ~UNBLOCKABLE;
+        if (P.sigact[sig][1] & SA_RESETHAND)
+            memset(P.sigact[sig], 0, 32);
+        return;
+    }
+    kprintf("program %s: %s at pc 0x%lx (tt 0x%lx, address 0x%lx)\n", progname,
+            sig == SIGSEGV ? "segmentation fault" : "fault", tf->tpc, tt, addr);
+    prog_end(PS_KILLED, (u64)sig);
+}
+
+
+u64 prog_trap(struct trapframe *tf)
+{
+    struct cpu *c = mycpu();
+    struct thread *t = c->cur;
+    u64 tt = tf->tt;
+    if (tf->fprs & FPRS_FEF) {              /* the kernel may sleep: keep its FP state */
+        fp_save(t->fpregs);
+        t->fp_used = 1;
+    }
+    intr_on();
+    if (!t->user)
+        panic("a trap from user mode on kernel thread %s", t->name);
+    if (tt == TT_TRAP_INSTRUCTION(0x6d) && tf->g[1] == NR_rt_sigreturn) {
+        prog_area->syscalls++;
+        sys_rt_sigreturn(tf);               /* the whole state comes from the frame */
+    } else if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
+        long r = syscall(tf);
+        tf->tpc = tf->tnpc;
+        tf->tnpc += 4;
+        u64 carry = (u64)0x11 << TSTATE_CCR_SHIFT;
+        if (r < 0 && r > -4096) {
+            tf->o[0] = (u64)-r;
+            tf->tstate |= carry;
+        } else {
+            tf->o[0] = (u64)r;
+            tf->tstate &= ~carry;
+        }
+    } else if (tt == TT_TRAP_INSTRUCTION(0x6e) || tt == TT_TRAP_INSTRUCTION(0x6f)) {
+        if ((tt == TT_TRAP_INSTRUCTION(0x6e) ? get_context(tf) : set_context(tf)) < 0) {
+            kprintf("program %s: bad context at 0x%lx\n", progname, tf->o[0]);
+            prog_end(PS_KILLED, SIGSEGV);
+        }
+    } else if (tt == TT_TRAP_INSTRUCTION(3)) {
+        flush_windows();                    /* ta 3: ST_FLUSH_WINDOWS */
+        tf->tpc = tf->tnpc;
+        tf->tnpc += 4;
+    } else {
+        fault(tf, tt, c);
+    }
+    deliver_pending(tf);
+    intr_off();
+    c = mycpu();
+    c->in_trap = 1;
+    u64 r = schedule(c, tf, WHY_INTR);
+    c->in_trap = 0;
+    return r;
+}
+
+/* ---- TLB shootdown: other vCPUs running the program's threads drop their entries ------ */
+void prog_tlb_shootdown(void)
+{
+    struct cpu *mine = mycpu();
+    for (int i = 0; i < MAXCPUS; i++) {
+        struct cpu *c = &cpus[i];
+        if (c != mine && c->state == CPU_ONLINE)
+            cpu_send_mondo(i, MONDO_DEMAP);
+    }
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+struct ehdr {
+    u8 ident[16];
+    u16 type, machine;
+    u32 version;
+    u64 entry, phoff, shoff;
+    u32 flags;
+    u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+    u32 type, flags;
+    u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD 1
+#define PT_PHDR 6
+#define PT_GNU_STACK 0x6474e551
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+#define MAXPH 32
+#define INFO_SIZE 0x10000
+
+static void load_fail(const char *what, long err) __attribute__((noreturn));
+static void load_fail(const char *what, long err)
+{
+    kprintf("program %s: %s\n", progname, what);
+    prog_end(PS_FAILED, (u64)(err < 0 ? -err : err));
+}
+
+static void loader(void *arg)
+{
+    (void)arg;
+    char *info = kalloc(INFO_SIZE, 64);
+    long r = proxy_kcall(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
+    if (r < 0)
+        load_fail("the host gave no program", r);
+    struct prog_info pi;
+    memcpy(&pi, info, sizeof(pi));
+    const char *s = info + sizeof(pi);
+    const char *path = s;
+    s += strlen(s) + 1;
+    const char *execfn = s;
+    s += strlen(s) + 1;
+    const char *argv0 = s;
+    const char *slash = path;
+    for (const char *q = path; *q; q++)
+        if (*q == '/')
+            slash = q + 1;
+    strlcpy(progname, slash, sizeof(progname));
+    long pid = proxy_kcall(NR_getpid, 0, 0, 0, 0, 0, 0);
+    P.pid = (int)pid;
+    P.next_tid = (int)pid + 1;
+
+    long fd = proxy_kcall(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
+    if (fd < 0)
+        load_fail("cannot open the program", fd);
+    struct ehdr eh;
+    struct phdr ph[MAXPH];
+    if (proxy_kcall(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
+        memcmp(eh.ident, "\177ELF\2\2", 6) || eh.type != 2 || eh.machine != 43 ||
+        eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > MAXPH)
+        load_fail("not a static sparc64 ELF executable", LX_ENOEXEC);
+    u64 phsz = (u64)eh.phnum * sizeof(struct phdr);
+    if ((u64)proxy_kcall(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
+        load_fail("cannot read the program headers", LX_ENOEXEC);
+    u64 end = 0, phdr_va = 0, first_va = U64_MAX, first_off = 0;
+    int exec_stack = 1;
+    for (int i = 0; i < eh.phnum; i++) {
+        struct phdr *p = &ph[i];
+        if (p->type == PT_PHDR)
+            phdr_va = p->vaddr;
+        if (p->type == PT_GNU_STACK)
+            exec_stack = (p->flags & PF_X) != 0;
+        if (p->type != PT_LOAD || p->memsz == 0)
+            continue;
+        if (p->vaddr < first_va) {
+            first_va = p->vaddr;
+            first_off = p->offset;
+        }
+        int prot = ((p->flags & PF_R) ? UPROT_R : 0) | ((p->flags & PF_W) ? UPROT_W : 0) |
+                   ((p->flags & PF_X) ? UPROT_X : 0);
+        u64 lo = ALIGN_DOWN(p->vaddr, UPAGE_SIZE);
+        u64 hi = ALIGN_UP(p->vaddr + p->memsz, UPAGE_SIZE);
+        u64 e = uvm_mapped_end(lo, hi - lo);
+        if (e) {                            /* a page shared with the previous segment */
+            uvm_protect(lo, e - lo, prot | uvm_prot(lo));
+            lo = e;
+        }
+        if (lo < hi && uvm_map(lo, hi - lo, prot))
+            load_fail("no memory for the program", LX_ENOMEM);
+        for (u64 done = 0; done < p->filesz;) {
+            u64 va = p->vaddr + done;
+            int k;
+            u64 n = p->filesz - done;
+            void *dst = 0;
+            for (k = 0; k < (int)uspace.n; k++)
+                if (uspace.r[k].va_lo <= va && va < uspace.r[k].va_hi) {
+                    n = MIN(n, uspace.r[k].va_hi - va);
+                    dst = (void *)(uspace.r[k].kva + (va - uspace.r[k].va_lo));
+                    break;
+                }
+            if (!dst || (u64)proxy_kcall(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
+                                        0, 0) != n)
+                load_fail("cannot read the program", LX_ENOEXEC);
+            done += n;
+        }
+        end = MAX(end, p->vaddr + p->memsz);
+    }
+    proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0);
+    if (!end)
+        load_fail("the ELF has no loadable segment", LX_ENOEXEC);
+    if (!phdr_va)
+        phdr_va = first_va - first_off + eh.phoff;
+
+    /* the heap: brk grows one range over a reservation (zeroed as it grows) */
+    P.brk_start = P.brk_cur = P.brk_high = ALIGN_UP(end, UPAGE_SIZE);
+    P.brk_max = MIN(md.memsize / 4, 1UL << 30);
+    P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+    if (!P.brk_kva)
+        load_fail("no memory for the heap", LX_ENOMEM);
+
+    /* the stack (loader.py's layout) */
+    u64 size = pi.stack_size;
+    u64 low = MMAP_BASE + GUARD_SIZE, top = low + size;
+    if (uvm_map(low, size, UPROT_R | UPROT_W | (exec_stack ? UPROT_X : 0)))
+        load_fail("no memory for the stack", LX_ENOMEM);
+    char *kb = uvm_kva_any(low, size);
+#define K(va) (kb + ((va) - low))
+    u64 p = top - 8;
+    u64 argc = pi.argc, envc = pi.envc;
+    u64 *argp = kalloc_high_try(8 * (argc + envc + 2), 8);
+    if (!argp)
+        load_fail("no memory for the arguments", LX_ENOMEM);
+    /* strings: AT_EXECFN, then the environment and argv, each pushed last first */
+    const char *strs[2];
+    strs[0] = argv0;
+    u64 len = strlen(execfn) + 1;
+    p -= len;
+    memcpy(K(p), execfn, len);
+    u64 execfn_va = p;
+    const char *envs = argv0;
+    for (u64 i = 0; i < argc; i++)
+        envs += strlen(envs) + 1;
+    /* envp[envc-1] .. envp[0] */
+    const char *e = envs;
+    const char *elist[1];
+    (void)elist;
+    (void)strs;
+    u64 *ev = argp + argc + 1;
+    for (u64 i = 0; i < envc; i++) {        /* record where each string is */
+        ev[i] = (u64)e;
+        e += strlen(e) + 1;
+    }
+    for (u64 i = envc; i-- > 0;) {
+        len = strlen((char *)ev[i]) + 1;
+        p -= len;
+        memcpy(K(p), (char *)ev[i], len);
+        ev[i] = p;
+    }
+    const char *a0 = argv0;
+    for (u64 i = 0; i < argc; i++) {
+        argp[i] = (u64)a0;
+        a0 += strlen(a0) + 1;
+    }
+    for (u64 i = argc; i-- > 0;) {
+        len = strlen((char *)argp[i]) + 1;
+        p -= len;
+        memcpy(K(p), (char *)argp[i], len);
+        argp[i] = p;
+    }
+    u64 sp = ALIGN_DOWN(p, 16) - 16;
+    u64 random_va = sp;
+    for (int i = 0; i < 16; i++)
+        K(sp)[i] = (char)(0x5a + i);
+    u64 aux[][2] = {
+        {3, phdr_va}, {4, 56}, {5, eh.phnum}, {6, UPAGE_SIZE}, {7, 0}, {8, 0},
+        {9, eh.entry}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
+        {16, pi.hwcap}, {17, 100}, {25, random_va}, {23, 0}, {31, execfn_va}, {0, 0},
+    };
+    u64 nwords = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
+    sp = ALIGN_DOWN(sp - 8 * nwords, 16);
+    u64 *w = (u64 *)K(sp);
+    *w++ = argc;
+    for (u64 i = 0; i < argc; i++)
+        *w++ = argp[i];
+    *w++ = 0;
+    for (u64 i = 0; i < envc; i++)
+        *w++ = ev[i];
+    *w++ = 0;
+    for (u64 i = 0; i < ARRAY_SIZE(aux); i++) {
+        *w++ = aux[i][0];
+        *w++ = aux[i][1];
+    }
+#undef K
+    P.mmap_next = top;
+
+    /* the main thread */
+    struct uthread *u = kalloc(sizeof(*u), 64);
+    u->tid = P.pid;
+    struct trapframe tf;
+    memset(&tf, 0, sizeof(tf));
+    tf.tpc = eh.entry;
+    tf.tnpc = eh.entry + 4;
+    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf.tstate = user_tstate(0);
+    tf.fprs = FPRS_FEF;
+    u64 *fp = kalloc(sizeof(u->ev) + 33 * 8, 8);     /* zeroed FP registers */
+    prog_area->state = PS_RUNNING;
+    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
+            eh.entry, (end - first_va) >> 10);
+    spawn(&tf, u, fp);
+}
+
+void prog_start(void)
+{
+    proxy_init();
+    COUNTERS->state = CS_RUNNING;
+    thread_create("loader", loader, 0, -1);
+}
