@@ -44,9 +44,9 @@ Two modes, from the strands' C[MODE]:
   fast_*_MMU_miss / real_translation_miss / invalid_TSB_entry trap to the hypervisor,
   whose handler is real code timed by the model: the miss costs the trap plus that code,
   counted once. On the T2 a miss the chip's hardware table walk (mmu.hw_walk) resolves
-  loads the TLB without a trap: it is seen as the core's TLB generation (MMU.gen) moving
-  during a fetch, or during a load/store/atomic to memory, is counted as a miss and costs
-  the chip's `tlb_miss` cycles (the walk's TSB read; chosen, as in syscall emulation); a
+  loads the TLB without a trap: it is seen as the strand's walk count (MMU.hwtw
+  HW_WALKS) moving during a fetch, or a load/store/atomic to memory, counts as a miss
+  and costs the chip's `tlb_miss` cycles (the walk's TSB read; chosen, as in syscall emulation); a
   walk that finds nothing costs only the trap that follows. The itlb/dtlb statistics
   count those misses, and as accesses the lookups while translating (not
   hyperprivileged): an I-side one when the fetch enters a new page, a D-side one per
@@ -72,6 +72,7 @@ from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_MUL_LATENCY, P_STORE_BUFFER, P_STRANDS_PER_CORE,
                     P_SWITCH_WAIT, P_TAKEN_BRANCH_PENALTY, P_TLB_MISS, P_TRAP_CYCLES)
 from .engine import complete, decode, dispatch, fetch
+from . import mmu as MMU_
 from .mmu import SR_POKE
 from .traptypes import (T_DATA_INVALID_TSB, T_DATA_REAL_MISS, T_FAST_DATA_MISS,
                         T_FAST_INSTR_MISS, T_INSTR_INVALID_TSB, T_INSTR_REAL_MISS)
@@ -733,7 +734,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
                 TS[s, TS_CODE_BASE] = MEM.page_slot(M, pc, MEM.KIND_FETCH) * MEM.WORDS_PER_PAGE
     else:
         # ---- full system: translate (a miss traps), then the L1I by physical line -------
-        gen0 = MMU.gen[core]
+        walks0 = MMU.hwtw[s, MMU_.HW_WALKS]
         word, st, pa = fetch(Cs, M, MMU, pc, se)
         translating = (Cs[S.HPSTATE] & _HPRIV_RED) == np.uint64(0)
         if translating:
@@ -741,7 +742,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
             if page != TS[s, TS_IPAGE]:
                 TS[s, TS_IPAGE] = page
                 MS.CC[core, caches.C_ITLB_ACCESSES] += 1
-        if MMU.gen[core] != gen0 and st == 0:
+        if MMU.hwtw[s, MMU_.HW_WALKS] != walks0 and st == 0:
             # the T2's hardware table walk loaded the I-TLB (a fetch changes the TLB in
             # no other way): a miss, costing the walk; the pick is cancelled and the
             # fetch hits when the strand is picked again
@@ -797,7 +798,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
         Cs[S.LAST_EA] = _NO_EA          # stays so for an internal register ASI access
         if translating:
             MS.CC[core, caches.C_DTLB_ACCESSES] += 1
-    gen0 = MMU.gen[core]
+    walks0 = MMU.hwtw[s, MMU_.HW_WALKS] if not se else np.uint64(0)
     if st == 0:
         r = dispatch(Rs, RMs, Cs, Fs, M, MMU, np.int64(word), iid)
     else:
@@ -825,7 +826,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
     Cs[S.INSNS] += np.uint64(1)
     G[g, G_ISSUED] += 1
     walk = 0
-    if not se and MMU.gen[core] != gen0 and Cs[S.LAST_EA] != _NO_EA and \
+    if not se and MMU.hwtw[s, MMU_.HW_WALKS] != walks0 and Cs[S.LAST_EA] != _NO_EA and \
             tc >= TC_LOAD and tc <= TC_ATOMIC:
         # a memory access (not an ASI register store: those change the TLB themselves)
         # that the T2's hardware table walk translated: a D-TLB miss, costing the walk

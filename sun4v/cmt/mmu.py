@@ -47,9 +47,10 @@ The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, xc, xfill, sreg, 
        tlb_model.TLBModel and rtl/tlb.v.
   XC   uint64 (nstrands, 3, XC_N, 4) the strands' translation caches (below)
   XFILL int64 (nstrands, 3, XC_N + 1) the entries of each cache in use: count, indices
-  HWTW uint64 (nstrands, 16) T2 table walk registers of each strand: [0-3] TSB
+  HWTW uint64 (nstrands, 17) T2 table walk registers of each strand: [0-3] TSB
        configuration context 0, [4-7] other contexts, [8-11] real ranges, [12-15]
-       physical offsets (ASI 0x54 / 0x52 as above; T1 has none)
+       physical offsets (ASI 0x54 / 0x52 as above; T1 has none); [16] HW_WALKS, the
+       walks that loaded the TLB (not a register: the cycle model times them)
   SREG uint64 (nstrands, 8) the strand registers other strands write: SR_IVEC, the
        interrupt receive register (one bit per vector, ASI 0x72), and SR_POKE, set when
        another strand posts an interrupt to this one (the machine's run loop then runs
@@ -114,7 +115,8 @@ N_CFG = 8
 SR_IVEC, SR_POKE = 0, 1
 W_I, W_D = 0, 1
 HW_TSB0, HW_TSBN, HW_RANGE, HW_OFFSET = 0, 4, 8, 12     # HWTW columns
-N_HWTW = 16
+HW_WALKS = 16               # walks that loaded the TLB (a count, read by the cycle model)
+N_HWTW = 17
 
 TTE_V = np.uint64(1 << 63)
 TTE_P = np.uint64(1 << 8)
@@ -430,6 +432,7 @@ def hw_walk(C, MMU, M, va, w, ctx):
         core = s // MMU.cfg[CFG_SPC]
         i2 = tlb_insert(MMU, core, w, va, np.int64(C[S.PARTID]), 0, np.int64(ctx),
                         (data & ~RA_FIELD) | (pa & RA_FIELD), -1)
+        HW[s, HW_WALKS] += np.uint64(1)
         return 0, i2
     return -1, -1
 
