@@ -28,6 +28,7 @@ is done), `until` (machine steps), an instruction budget, or the hypervisor powe
 machine off (a hypervisor panic)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, replace
 
@@ -40,10 +41,11 @@ from ldm.constraints import Constraints
 from ldm.errors import LdmError
 from ldm.topology import Topology
 
+from ..checkpoint import CheckpointError
 from ..cmt import timebase as TB
 from ..machine import Machine, platforms
 from ..machine.loader import LoadError
-from .config import BootConfig, BootError
+from .config import BootConfig, BootError, DomainConfig
 from .hvstate import HvState
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -238,6 +240,48 @@ class System:
             if len(u.out) > k:
                 on_output(d.name, bytes(u.out[k:]))
                 self._seen[d.name] = len(u.out)
+
+    # ---- checkpoints (issue 14 §3) ------------------------------------------------------
+    def checkpoint(self, path: str) -> None:
+        """Save the whole booted system to `path` (sun4v/checkpoint.py: versioned, with a
+        digest, written atomically): the machine (Machine.state: strands, MMUs, memory
+        pages, devices with the consoles so far), the configuration, the hypervisor's
+        symbols and the host side (how much of each console has been handed out).
+        Between run() calls only. CheckpointError when it cannot be written."""
+        extra = {"system": {
+            "config": {"platform": self.cfg.platform, "source": self.cfg.source,
+                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
+            "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
+            "seen": dict(self._seen)}}
+        self.m.checkpoint(path, extra)
+
+    @classmethod
+    def restore(cls, path: str, hv_uart_sink=None) -> "System":
+        """The System saved at `path` by checkpoint(): run() goes on exactly as the saved
+        system would have (same consoles, instruction counts, hypervisor and guest
+        counters). No image or ELF file is read again. CheckpointError (one line) for a
+        missing, corrupt, truncated or foreign file; nothing is changed."""
+        m, extra = Machine.restore(path, hv_uart_sink=hv_uart_sink)
+        try:
+            st = extra["system"]
+            c = st["config"]
+            cfg = BootConfig(c["platform"], tuple(DomainConfig(**d) for d in c["domains"]),
+                             c["source"])
+            self = cls.__new__(cls)
+            self.cfg = cfg
+            self.platform = m.platform
+            self.topology = topology_of(m.platform)
+            self.bindings = self._bind(cfg)
+            self.info = machine_info(m.platform)
+            self.images = self.mds = None       # in the saved memory already
+            self.m = m
+            self.hv = HvState(m, symbols=st["hv_symbols"])
+            self.hv_elf = st["hv_elf"]
+            self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
+        except (KeyError, TypeError, ValueError, BootError) as e:
+            raise CheckpointError(f"{path}: not a booted system's checkpoint "
+                                  f"({type(e).__name__}: {e})") from None
+        return self
 
     # ---- results -----------------------------------------------------------------------
     def console(self, name: str) -> str:
