@@ -30,7 +30,9 @@ CFG = [dict(name="primary", vcpus=2, memory="1G"),
 
 def observed(s):
     snap = s.m.snapshot()
-    return {"consoles": {n: s.console(n) for n in DOMAINS},
+    arrays, meta = s.m.state()          # every piece a checkpoint holds
+    return {"state": meta, "state_arrays": arrays,
+            "consoles": {n: s.console(n) for n in DOMAINS},
             "counters": {n: K.counters(s, n) for n in DOMAINS},
             "insns": s.m.insns_run, "time": s.m.time, "hv": s.hv_console(),
             "domains": s.domain_stats(),
@@ -39,8 +41,11 @@ def observed(s):
 
 
 def same(a, b):
-    for k in ("consoles", "counters", "insns", "time", "hv", "domains", "uarts"):
+    for k in ("consoles", "counters", "insns", "time", "hv", "domains", "uarts", "state"):
         assert a[k] == b[k], k
+    assert a["state_arrays"].keys() == b["state_arrays"].keys()
+    for k in a["state_arrays"]:
+        assert np.array_equal(a["state_arrays"][k], b["state_arrays"][k]), k
     assert a["arrays"].keys() == b["arrays"].keys()
     for k in a["arrays"]:
         assert np.array_equal(a["arrays"][k], b["arrays"][k]), k
@@ -60,13 +65,17 @@ def straight():
 def test_restored_run_continues_exactly(straight, tmp_path):
     path = str(tmp_path / "t1.ckpt")
     s = K.system("T2000", CFG)
-    s.run(until=s.steps(T1))
+    s.run(until=s.steps(T1), on_output=lambda n, d: None)
     at_t1 = observed(s)
     s.checkpoint(path)
     assert observed(s)["insns"] == at_t1["insns"]           # saving changes nothing
     r = System.restore(path)
     same(observed(r), at_t1)                                  # the saved state, whole
-    r.run(until=r.steps(T2))
+    out = {n: b"" for n in DOMAINS}
+
+    def collect(name, data):
+        out[name] += data
+    r.run(until=r.steps(T2), on_output=collect)
     after = observed(r)
     same(after, straight)
     # the part after T1 did something: the comparison covers running code
@@ -74,6 +83,10 @@ def test_restored_run_continues_exactly(straight, tmp_path):
     assert after["consoles"]["ldg1"] != at_t1["consoles"]["ldg1"]
     assert at_t1["counters"]["ldg1"]["state"] == "running"
     assert after["counters"]["ldg1"]["state"] == "done"
+    # the host side: what was handed out before T1 is not handed out again
+    for i, n in enumerate(DOMAINS):
+        assert out[n] == bytes(r.m.guest_uarts[i].out[len(at_t1["uarts"][i + 1][0]):]), n
+    assert out["ldg1"]
     # the saved system itself runs on the same way
     s.run(until=s.steps(T2))
     same(observed(s), straight)
@@ -259,3 +272,60 @@ def test_cli_a_foreign_state_and_bad_times(tmp_path):
     assert r.returncode == 2 and "after --until" in r.stderr
     r = sun4v("boot", cfg, "--restore", p)
     assert r.returncode == 2 and "not both" in r.stderr
+
+
+# ---- every device's state, set to values no boot leaves there --------------------------
+@pytest.mark.parametrize("platform", ["T2000", "T5220"])
+def test_machine_devices_round_trip(tmp_path, platform):
+    """Registers the hypervisor of a boot never writes (IOB/NCU interrupt targets, CMP
+    registers, NCU mondo data), UART registers and pending input, the TOD and a pending
+    input event: each comes back from a checkpoint."""
+    from sun4v.machine import Machine
+    from sun4v.machine.devices import iob, ncu
+    from sun4v.machine import runloop, strandctl as SC
+    m = Machine(platform)
+    if platform == "T2000":
+        m.intr.write(iob.INT_MAN + 8 * iob.DEV_SSI, 8, 0x0305, 0)
+        m.intr.write(iob.INT_CTL + 8 * iob.DEV_SSI, 8, iob.CTL_MASK, 0)
+        m.intr.interrupt(iob.DEV_SSI)                         # pending behind the mask
+        m.intr.write(iob.J_INT_VEC, 8, 0x21, 0)
+    else:
+        m.intr.write(ncu.INT_MAN + 8 * ncu.DEV_SSI, 8, 0x0407, 0)
+        m.intr.write(ncu.MONDO_INT_VEC, 8, 0x11, 0)
+        m.devices["ncu_mondo"].write(ncu.DATA1 + 8 * 3, 8, 0xABCDEF, 0)
+        m.ctl.cmp_write(0, SC.CMP_XIR_STEERING, 0x5)
+    m.tod.write(0, 8, 1_234_567, 0)
+    u = m.guest_uarts[0]
+    u.write(3, 1, 0x03, 0)                                   # LCR
+    u.write(1, 1, 0x01, 0)                                   # IER: received data
+    u.feed(b"typed")
+    m.hv_uart.write(0, 1, ord("x"), 0)
+    m.feed(u, b"later", at=123_456)
+    path = str(tmp_path / "m.ckpt")
+    m.checkpoint(path, {"note": "devices"})
+    arrays, meta = m.state()
+    r, extra = Machine.restore(path)
+    assert extra == {"note": "devices"}
+    arrays2, meta2 = r.state()
+    assert meta2 == meta
+    assert arrays2.keys() == arrays.keys()
+    assert all(np.array_equal(arrays[k], arrays2[k]) for k in arrays)
+    fresh = Machine(platform).state()[1]
+    for k in ("intr", "tod", "uarts", "events") + (("ctl", "ncu_mondo")
+                                                   if platform == "T5220" else ()):
+        assert meta2[k] != fresh[k], k                    # each piece really was set
+    assert r.guest_uarts[0].rx == b"typed" and r.hv_uart.out == b"x"
+    assert r.tod.read(0, 8, 0) == 1_234_567
+    assert [(t, fn.data) for t, _, fn in r._events] == [(123_456, b"later")]
+    assert int(r.loop[runloop.L_NEXT_EVENT]) == 123_456  # the loop sees it
+    r._events[0][2]()
+    assert r.guest_uarts[0].rx == b"typedlater"
+
+
+def test_a_pending_callable_is_not_saved(tmp_path):
+    from sun4v.machine import Machine
+    m = Machine("T2000")
+    m.at(1000, lambda: None)
+    with pytest.raises(CheckpointError, match="cannot be saved"):
+        m.checkpoint(str(tmp_path / "m.ckpt"))
+    assert os.listdir(tmp_path) == []
