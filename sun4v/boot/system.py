@@ -6,6 +6,8 @@ hypervisor + each domain's guest image, on one Machine (issue 11 §4).
     r = sys.run(until=sys.steps("20ms"))   # RunResult-like: reason, time
     sys.console("ldg1")                    # what the domain wrote on its console
     sys.summary()                          # per domain: vCPUs, strands, util, hcalls, traps
+    sys.checkpoint("warm.ckpt")            # the whole machine and host side, to a file
+    fork = System.restore("warm.ckpt")     # runs on exactly as sys would (issue 14 §3)
 
 Loading, as a service processor does it (reference/sun4v.md §7, the Legion map):
 - the hypervisor ELF (build/fw/hv.elf) at its physical addresses (0x10_0000); the reset
