@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 import zlib
 
@@ -67,6 +68,9 @@ def write(path: str, arrays: dict, meta: dict) -> None:
     np.savez_compressed(buf, **{_HEADER: _json_bytes(header), _META: meta_arr}, **arrays)
     try:
         write_atomic(path, buf.getvalue(), prefix=".sun4v-ckpt-")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(path, 0o666 & ~mask)           # as open() would make it, not mkstemp's 0600
     except OSError as e:
         raise CheckpointError(f"{path}: cannot write the checkpoint ({e.strerror or e})") \
             from None

@@ -272,6 +272,11 @@ def test_cli_a_foreign_state_and_bad_times(tmp_path):
     assert r.returncode == 2 and "after --until" in r.stderr
     r = sun4v("boot", cfg, "--restore", p)
     assert r.returncode == 2 and "not both" in r.stderr
+    # the run ends before the checkpoint time: said, status 1, no file
+    late = str(tmp_path / "late.ckpt")
+    r = sun4v("boot", cfg, "--insns", "20000", "--checkpoint-at", "3ms", late)
+    assert r.returncode == 1 and "no checkpoint written" in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and not os.path.exists(late)
 
 
 # ---- every device's state, set to values no boot leaves there --------------------------
