@@ -249,7 +249,12 @@ class System:
         digest, written atomically): the machine (Machine.state: strands, MMUs, memory
         pages, devices with the consoles so far), the configuration, the hypervisor's
         symbols and the host side (how much of each console has been handed out).
-        Between run() calls only. CheckpointError when it cannot be written."""
+        Between run() calls only. CheckpointError when it cannot be written, or when the
+        system holds host state a file cannot hold (a pending Python callback on the
+        machine, programs in domains whose system calls the host serves)."""
+        if getattr(self, "programs", None):
+            raise CheckpointError("domains running programs cannot be saved: the host side "
+                                  "of their system calls is not in a checkpoint")
         extra = {"system": {
             "config": {"platform": self.cfg.platform, "source": self.cfg.source,
                        "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
