@@ -31,7 +31,7 @@ CFG = [dict(name="primary", vcpus=2, memory="1G"),
 def observed(s):
     snap = s.m.snapshot()
     arrays, meta = s.m.state()          # every piece a checkpoint holds
-    return {"state": meta, "state_arrays": arrays,
+    return {"state": meta, "state_arrays": arrays, "bindings": s.bindings.to_dict(),
             "consoles": {n: s.console(n) for n in DOMAINS},
             "counters": {n: K.counters(s, n) for n in DOMAINS},
             "insns": s.m.insns_run, "time": s.m.time, "hv": s.hv_console(),
@@ -41,7 +41,8 @@ def observed(s):
 
 
 def same(a, b):
-    for k in ("consoles", "counters", "insns", "time", "hv", "domains", "uarts", "state"):
+    for k in ("consoles", "counters", "insns", "time", "hv", "domains", "uarts", "state",
+              "bindings"):
         assert a[k] == b[k], k
     assert a["state_arrays"].keys() == b["state_arrays"].keys()
     for k in a["state_arrays"]:

@@ -247,8 +247,8 @@ class System:
     def checkpoint(self, path: str) -> None:
         """Save the whole booted system to `path` (sun4v/checkpoint.py: versioned, with a
         digest, written atomically): the machine (Machine.state: strands, MMUs, memory
-        pages, devices with the consoles so far), the configuration, the hypervisor's
-        symbols and the host side (how much of each console has been handed out).
+        pages, devices with the consoles so far), the configuration and the domains'
+        bindings (ldm Bindings.to_dict), the hypervisor's symbols and the host side (how much of each console has been handed out).
         Between run() calls only. CheckpointError when it cannot be written, or when the
         system holds host state a file cannot hold (a pending Python callback on the
         machine, programs in domains whose system calls the host serves)."""
@@ -258,6 +258,7 @@ class System:
         extra = {"system": {
             "config": {"platform": self.cfg.platform, "source": self.cfg.source,
                        "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
+            "bindings": self.bindings.to_dict(),
             "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
             "seen": dict(self._seen)}}
         self.m.checkpoint(path, extra)
@@ -278,14 +279,14 @@ class System:
             self.cfg = cfg
             self.platform = m.platform
             self.topology = topology_of(m.platform)
-            self.bindings = self._bind(cfg)
+            self.bindings = Bindings.from_dict(self.topology, st["bindings"])
             self.info = machine_info(m.platform)
             self.images = self.mds = None       # in the saved memory already
             self.m = m
             self.hv = HvState(m, symbols=st["hv_symbols"])
             self.hv_elf = st["hv_elf"]
             self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
-        except (KeyError, TypeError, ValueError, BootError) as e:
+        except (KeyError, TypeError, ValueError, BootError, LdmError) as e:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None
         return self
