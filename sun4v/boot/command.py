@@ -43,7 +43,8 @@ def _args(p):
     p.add_argument("--example", metavar="PLATFORM",
                    help="print an example configuration for PLATFORM's family and exit")
     p.add_argument("--mode", choices=["functional", "cycle"], default=None,
-                   help="functional (default) or cycle")
+                   help="functional (default) or cycle (a restored run: the "
+                        "checkpoint's)")
     p.add_argument("--restore", metavar="FILE",
                    help="run on from the checkpoint FILE instead of a configuration")
     p.add_argument("--checkpoint-at", nargs=2, metavar=("TIME", "FILE"),

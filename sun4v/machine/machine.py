@@ -33,6 +33,10 @@ GIL); `pause()` stops it at an instruction boundary (a round boundary when the a
 flag is seen, else the end of a slice), `resume()` goes on exactly from there, `stop()`
 ends it; `wait()` returns the RunResult.
 
+Checkpoints: `state()` / `set_state()` are the whole machine as arrays and plain data,
+`checkpoint(path)` / `Machine.restore(path)` the same in a file (sun4v/checkpoint.py); a
+restored machine runs on exactly as the saved one would have.
+
 Modes: "functional". The cycle-level model of the whole machine ("cycle") is not built
 yet: Machine(mode="cycle") raises ValueError saying so."""
 import dataclasses
