@@ -456,8 +456,9 @@ class Machine:
         C, F), the MMU arrays (TLBs, per-strand MMU and interrupt registers), the run
         loop, physical memory (touched pages only, cmt/memory.py Memory.state), the
         devices (UARTs with their output and pending input, TOD, IOB/NCU, NCU mondo
-        registers, strand control), the platform, the instruction count and pending UART
-        input events. The decode cache is not saved (it is a function of the words).
+        registers, strand control), the platform, the instruction count, pending UART
+        input events and, in cycle mode, the cycle model's timing state
+        (_cycle_arrays). The decode cache is not saved (it is a function of the words).
         RuntimeError while the machine runs in its worker thread; CheckpointError when an
         event other than UART input is pending (a Python callable cannot be saved)."""
         if self.running:
