@@ -1,7 +1,9 @@
 """`sun4v boot CONFIG.toml [--mode functional|cycle] [--until TIME | --insns N]
-[--console DIR] [--stats FILE|-] [--quantum Q] [--ldmd SOCKET [--ldmd-log FILE]
-[--ldmd-state DIR]]` and
-`sun4v boot --example PLATFORM` (issue 11 §4).
+[--console DIR] [--stats FILE|-] [--quantum Q] [--checkpoint-at TIME FILE]
+[--ldmd SOCKET [--ldmd-log FILE] [--ldmd-state DIR]]`,
+`sun4v boot --restore FILE [--until TIME | --insns N] [--console DIR] [--stats FILE|-]
+[--checkpoint-at TIME FILE]` and `sun4v boot --example PLATFORM` (issue 11 §4, 12 §1,
+14 §3).
 
 With --ldmd SOCKET the Logical Domains Manager runs with the machine (ldm/live.py):
 the machine runs until stopped (Ctrl-C, SIGTERM, or --until TIME) in a worker thread,
@@ -9,7 +11,7 @@ and `ldm --socket SOCKET ...` (or LDMD_SOCKET=SOCKET ldm ...) changes it while i
 --ldmd-log FILE appends the manager's event log (DR requests and results, policy
 actions, delayed reconfiguration) to FILE; --ldmd-state DIR keeps the service
 processor's saved configurations in DIR/spconfig.json across runs (written atomically,
-ldm/store.py). --insns does not apply then.
+ldm/store.py). --insns, --restore and --checkpoint-at do not apply then.
 
 Builds the machine of the configuration (config.py, system.py), runs it from power-on
 reset until every domain has stopped, the simulated time TIME ("20ms") or N
@@ -33,10 +35,20 @@ per core IPC and pipe utilisation, l1i/l1d/l2/itlb/dtlb/memory/ccx counters (L2 
 miss rates, per core and per bank rows), and per domain "cycle": instructions, awake
 cycles, CPI and its strands' cycles by reason. --quantum applies to functional mode.
 
+Checkpoints (sun4v/checkpoint.py): --checkpoint-at TIME FILE saves the whole machine
+when the simulated time reaches TIME, then the run goes on as asked; --restore FILE
+builds the machine saved there and runs on from its time (TIME and --until are machine
+times, counted from power-on). A restored run continues exactly as the uninterrupted one:
+its consoles are printed (or written to DIR) from the beginning, so they equal the
+uninterrupted run's byte for byte, and so do its instruction counts and summary.
+
 Exit status: 0 when the run ends (every domain stopped, every domain program ended,
 the time or the instruction limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
 input (a missing or invalid configuration, more vCPUs or memory than the platform has,
-an unknown workload or platform), one line on stderr."""
+an unknown workload or platform; a missing, corrupt, truncated or wrong-version
+checkpoint; a checkpoint or --until time not after the start), one line on stderr, and
+nothing is written; 1 also when the run ends before the checkpoint time (no checkpoint is
+written)."""
 import json
 import os
 import sys
@@ -52,8 +64,14 @@ def _args(p):
     p.add_argument("config", nargs="?", metavar="CONFIG.toml", help="the domains to boot")
     p.add_argument("--example", metavar="PLATFORM",
                    help="print an example configuration for PLATFORM's family and exit")
-    p.add_argument("--mode", choices=["functional", "cycle"], default="functional",
-                   help="functional (default) or cycle")
+    p.add_argument("--mode", choices=["functional", "cycle"], default=None,
+                   help="functional (default) or cycle (a restored run: the "
+                        "checkpoint's)")
+    p.add_argument("--restore", metavar="FILE",
+                   help="run on from the checkpoint FILE instead of a configuration")
+    p.add_argument("--checkpoint-at", nargs=2, metavar=("TIME", "FILE"),
+                   help="save the whole machine to FILE at simulated time TIME (e.g. "
+                        "10ms), then run on")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--until", metavar="TIME", help="stop at simulated time TIME (e.g. 20ms)")
     g.add_argument("--insns", type=int, metavar="N", help="stop after N instructions")
@@ -208,12 +226,32 @@ def _stats(sysm, result, host_s):
     return st
 
 
+def _parse_time(sysm, text, what):
+    try:
+        return sysm.steps(text)
+    except ValueError as e:
+        raise UsageError(f"{what} {text}: {e}") from None
+
+
 def _run(a):
+    from ..checkpoint import CheckpointError
     from .system import System
     if a.example:
         return _example(a.example)
-    if not a.config:
-        raise UsageError("boot: give a configuration (CONFIG.toml), or --example PLATFORM")
+    if a.restore and a.config:
+        raise UsageError("boot: give a configuration or --restore FILE, not both")
+    if not a.config and not a.restore:
+        raise UsageError("boot: give a configuration (CONFIG.toml), --restore FILE, or "
+                         "--example PLATFORM")
+    if a.restore and a.quantum is not None:
+        raise UsageError("--quantum: a restored run keeps the checkpoint's quantum")
+    ck_path = None
+    if a.checkpoint_at:
+        ck_path = a.checkpoint_at[1]
+        check_output_path(ck_path, "--checkpoint-at")
+    if a.ldmd and (a.restore or ck_path):
+        raise UsageError("--ldmd: --restore and --checkpoint-at do not apply to a machine "
+                         "run with the domain manager")
     if a.insns is not None and a.insns <= 0:
         raise UsageError("--insns must be a positive number")
     if a.quantum is not None and a.quantum <= 0:
@@ -230,13 +268,33 @@ def _run(a):
         if not os.path.isdir(parent):
             raise UsageError(f"--console {a.console}: directory {parent} does not exist")
     try:
-        cfg = load_config(a.config)
-        sysm = System(cfg, mode=a.mode, quantum=a.quantum)
-        until = sysm.steps(a.until) if a.until else None
+        if a.restore:
+            sysm = System.restore(a.restore)
+            if a.mode is not None and a.mode != sysm.m.mode:
+                raise UsageError(f"--mode {a.mode}: {a.restore} is a {sysm.m.mode}-mode "
+                                 f"checkpoint")
+            sysm._seen = {n: 0 for n in sysm._seen}     # consoles from the beginning
+        else:
+            cfg = load_config(a.config)
+            sysm = System(cfg, mode=a.mode or "functional", quantum=a.quantum)
     except BootError as e:
         raise UsageError(str(e)) from None
-    except ValueError as e:
-        raise UsageError(f"--until {a.until}: {e}") from None
+    except CheckpointError as e:
+        raise UsageError(str(e)) from None
+    cfg = sysm.cfg
+    start = sysm.m.time
+    now = f"{start / sysm.platform.clock_hz * 1e3:.3f} ms"
+    until = _parse_time(sysm, a.until, "--until") if a.until else None
+    if until is not None and until <= start:
+        raise UsageError(f"--until {a.until}: the machine is at {now} already")
+    ck_at = _parse_time(sysm, a.checkpoint_at[0], "--checkpoint-at") if ck_path else None
+    if ck_at is not None:
+        if ck_at <= start:
+            raise UsageError(f"--checkpoint-at {a.checkpoint_at[0]}: the machine is at "
+                             f"{now} already")
+        if until is not None and ck_at > until:
+            raise UsageError(f"--checkpoint-at {a.checkpoint_at[0]}: after --until "
+                             f"{a.until}")
     if a.console:
         os.makedirs(a.console, exist_ok=True)
     if a.ldmd:
@@ -247,18 +305,39 @@ def _run(a):
         raise UsageError("--ldmd-state needs --ldmd SOCKET")
     cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
     t0 = time.time()
+    saved = None
     try:
-        r = sysm.run(until=until, max_insns=a.insns, on_output=cons,
-                     on_program=cons.program)
+        if ck_at is not None:
+            insns0 = sysm.m.insns_run
+            r = sysm.run(until=ck_at, max_insns=a.insns, on_output=cons,
+                             on_program=cons.program)
+            if r.reason == "until":
+                sysm.checkpoint(ck_path)
+                saved = sysm.seconds
+                left = None if a.insns is None else a.insns - (sysm.m.insns_run - insns0)
+                if until is None or sysm.m.time < until:
+                    r = sysm.run(until=until, max_insns=left, on_output=cons,
+                             on_program=cons.program)
+        else:
+            r = sysm.run(until=until, max_insns=a.insns, on_output=cons,
+                             on_program=cons.program)
     except KeyboardInterrupt:
         cons.close(sysm.hv_console())
         sysm.close()
         return 130
+    except CheckpointError as e:
+        cons.close(sysm.hv_console())
+        sys.stderr.write(f"sun4v: {e}\n")
+        return 1
     host = time.time() - t0
     sysm._emit(cons)
     cons.close(sysm.hv_console())
     sysm.close()
     sys.stdout.write(summary(sysm, r, host))
+    if a.restore:
+        sys.stdout.write(f"restored from {a.restore} at {now}\n")
+    if saved is not None:
+        sys.stdout.write(f"checkpoint {ck_path} written at {saved * 1e3:.3f} ms\n")
     if a.stats:
         data = json.dumps(_stats(sysm, r, host), indent=1)
         if a.stats == "-":
@@ -270,6 +349,11 @@ def _run(a):
             os.replace(tmp, a.stats)
     if r.reason in ("panic", "error", "poweroff"):
         sys.stderr.write(f"sun4v: {r.reason}: {r.detail}\n")
+        return 1
+    if ck_path and saved is None:
+        sys.stderr.write(f"sun4v: boot: the run ended ({r.reason}) at "
+                         f"{sysm.seconds * 1e3:.3f} ms, before --checkpoint-at "
+                         f"{a.checkpoint_at[0]}: no checkpoint written\n")
         return 1
     return 0
 
@@ -293,7 +377,7 @@ def _run_ldmd(a, cfg, until):
     names = [d.name for d in cfg.domains]
     cons = _Consoles(names, a.console)
     try:
-        lm = LiveManager(cfg, mode=a.mode, quantum=a.quantum, log_file=a.ldmd_log,
+        lm = LiveManager(cfg, mode=a.mode or "functional", quantum=a.quantum, log_file=a.ldmd_log,
                          on_console=cons, sp_dir=a.ldmd_state)
     except (BootError, LdmError) as e:
         raise UsageError(str(e)) from None

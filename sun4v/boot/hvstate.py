@@ -65,16 +65,27 @@ class GuestState:
     exit_code: int
 
 
+SYMBOLS = ("guests", "vcpus", "strands", "config", "hv_layout")
+
+
 class HvState:
-    def __init__(self, machine, hv_elf):
+    """The hypervisor's tables of `machine`, found with the symbols of `hv_elf`, or with
+    `symbols` ({name: address} of SYMBOLS, as `sym` holds them: a checkpoint keeps
+    them, so a restored machine needs no ELF file)."""
+
+    def __init__(self, machine, hv_elf=None, symbols=None):
         self.m = machine
-        sym = elf_symbols(hv_elf, ["guests", "vcpus", "strands", "config", "hv_layout"])
+        if symbols is not None:
+            sym = {n: int(symbols[n]) for n in SYMBOLS}
+        else:
+            sym = elf_symbols(hv_elf, list(SYMBOLS))
         self.sym = sym
         mem = machine.mem
         vals = [mem.read_u64(sym["hv_layout"] + 8 * i) for i in range(len(LAYOUT_FIELDS))]
         self.L = dict(zip(LAYOUT_FIELDS, vals))
         if self.L["magic"] != LAYOUT_MAGIC:
-            raise ValueError(f"{hv_elf}: hv_layout is not the hypervisor's layout table")
+            raise ValueError(f"{hv_elf or 'hv_layout'}: hv_layout is not the hypervisor's "
+                             f"layout table")
 
     def _u64(self, a):
         return self.m.mem.read_u64(a)

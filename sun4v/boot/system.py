@@ -6,6 +6,8 @@ hypervisor + each domain's guest image, on one Machine (issue 11 §4).
     r = sys.run(until=sys.steps("20ms"))   # RunResult-like: reason, time
     sys.console("ldg1")                    # what the domain wrote on its console
     sys.summary()                          # per domain: vCPUs, strands, util, hcalls, traps
+    sys.checkpoint("warm.ckpt")            # the whole machine and host side, to a file
+    fork = System.restore("warm.ckpt")     # runs on exactly as sys would (issue 14 §3)
 
 Loading, as a service processor does it (reference/sun4v.md §7, the Legion map):
 - the hypervisor ELF (build/fw/hv.elf) at its physical addresses (0x10_0000); the reset
@@ -29,6 +31,7 @@ program are left as they are), `until` (machine steps), an instruction budget, o
 hypervisor powering the machine off (a hypervisor panic)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, replace
 
@@ -41,11 +44,12 @@ from ldm.constraints import Constraints
 from ldm.errors import LdmError
 from ldm.topology import Topology
 
+from ..checkpoint import CheckpointError
 from ..cmt import timebase as TB
 from ..machine import Machine, platforms
 from ..machine.machine import ASLEEP
 from ..machine.loader import LoadError
-from .config import BootConfig, BootError
+from .config import BootConfig, BootError, DomainConfig
 from .hvstate import HvState
 from .progproxy import POLL_MAX_FACTOR, POLL_US, ProgramError, ProgramProxy
 from ..guest.hostif import DomainMemory
@@ -319,6 +323,54 @@ class System:
             if len(u.out) > k:
                 on_output(d.name, bytes(u.out[k:]))
                 self._seen[d.name] = len(u.out)
+
+    # ---- checkpoints (issue 14 §3) ------------------------------------------------------
+    def checkpoint(self, path: str) -> None:
+        """Save the whole booted system to `path` (sun4v/checkpoint.py: versioned, with a
+        digest, written atomically): the machine (Machine.state: strands, MMUs, memory
+        pages, devices with the consoles so far), the configuration and the domains'
+        bindings (ldm Bindings.to_dict), the hypervisor's symbols and the host side (how much of each console has been handed out).
+        Between run() calls only. CheckpointError when it cannot be written, or when the
+        system holds host state a file cannot hold (a pending Python callback on the
+        machine, programs in domains whose system calls the host serves)."""
+        if getattr(self, "programs", None):
+            raise CheckpointError("domains running programs cannot be saved: the host side "
+                                  "of their system calls is not in a checkpoint")
+        extra = {"system": {
+            "config": {"platform": self.cfg.platform, "source": self.cfg.source,
+                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
+            "bindings": self.bindings.to_dict(),
+            "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
+            "seen": dict(self._seen)}}
+        self.m.checkpoint(path, extra)
+
+    @classmethod
+    def restore(cls, path: str, hv_uart_sink=None) -> "System":
+        """The System saved at `path` by checkpoint(): run() goes on exactly as the saved
+        system would have (same consoles, instruction counts, hypervisor and guest
+        counters). No image or ELF file is read again. CheckpointError (one line) for a
+        missing, corrupt, truncated or foreign file; nothing is changed."""
+        m, extra = Machine.restore(path, hv_uart_sink=hv_uart_sink)
+        try:
+            st = extra["system"]
+            c = st["config"]
+            cfg = BootConfig(c["platform"], tuple(DomainConfig(**d) for d in c["domains"]),
+                             c["source"])
+            self = cls.__new__(cls)
+            self.cfg = cfg
+            self.platform = m.platform
+            self.topology = topology_of(m.platform)
+            self.bindings = Bindings.from_dict(self.topology, st["bindings"])
+            self.info = machine_info(m.platform)
+            self.images = self.mds = None       # in the saved memory already
+            self.m = m
+            self.hv = HvState(m, symbols=st["hv_symbols"])
+            self.hv_elf = st["hv_elf"]
+            self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
+        except (KeyError, TypeError, ValueError, BootError, LdmError) as e:
+            raise CheckpointError(f"{path}: not a booted system's checkpoint "
+                                  f"({type(e).__name__}: {e})") from None
+        return self
 
     # ---- results -----------------------------------------------------------------------
     def console(self, name: str) -> str:

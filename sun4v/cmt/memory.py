@@ -430,6 +430,56 @@ class Memory:
                 return base, dev
         return None, None
 
+    # ---- checkpoints (sun4v/checkpoint.py) -------------------------------------------
+    def state(self):
+        """(arrays, meta): the touched pages (the pool's first META_USED slots, so an
+        untouched page costs nothing), their protections, the page hash table, the
+        control words, regions and MMIO windows, and the soft TLB; meta holds the
+        Python-side lists. The MMIO devices are the owner's to save."""
+        used = int(self.meta[META_USED])
+        arrays = {"words": self.words[:used * WORDS_PER_PAGE], "perm": self.perm[:used],
+                  "keys": self.keys, "vals": self.vals, "meta": self.meta,
+                  "stlb_tag": self.stlb_tag, "stlb_slot": self.stlb_slot,
+                  "mmio": self.mmio, "regions": self.regions}
+        meta = {"free_slots": [int(x) for x in self.free_slots],
+                "pages_made": int(self.pages_made),
+                "reg": [[int(a), int(b), int(p)] for a, b, p in
+                        zip(self.reg_lo, self.reg_hi, self.reg_perm)]}
+        return {k: v.copy() for k, v in arrays.items()}, meta
+
+    def set_state(self, arrays, meta):
+        """Put back what state() returned (ValueError when the arrays do not fit: a
+        different layout). The MMIO windows must already be added, in the same order."""
+        m = np.asarray(arrays["meta"], dtype=np.int64)
+        cap, used = int(m[META_CAP]), int(m[META_USED])
+        if m.shape != self.meta.shape or not 0 <= used <= cap or \
+                arrays["words"].shape != (used * WORDS_PER_PAGE,) or \
+                arrays["perm"].shape != (used,) or \
+                arrays["keys"].shape != arrays["vals"].shape or \
+                len(arrays["keys"]) != int(m[META_HMASK]) + 1:
+            raise ValueError("memory state of another layout")
+        for k in ("stlb_tag", "stlb_slot", "mmio", "regions"):
+            if arrays[k].shape != getattr(self, k).shape:
+                raise ValueError(f"memory {k} of another layout")
+        if not np.array_equal(arrays["mmio"], self.mmio):
+            raise ValueError("memory with other MMIO windows")
+        self.words = np.zeros(cap * WORDS_PER_PAGE, dtype=np.uint64)
+        self.words[:used * WORDS_PER_PAGE] = arrays["words"]
+        self.perm = np.zeros(cap, dtype=np.uint8)
+        self.perm[:used] = arrays["perm"]
+        self.keys = np.array(arrays["keys"], dtype=np.uint64)
+        self.vals = np.array(arrays["vals"], dtype=np.int64)
+        self.meta[:] = m
+        self.stlb_tag[:] = arrays["stlb_tag"]
+        self.stlb_slot[:] = arrays["stlb_slot"]
+        self.regions[:] = arrays["regions"]
+        self.free_slots = [int(x) for x in meta["free_slots"]]
+        self.pages_made = int(meta["pages_made"])
+        self.reg_lo = [int(r[0]) for r in meta["reg"]]
+        self.reg_hi = [int(r[1]) for r in meta["reg"]]
+        self.reg_perm = [int(r[2]) for r in meta["reg"]]
+        self._refresh()
+
     # ---- Python-side byte access (ignores protection) --------------------------------
     def _slot_for(self, addr, create):
         vpn = addr >> PAGE_SHIFT

@@ -34,6 +34,10 @@ GIL); `pause()` stops it at an instruction boundary (a round boundary when the a
 flag is seen, else the end of a slice), `resume()` goes on exactly from there, `stop()`
 ends it; `wait()` returns the RunResult.
 
+Checkpoints: `state()` / `set_state()` are the whole machine as arrays and plain data,
+`checkpoint(path)` / `Machine.restore(path)` the same in a file (sun4v/checkpoint.py); a
+restored machine runs on exactly as the saved one would have.
+
 Modes: "functional" (runloop.py: strands round-robin in quanta) and "cycle": the
 cycle-level T1/T2 model (cmt/cycle.py) over every strand of every core and socket, the
 same architectural state, MMIO exits and attention flag; the same program retires the
@@ -43,12 +47,15 @@ have retired (up to one more per thread group), `run(until=T)` at cycle T exactl
 Statistics: `stats()`; in cycle mode per strand cycles running, ready and waiting by
 reason (halted, parked, not started among them), per core IPC and pipe utilisation,
 L1/L2/DRAM/TLB counters."""
+import dataclasses
 import heapq
 import threading
 from collections import namedtuple
 
 import numpy as np
 
+from .. import checkpoint
+from ..checkpoint import CheckpointError
 from ..cmt import memory as MEM
 from ..cmt import mmu as MMU
 from ..cmt import state as S
@@ -74,6 +81,16 @@ SLICE = 1 << 22         # instructions per jitted call at most (a pause is seen 
 NEVER = runloop.NEVER
 
 RunResult = namedtuple("RunResult", "reason value strand")
+
+
+class _Feed:
+    """A pending UART input event (Machine.feed): saved by name in a checkpoint."""
+
+    def __init__(self, uart, data):
+        self.uart, self.data = uart, data
+
+    def __call__(self):
+        self.uart.feed(self.data)
 # reason: "poweroff" (value: the power-off value, %o0 of ta 0x71), "halted" (no strand can
 # run and nothing will wake one), "budget" (max_insns retired), "until" (machine time
 # reached), "attention" (paused), "error_state" (value: the trap type, at TL = MAXTL),
@@ -214,7 +231,7 @@ class Machine:
 
     def feed(self, uart, data, at=None):
         """Bytes arriving on a UART's receive line at machine time `at` (default: now)."""
-        self.at(self.time if at is None else at, lambda: uart.feed(data))
+        self.at(self.time if at is None else at, _Feed(uart, bytes(data)))
 
     def _run_events(self):
         now = self.time
@@ -432,6 +449,147 @@ class Machine:
     def running(self):
         return self._thread is not None and self._thread.is_alive() and \
             not self._paused_evt.is_set()
+
+    # ---- checkpoints (sun4v/checkpoint.py) ---------------------------------------------
+    def state(self):
+        """(arrays, meta) of the whole machine, copied: every strand's registers (R, RM,
+        C, F), the MMU arrays (TLBs, per-strand MMU and interrupt registers), the run
+        loop, physical memory (touched pages only, cmt/memory.py Memory.state), the
+        devices (UARTs with their output and pending input, TOD, IOB/NCU, NCU mondo
+        registers, strand control), the platform, the instruction count, pending UART
+        input events and, in cycle mode, the cycle model's timing state
+        (_cycle_arrays). The decode cache is not saved (it is a function of the words).
+        RuntimeError while the machine runs in its worker thread; CheckpointError when an
+        event other than UART input is pending (a Python callable cannot be saved)."""
+        if self.running:
+            raise RuntimeError("pause the machine before saving its state")
+        arrays = {"strand.R": self.S.R, "strand.RM": self.S.RM, "strand.C": self.S.C,
+                  "strand.F": self.S.F, "loop": self.loop}
+        for name, a in self.mmu._asdict().items():
+            arrays["mmu." + name] = a
+        arrays.update(self._cycle_arrays())
+        arrays = {k: v.copy() for k, v in arrays.items()}
+        mem_arrays, mem_meta = self.mem.state()
+        for k, v in mem_arrays.items():
+            arrays["mem." + k] = v
+        uarts = {}
+        for u in [self.hv_uart] + self.guest_uarts:
+            uarts[u.name] = u.state()
+            arrays[f"uart.{u.name}.out"] = np.frombuffer(bytes(u.out), dtype=np.uint8)
+            arrays[f"uart.{u.name}.rx"] = np.frombuffer(bytes(u.rx), dtype=np.uint8)
+        events = []
+        for t, seq, fn in sorted(self._events):
+            if not isinstance(fn, _Feed):
+                raise CheckpointError(f"a pending machine event ({fn!r}) cannot be saved; "
+                                      f"save the state between such events")
+            events.append([t, seq, fn.uart.name, fn.data.hex()])
+        p = self.platform
+        meta = {
+            "platform": {"key": p.key, "memory": p.memory, "stick_hz": p.stick_hz,
+                         "guest_uarts": p.guest_uarts, "serial": p.serial,
+                         "chip": dataclasses.asdict(p.chip)},
+            "mode": self.mode, "insns_run": self.insns_run, "seq": self._seq,
+            "events": events, "memory": mem_meta, "uarts": uarts,
+            "tod": self.tod.state(), "intr": self.intr.state(), "ctl": self.ctl.state(),
+            "ncu_mondo": self.devices["ncu_mondo"].state() if "ncu_mondo" in self.devices
+            else None}
+        return arrays, meta
+
+    @staticmethod
+    def platform_of_state(meta):
+        """The Platform a state() was taken on (KeyError/ValueError when unknown)."""
+        d = meta["platform"]
+        p = platforms.platform(d["key"])
+        return p.replace(chip=p.chip.replace(**{k: v for k, v in d["chip"].items()
+                                                 if k != "key"}),
+                         memory=d["memory"], stick_hz=d["stick_hz"],
+                         guest_uarts=d["guest_uarts"], serial=d["serial"])
+
+    def set_state(self, arrays, meta):
+        """Put back a state() of a machine of the same platform, mode and quantum (made
+        with the same constructor arguments): the machine then runs on exactly as the
+        one saved would have. ValueError names a piece that does not fit."""
+        if self.running:
+            raise RuntimeError("pause the machine before restoring a state")
+        if meta["mode"] != self.mode:
+            raise ValueError(f"a {meta['mode']}-mode state, not {self.mode}")
+        targets = {"strand.R": self.S.R, "strand.RM": self.S.RM, "strand.C": self.S.C,
+                   "strand.F": self.S.F, "loop": self.loop}
+        for name, a in self.mmu._asdict().items():
+            targets["mmu." + name] = a
+        targets.update(self._cycle_arrays())
+        for k, a in targets.items():
+            if k not in arrays:
+                raise ValueError(f"no {k} in the state")
+            if arrays[k].shape != a.shape or arrays[k].dtype != a.dtype:
+                raise ValueError(f"{k}: {arrays[k].dtype}{arrays[k].shape}, this machine "
+                                 f"has {a.dtype}{a.shape}")
+        names = [u.name for u in [self.hv_uart] + self.guest_uarts]
+        if sorted(meta["uarts"]) != sorted(names):
+            raise ValueError("the state's UARTs are not this machine's")
+        self.mem.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("mem.")},
+                           meta["memory"])
+        for k, a in targets.items():
+            a[...] = arrays[k]
+        self.dc = new_decode_cache()
+        by_name = {u.name: u for u in [self.hv_uart] + self.guest_uarts}
+        for name, regs in meta["uarts"].items():
+            by_name[name].set_state(regs, arrays[f"uart.{name}.out"].tobytes(),
+                                    arrays[f"uart.{name}.rx"].tobytes())
+        self.tod.set_state(meta["tod"])
+        self.intr.set_state(meta["intr"])
+        self.ctl.set_state(meta["ctl"])
+        if meta["ncu_mondo"] is not None:
+            self.devices["ncu_mondo"].set_state(meta["ncu_mondo"])
+        self._events = []
+        for t, seq, name, data in meta["events"]:
+            heapq.heappush(self._events, (int(t), int(seq),
+                                          _Feed(by_name[name], bytes.fromhex(data))))
+        self._seq = int(meta["seq"])
+        self._next_event(self._events[0][0] if self._events else NEVER)
+        self.insns_run = int(meta["insns_run"])
+        self.att[0] = 0
+
+    def _cycle_arrays(self):
+        """The cycle model's timing state (cmt/cycle.py CycleModel: parameters, thread
+        state, store buffers, per-strand cycle accounts, thread groups, units, the thread
+        select order, the caches and DRAM (MS), the crossbar arbiters (A), the clock
+        CY), by name; {} in functional mode. Restored in place: the jitted Timing tuple
+        and the attention flag are views of these arrays."""
+        cm = self.cm
+        if cm is None:
+            return {}
+        out = {"cycle." + n: getattr(cm, n)
+               for n in ("P", "TS", "SBPA", "SC", "G", "U", "ORDER", "CY")}
+        for name, a in cm.MS._asdict().items():
+            out["cycle.MS." + name] = a
+        for name, a in cm.A._asdict().items():
+            out["cycle.A." + name] = a
+        return out
+
+    def checkpoint(self, path, extra=None):
+        """Save the whole machine to `path` (sun4v/checkpoint.py format, written
+        atomically); `extra`: a JSON-able dict saved with it (the owner's host state).
+        CheckpointError when it cannot be written."""
+        arrays, meta = self.state()
+        checkpoint.write(path, arrays, {"machine": meta, "extra": extra})
+
+    @classmethod
+    def restore(cls, path, hv_uart_sink=None):
+        """(Machine, extra) from a checkpoint written by Machine.checkpoint: the machine
+        runs on exactly as the saved one would have. CheckpointError (one line) for a
+        missing, corrupt, truncated or foreign file."""
+        arrays, meta = checkpoint.read(path)
+        try:
+            mm = meta["machine"]
+            m = cls(cls.platform_of_state(mm), mode=mm["mode"],
+                    quantum=int(arrays["loop"][runloop.L_QUANTUM]),
+                    hv_uart_sink=hv_uart_sink)
+            m.set_state(arrays, mm)
+        except (KeyError, ValueError, TypeError, IndexError) as e:
+            raise CheckpointError(f"{path}: not a state this machine can take "
+                                  f"({type(e).__name__}: {e})") from None
+        return m, meta.get("extra")
 
     # ---- inspection -------------------------------------------------------------------
     def run_state(self, s):

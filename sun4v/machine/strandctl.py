@@ -47,6 +47,12 @@ class StrandControl:
         self.sps = chip.strands_per_socket
         self.stored = {}            # (socket, CMP register) -> value
 
+    def state(self):
+        return {"stored": [[s, va, v] for (s, va), v in sorted(self.stored.items())]}
+
+    def set_state(self, d):
+        self.stored = {(int(s), int(va)): int(v) for s, va, v in d["stored"]}
+
     # ---- one strand ---------------------------------------------------------------
     def post(self, t, vector):
         """Interrupt vector to strand t (interrupt_vector there; wakes it if halted)."""

@@ -48,6 +48,15 @@ class Iob(Device):
         v = self.int_man[dev]
         self.ctl.post((v >> 8) & 0x1F, v & 0x3F)
 
+    def state(self):
+        return {"int_man": list(self.int_man), "int_ctl": list(self.int_ctl),
+                "j_int_vec": self.j_int_vec}
+
+    def set_state(self, d):
+        self.int_man = [int(x) for x in d["int_man"]]
+        self.int_ctl = [int(x) for x in d["int_ctl"]]
+        self.j_int_vec = int(d["j_int_vec"])
+
     def read(self, off, size, strand):
         i = reg64(off, size, self.name)
         if off < INT_CTL:

@@ -36,6 +36,13 @@ class Ncu(Device):
         v = self.int_man[dev]
         self.ctl.post((v >> 8) & self.target_mask, v & 0x3F)
 
+    def state(self):
+        return {"int_man": list(self.int_man), "mondo_int_vec": self.mondo_int_vec}
+
+    def set_state(self, d):
+        self.int_man = [int(x) for x in d["int_man"]]
+        self.mondo_int_vec = int(d["mondo_int_vec"])
+
     def read(self, off, size, strand):
         i = reg64(off, size, self.name)
         if off < 8 * NDEV:
@@ -73,6 +80,12 @@ class NcuMondo(Device):
         elif not (off < ADATA0 or BUSY <= off < BUSY + 8 * 64):
             raise BusError(f"ncu_mondo: no register at +{off:#x}")
         return chip, off
+
+    def state(self):
+        return {"regs": [[c, o, v] for (c, o), v in sorted(self.regs.items())]}
+
+    def set_state(self, d):
+        self.regs = {(int(c), int(o)): int(v) for c, o, v in d["regs"]}
 
     def read(self, off, size, strand):
         reg64(off, size, self.name)

@@ -32,3 +32,9 @@ class Tod(Device):
             raise BusError("tod: set it with one 8-byte store")
         self.base = value
         self.at = self.time_of(strand)
+
+    def state(self):
+        return {"base": int(self.base), "at": int(self.at)}
+
+    def set_state(self, d):
+        self.base, self.at = int(d["base"]), int(d["at"])

@@ -45,6 +45,20 @@ class Uart16550(Device):
     def text(self):
         return self.out.decode("latin-1")
 
+    # ---- checkpoints (sun4v/checkpoint.py) -------------------------------------------
+    _REGS = ("ier", "lcr", "mcr", "scr", "fcr", "dll", "dlm", "thre_int", "line")
+
+    def state(self):
+        """The registers as a JSON-able dict (out and rx are saved as arrays)."""
+        return {k: int(getattr(self, k)) for k in self._REGS}
+
+    def set_state(self, regs, out, rx):
+        for k in self._REGS:
+            v = int(regs[k])
+            setattr(self, k, bool(v) if k in ("thre_int", "line") else v)
+        self.out = bytearray(out)
+        self.rx = bytearray(rx)
+
     # ---- registers ------------------------------------------------------------------
     def read(self, off, size, strand):
         if size != 1:
