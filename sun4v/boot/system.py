@@ -166,13 +166,7 @@ class System:
                     self.programs[d.name] = ProgramProxy(d.name, d.program, d.args, dm)
                 except ProgramError as e:
                     raise BootError(f"domain {d.name}: program {e}") from None
-        self._poll_steps = max(1, int(p.clock_hz * POLL_US // 1_000_000))
-        self._polling = False
-        self._poll_now = self._poll_steps
-        self._ended_seen = False
-        self._stop_for_programs = False
-        self._on_output = None
-        self._on_program = None
+        self._programs_idle()
 
     # ---- building ----------------------------------------------------------------------
     def _bind(self, cfg: BootConfig) -> Bindings:
@@ -223,6 +217,17 @@ class System:
     @property
     def seconds(self) -> float:
         return self.m.time / self.platform.clock_hz
+
+    def _programs_idle(self):
+        """The host side's state before the first run: the program proxies' polling,
+        the output callbacks."""
+        self._poll_steps = max(1, int(self.platform.clock_hz * POLL_US // 1_000_000))
+        self._polling = False
+        self._poll_now = self._poll_steps
+        self._ended_seen = False
+        self._stop_for_programs = False
+        self._on_output = None
+        self._on_program = None
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
@@ -367,6 +372,8 @@ class System:
             self.hv = HvState(m, symbols=st["hv_symbols"])
             self.hv_elf = st["hv_elf"]
             self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
+            self.programs = {}                  # checkpoint() refuses systems with programs
+            self._programs_idle()
         except (KeyError, TypeError, ValueError, BootError, LdmError) as e:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None
