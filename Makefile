@@ -157,6 +157,7 @@ demo: setup progs
 bench: setup progs
 	.venv/bin/sun4v bench
 	.venv/bin/python -m sun4v.rtl.bench
+	.venv/bin/python -m sun4v.whatif.bench
 
 validate: setup progs
 	.venv/bin/sun4v validate

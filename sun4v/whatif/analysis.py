@@ -2,9 +2,11 @@
 core, the knee of a throughput-versus-vCPUs curve, and the ranking of platforms and
 layouts.  Pure functions of the rows; no plotting here (report.py).
 
-Headroom, per domain: losing the core that holds most of the domain's strands leaves it
-v - k vCPUs, so its average utilisation becomes util_avg * v / (v - k) (the same work on
-fewer strands; None when no vCPU is left: the domain sits on one core).  Per platform:
+Headroom, per domain: the core that holds most of the domain's strands (k of its v)
+fails.  The manager re-binds those k vCPUs to strands left free on the other cores
+(`ldm add-vcpu`) as far as there are any; the r it cannot re-bind are lost, so the
+domain's average utilisation becomes util_avg * v / (v - r) (the same work on fewer
+strands; None when no vCPU is left).  Per platform:
 the strands' busy time over the strands left after one core is lost,
 sum(util_avg * vcpus) / (strands - strands_per_core).  Headroom = target high - that
 utilisation; status "ok" (at or below the target's low end), "tight" (in the band),
@@ -18,16 +20,21 @@ from __future__ import annotations
 KNEE_FRACTION = 0.5
 
 
-def domain_after_loss(d, spc):
-    """(util after losing the worst core, vCPUs lost) of one domain's result."""
+def domain_after_loss(d, spc, total, used_per_core):
+    """(util after losing the worst core, vCPUs lost for good) of one domain's result;
+    total: the platform's strands; used_per_core: {core: strands bound}."""
     per_core = {}
     for s in d["strands"]:
         per_core[s // spc] = per_core.get(s // spc, 0) + 1
-    k = max(per_core.values()) if per_core else 0
+    if not per_core:
+        return d["util_avg"], 0
+    c, k = max(per_core.items(), key=lambda kv: (kv[1], -kv[0]))
+    free_elsewhere = (total - sum(used_per_core.values())) - (spc - used_per_core.get(c, 0))
+    r = max(0, k - max(0, free_elsewhere))
     v = d["vcpus"]
-    if v - k <= 0:
-        return None, k
-    return d["util_avg"] * v / (v - k), k
+    if v - r <= 0:
+        return None, r
+    return d["util_avg"] * v / (v - r), r
 
 
 def status(util, target):
@@ -49,11 +56,15 @@ def headroom(row, target):
     spc = res["strands_per_core"]
     doms = []
     busy = 0.0
+    used = {}
+    for d in res["domains"]:
+        for s in d.get("strands") or []:
+            used[s // spc] = used.get(s // spc, 0) + 1
     for d in res["domains"]:
         busy += d["util_avg"] * d["vcpus"]
         if d["workload"] == "idle":
             continue
-        ua, k = domain_after_loss(d, spc) if d.get("strands") else (None, 0)
+        ua, k = domain_after_loss(d, spc, res["platform_strands"], used)
         doms.append({"name": d["name"], "util_avg": d["util_avg"], "after_loss": ua,
                      "vcpus_lost": k,
                      "headroom": None if ua is None else target[1] - ua,

@@ -206,7 +206,9 @@ def plot_heatmap(row):
     dt = hm["interval_s"] * 1e3
     ax.imshow(img, aspect="auto", interpolation="nearest",
               extent=(0, dt * util.shape[1], util.shape[0] - 0.5, -0.5))
-    ax.set_yticks(range(len(hm["strands"])))
+    for i in range(1, len(owners)):             # domain boundaries
+        if owners[i] != owners[i - 1]:
+            ax.axhline(i - 0.5, color="black", linewidth=0.6)
     step = max(1, len(hm["strands"]) // 24)
     ax.set_yticks(range(0, len(hm["strands"]), step))
     ax.set_yticklabels([str(hm["strands"][i]) for i in range(0, len(hm["strands"]), step)],
@@ -393,6 +395,10 @@ def _html(study, rows, rank, knees, fast, sim_best, by_key, pngs):
         hbody.append([r.get("label", ""), "(platform)", "", "",
                       _pct(h["platform_util_after_loss"]), _pct(h["platform_headroom"]),
                       h["platform_status"]])
+    parts.append("<p>The core holding most of a domain's strands fails; its vCPUs are "
+                 "re-bound to strands left free on other cores as far as there are any, "
+                 "the rest are lost (util after loss = util x vCPUs / vCPUs kept). The "
+                 "platform figure is all domains' busy strands over the strands left.</p>")
     parts.append(_table(["point", "domain", "util avg", "vCPUs lost", "util after loss",
                          "headroom", "status"], hbody))
     if fast:
