@@ -104,7 +104,7 @@ BAD = [
      "platform T5120.l2_size"),
     (('[sweep]', '[sweep]\nspeed = [1]'), "sweep.speed: unknown axis"),
     (("place = 1", "place = 0"), "layout one.place"),
-    (('time = "1ms"', 'time = "soon"'), "study.time"),
+    (('time = "4ms"', 'time = "soon"'), "study.time"),
     (('[study]', '[study]\n[study'), "not valid TOML"),
 ]
 
