@@ -230,3 +230,27 @@ def test_consolidation_quick_end_to_end(tmp_path):
     # every twelve-server point runs every source workload somewhere
     for r in rows:
         assert r["error"] == ""
+
+
+def test_seed_reaches_the_guest_workload():
+    """A point's seed is its workloads' `seed` parameter: the guest's workers start from
+    values xor-ed with it (workload.c), so the int workload's result is the definition's
+    with that seed (guestkit), and differs from seed 0's."""
+    import guestkit as K
+    doms = [dict(name="primary", vcpus=1, memory="1G"),
+            dict(name="ldg1", vcpus=2, memory="1G", workload="int", iterations=100,
+                 seed=0x5EED)]
+    s = K.system("T2000", doms)
+
+    def done():
+        try:
+            return K.counters(s, "ldg1")["state"] == "done"
+        except Exception:                   # the kernel has not set its counters up yet
+            return False
+    assert K.run_until(s, done, step="1ms", limit="60ms")
+    r = K.counters(s, "ldg1")["result"]
+    assert r == K.int_result(2, 100, 0x5EED) != K.int_result(2, 100)
+    sc = scenario.parse({"study": {"seed": 7}, "workload": [
+        {"name": "w", "kind": "int", "threads": 2}], "platform": [{"name": "T2000"}]})
+    pt = scenario.expand(sc)[0]
+    assert pt["seed"] == 7 and pt["domains"][1]["params"]["seed"] == 7

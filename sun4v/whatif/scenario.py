@@ -7,7 +7,8 @@
     warmup = "3ms"                  # simulated time from power-on before measuring
     time = "10ms"                   # simulated time measured
     samples = 20                    # utilisation samples over `time` (heatmap columns)
-    seed = 1                        # recorded with each point (runs are deterministic)
+    seed = 1                        # every workload's `seed` parameter (its workers'
+                                    # starting values; runs are deterministic)
     target = [0.40, 0.50]           # headroom target: average utilisation band
     quick = { warmup = "2.5ms", time = "2ms" }   # --quick: shorter times, sweep ends
 
@@ -572,6 +573,8 @@ def expand(sc: Scenario) -> list[dict]:
         for d in ldoms:
             wls = [sc.workloads[n] for n in d["workloads"]]
             kind, params = _domain_workload(wls, inten)
+            if kind != "idle":
+                params.setdefault("seed", sc.seed)
             v = d.get("vcpus")
             c = d.get("cores", 0)
             if v is None and not c:
