@@ -102,6 +102,10 @@ BAD = [
     (("threads = 4", "threads = 4\nfrobs = [1]"), "workload svc.frobs"),
     (('[[platform]]\nname = "T5120"', '[[platform]]\nname = "T5120"\nl2_size = -1'),
      "platform T5120.l2_size"),
+    (('[[platform]]\nname = "T5120"', '[[platform]]\nname = "T5120"\nl2_size = 12345'),
+     "platform T5120.l2_size: a power of two"),
+    (('[[platform]]\nname = "T5120"', '[[platform]]\nname = "T5120"\nturbo = 1'),
+     "platform T5120.turbo: not a platform parameter"),
     (('[sweep]', '[sweep]\nspeed = [1]'), "sweep.speed: unknown axis"),
     (("place = 1", "place = 0"), "layout one.place"),
     (('time = "4ms"', 'time = "soon"'), "study.time"),
@@ -180,7 +184,7 @@ def test_vcpu_scaling_quick_end_to_end_and_reuse(tmp_path):
 
 def test_local_and_dask_give_identical_rows(tmp_path):
     sc = small(tmp_path, "[2, 6]")
-    a = whatif(sc, "--out", str(tmp_path / "local"), "--jobs", "2")
+    a = whatif(sc, "--out", str(tmp_path / "local"))
     b = whatif(sc, "--out", str(tmp_path / "dask"), "--engine", "dask", "--jobs", "2")
     assert a.returncode == 0, a.stderr
     assert b.returncode == 0, b.stderr
@@ -214,6 +218,25 @@ def test_fast_mode_reports_its_error(tmp_path):
     assert srcs.count("modelled") == 2 and srcs.count("simulated") == 4
     html = (out / "report.html").read_text()
     assert "Fast mode" in html and "modelled" in html
+
+
+def test_failed_points_are_reported_and_the_study_goes_on(tmp_path):
+    # 0.2 ms from power-on: the guest kernels have not started their workloads
+    p = tmp_path / "early.toml"
+    p.write_text(SMALL.replace('warmup = "3ms"', 'warmup = "0.2ms"')
+                 .replace('time = "4ms"', 'time = "0.1ms"').replace("VCPUS", "[1, 2]"))
+    out = tmp_path / "early"
+    r = whatif(str(p), "--out", str(out))
+    assert r.returncode == 1, r.stderr
+    assert "2 points (2 run, 0 reused, 2 failed)" in r.stdout
+    rows = read_csv(out / "points.csv")
+    assert [x["error"] for x in rows] == ["domain primary: its workload is not running at the "
+                                              "end of the warm-up (booting); make study.warmup "
+                                              "longer"] * 2
+    assert "FAILED" in r.stderr and (out / "report.html").exists()
+    # failed points are not reused: a re-run tries them again
+    r = whatif(str(p), "--out", str(out))
+    assert "2 points (2 run, 0 reused, 2 failed)" in r.stdout
 
 
 @pytest.mark.slow

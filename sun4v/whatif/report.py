@@ -339,7 +339,9 @@ def _html(study, rows, rank, knees, fast, sim_best, by_key, pngs):
     if study["mode"] == "functional":
         parts.append("<p><i>Functional model: one instruction per strand per machine "
                      "step, no pipeline, cache or memory contention; CPI, L2 miss rate and "
-                     "memory bandwidth are not measured (empty).</i></p>")
+                     "memory bandwidth are not measured (empty); platform parameters only "
+                     "timing sees (L2 size, memory latency, one FPU per chip) change "
+                     "nothing here, the clock and the strand count do.</i></p>")
     parts.append("<h2>Bottom line</h2>")
     parts.append(_table(
         ["rank", "platform", "layout", "fits target", "best point", "strands used",

@@ -307,6 +307,8 @@ def _platform(where, i, t):
             pass
         elif not isinstance(v, int) or v <= 0:
             _err(where, f"{w}.{k}: a positive integer, got {v!r}")
+        elif key.endswith(("_size", "_line", "_ways", "_banks", "_channels")) and v & (v - 1):
+            _err(where, f"{w}.{k}: a power of two (cache and memory geometry), got {v}")
         changes[k] = v
     spec = PlatformSpec(name, base.lower(), changes)
     try:
