@@ -116,7 +116,7 @@ def ranking(rows, target):
     """Candidates (platform, layout) ranked: each with its best point (fits the target
     after losing a core, then the fewest strands in use, then the most throughput) and
     its figures; candidates that fit first, then the smaller platform, then the larger
-    headroom."""
+    headroom (to the percent), then the larger throughput."""
     best = {}
     for r in rows:
         h = headroom(r, target)
@@ -139,7 +139,8 @@ def ranking(rows, target):
             best[k] = (score, cand)
     cands = [c for _, c in best.values()]
     cands.sort(key=lambda c: (not c["fits"], c["platform_strands"],
-                              -(c["platform_headroom"] or 0.0), c["platform"], c["layout"]))
+                              -round(c["platform_headroom"] or 0.0, 2), -c["throughput"],
+                              c["platform"], c["layout"]))
     for i, c in enumerate(cands):
         c["rank"] = i + 1
     return cands

@@ -18,8 +18,17 @@ import html
 import io
 import json
 
-from ..atomicfile import write_atomic
+from ..atomicfile import write_atomic as _write_atomic
 from . import analysis as A
+
+
+def write_atomic(path, data):
+    """write-then-rename, with the permissions a plain open() would give (umask)."""
+    import os
+    _write_atomic(path, data)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 PLOTS = ("throughput_vs_vcpus.png", "utilisation_heatmap.png", "headroom.png")
 OUTPUTS = ("points.csv", "points.json", "domains.csv", "ranking.csv", "report.html") + PLOTS

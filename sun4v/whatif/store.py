@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 
-from ..atomicfile import write_atomic
+from .report import write_atomic
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # what a point's numbers depend on: the simulator, the binder and MD writer, the
