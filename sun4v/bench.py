@@ -1,8 +1,9 @@
 """`sun4v bench`: speed of the engine on a fixed set of the project's test programs, in
 simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed;
 the full-system machine's on a bare-metal program (tests/baremetal/spin.c: two strands
-counting, hyperprivileged); then the cycle-level model's speed on the tests/bench kernels
-(MIPS and cycles/s).
+counting, hyperprivileged), and in cycle mode on a T5220 (tests/baremetal/smp.c: all 64
+strands started and reporting in; spin.c); then the cycle-level model's speed on the
+tests/bench kernels (MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -127,6 +128,40 @@ def full_system_bench(bm_dir):
         print(f"{plat:<10}{prog:<12}{n:>14,}{s:>8.2f}{n / s / 1e6:>8.1f}")
 
 
+# full system in cycle mode: (platform, program in build/baremetal, instruction budget)
+FULL_CYCLE_RUNS = [("t5220", "smp", None), ("t5220", "spin", 3_000_000)]
+
+
+def run_full_cycle(path, plat, budget):
+    """(instructions, cycles, seconds) of a cycle-mode machine run, the model loaded."""
+    from .machine import Machine
+    m = Machine(plat, mode="cycle")
+    m.load_elf(str(path))
+    t = time.perf_counter()
+    m.run(max_insns=budget)
+    return m.insns_run, m.time, time.perf_counter() - t
+
+
+def full_system_cycle_bench(bm_dir):
+    paths = {prog: bm_dir / prog for _, prog, _ in FULL_CYCLE_RUNS}
+    missing = sorted(str(p) for p in paths.values() if not p.exists())
+    if missing:
+        print(f"full system, cycle mode: skipped, programs not built: {', '.join(missing)}")
+        return
+    print("\nfull system, cycle mode (sun4v baremetal --mode cycle; simulated instructions "
+          "and cycles per host second):")
+    print(f"{'platform':<10}{'program':<12}{'instructions':>14}{'cycles':>12}{'s':>8}"
+          f"{'MIPS':>8}{'Mcycles/s':>11}")
+    run_full_cycle(paths["smp"], "t5220", 1000)      # loads (or compiles) the model
+    for plat, prog, budget in FULL_CYCLE_RUNS:
+        # smp is short (about 16,000 cycles): the best of 5 runs
+        runs = [run_full_cycle(paths[prog], plat, budget)
+                for _ in range(5 if budget is None else 1)]
+        n, cyc, s = min(runs, key=lambda x: x[2])
+        print(f"{plat:<10}{prog:<12}{n:>14,}{cyc:>12,}{s:>8.3f}{n / s / 1e6:>8.1f}"
+              f"{cyc / s / 1e6:>11.2f}")
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
@@ -168,6 +203,7 @@ def bench(args):
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
     full_system_bench(Path(args.bm_dir))
     if not args.no_cycle:
+        full_system_cycle_bench(Path(args.bm_dir))
         cycle_bench(Path(args.bench_dir))
     return 0
 

@@ -1,7 +1,7 @@
 """`sun4v baremetal` and `sun4v platforms` as a firmware engineer uses them: exit status
 (the power-off value, or 124 budget / 125 halted / 126 error state), the hypervisor UART
-on stdout, raw images loaded at physical addresses, statistics, tracing; bad input gives
-one line on stderr and status 2."""
+on stdout, raw images loaded at physical addresses, statistics, tracing, in functional
+and cycle mode; bad input gives one line on stderr and status 2."""
 import json
 import subprocess
 import sys
@@ -33,14 +33,15 @@ def test_raw_image_loaded_into_the_boot_rom(tmp_path):
     assert (r.returncode, r.stdout) == (0x2A, "hello, sun4v\n")
 
 
+@pytest.mark.parametrize("mode", ["functional", "cycle"])
 @pytest.mark.parametrize("prog,status,words", [
     (("c", "spin"), 124, "instruction limit 1000 reached"),
     (("asm", "bm_halt"), 125, "machine halted"),
     (("asm", "bm_red"), 126, "entered error state (trap 0x141"),
 ])
-def test_other_ends_have_their_own_status(prog, status, words):
+def test_other_ends_have_their_own_status(prog, status, words, mode):
     path = getattr(bmbuild, prog[0])(prog[1])
-    r = sun4v("baremetal", "--platform", "t5220", "--max-insns", 1000, path)
+    r = sun4v("baremetal", "--platform", "t5220", "--mode", mode, "--max-insns", 1000, path)
     assert r.returncode == status
     assert r.stderr.startswith("sun4v: ") and words in r.stderr and r.stderr.count("\n") == 1
 
@@ -57,6 +58,45 @@ def test_stats_and_trace(tmp_path):
     r = sun4v("baremetal", "--platform", "t2000", "--trace", bmbuild.asm("bm_hello"))
     lines = r.stderr.splitlines()
     assert r.returncode == 0x2A
+    assert lines[0].startswith("[0] 0xfff0000020: ") and "ba " in lines[0]
+    assert any("ta %xcc, 0x71" in x for x in lines[-2:])
+
+
+def test_cycle_mode_stats_and_trace(tmp_path):
+    """--mode cycle: the same program output and exit; --stats FILE gives the cycle
+    model's statistics of the whole machine, --stats - a summary, --trace every
+    instruction."""
+    st = tmp_path / "stats.json"
+    r = sun4v("baremetal", "--platform", "t5220", "--mode", "cycle", "--stats", st,
+              bmbuild.c("smp"))
+    assert (r.returncode, r.stdout, r.stderr) == (64, "strands: 64\n", "")
+    d = json.loads(st.read_text())
+    assert (d["mode"], d["platform"], d["chip"], d["clock_mhz"]) == ("cycle", "t5220", "t2",
+                                                                      1400)
+    assert d["exit"] == {"reason": "poweroff", "value": 64, "strand": 0}
+    assert len(d["strands"]) == 64
+    assert d["instructions"] == sum(s["instructions"] for s in d["strands"])
+    assert d["simulated_seconds"] == d["cycles"] / 1.4e9 and d["cycles"] > d["instructions"]
+    for k in ("ipc", "cores", "ccx", "l1i", "l1d", "l2", "itlb", "dtlb", "memory",
+              "hv_uart_bytes", "memory_pages_touched"):
+        assert k in d, k
+    for s in d["strands"][1:]:
+        assert s["state"] == "halted" and s["core"] == s["id"] // 8
+        assert {"running", "ready", "wait_not_started", "wait_halted"} <= set(s["cycles"])
+    r = sun4v("baremetal", "--platform", "t2000", "--mode", "cycle", "--stats", "-",
+              bmbuild.c("pingpong"))
+    lines = r.stderr.splitlines()
+    assert r.returncode == (10 + 100 * 10) & 0xFF
+    assert lines[0] == "platform t2000 (t1), cycle, 1200 MHz"
+    assert lines[1].startswith("instructions ") and "IPC" in lines[1]
+    assert lines[2] == "exit poweroff 0x3f2"
+    assert "halted" in lines[3] and "not_started" in lines[3]
+    assert lines[4].split()[:2] == ["0", "0"] and lines[5].split()[:2] == ["1", "0"]
+    assert any(x.split()[0] == "itlb" for x in lines)
+    r = sun4v("baremetal", "--platform", "t2000", "--mode", "cycle", "--trace",
+              bmbuild.asm("bm_hello"))
+    lines = r.stderr.splitlines()
+    assert (r.returncode, r.stdout) == (0x2A, "hello, sun4v\n")
     assert lines[0].startswith("[0] 0xfff0000020: ") and "ba " in lines[0]
     assert any("ta %xcc, 0x71" in x for x in lines[-2:])
 
@@ -78,7 +118,8 @@ def test_bad_input_one_line_status_2(tmp_path):
         (["--platform", "t2000", "--load", f"{tmp_path}/missing@0x0"], "No such file"),
         (["--platform", "t2000", text], "not an ELF file"),
         (["--platform", "t2000"], "nothing to run"),
-        (["--platform", "t2000", "--mode", "cycle", hello], "not built yet"),
+        (["--platform", "t2000", "--mode", "cycle", "--quantum", "10", hello],
+         "--quantum applies to functional mode"),
         (["--platform", "t2000", "--memory", "lots", hello], "not a size"),
     ]
     for args, words in cases:

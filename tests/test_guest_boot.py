@@ -94,6 +94,11 @@ def test_domains_boot_and_compute(platform):
         assert c["result"] == want, (d["name"], hex(c["result"]), hex(want))
         assert f"workload {d['workload']}: done: result 0x{want:016x}" in con
         assert sum(x["progress"] for x in c["cpus"].values()) == c["units_total"] > 0
+        # progress lines: each a new share of the work, rising, short of the total
+        seen = [(int(p), int(d_), int(t)) for p, d_, t in re.findall(
+            rf"workload {d['workload']}: (\d+)% \((\d+) of (\d+) ", con)]
+        assert [d_ for _, d_, _ in seen] == sorted({d_ for _, d_, _ in seen}), seen
+        assert all(p == d_ * 100 // t and 25 <= p < 100 for p, d_, t in seen), seen
     if platform == "T5240":
         sockets = {n: {p // 64 for p in s.bindings.get(n).pids()} for n in DOMAINS}
         assert sockets["ldg2"] == sockets["ldg3"] == {1}

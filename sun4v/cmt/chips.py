@@ -75,6 +75,9 @@ class Chip:
     itlb: int
     dtlb: int
     tlb_miss: int
+    # full system (the cycle model running a whole machine, sun4v/machine)
+    trap_cycles: int
+    io_latency: int
     # crossbar
     ccx_queue: int
     ccx_min_grant: int
@@ -150,7 +153,15 @@ T1 = Chip(
     # home socket of a line on multi-socket parts: PA[home_shift] (caches.py; chosen)
     home_shift=13,
     # TLBs (Spec §2.3.9, §2.4.4)
-    itlb=64, dtlb=64, tlb_miss=200,     # chosen miss cost (software TSB walk)
+    # tlb_miss: syscall emulation only, where no miss handler runs (chosen: a software
+    # TSB walk). In full system a miss is the architectural trap to the hypervisor, whose
+    # handler runs and is timed like any code (cycle.py "TLB misses").
+    itlb=64, dtlb=64, tlb_miss=200,
+    # full system: a trap or interrupt refills the pipe from the trap vector (Spec §2.3:
+    # "trap: flush, then wait until the trap PC is ready"); chosen: the six stages F S D
+    # E M W. A device (or IOB/NCU, CMP register) access goes through the crossbar and
+    # back; chosen, not published.
+    trap_cycles=6, io_latency=150,
     # crossbar (Spec §3)
     ccx_queue=2, ccx_min_grant=2,
     remote_latency=0, sockets=1,
@@ -186,7 +197,10 @@ T2 = Chip(
     dram_write_queue=8,         # chosen, as on the T1
     dram_channel_shift=7,       # MCU = PA[8:7]: each MCU serves 2 L2 banks (inferred)
     home_shift=13,              # chosen: T2+ memory interleaved across sockets by 8 KB
-    itlb=64, dtlb=128, tlb_miss=190,
+    itlb=64, dtlb=128,
+    tlb_miss=190,               # syscall emulation: stands for the hardware tablewalk
+    trap_cycles=8,              # chosen: the eight stages F C P D E M B W refilled
+    io_latency=150,             # chosen, as on the T1
     ccx_queue=2, ccx_min_grant=2,
     remote_latency=0, sockets=1,
 )
@@ -209,7 +223,7 @@ _P_KEYS = [
     "l2_line", "l2_bank_shift", "l2_latency", "l2_ilatency", "l2_miss_buffers",
     "store_buffer", "dram_latency", "dram_channels", "dram_line_cycles", "dram_write_queue",
     "dram_channel_shift", "itlb", "dtlb", "tlb_miss", "ccx_queue", "ccx_min_grant",
-    "remote_latency", "sockets",
+    "remote_latency", "sockets", "trap_cycles", "io_latency",
 ]
 for _i, _k in enumerate(_P_KEYS):
     globals()["P_" + _k.upper()] = _i

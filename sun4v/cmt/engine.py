@@ -159,25 +159,26 @@ def complete(R, RM, C, M, r, se):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def fetch(C, M, MMU, pc, se):
-    """(instruction word, status) at pc: status 0, a trap type, or EXIT_MEMGROW. In full
-    system an address with no memory, or a device, is instruction_access_error."""
+    """(instruction word, status, physical address) at pc: status 0, a trap type, or
+    EXIT_MEMGROW. In full system an address with no memory, or a device, is
+    instruction_access_error. (The cycle model fetches through this.)"""
     if pc & np.uint64(3):
         C[S.EXIT_ARG1] = pc
-        return np.uint32(0), T_UNALIGNED
+        return np.uint32(0), T_UNALIGNED, pc
     if se:
         pa = pc
     else:
         pa, st = mmu.translate_fetch(C, MMU, M, pc)
         if st != 0:
             C[S.EXIT_ARG1] = pc
-            return np.uint32(0), st
+            return np.uint32(0), st, pa
     v, st = MEM.load(M, pa, 4, MEM.KIND_FETCH)
     if st == MEM.GROW:
-        return np.uint32(0), S.EXIT_MEMGROW
+        return np.uint32(0), S.EXIT_MEMGROW, pa
     if st != 0:
         C[S.EXIT_ARG1] = pc
-        return np.uint32(0), T_INSTR_ACCESS if se else T_INSTR_ACCESS_ERROR
-    return np.uint32(v), 0
+        return np.uint32(0), T_INSTR_ACCESS if se else T_INSTR_ACCESS_ERROR, pa
+    return np.uint32(v), 0, pa
 
 
 @njit(cache=True, nogil=True, _nrt=False)

@@ -105,7 +105,7 @@ struct mdport {
 };
 
 struct mdinfo {
-    char domain[64];            /* platform sun4v-domain-name */
+    char domain[64];            /* platform domain-name (sun4v-domain-name also read) */
     char platform[64];          /* platform banner-name (or name) */
     u64 stick_hz;
     u64 generation;             /* md-generation# */

@@ -22,7 +22,8 @@
 
    Every worker adds its finished units to its vCPU's progress counter in the counters
    page (counters.h), which the host reads live. The coordinator thread prints the
-   progress at 25, 50 and 75 %, and the result line when all workers are done:
+   progress when it passes 25, 50 or 75 % (the share reached, one line per 1 ms sample),
+   and the result line when all workers are done:
        workload int: done: result 0x0123456789abcdef (4 threads, 10000 units)
    The result does not depend on how the threads were scheduled: each worker's share
    of the work is fixed, and the shares are combined in worker order. */
@@ -183,10 +184,13 @@ static void coordinator(void *arg)
             }
             continue;
         }
-        while (quarter < 4 && done * 4 >= total * quarter && !all) {
-            kprintf("workload %s: %lu%% (%lu of %lu %s)\n", name, quarter * 25,
+        /* one line when the work passes a quarter mark, with the share reached: a
+           sample that jumps over several marks reports once, not once per mark */
+        if (quarter < 4 && done * 4 >= total * quarter && !all) {
+            kprintf("workload %s: %lu%% (%lu of %lu %s)\n", name, done * 100 / total,
                     done, total, unit_names[code]);
-            quarter++;
+            while (quarter < 4 && done * 4 >= total * quarter)
+                quarter++;
         }
         if (all)
             break;

@@ -8,8 +8,11 @@ address map; -p gives the parseable form, one line per record as ldm's -p output
 `sun4v baremetal --platform NAME [--mode functional|cycle] [--load FILE@PA ...]
 [--max-insns N] [--memory SIZE] [--quantum Q] [--stats FILE|-] [--trace] [ELF]`: builds
 the machine, loads the ELF at its physical addresses and each FILE at its PA, runs from
-power-on reset with the hypervisor UART's output on stdout. Exit status: the power-off
-value (`ta 0x71` with %o0, modulo 256), else
+power-on reset with the hypervisor UART's output on stdout. `--mode cycle` runs the
+cycle-level model of the platform's chips over every strand (cmt/cycle.py); `--stats`
+then gives cycles, per strand running/ready/waiting by reason, per core IPC and the
+caches, TLBs and memory. Exit status: the power-off value (`ta 0x71` with %o0, modulo
+256), else
   124  the --max-insns budget was reached
   125  the machine halted: every strand halted, parked or not started, nothing to wake one
   126  a strand entered error state (a trap at TL = MAXTL)
@@ -116,7 +119,8 @@ def _baremetal_args(p):
     p.add_argument("--platform", required=True, metavar="NAME",
                    help="platform (sun4v platforms lists them)")
     p.add_argument("--mode", choices=["functional", "cycle"], default="functional",
-                   help="functional (default); cycle is not built for whole machines yet")
+                   help="functional (default) or cycle (the cycle-level model of the "
+                        "platform's chips)")
     p.add_argument("--load", action="append", default=[], metavar="FILE@PA",
                    help="load a raw image at a physical address (repeatable)")
     p.add_argument("--max-insns", type=int, metavar="N",
@@ -124,7 +128,8 @@ def _baremetal_args(p):
     p.add_argument("--memory", metavar="SIZE",
                    help="installed memory (default: the platform's maximum)")
     p.add_argument("--quantum", type=int, metavar="Q", default=None,
-                   help="steps each strand runs per round of the run loop (default 1000)")
+                   help="functional mode: steps each strand runs per round of the run "
+                        "loop (default 1000)")
     p.add_argument("--stats", metavar="FILE",
                    help="write run statistics as JSON to FILE, or a summary to stderr for -")
     p.add_argument("--trace", action="store_true",
@@ -144,9 +149,9 @@ def _baremetal(a):
         plat = platforms.platform(a.platform)
     except KeyError as e:
         raise UsageError(e.args[0]) from None
-    if a.mode == "cycle":
-        raise UsageError("--mode cycle: the cycle-level model of the full-system machine "
-                         "is not built yet")
+    if a.mode == "cycle" and a.quantum is not None:
+        raise UsageError("--quantum applies to functional mode (the cycle model has no "
+                         "rounds)")
     if a.max_insns is not None and a.max_insns <= 0:
         raise UsageError("--max-insns must be a positive number")
     if a.quantum is not None and a.quantum <= 0:
@@ -158,7 +163,7 @@ def _baremetal(a):
         raise UsageError("nothing to run: give an ELF or --load FILE@PA")
     try:
         m = Machine(plat, memory=_parse_size(a.memory) if a.memory else None,
-                    quantum=a.quantum or QUANTUM, hv_uart_sink=_stdout_sink)
+                    mode=a.mode, quantum=a.quantum or QUANTUM, hv_uart_sink=_stdout_sink)
     except ValueError as e:
         raise UsageError(str(e)) from None
     try:
@@ -226,6 +231,9 @@ def _fetch_pa(m, s, pc):
 def _write_stats(m, r, dest):
     st = m.stats()
     st["exit"] = {"reason": r.reason, "value": r.value, "strand": r.strand}
+    if dest == "-" and st["mode"] == "cycle":
+        os.write(2, _cycle_summary(st, r).encode())
+        return
     if dest == "-":
         lines = [f"platform {st['platform']} ({st['chip']}), {st['mode']}, "
                  f"quantum {st['quantum']}",
@@ -243,6 +251,40 @@ def _write_stats(m, r, dest):
         write_atomic(dest, json.dumps(st, indent=1) + "\n")
     except OSError as e:
         os.write(2, f"sun4v: cannot write stats to {dest}: {e.strerror}\n".encode())
+
+
+def _cycle_summary(st, r):
+    from ..cmt.cycle import REASON_NAMES
+    cyc = st["cycles"]
+    lines = [f"platform {st['platform']} ({st['chip']}), cycle, {st['clock_mhz']} MHz",
+             f"instructions {st['instructions']:,}, cycles {cyc:,} "
+             f"({st['simulated_seconds']:.6f} s simulated), IPC {st['ipc']:.3f} (machine)",
+             f"exit {r.reason}" + (f" {r.value:#x}" if isinstance(r.value, int) else "")]
+    waits = ["wait_" + n for n in REASON_NAMES[1:]]
+    used = [w for w in waits if any(w in s["cycles"] for s in st["strands"])]
+    lines.append("  strand core  instructions    running      ready"
+                 + "".join(f" {w[5:]:>12s}" for w in used) + "  traps  state")
+    for s in st["strands"]:
+        c = s["cycles"]
+        lines.append(f"  {s['id']:6d} {s['core']:4d} {s['instructions']:13,} "
+                     f"{c['running']:10,} {c['ready']:10,}"
+                     + "".join(f" {c.get(w, 0):12,}" for w in used)
+                     + f" {s['traps']:6}  {s['state']}")
+    lines.append("  core  instructions     IPC  pipe utilisation")
+    for c in st["cores"]:
+        pu = "/".join(f"{u:.3f}" for u in c["pipe_utilisation"])
+        lines.append(f"  {c['id']:4d} {c['instructions']:13,} {c['ipc']:7.3f}  {pu:>16s}")
+    for name in ("l1i", "l1d", "l2", "itlb", "dtlb"):
+        c = st.get(name)
+        if c:
+            rate = f"{100 * c['misses'] / c['accesses']:.2f}%" if c["accesses"] else "-"
+            lines.append(f"  {name:5s} {c['accesses']:12,} accesses {c['misses']:10,} "
+                         f"misses ({rate})")
+    m = st.get("memory", {})
+    if m:
+        lines.append(f"  memory {m['reads']:,} reads, {m['writes']:,} writes, "
+                     f"{m.get('bandwidth_GBps', 0.0):.3f} GB/s")
+    return "\n".join(lines) + "\n"
 
 
 register("baremetal", "run a bare-metal image on a whole machine from power-on reset",

@@ -23,18 +23,26 @@ The simulator's own exit is Legion's magic trap: `ta 0x71` in hyperprivileged mo
 the machine off with %o0 as the power-off value (cmt/traptypes.py T_MAGIC_EXIT).
 
 Time: functional mode counts steps (one instruction per strand per step; runloop.py);
-%stick runs at the platform's stick frequency; the TOD advances with simulated time.
-Device events (input on a UART) happen at simulated times, at the first round boundary
-at or after the time asked for. Runs are deterministic: the same images, inputs and
-event times give the same state and counts however `run` is sliced.
+cycle mode counts the chip's cycles (cmt/cycle.py); %stick runs at the platform's stick
+frequency; the TOD advances with simulated time. Device events (input on a UART) happen
+at simulated times: at the first round boundary (functional) or cycle (cycle mode) at
+or after the time asked for. Runs are deterministic: the same images, inputs and event
+times give the same state and counts however `run` is sliced.
 
 Threads: `start()` runs the machine in a worker thread (the jitted loop releases the
 GIL); `pause()` stops it at an instruction boundary (a round boundary when the attention
 flag is seen, else the end of a slice), `resume()` goes on exactly from there, `stop()`
 ends it; `wait()` returns the RunResult.
 
-Modes: "functional". The cycle-level model of the whole machine ("cycle") is not built
-yet: Machine(mode="cycle") raises ValueError saying so."""
+Modes: "functional" (runloop.py: strands round-robin in quanta) and "cycle": the
+cycle-level T1/T2 model (cmt/cycle.py) over every strand of every core and socket, the
+same architectural state, MMIO exits and attention flag; the same program retires the
+same instructions with the same results wherever they do not depend on timing. In
+cycle mode `run(max_insns=N)` stops at the first cycle boundary at which N instructions
+have retired (up to one more per thread group), `run(until=T)` at cycle T exactly.
+Statistics: `stats()`; in cycle mode per strand cycles running, ready and waiting by
+reason (halted, parked, not started among them), per core IPC and pipe utilisation,
+L1/L2/DRAM/TLB counters."""
 import heapq
 import threading
 from collections import namedtuple
@@ -45,6 +53,7 @@ from ..cmt import memory as MEM
 from ..cmt import mmu as MMU
 from ..cmt import state as S
 from ..cmt import traps
+from ..cmt import cycle as CYM
 from ..cmt.engine import new_decode_cache
 from ..cmt.exec_fp import dset, sset
 from ..cmt.traptypes import T_DATA_ACCESS_ERROR
@@ -79,9 +88,6 @@ class Machine:
             p = p.replace(memory=memory)
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
-        if mode == "cycle":
-            raise ValueError("the cycle-level model of the full-system machine is not "
-                             "built yet; use mode functional")
         if quantum < 1:
             raise ValueError("quantum must be at least 1 step")
         self.platform = p
@@ -98,6 +104,12 @@ class Machine:
         self.dc = new_decode_cache()
         self.loop = runloop.new_loop(quantum)
         self.att = np.zeros(1, dtype=np.int64)
+        self.cm = None
+        if mode == "cycle":
+            # every strand of every socket in the thread select; the attention flag is
+            # the model's own CY[CY_ATT] (a view: another thread's write is seen there)
+            self.cm = CYM.CycleModel(self, self.chip)
+            self.att = self.cm.CY[CYM.CY_ATT:CYM.CY_ATT + 1]
         self.mem = MEM.Memory(alloc_on_touch=True)
         self.roms = {}
         for r in p.address_map():
@@ -171,8 +183,10 @@ class Machine:
 
     @property
     def time(self):
-        """Machine time (steps) at the start of the current round: all strands are at
-        least this far."""
+        """Machine time: functional mode, the steps at the start of the current round
+        (all strands are at least this far); cycle mode, the current cycle."""
+        if self.cm is not None:
+            return self.cm.now
         return int(self.loop[runloop.L_ROUND])
 
     def strand_time(self, s):
@@ -186,7 +200,13 @@ class Machine:
         now when the time has passed)."""
         heapq.heappush(self._events, (int(time), self._seq, fn))
         self._seq += 1
-        self.loop[runloop.L_NEXT_EVENT] = self._events[0][0]
+        self._next_event(self._events[0][0])
+
+    def _next_event(self, t):
+        if self.cm is not None:
+            self.cm.CY[CYM.CY_NEXT_EVENT] = min(t, int(CYM.INF))
+        else:
+            self.loop[runloop.L_NEXT_EVENT] = t
 
     def feed(self, uart, data, at=None):
         """Bytes arriving on a UART's receive line at machine time `at` (default: now)."""
@@ -197,15 +217,18 @@ class Machine:
         while self._events and self._events[0][0] <= now:
             _, _, fn = heapq.heappop(self._events)
             fn()
-        self.loop[runloop.L_NEXT_EVENT] = self._events[0][0] if self._events else NEVER
+        self._next_event(self._events[0][0] if self._events else NEVER)
 
     # ---- running --------------------------------------------------------------------
     def run(self, max_insns=None, until=None):
         """Run until power-off, an idle machine, an error, `max_insns` retired
         instructions (all strands), machine time `until` (the first round boundary at
-        or after it) or a pause. Returns a RunResult."""
+        or after it) or a pause. Returns a RunResult. (Cycle mode: `until` is a cycle,
+        and the budget is checked at cycle boundaries.)"""
         left = (1 << 62) if max_insns is None else int(max_insns)
         upto = NEVER if until is None else int(until)
+        if self.cm is not None:
+            return self._run_cycle(left, upto)
         St = self.S
         while True:
             if left <= 0:
@@ -246,6 +269,49 @@ class Machine:
             if code == S.EXIT_UNIMPL:
                 return RunResult("unimplemented", int(St.C[s, S.EXIT_ARG0]), s)
             raise RuntimeError(f"machine loop exit {code:#x} on strand {s}")
+
+    def _run_cycle(self, left, upto):
+        """run() in cycle mode: the cycle model over the whole machine."""
+        St, cm = self.S, self.cm
+        CY = cm.CY
+        upto = min(upto, int(CYM.INF))
+        while True:
+            if left <= 0:
+                return RunResult("budget", None, None)
+            if self.att[0]:
+                return RunResult("attention", None, None)
+            before = int(CY[CYM.CY_INSNS])
+            code = cm.run(max_insns=min(left, SLICE), max_cycles=upto)
+            ran = int(CY[CYM.CY_INSNS]) - before
+            left -= ran
+            self.insns_run += ran
+            St.C[:, S.CYCLE] = cm.now           # every strand's time is the cycle
+            s = cm.strand
+            if code == S.EXIT_BUDGET:
+                if cm.now >= upto:
+                    return RunResult("until", cm.now, None)
+                continue
+            if code == S.EXIT_MMIO:
+                ok = self._io(s)
+                cm.io_done(s, ok)
+                if ok:
+                    left -= 1
+                    self.insns_run += 1
+                continue
+            if code == S.EXIT_EVENT:
+                self._run_events()
+                continue
+            if code == S.EXIT_ATTENTION:
+                return RunResult("attention", None, None)
+            if code == S.EXIT_HALT:
+                return RunResult("halted", None, None)
+            if code == S.EXIT_POWEROFF:
+                return RunResult("poweroff", int(St.C[s, S.EXIT_ARG0]), s)
+            if code == S.EXIT_ERROR_STATE:
+                return RunResult("error_state", int(St.C[s, S.EXIT_ARG0]), s)
+            if code == S.EXIT_UNIMPL:
+                return RunResult("unimplemented", int(St.C[s, S.EXIT_ARG0]), s)
+            raise RuntimeError(f"cycle model exit {code:#x} on strand {s}")
 
     def _io(self, s):
         """Perform the access strand s exited with (EXIT_MMIO), then retire it; a bus
@@ -374,6 +440,14 @@ class Machine:
                "F": self.S.F.copy(), "loop": self.loop.copy()}
         for name, a in self.mmu._asdict().items():
             out["mmu." + name] = a.copy()
+        if self.cm is not None:             # the timing state of the cycle model
+            cm = self.cm
+            for name in ("P", "TS", "SBPA", "SC", "G", "U", "ORDER", "CY"):
+                out["cycle." + name] = getattr(cm, name).copy()
+            for name, a in cm.MS._asdict().items():
+                out["cycle.MS." + name] = a.copy()
+            for name, a in cm.A._asdict().items():
+                out["cycle.A." + name] = a.copy()
         pages = {}
         keys, vals = self.mem.keys, self.mem.vals
         live = np.nonzero((keys != MEM.EMPTY) & (keys != MEM.TOMB))[0]
@@ -386,7 +460,14 @@ class Machine:
         return out
 
     def stats(self):
-        """Run statistics as plain data (`sun4v baremetal --stats`)."""
+        """Run statistics as plain data (`sun4v baremetal --stats`). Functional: per
+        strand instructions, idle steps, traps, run state. Cycle mode: the cycle model's
+        (cmt/cycle.py CycleModel.stats: per strand cycles running, ready and waiting by
+        reason, incl. halted, parked and not_started; per core IPC and pipe utilisation;
+        l1i, l1d, l2, itlb, dtlb, memory, ccx), plus the machine's. Strands that never
+        ran since power-on reset are left out."""
+        if self.cm is not None:
+            return self._cycle_stats()
         C = self.S.C
         strands = []
         for s in range(self.nstrands):
@@ -406,3 +487,28 @@ class Machine:
             "hv_uart_bytes": len(self.hv_uart.out),
             "memory_pages_touched": self.mem.pages_used(),
         }
+
+    def _cycle_stats(self):
+        C = self.S.C
+        st = self.cm.stats()
+        strands = []
+        for row in st["strands"]:
+            s = row["id"]
+            if row["instructions"] == 0 and int(C[s, S.RUN_STATE]) == S.RS_WAIT:
+                continue
+            row["traps"] = int(C[s, S.TRAP_COUNT])
+            row["state"] = self.run_state(s)
+            strands.append(row)
+        p = self.platform
+        cycles = st["cycles"]
+        out = {"platform": p.key, "mode": self.mode, "chip": self.chip.key,
+               "strands_total": self.nstrands, "instructions": st["instructions"],
+               "cycles": cycles, "clock_mhz": st["clock_mhz"],
+               "simulated_seconds": cycles / p.clock_hz,
+               "ipc": round(st["instructions"] / cycles, 4) if cycles else 0.0}
+        st.pop("mode"), st.pop("chip")
+        st["strands"] = strands
+        out.update(st)
+        out["hv_uart_bytes"] = len(self.hv_uart.out)
+        out["memory_pages_touched"] = self.mem.pages_used()
+        return out

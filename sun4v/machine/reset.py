@@ -7,8 +7,8 @@
   0), partition and contexts 0, queues empty, PC = RSTV + 0x20 = 0xFF_F000_0020, HVER of
   the chip. Chosen (undefined after POR): integer, FP and other registers are 0.
 
-The strand's time (INSNS + IDLE) runs on through a reset: %tick after POR is NPT | time,
-the same on every strand of the machine."""
+The strand's time (INSNS + IDLE in functional mode, the cycle in cycle mode) runs on
+through a reset: %tick after POR is NPT | time, the same on every strand of the machine."""
 import numpy as np
 
 from ..cmt import chips
@@ -40,7 +40,7 @@ def power_on_reset(St, mmu, s, chip):
     C[S.PC] = RESET_VECTOR
     C[S.NPC] = RESET_VECTOR + 4
     C[S.TICK_CMPR] = C[S.STICK_CMPR] = C[S.HSTICK_CMPR] = int(TB.INT_DIS)
-    now = int(C[S.INSNS]) + int(C[S.IDLE])
+    now = int(TB.strand_time(C))
     C[S.TICK] = NPT
     C[S.STICK] = (NPT - int(TB.stick_count(C, np.uint64(now)))) & (2**64 - 1)
     C[S.TIMER_LAST] = now

@@ -26,9 +26,9 @@ EXIT_EVENT), the caller's machine time `until` (EXIT_UNTIL). When no strand can 
 a round, time jumps to the round of the earliest wake-up (a halted strand's timer, a
 device event, `until`); with none, the machine is idle (EXIT_HALT).
 
-The cycle model (cmt/cycle.py) will run full-system through the same per-strand state:
-RUN_STATE, the deadline (in cycles: timebase.set_deadline), the pokes, EXIT_MMIO and the
-attention flag."""
+The cycle model (cmt/cycle.py run_cycles, Machine(mode="cycle")) runs the machine
+through the same per-strand state: RUN_STATE, the deadline (in cycles:
+timebase.set_deadline), the pokes, EXIT_MMIO and the attention flag."""
 import numpy as np
 from numba import njit
 

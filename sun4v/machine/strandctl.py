@@ -53,6 +53,8 @@ class StrandControl:
         if 0 <= t < self.m.nstrands:
             self.m.mmu.sreg[t, SR_IVEC] |= 1 << (vector & 0x3F)
             self.m.mmu.sreg[t, SR_POKE] = 1
+            if self.m.cm is not None:       # cycle mode: the sleepers are swept
+                self.m.cm.poked()
 
     def park(self, t):
         C = self.m.S.C[t]

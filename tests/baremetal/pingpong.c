@@ -1,6 +1,7 @@
 /* Cross-strand interrupt ping-pong: strand 0 and strand 1 send each other interrupt
    vectors (ASI 0x73, INT_VEC_DIS type 0) ROUNDS times. Each waits for the other's
-   vector halted (T1 %asr26, T2 %hpr30): the vector wakes it, interrupt_vector (0x60)
+   vector halted (T1 %asr26, T2 %hpr30; rt.h HALT_UNTIL, with no window in which the
+   vector could be taken before the halt): the vector wakes it, interrupt_vector (0x60)
    runs `interrupt`, which takes the vector from ASI 0x74 and logs it. The log holds
    (strand << 8 | vector) in arrival order; main returns the two counts. */
 #include "rt.h"
@@ -28,8 +29,7 @@ int main(u64 id)
 	if (id == 1) {
 		intr_enable();
 		for (i = 0; i < ROUNDS; i++) {
-			while (got[1] <= i)
-				halt();
+			HALT_UNTIL(got[1] > i);
 			dispatch(DIS_INTR, 0, 20 + i);
 		}
 		for (;;)
@@ -39,8 +39,7 @@ int main(u64 id)
 	intr_enable();
 	for (i = 0; i < ROUNDS; i++) {
 		dispatch(DIS_INTR, 1, 40 + i);
-		while (got[0] <= i)
-			halt();
+		HALT_UNTIL(got[0] > i);
 	}
 	return got[0] + 100 * got[1];
 }

@@ -67,6 +67,21 @@ static inline void halt(void)
 		__asm__ volatile(".word 0x81980000 | (30 << 25)" ::: "memory");
 }
 
+/* halt until `cond` holds, `cond` set by an interrupt handler. Interrupts are off while
+   `cond` is tested and the strand halts, so that an interrupt taken between the test and
+   the halt cannot be lost (a halted strand wakes when an interrupt is pending, whatever
+   PSTATE.ie); each is taken when they are on again. Interrupts are on at the end. */
+#define HALT_UNTIL(cond) do {				\
+		for (;;) {				\
+			intr_disable();			\
+			if (cond)			\
+				break;			\
+			halt();				\
+			intr_enable();			\
+		}					\
+		intr_enable();				\
+	} while (0)
+
 /* interrupt dispatch, INT_VEC_DIS format: type 17:16, target 8 up, vector 5:0 */
 #define DIS_INTR 0
 #define DIS_RESET 1

@@ -33,5 +33,7 @@ int main(u64 id)
 	st64(RES + 24, trap_tick);
 	st64(RES + 32, t0);
 	st64(RES + 40, count);
-	return (trap_stick & ~(1UL << 63)) == s0 + DELTA ? 0x0d : 0xbad;
+	/* functional mode: at the match; cycle mode: the handler's first instruction
+	   issues a trap refill (and an I-cache miss) later */
+	return (trap_stick & ~(1UL << 63)) >= s0 + DELTA ? 0x0d : 0xbad;
 }

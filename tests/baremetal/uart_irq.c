@@ -26,7 +26,6 @@ int main(u64 id)
 	route_device(DEV_SSI, 0, 9);
 	st8(HV_UART + 1, 1);            /* IER: received data available */
 	intr_enable();
-	while (nbytes < 4)
-		halt();
+	HALT_UNTIL(nbytes >= 4);
 	return vec * 256 + nbytes;
 }

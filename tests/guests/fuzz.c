@@ -27,15 +27,12 @@ static uint64_t rnd(void)
 
 int guest_trap(unsigned long tt, unsigned long tpc, unsigned long tl)
 {
-    printf("unexpected trap %#lx at %#lx (TL %lu)\n", tt, tpc, tl);
-    guest_exit(0xee);
-    return 0;
+    return rt_unexpected_trap(tt, tpc, tl);
 }
 
 void secondary_main(unsigned long vid)
 {
-    for (;;)
-        yield_for(50000);
+    rt_idle(50000);
 }
 
 /* an argument: any of the interesting kinds */

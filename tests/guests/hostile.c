@@ -48,15 +48,12 @@ int guest_trap(unsigned long tt, unsigned long tpc, unsigned long tl)
         trap_count++;
         return 0;
     }
-    printf("unexpected trap %#lx at %#lx (TL %lu)\n", tt, tpc, tl);
-    guest_exit(0xee);
-    return 0;
+    return rt_unexpected_trap(tt, tpc, tl);
 }
 
 void secondary_main(unsigned long vid)
 {
-    for (;;)
-        yield_for(100000);
+    rt_idle(100000);
 }
 
 int main(unsigned long real_base)

@@ -40,15 +40,12 @@ static int nasync;
 
 int guest_trap(unsigned long tt, unsigned long tpc, unsigned long tl)
 {
-    printf("unexpected trap %#lx at %#lx (TL %lu)\n", tt, tpc, tl);
-    guest_exit(0xee);
-    return 0;
+    return rt_unexpected_trap(tt, tpc, tl);
 }
 
 void secondary_main(unsigned long vid)
 {
-    for (;;)
-        yield_for(100000);
+    rt_idle(100000);
 }
 
 static void send(struct hvctl_msg *m)

@@ -164,6 +164,21 @@ static inline void yield_for(unsigned long ticks)
     __asm__ __volatile__("wr %0, 0, %%asr21" :: "r"(SOFTINT_SM | SOFTINT_TM));
 }
 
+/* The guest_trap of a test guest that expects no trap: report it and exit 0xee. */
+static inline int rt_unexpected_trap(unsigned long tt, unsigned long tpc, unsigned long tl)
+{
+    printf("unexpected trap %#lx at %#lx (TL %lu)\n", tt, tpc, tl);
+    guest_exit(0xee);
+    return 0;
+}
+
+/* A secondary vCPU with nothing to do: yield to the hypervisor for ever. */
+static inline void rt_idle(unsigned long ticks)
+{
+    for (;;)
+        yield_for(ticks);
+}
+
 static inline unsigned long ld_real(unsigned long ra)
 {
     unsigned long v;

@@ -3,55 +3,10 @@
  * (the faulting instruction or the address used).  Only rows qemu-sparc64 7.2 gets right
  * are here (it is the corpus's oracle); the others, checked against the kernel source,
  * are tests/se_progs/fault_signals_kernel.c (tests/test_se_process.py). */
-#include <setjmp.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-static sigjmp_buf env;
-static volatile siginfo_t got;
-static volatile uintptr_t pc_mark;
-
-static void handler(int sig, siginfo_t *si, void *uc)
-{
-    (void)sig; (void)uc;
-    memcpy((void *)&got, si, sizeof got);
-    siglongjmp(env, 1);
-}
-
-static const char *signame(int s)
-{
-    switch (s) {
-    case SIGILL: return "SIGILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGFPE: return "SIGFPE";
-    case SIGBUS: return "SIGBUS";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGEMT: return "SIGEMT";
-    default: return "other";
-    }
-}
-
-static void report(const char *what, uintptr_t expect_addr)
-{
-    uintptr_t a = (uintptr_t)got.si_addr;
-    printf("%-28s %s code %d addr %s\n", what, signame(got.si_signo), got.si_code,
-           a == expect_addr ? "as expected" : "OTHER");
-}
-
-/* run `body` (a statement), which must trap; `lbl` marks the trapping instruction */
-#define TRY(what, expect, body)                                  \
-    do {                                                         \
-        memset((void *)&got, 0, sizeof got);                     \
-        if (sigsetjmp(env, 1) == 0) {                            \
-            body;                                                \
-            printf("%-28s no signal\n", what);                   \
-        } else                                                   \
-            report(what, (uintptr_t)(expect));                   \
-    } while (0)
+#include "fault_catch.h"
 
 /* a trapping instruction at a known address: label it and return it */
 #define AT(label, insn) asm volatile(".globl " label "\n" label ":\n\t" insn ::: "memory", "g1")
@@ -59,13 +14,7 @@ extern char l_illtrap[];
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    int sigs[] = {SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGEMT};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, 0);
+    catch_faults(0);
 
     /* illegal instruction: illtrap -> ILL_ILLOPC at the instruction */
     TRY("illtrap", l_illtrap, AT("l_illtrap", "illtrap 0"));

@@ -1,54 +1,13 @@
 /* Synchronous traps whose signal qemu-sparc64 7.2 gets wrong (most it does not handle at
  * all: "Unhandled trap"), with what Linux sparc64 (sun4v) gives; the expected lines and
  * the kernel function behind each are in tests/test_se_process.py (FAULT_ROWS). */
-#include <setjmp.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 
-static sigjmp_buf env;
-static volatile siginfo_t got;
-
-static void handler(int sig, siginfo_t *si, void *uc)
-{
-    (void)sig; (void)uc;
-    memcpy((void *)&got, si, sizeof got);
-    siglongjmp(env, 1);
-}
-
-static const char *signame(int s)
-{
-    switch (s) {
-    case SIGILL: return "SIGILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGFPE: return "SIGFPE";
-    case SIGBUS: return "SIGBUS";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGEMT: return "SIGEMT";
-    default: return "other";
-    }
-}
-
-static void report(const char *what, uintptr_t expect_addr)
-{
-    uintptr_t a = (uintptr_t)got.si_addr;
-    printf("%-26s %s code %d addr %s trapno %d\n", what, signame(got.si_signo),
-           got.si_code, a == expect_addr ? "as expected" : "OTHER", got.si_trapno);
-}
-
-#define TRY(what, expect, body)                                  \
-    do {                                                         \
-        memset((void *)&got, 0, sizeof got);                     \
-        if (sigsetjmp(env, 1) == 0) {                            \
-            body;                                                \
-            printf("%-26s no signal\n", what);                   \
-        } else                                                   \
-            report(what, (uintptr_t)(expect));                   \
-    } while (0)
+#define FAULT_WIDTH 26
+#define FAULT_TRAPNO
+#include "../progs/fault_catch.h"
 
 #define AT(label, insn) asm volatile(".globl " label "\n" label ":\n\t" insn \
                                      ::: "memory", "g1", "o0", "o1")
@@ -57,13 +16,7 @@ extern char l_sdivx[], l_udiv[], l_rdpr[], l_wrpr[], l_done[], l_ta5[], l_ta1[],
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-    int sigs[] = {SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGEMT};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, 0);
+    catch_faults(SA_ONSTACK);
     static char alt[65536];
     stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0};
     sigaltstack(&ss, 0);

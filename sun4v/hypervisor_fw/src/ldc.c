@@ -131,6 +131,22 @@ void ldc_pump(struct ldc_ep *tx)
     }
 }
 
+/* e's RX queue has room again: take what its peer has been holding (the hypervisor's
+   queued control replies, or the peer's TX queue) */
+static void refill_from_peer(struct ldc_ep *e)
+{
+    struct ldc_ep *p = ldc_peer(e);
+    if (is_hv(p)) {
+        spin_lock(&ldc_lock);
+        int moved = hvctl_flush_locked();
+        spin_unlock(&ldc_lock);
+        if (moved)
+            notify_rx(e);
+    } else if (p) {
+        ldc_pump(p);
+    }
+}
+
 /* e's queues changed: the peer sees a link reset */
 static void link_reset(struct ldc_ep *e)
 {
@@ -174,17 +190,7 @@ static uint64_t qconf(struct ldc_ep *e, int tx, uint64_t ra, uint64_t n)
     spin_unlock(&ldc_lock);
     link_reset(e);
     if (!tx && n) {
-        /* room for what the peer has been holding */
-        struct ldc_ep *p = ldc_peer(e);
-        if (is_hv(p)) {
-            spin_lock(&ldc_lock);
-            int moved = hvctl_flush_locked();
-            spin_unlock(&ldc_lock);
-            if (moved)
-                notify_rx(e);
-        } else if (p) {
-            ldc_pump(p);
-        }
+        refill_from_peer(e);              /* room for what the peer has been holding */
     }
     return EOK;
 }
@@ -237,16 +243,7 @@ static uint64_t set_qhead(struct ldc_ep *e, uint64_t head)
     if (((head - e->rx_head) & m) > ((e->rx_tail - e->rx_head) & m))
         return EINVAL;                      /* only what was received is released */
     e->rx_head = head;
-    struct ldc_ep *p = ldc_peer(e);
-    if (is_hv(p)) {
-        spin_lock(&ldc_lock);
-        int moved = hvctl_flush_locked();
-        spin_unlock(&ldc_lock);
-        if (moved)
-            notify_rx(e);
-    } else if (p) {
-        ldc_pump(p);
-    }
+    refill_from_peer(e);
     return EOK;
 }
 
