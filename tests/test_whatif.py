@@ -196,7 +196,7 @@ def test_local_and_dask_give_identical_rows(tmp_path):
 
 
 def test_fast_mode_reports_its_error(tmp_path):
-    sc = small(tmp_path, "[1, 2, 3, 4, 6, 8]")
+    sc = small(tmp_path, "[1, 2, 3, 5, 6, 7]")      # sampled: 1, 3, 5, 7
     out = tmp_path / "fast"
     r = whatif(sc, "--out", str(out), "--fast")
     assert r.returncode == 0, r.stderr
@@ -204,6 +204,9 @@ def test_fast_mode_reports_its_error(tmp_path):
     doc = json.loads((out / "points.json").read_text())
     f = doc["fast"]
     assert len(f["sample"]) == 4 and len(f["calibration"]) == 1
+    assert f["calibration_runs"] == ["calibration mix on t2, 3 vCPUs",
+                                     "calibration mix on t2, 4 vCPUs",
+                                     "calibration mix on t2, 8 vCPUs"]
     # the reported error is the modelled vs simulated throughput of the sampled rows
     rows = {r["key"]: r for r in doc["points"]}
     for s in f["sample"]:

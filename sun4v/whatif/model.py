@@ -13,12 +13,13 @@ The model, per guest domain (its workload threads T, vCPUs v, the platform's clo
 - each busy strand completes r work units per second, measured at the calibration
   clock f0 and scaled by f/f0: throughput X = r * B * f / f0, utilisation U = B / v.
 Calibration: for each distinct workload (kind and parameters other than threads and
-duty) and chip, real runs of one guest domain on the first candidate platform with that
-chip: with as many vCPUs as threads (no queueing): r = X / (U v), b = U v / T; and with
-twice as many (when they fit): b2 = U v / T there.  Idle vCPUs wake a sleeping worker
-later than a busy one picks it up (the guest's idle vCPUs yield to the hypervisor
-until their timer), so b falls as vCPUs outnumber threads: b(v) runs linearly from b
-at v = T to b2 at v = 2T and stays there.
+duty) and chip, real runs of one guest domain of T threads on the first candidate
+platform with that chip, at T - 1, T and 2T vCPUs: r = X / (U v) from the busiest, and
+at each unsaturated one the b that makes E[min(N, v)] equal its measured busy strands
+U v.  b depends on the vCPUs: while they outnumber the runnable workers, idle vCPUs
+yield to the hypervisor and a sleeping worker's wake-up waits for its vCPU's timer, so
+b falls from T - 1 vCPUs to T; b(v) is linear in v / T between the calibrated ratios
+and constant beyond them.
 
 The model has no pipeline, cache or memory contention term: it is calibrated to the
 machine model the study uses, and on the functional model (one instruction per strand
@@ -60,56 +61,88 @@ def _chip_of(pt):
     return p
 
 
+def calibration_vcpus(T, free):
+    """The vCPU counts a class is calibrated at: T - 1 (vCPUs kept busy: a woken worker
+    is picked up at once), T and 2T (idle vCPUs yield and wake late), those that fit."""
+    return sorted({v for v in (T - 1, T, 2 * T) if 1 <= v <= free})
+
+
 def calibration_points(points):
-    """The calibration runs for `points`: {class key: point}."""
+    """The calibration runs for `points`: {class key + (vCPUs,): point}."""
     out = {}
+    done = set()
     for pt in points:
         p = _chip_of(pt)
         for d in pt["domains"]:
             if d["workload"] == "idle":
                 continue
             k = class_key(d, p.chip.key)
-            if k in out:
+            if k in done:
                 continue
+            done.add(k)
             free = p.strands - pt["domains"][0]["vcpus"]
             T = int(d["params"].get("threads", 1))
-            v = max(1, min(T, free))
-            cal = {**pt, "layout": "calibration", "vcpus": v, "whole_core": False,
-                   "intensity": 1.0,
-                   "domains": [dict(pt["domains"][0]),
-                               {"name": "cal", "vcpus": v, "cores": 0,
-                                "memory": d["memory"], "workload": d["workload"],
-                                "params": dict(d["params"]), "sources": []}]}
-            out[k] = cal
-            v2 = 2 * T
-            if v2 <= free and T > 0:
-                wide = {**cal, "vcpus": v2,
-                        "domains": [dict(cal["domains"][0]),
-                                    {**cal["domains"][1], "vcpus": v2}]}
-                out[k + ("wide",)] = wide
+            for v in calibration_vcpus(T, free):
+                out[k + (v,)] = {
+                    **pt, "layout": "calibration", "vcpus": v, "whole_core": False,
+                    "intensity": 1.0,
+                    "domains": [dict(pt["domains"][0]),
+                                {"name": "cal", "vcpus": v, "cores": 0,
+                                 "memory": d["memory"], "workload": d["workload"],
+                                 "params": dict(d["params"]), "sources": []}]}
     return out
 
 
+def _solve_b(T, v, busy):
+    """b with E[min(Binomial(T, b), v)] = busy (bisection; the left side grows with b)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        if _binom_min(T, mid, v) < busy:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
 def calibrate(cal_rows):
-    """{class key: {r, b, duty, clock_mhz}} from the calibration rows; ValueError names a
-    calibration that did not run."""
+    """{class key: {r, bs: [(vCPUs, b)], duty, threads, clock_mhz}} from the calibration
+    rows; ValueError names a calibration that did not run.  A saturated run (its vCPUs
+    busy all the time) says nothing about b and gives only r."""
     out = {}
-    for k, row in sorted(cal_rows.items(), key=lambda kv: len(kv[0])):
+    for k, row in sorted(cal_rows.items(), key=lambda kv: kv[0][-1]):
         if not row.get("result"):
             raise ValueError(f"calibration run {row.get('label', '')} failed: "
                              f"{row.get('error')}")
+        cls, v = k[:-1], k[-1]
         res = row["result"]
         d = next(x for x in res["domains"] if x["name"] == "cal")
         busy = d["util_avg"] * d["vcpus"]
         T = int(d["params"].get("threads", 1))
-        if k[-1] == "wide":
-            out[k[:-1]]["b2"] = busy / T if T else 0.0
-            continue
-        out[k] = {"r": d["throughput"] / busy if busy else 0.0,
-                  "b": busy / T if T else 0.0,
-                  "duty": float(d["params"].get("duty", 100)),
-                  "clock_mhz": res["clock_mhz"]}
+        c = out.setdefault(cls, {"r": 0.0, "busy": 0.0, "bs": [], "threads": T,
+                                 "duty": float(d["params"].get("duty", 100)),
+                                 "clock_mhz": res["clock_mhz"]})
+        if busy > c["busy"]:
+            c["r"], c["busy"] = d["throughput"] / busy, busy
+        if d["util_avg"] < 0.98 or d["workload"] != "mix":
+            c["bs"].append((v, _solve_b(T, v, busy) if d["workload"] == "mix" else 1.0))
+    for c in out.values():
+        if not c["bs"]:
+            c["bs"] = [(1, c["duty"] / 100)]
     return out
+
+
+def _b_at(c, v, T):
+    """b at v vCPUs for T threads: the calibrated b's placed at their vCPU/thread ratio,
+    linear between them, constant beyond."""
+    x = v / T
+    pts = [(vv / c["threads"], bb) for vv, bb in c["bs"]]
+    if x <= pts[0][0]:
+        return pts[0][1]
+    for (x0, b0), (x1, b1) in zip(pts, pts[1:]):
+        if x <= x1:
+            return b0 + (b1 - b0) * (x - x0) / (x1 - x0)
+    return pts[-1][1]
 
 
 def predict(pt, cal, key, version, label):
@@ -136,9 +169,7 @@ def predict(pt, cal, key, version, label):
         else:
             c = cal[class_key(spec, p.chip.key)]
             T = int(spec["params"].get("threads", 1))
-            bb = c["b"]
-            if "b2" in c and v > T:
-                bb += (c["b2"] - c["b"]) * min(1.0, (v - T) / T)
+            bb = _b_at(c, v, T)
             if spec["workload"] == "mix":
                 bb *= float(spec["params"].get("duty", 10)) / c["duty"]
             busy = _binom_min(T, bb, v)
@@ -194,5 +225,6 @@ def error_report(sim_rows, cal, keys, version):
     return {"description": __doc__.split("\n\n")[1].replace("\n", " "),
             "bound": BOUND, "sample": sample, "mean_error": mean, "max_error": mx,
             "within_bound": mx is not None and mx <= BOUND,
-            "calibration": [{"class": f"{k[0]} {dict(k[1])} on {k[2]}", **v}
-                            for k, v in cal.items()]}
+            "calibration": [{"class": f"{k[0]} {dict(k[1])} on {k[2]}", "r": v["r"],
+                             "b_at_vcpus": v["bs"], "duty": v["duty"],
+                             "clock_mhz": v["clock_mhz"]} for k, v in cal.items()]}

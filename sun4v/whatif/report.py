@@ -268,12 +268,20 @@ def plot_headroom(rows, target, best_keys):
 
 
 # ---- HTML -------------------------------------------------------------------------------
+def _cell(c):
+    if c is None:
+        return ""
+    if isinstance(c, float):
+        return f"{c:,.0f}" if abs(c) >= 1000 else f"{c:.4g}"
+    return str(c)
+
+
 def _table(head, body):
     e = html.escape
     out = ["<table><tr>" + "".join(f"<th>{e(str(h))}</th>" for h in head) + "</tr>"]
     for row in body:
         out.append("<tr>" + "".join(
-            f"<td>{e('' if c is None else (f'{c:.4g}' if isinstance(c, float) else str(c)))}</td>"
+            f"<td>{e(_cell(c))}</td>"
             for c in row) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
