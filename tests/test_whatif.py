@@ -62,9 +62,9 @@ vcpus = VCPUS
 """
 
 
-def small(tmp_path, vcpus="[1, 8]"):
+def small(tmp_path, vcpus="[1, 8]", time="4ms"):
     p = tmp_path / "small.toml"
-    p.write_text(SMALL.replace("VCPUS", vcpus))
+    p.write_text(SMALL.replace("VCPUS", vcpus).replace('time = "4ms"', f'time = "{time}"'))
     return str(p)
 
 
@@ -155,6 +155,7 @@ def test_vcpu_scaling_quick_end_to_end_and_reuse(tmp_path):
         assert json.loads(r["spec"]) == p["point"]
         assert r["version"] and r["scenario_hash"] and r["seed"] == "1"
         assert r["mode"] == "functional" and r["source"] == "simulated"
+        assert r["l2_miss_rate"] == r["memory_bandwidth_GBps"] == r["svc.cpi"] == ""
     # 16 threads busy 50 %: 8 strands' worth of work; 2 vCPUs are saturated, 32 are not
     v2, v32 = by["T5220/one-domain/v2"], by["T5220/one-domain/v32"]
     assert float(v2["svc.util_avg"]) > 0.97
@@ -183,7 +184,7 @@ def test_vcpu_scaling_quick_end_to_end_and_reuse(tmp_path):
 
 
 def test_local_and_dask_give_identical_rows(tmp_path):
-    sc = small(tmp_path, "[2, 6]")
+    sc = small(tmp_path, "[2, 6]", time="1ms")
     a = whatif(sc, "--out", str(tmp_path / "local"))
     b = whatif(sc, "--out", str(tmp_path / "dask"), "--engine", "dask", "--jobs", "2")
     assert a.returncode == 0, a.stderr
@@ -280,3 +281,22 @@ def test_seed_reaches_the_guest_workload():
         {"name": "w", "kind": "int", "threads": 2}], "platform": [{"name": "T2000"}]})
     pt = scenario.expand(sc)[0]
     assert pt["seed"] == 7 and pt["domains"][1]["params"]["seed"] == 7
+
+
+@pytest.mark.slow
+def test_cycle_mode_point_measures_cpi_l2_and_memory(tmp_path):
+    """mode = "cycle": the point runs on the cycle model of the full system and its row
+    carries CPI per domain, the L2 miss rate and the memory bandwidth (null in functional
+    mode)."""
+    p = tmp_path / "cyc.toml"
+    p.write_text(SMALL.replace('[study]', '[study]\nmode = "cycle"')
+                 .replace('warmup = "3ms"', 'warmup = "15ms"')
+                 .replace('time = "4ms"', 'time = "2ms"')
+                 .replace('name = "T5120"', 'name = "T1000"').replace("VCPUS", "[2]"))
+    out = tmp_path / "cyc"
+    r = whatif(str(p), "--out", str(out), timeout=1800)
+    assert r.returncode == 0, r.stderr
+    row = read_csv(out / "points.csv")[0]
+    assert row["mode"] == "cycle"
+    assert float(row["svc.cpi"]) >= 1.0 and float(row["svc.throughput"]) > 0
+    assert row["l2_miss_rate"] != "" and row["memory_bandwidth_GBps"] != ""
