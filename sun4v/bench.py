@@ -2,8 +2,10 @@
 simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed;
 the full-system machine's on a bare-metal program (tests/baremetal/spin.c: two strands
 counting, hyperprivileged), and in cycle mode on a T5220 (tests/baremetal/smp.c: all 64
-strands started and reporting in; spin.c); then the cycle-level model's speed on the
-tests/bench kernels (MIPS and cycles/s).
+strands started and reporting in; spin.c); logical domains (`sun4v boot` of the T5220
+example, three domains: host seconds from power-on until every domain runs its
+workload, and the whole machine's simulated MIPS while they run, functional and cycle);
+then the cycle-level model's speed on the tests/bench kernels (MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -162,6 +164,73 @@ def full_system_cycle_bench(bm_dir):
               f"{cyc / s / 1e6:>11.2f}")
 
 
+# logical domains: the shipped T5220 example (three domains: primary idle, ldg1 int on
+# two cores, ldg2 mix at duty 0.1), simulated time run after all are up, per mode
+BOOT_EXAMPLE = ROOT / "sun4v" / "boot" / "examples" / "t5220.toml"
+BOOT_WINDOW = {"functional": "20ms", "cycle": "2ms"}
+BOOT_POLL = {"functional": "1ms", "cycle": "0.25ms"}
+BOOT_LIMIT = {"functional": "400ms", "cycle": "100ms"}
+
+
+def _domains_up(sysm):
+    """Every domain's guest kernel has all its vCPUs online and its workload running
+    (an idle workload: idle), as its counters page says (sun4v/guest/hostif.py)."""
+    from .guest.hostif import Counters, DomainMemory
+    for d in sysm.cfg.domains:
+        b = sysm.bindings.get(d.name)
+        c = Counters(DomainMemory(sysm.m, [(x.ra, x.pa, x.size) for x in b.mblocks]))
+        if not c.ready():
+            return False
+        r = c.read()
+        if r["cpus_online"] != len(b.pids()) or \
+                r["state"] != ("idle" if d.workload == "idle" else "running"):
+            return False
+    return True
+
+
+def boot_run(mode):
+    """(host seconds from power-on to every domain running its workload, simulated
+    seconds then, instructions and host seconds of the window after) of the T5220
+    example in `mode`; None when the domains do not come up within the limit."""
+    from .boot import System
+    from .boot.config import load_config
+    cfg = load_config(str(BOOT_EXAMPLE))
+    warm = System(cfg, mode=mode)                   # loads (or compiles) the models
+    warm.run(until=warm.steps("0.05ms"))
+    sysm = System(cfg, mode=mode)
+    poll, end = sysm.steps(BOOT_POLL[mode]), sysm.steps(BOOT_LIMIT[mode])
+    t = time.perf_counter()
+    while not _domains_up(sysm):
+        if sysm.m.time >= end or sysm.run(until=sysm.m.time + poll).reason != "until":
+            return None
+    up_s, up_sim = time.perf_counter() - t, sysm.seconds
+    n0, t = sysm.m.insns_run, time.perf_counter()
+    sysm.run(until=sysm.m.time + sysm.steps(BOOT_WINDOW[mode]))
+    return up_s, up_sim, sysm.m.insns_run - n0, time.perf_counter() - t
+
+
+def boot_bench(modes):
+    from .boot.system import GUEST_KERNEL, HV_ELF
+    missing = [p for p in (HV_ELF, GUEST_KERNEL) if not os.path.exists(p)]
+    if missing:
+        print(f"logical domains: skipped, firmware not built: {', '.join(missing)}")
+        return
+    print(f"\nlogical domains (sun4v boot {BOOT_EXAMPLE.relative_to(ROOT)}: T5220, three "
+          "domains): host seconds from power-on until every domain runs its workload "
+          "(polled every " + ", ".join(f"{BOOT_POLL[m]} {m}" for m in modes) +
+          " simulated), then simulated MIPS of the whole machine over a window")
+    print(f"{'mode':<12}{'boot s':>8}{'sim ms':>8}{'window':>8}{'instructions':>14}{'s':>8}"
+          f"{'MIPS':>8}")
+    for mode in modes:
+        r = boot_run(mode)
+        if r is None:
+            print(f"{mode:<12}the domains did not come up within {BOOT_LIMIT[mode]}")
+            continue
+        up_s, up_sim, n, s = r
+        print(f"{mode:<12}{up_s:>8.2f}{up_sim * 1e3:>8.2f}{BOOT_WINDOW[mode]:>8}{n:>14,}"
+              f"{s:>8.2f}{n / s / 1e6:>8.1f}")
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
@@ -202,6 +271,7 @@ def bench(args):
     print(f"startup of `sun4v run {paths[0].name}` (cache warm): "
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
     full_system_bench(Path(args.bm_dir))
+    boot_bench(["functional"] if args.no_cycle else ["functional", "cycle"])
     if not args.no_cycle:
         full_system_cycle_bench(Path(args.bm_dir))
         cycle_bench(Path(args.bench_dir))

@@ -12,6 +12,14 @@ guest UART) goes to stdout as "[name] line", or with --console DIR to DIR/NAME.l
 statistics with the per-domain, per-strand and per-core figures as JSON (`-`: stdout,
 after the summary).
 
+--mode cycle runs the machine on the cycle-level model (Machine(mode="cycle"): every
+strand of every core in the thread select, caches, crossbar, DRAM; TIME is then exact
+in cycles). The summary adds the cycles, the machine's IPC and each domain's CPI; the
+JSON is the cycle model's: per strand its cycles running, ready and waiting by reason,
+per core IPC and pipe utilisation, l1i/l1d/l2/itlb/dtlb/memory/ccx counters (L2 misses,
+miss rates, per core and per bank rows), and per domain "cycle": instructions, awake
+cycles, CPI and its strands' cycles by reason. --quantum applies to functional mode.
+
 Exit status: 0 when the run ends (every domain stopped, the time or the instruction
 limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
 input (a missing or invalid configuration, more vCPUs or memory than the platform has,
@@ -111,20 +119,30 @@ class _Consoles:
 
 
 def summary(sysm, result, host_s):
+    """The run's summary lines; cycle mode adds the cycles and the machine's IPC, and
+    each domain's CPI (cycles its strands were awake per instruction they retired)."""
     p = sysm.platform
+    cyc = sysm.m.mode == "cycle"
     lines = [f"sun4v boot: {p.key.upper()} ({p.name}), {len(sysm.cfg.domains)} domains, "
              f"{sysm.m.mode}; {result.reason}"
              + (f": {result.detail}" if result.detail else ""),
              f"simulated {sysm.seconds * 1e3:.3f} ms, {sysm.m.insns_run:,} instructions, "
-             f"{host_s:.1f} s host"]
+             + (f"{sysm.m.time:,} cycles (IPC {sysm.m.insns_run / max(1, sysm.m.time):.3f}), "
+                if cyc else "")
+             + f"{host_s:.1f} s host"]
     hdr = f"{'DOMAIN':<10} {'STATE':<12} {'VCPUS':>5}  {'STRANDS':<14} {'MEMORY':>6} " \
-          f"{'UTIL':>6} {'HCALLS':>8} {'TRAPS':>8} {'EXIT':>5}"
+          f"{'UTIL':>6} {'HCALLS':>8} {'TRAPS':>8} {'EXIT':>5}" + (f" {'CPI':>6}" if cyc else "")
     lines.append(hdr)
     for d in sysm.domain_stats():
         ex = "" if d["state"] != "stopped" else str(d["exit_code"])
+        cpi = ""
+        if cyc:
+            c = d["cycle"]["cpi"]
+            cpi = f" {c:>6.2f}" if c else f" {'-':>6}"
         lines.append(f"{d['name']:<10} {d['state']:<12} {len(d['vcpus']):>5}  "
                      f"{_ranges(d['strands']):<14} {_size(d['memory']):>6} "
-                     f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}")
+                     f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}"
+                     + cpi)
     return "\n".join(lines) + "\n"
 
 
@@ -132,6 +150,8 @@ def _stats(sysm, result, host_s):
     st = sysm.stats()
     st["reason"] = result.reason
     st["host_seconds"] = round(host_s, 3)
+    if sysm.m.mode == "cycle":
+        return st                       # the cycle model's per-strand and per-core rows
     spc = sysm.platform.chip.strands_per_core
     cores = {}
     for s in st["strands"]:
@@ -154,6 +174,9 @@ def _run(a):
         raise UsageError("--insns must be a positive number")
     if a.quantum is not None and a.quantum <= 0:
         raise UsageError("--quantum must be a positive number")
+    if a.mode == "cycle" and a.quantum is not None:
+        raise UsageError("--quantum applies to functional mode (the cycle model has no "
+                         "rounds: every strand is in the thread select every cycle)")
     if a.stats and a.stats != "-":
         check_output_path(a.stats)
     if a.console:

@@ -42,6 +42,7 @@ from ldm.topology import Topology
 
 from ..cmt import timebase as TB
 from ..machine import Machine, platforms
+from ..machine.machine import ASLEEP
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError
 from .hvstate import HvState
@@ -253,9 +254,18 @@ class System:
         C = self.m.S.C[strand]
         return int(TB.stick_value(C, TB.strand_time(C))) & ~(1 << 63)
 
-    def domain_stats(self) -> list[dict]:
+    def domain_stats(self, machine_stats: dict | None = None) -> list[dict]:
         """Per domain: state, exit code, vCPUs with their strands, utilisation (time not
-        yielded, from the hypervisor's yielded %stick ticks), hypercalls, traps."""
+        yielded, from the hypervisor's yielded %stick ticks), hypercalls, traps. Cycle
+        mode adds "cycle": the instructions its strands retired, their awake cycles
+        (every cycle but halted, parked, not started or in error state: a yielded vCPU's
+        strand halts in the hypervisor), CPI = awake cycles / instructions (0 with no
+        instructions), and the strands' cycles by reason summed (the cycle model's
+        accounting, cmt/cycle.py), from machine_stats (self.m.stats() when not given)."""
+        rows = {}
+        if self.m.mode == "cycle":
+            ms = machine_stats if machine_stats is not None else self.m.stats()
+            rows = {r["id"]: r for r in ms["strands"]}
         out = []
         by_gid = {g.gid: g for g in self.hv.guests()}
         for d in self.bindings.domains:
@@ -288,13 +298,29 @@ class System:
                 "util": (1 - yielded / life) if life else 0.0,
                 "hcalls": sum(v["hcalls"] for v in vlist),
                 "traps": sum(v["traps"] for v in vlist)})
+            if self.m.mode == "cycle":
+                out[-1]["cycle"] = _domain_cycles([rows[p] for p in d.pids() if p in rows])
         return out
 
     def stats(self) -> dict:
+        """The machine's statistics (Machine.stats: in cycle mode the cycle model's) with
+        "domains" (domain_stats) and whether the hypervisor panicked."""
         st = self.m.stats()
-        st["domains"] = self.domain_stats()
+        st["domains"] = self.domain_stats(st)
         st["hypervisor_panicked"] = self.hv.panicked
         return st
+
+
+def _domain_cycles(rows: list[dict]) -> dict:
+    """A domain's cycle-model figures from its strands' rows (Machine.stats)."""
+    by = {}
+    for r in rows:
+        for k, v in r["cycles"].items():
+            by[k] = by.get(k, 0) + v
+    n = sum(r["instructions"] for r in rows)
+    awake = sum(v for k, v in by.items() if k not in ASLEEP)
+    return {"instructions": n, "awake_cycles": awake,
+            "cpi": round(awake / n, 4) if n else 0.0, "cycles": by}
 
 
 def parse_time(x) -> float:

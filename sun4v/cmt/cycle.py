@@ -41,13 +41,16 @@ Two modes, from the strands' C[MODE]:
   The loop stops at cycle boundaries for the attention flag CY[CY_ATT], a device event
   due (CY[CY_NEXT_EVENT]) and `max_cycles`; a run sliced anywhere resumes exactly.
   TLB misses: the architectural TLB (mmu.py) is the only TLB; a miss is the
-  fast_*_MMU_miss / real_translation_miss trap to the hypervisor (T1; and the T2 as this
-  machine models it, without the T2's hardware tablewalk), whose handler is real code
-  timed by the model: the miss costs the trap plus that code, counted once (`tlb_miss`
-  is not used). The itlb/dtlb statistics count those miss traps, and as accesses the
-  lookups while translating (not hyperprivileged): an I-side one when the fetch enters
-  a new page, a D-side one per load, store or atomic. If the machine gains the T2's
-  hardware tablewalk, its memory accesses are what a T2 miss will cost."""
+  fast_*_MMU_miss / real_translation_miss / invalid_TSB_entry trap to the hypervisor,
+  whose handler is real code timed by the model: the miss costs the trap plus that code,
+  counted once. On the T2 a miss the chip's hardware table walk (mmu.hw_walk) resolves
+  loads the TLB without a trap: it is seen as the core's TLB generation (MMU.gen) moving
+  during a fetch, or during a load/store/atomic to memory, is counted as a miss and costs
+  the chip's `tlb_miss` cycles (the walk's TSB read; chosen, as in syscall emulation); a
+  walk that finds nothing costs only the trap that follows. The itlb/dtlb statistics
+  count those misses, and as accesses the lookups while translating (not
+  hyperprivileged): an I-side one when the fetch enters a new page, a D-side one per
+  load, store or atomic."""
 from collections import namedtuple
 
 import numpy as np
@@ -70,8 +73,8 @@ from .chips import (P_BRANCH_WAIT, P_DIV_LATENCY, P_FADD_LATENCY,
                     P_SWITCH_WAIT, P_TAKEN_BRANCH_PENALTY, P_TLB_MISS, P_TRAP_CYCLES)
 from .engine import complete, decode, dispatch, fetch
 from .mmu import SR_POKE
-from .traptypes import (T_DATA_REAL_MISS, T_FAST_DATA_MISS, T_FAST_INSTR_MISS,
-                        T_INSTR_REAL_MISS)
+from .traptypes import (T_DATA_INVALID_TSB, T_DATA_REAL_MISS, T_FAST_DATA_MISS,
+                        T_FAST_INSTR_MISS, T_INSTR_INVALID_TSB, T_INSTR_REAL_MISS)
 
 # the timing state as the jitted loop takes it: chip parameters (chips.P_*), per-strand
 # timing state TS, store-buffer addresses SBPA, statistics SC, per-thread-group counters G,
@@ -721,6 +724,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
                 TS[s, TS_CODE_BASE] = MEM.page_slot(M, pc, MEM.KIND_FETCH) * MEM.WORDS_PER_PAGE
     else:
         # ---- full system: translate (a miss traps), then the L1I by physical line -------
+        gen0 = MMU.gen[core]
         word, st, pa = fetch(Cs, M, MMU, pc, se)
         translating = (Cs[S.HPSTATE] & _HPRIV_RED) == np.uint64(0)
         if translating:
@@ -728,6 +732,14 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
             if page != TS[s, TS_IPAGE]:
                 TS[s, TS_IPAGE] = page
                 MS.CC[core, caches.C_ITLB_ACCESSES] += 1
+        if MMU.gen[core] != gen0 and st == 0:
+            # the T2's hardware table walk loaded the I-TLB (a fetch changes the TLB in
+            # no other way): a miss, costing the walk; the pick is cancelled and the
+            # fetch hits when the strand is picked again
+            MS.CC[core, caches.C_ITLB_MISSES] += 1
+            _wait(TS, s, now + P[P_TLB_MISS], R_TLB)
+            G[g, G_BUBBLES] += 1
+            return 0
         if st == 0:
             line = np.int64(pa >> np.uint64(iline_shift))
             if line != TS[s, TS_ILINE]:
@@ -776,6 +788,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
         Cs[S.LAST_EA] = _NO_EA          # stays so for an internal register ASI access
         if translating:
             MS.CC[core, caches.C_DTLB_ACCESSES] += 1
+    gen0 = MMU.gen[core]
     if st == 0:
         r = dispatch(Rs, RMs, Cs, Fs, M, MMU, np.int64(word), iid)
     else:
@@ -793,15 +806,22 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
             return 0
         # full system: the trap was taken; a TLB miss is counted here, once
         tt = Cs[S.TT_BASE + np.int64(Cs[S.TL])]
-        if tt == T_FAST_INSTR_MISS or tt == T_INSTR_REAL_MISS:
+        if tt == T_FAST_INSTR_MISS or tt == T_INSTR_REAL_MISS or tt == T_INSTR_INVALID_TSB:
             MS.CC[core, caches.C_ITLB_MISSES] += 1
-        elif tt == T_FAST_DATA_MISS or tt == T_DATA_REAL_MISS:
+        elif tt == T_FAST_DATA_MISS or tt == T_DATA_REAL_MISS or tt == T_DATA_INVALID_TSB:
             MS.CC[core, caches.C_DTLB_MISSES] += 1
         _wait(TS, s, now + P[P_TRAP_CYCLES], R_TRAP)
         return 0
     CY[CY_INSNS] += 1
     Cs[S.INSNS] += np.uint64(1)
     G[g, G_ISSUED] += 1
+    walk = 0
+    if not se and MMU.gen[core] != gen0 and Cs[S.LAST_EA] != _NO_EA and \
+            tc >= TC_LOAD and tc <= TC_ATOMIC:
+        # a memory access (not an ASI register store: those change the TLB themselves)
+        # that the T2's hardware table walk translated: a D-TLB miss, costing the walk
+        MS.CC[core, caches.C_DTLB_MISSES] += 1
+        walk = P[P_TLB_MISS]
     # ---- when may the strand issue again ------------------------------------------------
     if not se and tc >= TC_LOAD and tc <= TC_ATOMIC and Cs[S.LAST_EA] == _NO_EA:
         # an internal register (ASI) access, not memory: the strand switches out; a
@@ -820,7 +840,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
         _wait(TS, s, now + 1 + w, R_BRANCH)
     elif tc == TC_LOAD:
         ea = np.int64(Cs[S.LAST_EA])
-        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else 0
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else walk
         lu = P[P_LOAD_USE]
         if caches.l1d_load(MS, core, ea) and extra == 0:
             TS[s, TS_SPEC] = now + 1
@@ -842,7 +862,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
             TS[s, TS_REASON] = R_TLB if extra else R_L2
     elif tc == TC_STORE:
         ea = np.int64(Cs[S.LAST_EA])
-        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else 0
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else walk
         caches.l1d_store(MS, core, ea)
         if TS[s, TS_SB_N] == 0:
             CY[CY_SBUSY] += 1
@@ -855,7 +875,7 @@ def _issue(Rs, RMs, Cs, Fs, M, MMU, DC, P, TS, SBPA, G, U, MS, CY, s, g, now,
             TS[s, TS_REASON] = R_NONE
     elif tc == TC_ATOMIC:
         ea = np.int64(Cs[S.LAST_EA])
-        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else 0
+        extra = _dtlb(MS, P, TS, Cs, s, core, ea) if se else walk
         caches.l1d_store(MS, core, ea)
         _request(TS, CY, s, K_ATOMIC, ea, now + extra)
         _wait(TS, s, INF, R_L2)

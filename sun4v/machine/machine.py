@@ -80,6 +80,10 @@ RunResult = namedtuple("RunResult", "reason value strand")
 # "unimplemented" (value: the instruction word)
 
 
+# cycle-model wait reasons of a strand that is not running code (stats: awake cycles)
+ASLEEP = ("wait_halted", "wait_parked", "wait_not_started", "wait_error_state")
+
+
 class Machine:
     def __init__(self, platform, memory=None, mode="functional", quantum=QUANTUM,
                  tod_seconds=0, hv_uart_sink=None):
@@ -489,6 +493,9 @@ class Machine:
         }
 
     def _cycle_stats(self):
+        """stats() in cycle mode; adds per strand "cpi" (its awake cycles, all but
+        halted, parked, not started and error state, per instruction) and per core "cpi"
+        (cycles per instruction the core issued)."""
         C = self.S.C
         st = self.cm.stats()
         strands = []
@@ -498,7 +505,11 @@ class Machine:
                 continue
             row["traps"] = int(C[s, S.TRAP_COUNT])
             row["state"] = self.run_state(s)
+            awake = sum(v for k, v in row["cycles"].items() if k not in ASLEEP)
+            row["cpi"] = round(awake / row["instructions"], 4) if row["instructions"] else 0.0
             strands.append(row)
+        for core in st["cores"]:
+            core["cpi"] = round(st["cycles"] / core["instructions"], 4)
         p = self.platform
         cycles = st["cycles"]
         out = {"platform": p.key, "mode": self.mode, "chip": self.chip.key,

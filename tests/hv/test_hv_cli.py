@@ -63,6 +63,47 @@ iterations = 400
     assert r.returncode == 0 and "; until" in r.stdout
 
 
+def test_boot_in_cycle_mode(tmp_path):
+    """--mode cycle: the same consoles and end, the summary with the cycles, IPC and
+    each domain's CPI, --stats with the cycle model's per-strand and per-core figures."""
+    img = guest("basic")
+    cfg = toml(tmp_path, f'''platform = "T5220"
+[[domain]]
+name = "primary"
+vcpus = 1
+memory = "512M"
+image = "{img}"
+iterations = 50
+[[domain]]
+name = "ldg1"
+vcpus = 2
+memory = "256M"
+image = "{img}"
+iterations = 40
+''')
+    r = sun4v("boot", cfg, "--mode", "cycle", "--stats", str(tmp_path / "s.json"))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "[ldg1] ldg1: result 40 iterations on 2 vCPUs" in out
+    assert "sun4v boot: T5220 (SPARC Enterprise T5220), 2 domains, cycle; stopped" in out
+    lines = out.splitlines()
+    sim = [ln for ln in lines if ln.startswith("simulated ")][0]
+    assert " cycles (IPC " in sim
+    hdr = [ln for ln in lines if ln.startswith("DOMAIN ")][0].split()
+    assert hdr[-1] == "CPI"
+    st = json.loads((tmp_path / "s.json").read_text())
+    assert st["mode"] == "cycle" and st["chip"] == "t2" and st["cycles"] > st["instructions"]
+    row = [ln for ln in lines if ln.startswith("ldg1 ")][0].split()
+    dom = st["domains"][1]
+    assert dom["name"] == "ldg1" and float(row[-1]) == round(dom["cycle"]["cpi"], 2) >= 1
+    assert st["cores"][0]["id"] == 0 and 0 < st["cores"][0]["ipc"] <= 2
+    assert st["l2"]["misses"] > 0 and "per_core" in st["l1d"]
+    rows = {x["id"]: x for x in st["strands"]}
+    assert sum(rows[p]["instructions"] for p in dom["strands"]) == \
+        dom["cycle"]["instructions"] > 0
+    assert all("running" in rows[p]["cycles"] for p in dom["strands"])
+
+
 def test_example_configurations_parse():
     from sun4v.boot.config import load_config
     for plat in ("T2000", "T5220", "T5240", "T1000", "T6340"):
@@ -111,7 +152,8 @@ def test_bad_options(tmp_path):
                               'memory="256M"\n', "k.toml")
     for path, args, msg in ((cfg, ["--until", "soon"], "--until soon"),
                             (cfg, ["--insns", "0"], "--insns"),
-                            (cfg, ["--mode", "cycle"], "cycle"),
+                            (cfg, ["--mode", "cycle", "--quantum", "10"],
+                             "--quantum applies to functional mode"),
                             (cfg, ["--console", str(tmp_path / "no" / "dir")], "does not exist"),
                             (nokernel, [], "guest kernel is not built")):
         if path == nokernel and (ROOT / "build" / "fw" / "guest.bin").exists():
