@@ -13,7 +13,8 @@ ASM_SRC  := $(wildcard tests/asm/*.S)
 ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
 BM_SRC   := $(wildcard tests/baremetal/*.c)
 BM_BIN   := $(patsubst tests/baremetal/%.c,build/baremetal/%,$(BM_SRC))
-BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h
+BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h \
+	tests/bench/xlate_kernel.h
 BM_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -mcmodel=medlow -mcpu=niagara \
 	-fno-builtin -nostdlib -static -Wall -Werror
 
@@ -64,7 +65,7 @@ build/progs/%.O2: tests/progs/%.c | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $< -lm
 
-build/bench/%: tests/bench/%.c tests/bench/bench.h | tools
+build/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/xlate_kernel.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -pthread -o $@ $<
 

@@ -1,11 +1,14 @@
 """`sun4v bench`: speed of the engine on a fixed set of the project's test programs, in
 simulated MIPS, beside qemu-sparc64's time on the same binaries where it is installed;
-the full-system machine's on a bare-metal program (tests/baremetal/spin.c: two strands
-counting, hyperprivileged), and in cycle mode on a T5220 (tests/baremetal/smp.c: all 64
-strands started and reporting in; spin.c); logical domains (`sun4v boot` of the T5220
-example, three domains: host seconds from power-on until every domain runs its
-workload, and the whole machine's simulated MIPS while they run, functional and cycle);
-then the cycle-level model's speed on the tests/bench kernels (MIPS and cycles/s).
+the full-system machine's on bare-metal programs (tests/baremetal/spin.c: two strands
+counting, hyperprivileged; tests/baremetal/mmu_loop.c: the kernel of
+tests/bench/xlate_kernel.h in privileged mode with both MMUs on, beside the same kernel
+under `sun4v run`, tests/bench/xlate_loop.c: issue 10's floor is 70%), and in cycle mode
+on a T5220 (tests/baremetal/smp.c: all 64 strands started and reporting in; spin.c);
+the example T5220 with three logical domains under `sun4v boot` (host seconds from
+power-on until every domain runs its workload, then the aggregate MIPS of all strands
+while they run, functional and cycle: issue 11 section 6); then the cycle-level model's
+speed on the tests/bench kernels (MIPS and cycles/s).
 
 Figures are printed, never asserted: the machines this runs on are shared and noisy."""
 import os
@@ -39,10 +42,10 @@ def _silenced(fn):
         os.close(saved[1])
 
 
-def run_functional(path):
+def run_functional(path, args=()):
     """(instructions, seconds) of one run in functional mode, JIT already warm."""
     from .se.process import Process
-    proc = Process(str(path))
+    proc = Process(str(path), args=list(args))
     _silenced(proc.run)
     return proc.insns, proc.wall
 
@@ -110,7 +113,6 @@ FULL_RUNS = [("t2000", "spin"), ("t5220", "spin")]
 
 
 def full_system_bench(bm_dir):
-    from .machine import Machine
     paths = {prog: bm_dir / prog for _, prog in FULL_RUNS}
     missing = sorted(str(p) for p in paths.values() if not p.exists())
     if missing:
@@ -120,13 +122,7 @@ def full_system_bench(bm_dir):
           "second):")
     print(f"{'platform':<10}{'program':<12}{'instructions':>14}{'s':>8}{'MIPS':>8}")
     for plat, prog in FULL_RUNS:
-        m = Machine(plat)
-        m.load_elf(str(paths[prog]))
-        m.run(max_insns=1000)                        # loads (or compiles) the run loop
-        t = time.perf_counter()
-        m.run()
-        s = time.perf_counter() - t
-        n = m.insns_run
+        n, s = run_machine(plat, paths[prog])
         print(f"{plat:<10}{prog:<12}{n:>14,}{s:>8.2f}{n / s / 1e6:>8.1f}")
 
 
@@ -231,12 +227,55 @@ def boot_bench(modes):
               f"{s:>8.2f}{n / s / 1e6:>8.1f}")
 
 
+# the translation floor (issue 10 section 4): the same kernel under `sun4v run` and in
+# privileged mode with the MMU on, on whole machines
+MMU_KERNEL = ("xlate_loop", ("1", "50"))           # in build/bench
+MMU_RUNS = [("t2000", "mmu_loop"), ("t5220", "mmu_loop")]
+MMU_FLOOR = 0.70
+REPEAT = 3                                          # best of: the machine is shared
+
+
+def run_machine(plat, path):
+    """(instructions, seconds) of a whole-machine run of a bare-metal program to its end,
+    the run loop already loaded."""
+    from .machine import Machine
+    m = Machine(plat)
+    m.load_elf(str(path))
+    m.run(max_insns=1000)                        # loads (or compiles) the run loop
+    before = m.insns_run
+    t = time.perf_counter()
+    m.run()
+    return m.insns_run - before, time.perf_counter() - t
+
+
+def mmu_bench(bench_dir, bm_dir):
+    prog, args = MMU_KERNEL
+    se_path = bench_dir / prog
+    paths = [se_path] + [bm_dir / p for _, p in MMU_RUNS]
+    missing = sorted(str(p) for p in paths if not p.exists())
+    if missing:
+        print(f"MMU on: skipped, programs not built: {', '.join(missing)}")
+        return
+    print(f"\nthe same kernel (tests/bench/xlate_kernel.h) under `sun4v run` and in "
+          f"privileged mode with the MMU on (best of {REPEAT}):")
+    print(f"{'machine':<26}{'instructions':>14}{'s':>8}{'MIPS':>8}{'of sun4v run':>14}")
+    n, s = min((run_functional(se_path, args) for _ in range(REPEAT)), key=lambda r: r[1])
+    se_mips = n / s / 1e6
+    print(f"{'sun4v run ' + prog + ' ' + ' '.join(args):<26}{n:>14,}{s:>8.3f}{se_mips:>8.1f}")
+    for plat, p in MMU_RUNS:
+        n, s = min((run_machine(plat, bm_dir / p) for _ in range(REPEAT)), key=lambda r: r[1])
+        mips = n / s / 1e6
+        print(f"{plat + ' ' + p:<26}{n:>14,}{s:>8.3f}{mips:>8.1f}{mips / se_mips:>13.0%}"
+              + ("" if mips >= MMU_FLOOR * se_mips else f"  (below the {MMU_FLOOR:.0%} floor)"))
+
+
+
 def add_arguments(ap):
     ap.add_argument("--progs", default=str(ROOT / "build" / "progs"),
                     help="directory of built test programs (default: build/progs)")
     ap.add_argument("--bench-dir", default=str(ROOT / "build" / "bench"),
                     help="directory of the built tests/bench programs for the cycle-mode "
-                    "figures (default: build/bench)")
+                    "figures and the MMU-on comparison (default: build/bench)")
     ap.add_argument("--bm-dir", default=str(ROOT / "build" / "baremetal"),
                     help="directory of the built tests/baremetal programs for the "
                     "full-system figures (default: build/baremetal)")
@@ -271,6 +310,7 @@ def bench(args):
     print(f"startup of `sun4v run {paths[0].name}` (cache warm): "
           f"{startup_seconds(d / 'args.O2' if (d / 'args.O2').exists() else paths[0]):.2f} s")
     full_system_bench(Path(args.bm_dir))
+    mmu_bench(Path(args.bench_dir), Path(args.bm_dir))
     boot_bench(["functional"] if args.no_cycle else ["functional", "cycle"])
     if not args.no_cycle:
         full_system_cycle_bench(Path(args.bm_dir))

@@ -1,6 +1,7 @@
 """Build the bare-metal test programs the way the Makefile does, when missing or stale:
 assembly (tests/asm/NAME.S, baremetal.ld at the boot ROM) and freestanding C
-(tests/baremetal/NAME.c with crt0.S, linked in RAM)."""
+(tests/baremetal/NAME.c with crt0.S, linked in RAM); and the tests/bench programs
+(static Linux programs) some of them are compared with."""
 import subprocess
 from pathlib import Path
 
@@ -37,10 +38,21 @@ def asm(name):
 
 def c(name):
     out = ROOT / "build" / "baremetal" / name
-    deps = [BM / f"{name}.c", BM / "crt0.S", BM / "rt.h", BM / "baremetal.ld", ASM / "bm.h"]
+    deps = [BM / f"{name}.c", BM / "crt0.S", BM / "rt.h", BM / "baremetal.ld", ASM / "bm.h",
+            ROOT / "tests" / "bench" / "xlate_kernel.h"]
     if _stale(out, deps):
         out.parent.mkdir(parents=True, exist_ok=True)
         _cc(BM_CFLAGS + ["-Wl,-T," + str(BM / "baremetal.ld"), "-Wl,-z,max-page-size=0x2000",
                          "-Wl,--build-id=none", "-o", str(out), str(BM / "crt0.S"),
                          str(BM / f"{name}.c")])
+    return out
+
+
+def bench(name):
+    out = ROOT / "build" / "bench" / name
+    src = ROOT / "tests" / "bench"
+    deps = [src / f"{name}.c", src / "bench.h", src / "xlate_kernel.h"]
+    if _stale(out, deps):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _cc(["-static", "-O2", "-pthread", "-o", str(out), str(src / f"{name}.c")])
     return out

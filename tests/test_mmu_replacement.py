@@ -5,16 +5,18 @@ demaps and the used-bit pseudo-LRU replacement (OpenSPARC T1 Micro Arch Spec
 2.3.9/2.4.4).  A long random sequence of writes (with and without an explicit index, valid
 and invalid TTEs, every page size the T1 and T2 accept), lookups (hits and misses over
 several partitions, contexts, the real bit and page sizes; directly through
-mmu.tlb_lookup and through the strands' translate_data / translate_fetch, micro-TLB
-included) and demaps (page, context, all) is applied to both; after every step both must
-hold the same entries (tag, TTE, used bit) at the same indices and have returned the same
-results.  mmu.py's entries are read through its documented storage layout (key = 1<<63 |
+mmu.tlb_lookup and through the strands' translation caches, mmu.xc_data / xc_fetch, whose
+hits must count as uses of their TLB entries exactly as translations through the TLB
+do) and demaps (page, context, all) is applied to both; after every step both must hold
+the same entries (tag, TTE, used bit) at the same indices and have returned the same
+results, and no strand's cache may hold a page the TLB no longer maps that way.  mmu.py's entries are read through its documented storage layout (key = 1<<63 |
 PID<<56 | real<<55 | context, TLB_VA the VA with the page offset clear), decoded here."""
 import random
 
 import numpy as np
 import pytest
 
+from sun4v.cmt import memory as MEM
 from sun4v.cmt import mmu
 from sun4v.cmt import state as S
 from sun4v.cmt.tlb_model import DEMAP_ALL, DEMAP_CONTEXT, DEMAP_PAGE, Tag, TLBModel
@@ -26,6 +28,9 @@ STRANDS = {0: [0, 1, 2, 3], 1: [8, 9, 10, 11]}
 SIZES = [0, 1, 3, 5]                # 8K, 64K, 4M, 256M: every size T1 and T2 accept
 PIDS = [0, 1, 5]
 CTXS = [0, 1, 77, 0x1FFF]
+RA = ((1 << 56) - 1) & ~0x1FFF      # TTE bits 55:13
+PA_BITS = 40
+OFFSET_BITS = 16                    # lookups within the first 64 KB of a page
 MISS = {mmu.T_FAST_DATA_MISS, mmu.T_DATA_REAL_MISS, mmu.T_FAST_INSTR_MISS,
         mmu.T_INSTR_REAL_MISS}
 
@@ -79,10 +84,50 @@ def _pool(rng, count):
     return sorted(out)
 
 
+def _xc_translate(C, MMU, mem, va, w, real):
+    """(pa, status, hit) of a read (DTLB) or fetch (ITLB) through strand C's translation
+    cache, the page pool grown as the engine does; hit: served by the cache."""
+    kind = MEM.KIND_READ if w == mmu.W_D else MEM.KIND_FETCH
+    s = int(C[S.STRAND_ID])
+    e = MMU.xc[s, kind, (va >> 13) % mmu.XC_N]
+    key = int(mmu.data_key(C, 0x14 if real else 0x80) if w == mmu.W_D else mmu.fetch_key(C))
+    hit = int(e[mmu.XE_TAG]) == (va >> 13) + 1 and int(e[mmu.XE_KEY]) == key
+    while True:
+        if w == mmu.W_D:
+            slot, pa, status = mmu.xc_data(C, MMU, mem.M, np.uint64(va), kind,
+                                           0x14 if real else 0x80)
+        else:
+            slot, pa, status = mmu.xc_fetch(C, MMU, mem.M, np.uint64(va))
+        if status != MEM.GROW:
+            return int(pa), int(status), hit
+        mem.grow()
+
+
+def _check_caches(MMU, models, step):
+    """Every cached translation is what the TLB (the reference's entries) gives now."""
+    for s in range(NSTRANDS):
+        core = s // 8
+        for kind, w in ((MEM.KIND_READ, mmu.W_D), (MEM.KIND_FETCH, mmu.W_I)):
+            m = models[w, core]
+            n = int(MMU.xfill[s, kind, 0])
+            assert sorted(MMU.xfill[s, kind, 1:n + 1]) == \
+                sorted(np.nonzero(MMU.xc[s, kind, :, mmu.XE_TAG])[0]), f"step {step}"
+            for j in MMU.xfill[s, kind, 1:n + 1]:
+                tag, key, _, pa = (int(x) for x in MMU.xc[s, kind, j])
+                va = (tag - 1) << 13
+                pid, real, ctx = (key >> 56) & 7, (key >> 55) & 1, key & 0x1FFF
+                i = m.find(va, pid, real, ctx)
+                assert i >= 0 and m.used[i], f"step {step}: strand {s} caches {va:#x}"
+                mask = _mask(m.data[i] & 0xF)
+                want = ((m.data[i] & RA & ~mask) | (va & mask)) & ((1 << PA_BITS) - 1)
+                assert want & ~0x1FFF == pa, f"step {step}: strand {s} caches {va:#x}"
+
+
 def run_sequence(seed, steps):
     rng = random.Random(seed)
     MMU = mmu.new_mmu(NSTRANDS, chip="t2")
-    TLB, CFG, USED, GEN, UC = MMU[:5]
+    TLB, CFG, USED = MMU.tlb, MMU.cfg, MMU.used
+    mem = MEM.Memory(alloc_on_touch=True, capacity_pages=1024, hash_size=2048)
     st = S.StrandArrays(NSTRANDS)
     for s in range(NSTRANDS):
         st.C[s, S.MODE] = S.MODE_FULL
@@ -90,9 +135,13 @@ def run_sequence(seed, steps):
     models = {(w, c): TLBModel(int(mmu.tlb_ntlb(CFG, w))) for w in (mmu.W_I, mmu.W_D)
               for c in (0, 1)}
     pool = _pool(rng, 420)
+    # TTE page numbers from a fixed set (each translated page is made in memory when
+    # a translation cache enters it: a few hundred pages, not one per lookup)
+    ras = [rng.getrandbits(PA_BITS) & ~0x1FFF for _ in range(64)]
     last = {}                                      # strand, w -> last looked-up (page, va)
+    cached = set()                                 # (strand, w, vpn) ever cached
     cov = dict.fromkeys(("write_index", "write_same_tag", "write_free", "write_victim",
-                         "write_invalid", "hit", "miss", "uc_hit", "uc_hit_sets_used",
+                         "write_invalid", "hit", "miss", "xc_hit", "xc_refill_sets_used",
                          "wrap_by_hit", "wrap_by_write", "demap_page", "demap_context",
                          "demap_all", "demap_removed") + tuple(f"hit_size{n}" for n in SIZES),
                         0)
@@ -120,7 +169,8 @@ def run_sequence(seed, steps):
             if not real and rng.random() < 0.1:
                 ctx = rng.choice(CTXS)
             valid = rng.random() < 0.93
-            data = (V if valid else 0) | (rng.getrandbits(62) & ~0xF) | size
+            data = (V if valid else 0) | (rng.getrandbits(62) & ~(0xF | RA)) | \
+                rng.choice(ras) | size
             index = rng.randrange(n) if rng.random() < 0.12 else -1
             va |= rng.getrandbits(13 + 3 * size)    # offset bits are dropped by the write
             if index >= 0:
@@ -151,48 +201,41 @@ def run_sequence(seed, steps):
                 i = rng.choice(unused if unused and rng.random() < 0.5 else resident)
                 size = m.data[i] & 7
                 pid, real, ctx, tag = m.tag[i]
-                va = tag | rng.getrandbits(13 + 3 * size)
+                va = tag | rng.getrandbits(min(13 + 3 * size, OFFSET_BITS))
             else:
                 pid, real, ctx, tag, size = rng.choice(pool)
                 if q > 0.9:                        # same page, another context/partition
                     pid, ctx = rng.choice(PIDS), (0 if real else rng.choice(CTXS))
-                va = tag | rng.getrandbits(13 + 3 * size)
+                va = tag | rng.getrandbits(min(13 + 3 * size, OFFSET_BITS))
                 if q > 0.97:                       # an address nobody mapped
                     va = rng.getrandbits(64)
             last[s, w] = (pid, real, ctx, tag, size), va
             ctx = 0 if real else ctx
+            want_i = m.find(va, pid, real, ctx)
+            was_used = want_i >= 0 and m.used[want_i]
             want = m.lookup(va, pid, real, ctx)
             how = rng.random()
             if how < 0.25:                         # the TLB alone
                 got = mmu.tlb_lookup(MMU, core, w, np.uint64(va), pid, real, ctx)
                 assert got == want[0], f"step {step}: lookup mmu {got} model {want}"
-            else:                                  # a strand's translation
+            else:                                  # a strand's translation cache
                 C = st.C[s]
                 C[S.PARTID] = pid
                 C[S.PRIMARY_CTX] = ctx
-                key = 1 << 63 | pid << 56 | real << 55 | ctx     # mmu.py's key layout
-                uc = UC[s, w]
-                uc_hit = (uc[mmu.UC_TAG] == (va >> 13) + 1 and uc[mmu.UC_KEY] == key
-                          and uc[mmu.UC_GEN] == GEN[core])
-                if uc_hit:
-                    cov["uc_hit"] += 1
-                    cov["uc_hit_sets_used"] += m.used[want[0]] == 1 and \
-                        USED[w, core, want[0]] == 0
-                if w == mmu.W_D:
-                    C[S.LSU_CTL] = mmu.LSU_DM
-                    pa, status = mmu.translate_data(C, MMU, None, np.uint64(va), 0,
-                                                    0x14 if real else 0x80)
-                else:
-                    C[S.LSU_CTL] = 0 if real else mmu.LSU_IM
-                    pa, status = mmu.translate_fetch(C, MMU, None, np.uint64(va))
+                C[S.LSU_CTL] = (mmu.LSU_DM if w == mmu.W_D else
+                                0 if real else mmu.LSU_IM)
+                pa, status, hit = _xc_translate(C, MMU, mem, va, w, real)
+                if hit:
+                    cov["xc_hit"] += 1
+                elif want[0] >= 0 and not was_used and (s, w, va >> 13) in cached:
+                    cov["xc_refill_sets_used"] += 1     # emptied by a wrap, then used
                 if want[0] < 0:
                     assert status in MISS, f"step {step}: mmu hit (status {status:#x}), model miss"
                 else:
                     assert status not in MISS, f"step {step}: mmu miss, model hit {want}"
-                    assert int(UC[s, w, mmu.UC_INDEX]) == want[0], f"step {step}: hit index"
-                    assert int(UC[s, w, mmu.UC_DATA]) == want[1], f"step {step}: TTE"
                     if status == 0:
-                        assert int(pa) == want[2], f"step {step}: PA {int(pa):#x} {want}"
+                        assert pa == want[2], f"step {step}: PA {pa:#x} {want}"
+                        cached.add((s, w, va >> 13))
             cov["hit" if want[0] >= 0 else "miss"] += 1
             if want[0] >= 0:
                 cov[f"hit_size{want[1] & 0xF}"] += 1
@@ -219,6 +262,8 @@ def run_sequence(seed, steps):
         if step % 512 == 0:
             for (w2, c2) in models:
                 _check(MMU, models, w2, c2, step, "(all TLBs)")
+        if step % 64 == 0:
+            _check_caches(MMU, models, step)
     for (w2, c2) in models:
         _check(MMU, models, w2, c2, steps, "(end)")
     return cov
@@ -256,11 +301,13 @@ def test_full_tlb_replaces_first_unused_entry():
     assert ins(103) == 3
 
 
-def test_micro_tlb_hit_sets_used_bit():
-    """A fetch that hits the strand's one-entry micro-TLB still sets the used bit that a
-    wrap (through other hits, which leave the micro-TLB valid) has cleared."""
+def test_translation_cache_hit_after_a_wrap_sets_the_used_bit():
+    """A page in a strand's translation cache whose used bit a wrap (through hits on
+    other entries) has cleared: the wrap empties the cache, so the next fetch from the
+    page goes through the TLB and sets the bit again, as the reference does."""
     MMU = mmu.new_mmu(8, chip="t2")
-    USED, GEN, UC = MMU[2], MMU[3], MMU[4]
+    USED = MMU.used
+    mem = MEM.Memory(alloc_on_touch=True)
     st = S.StrandArrays(8)
     C = st.C[0]
     C[S.MODE] = S.MODE_FULL
@@ -270,23 +317,27 @@ def test_micro_tlb_hit_sets_used_bit():
     C[S.LSU_CTL] = mmu.LSU_IM
     model = TLBModel(64)
     for p in range(64):
-        data = V | int(mmu.TTE_X) | (0x100000 + p) << 13
+        data = V | int(mmu.TTE_X) | (0x100 + p) << 13
         assert mmu.tlb_insert(MMU, 0, mmu.W_I, np.uint64(p << 13), 2, 0, 6, np.uint64(data),
                               -1) == model.write(p << 13, 2, 0, 6, data) == p
     va = (10 << 13) | 0x44
-    pa, status = mmu.translate_fetch(C, MMU, None, np.uint64(va))
-    assert status == 0 and int(pa) == (0x100000 + 10) << 13 | 0x44
+    slot, pa, status = mmu.xc_fetch(C, MMU, mem.M, np.uint64(va))
+    assert status == 0 and int(pa) == (0x100 + 10) << 13 | 0x44
     assert model.lookup(va, 2, 0, 6)[0] == 10
+    e = MMU.xc[0, MEM.KIND_FETCH, 10]
+    assert int(e[mmu.XE_TAG]) == 11 and int(e[mmu.XE_SLOT]) == slot      # cached
+    assert mmu.xc_fetch(C, MMU, mem.M, np.uint64(va))[2] == 0             # a hit
+    model.lookup(va, 2, 0, 6)
     for p in list(range(10)) + list(range(11, 63)):         # the last one wraps the bits
         assert mmu.tlb_lookup(MMU, 0, mmu.W_I, np.uint64(p << 13), 2, 0, 6) == p
         model.lookup(p << 13, 2, 0, 6)
     assert USED[0, 0, :64].tolist() == model.used == [0] * 62 + [1, 0]
-    gen = int(GEN[0])
-    assert int(UC[0, mmu.W_I, mmu.UC_TAG]) == 11 and int(UC[0, mmu.W_I, mmu.UC_GEN]) == gen
-    pa, status = mmu.translate_fetch(C, MMU, None, np.uint64(va))     # micro-TLB hit
-    assert status == 0 and int(pa) == (0x100000 + 10) << 13 | 0x44
+    assert int(e[mmu.XE_TAG]) == 0 and int(MMU.xfill[0, MEM.KIND_FETCH, 0]) == 0
+    slot2, pa, status = mmu.xc_fetch(C, MMU, mem.M, np.uint64(va))
+    assert status == 0 and int(pa) == (0x100 + 10) << 13 | 0x44 and slot2 == slot
     model.lookup(va, 2, 0, 6)
     assert USED[0, 0, 10] == 1 and USED[0, 0, :64].tolist() == model.used
+    assert int(e[mmu.XE_TAG]) == 11                                       # cached again
 
 
 # Page sizes from the manual (sun4v.md §3: size code n is a page of 2^(13+3n) bytes; T1 and

@@ -33,6 +33,7 @@ from .traptypes import (T_CLEAN_WINDOW, T_FILL_HI, T_FILL_LO, T_FP_DISABLED, T_I
 DC_BITS = 16
 DC_SIZE = 1 << DC_BITS
 _DC_MUL = np.uint64(0x9E3779B1)
+_NO_PAGE = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 CLS_ALU = I.CLS_ALU
 CLS_MULDIV = I.CLS_MULDIV
@@ -108,13 +109,14 @@ def se_trap(R, RM, C, M, tt):
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
-def dispatch(R, RM, C, F, M, MMU, inst, iid):
-    """Execute one decoded instruction: the execute function of its class."""
+def dispatch_in(R, RM, C, F, M, MMU, inst, iid, se):
+    """Execute one decoded instruction: the execute function of its class. `se`:
+    syscall-emulation mode, a constant in each mode's engine (run_strand_se/_fs)."""
     cls = I.ID_CLASS[iid]
     if cls == CLS_ALU:
         return exec_alu(R, RM, C, inst, iid)
     if cls == CLS_MEM:
-        return exec_mem(R, RM, C, M, MMU, inst, iid)
+        return exec_mem(R, RM, C, M, MMU, inst, iid, se)
     if cls == CLS_BRANCH:
         return exec_branch(R, RM, C, inst, iid)
     if cls == CLS_CTRL:
@@ -128,6 +130,12 @@ def dispatch(R, RM, C, F, M, MMU, inst, iid):
     if cls == 0:
         return T_ILLEGAL
     return exec_fp(R, RM, C, F, M, MMU, inst, iid)
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def dispatch(R, RM, C, F, M, MMU, inst, iid):
+    """dispatch_in for the strand's own mode (C[MODE])."""
+    return dispatch_in(R, RM, C, F, M, MMU, inst, iid, C[S.MODE] == S.MODE_SE)
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -184,20 +192,51 @@ def fetch(C, M, MMU, pc, se):
 @njit(cache=True, nogil=True, _nrt=False)
 def run_strand(St, M, MMU, DC, budget):
     """Run one strand (St: its rows of the Strands arrays) for at most `budget`
-    instructions. Returns an EXIT_* code; retired instructions are added to C[INSNS].
+    instructions (run_strand_se or run_strand_fs, by C[MODE]). Returns an EXIT_* code;
+    retired instructions are added to C[INSNS]."""
+    if St.C[S.MODE] == S.MODE_SE:
+        return run_strand_se(St, M, MMU, DC, budget)
+    return run_strand_fs(St, M, MMU, DC, budget)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def run_strand_se(St, M, MMU, DC, budget):
+    """run_strand of a strand in syscall-emulation mode."""
+    return _run(St, M, MMU, DC, budget, True)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def run_strand_fs(St, M, MMU, DC, budget):
+    """run_strand of a strand in full-system mode."""
+    return _run(St, M, MMU, DC, budget, False)
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _run(St, M, MMU, DC, budget, se):
+    """The engine's loop, compiled once per mode (`se` a constant: each mode's engine
+    holds only its own paths, which keeps both fast).
     Full system: before each instruction, C[INSNS] >= C[DEADLINE] runs the interrupt
-    check (traps.service); a strand that is not running returns EXIT_HALT."""
+    check (traps.service); a strand that is not running returns EXIT_HALT.
+
+    The page being fetched from is kept across instructions (one compare per
+    instruction while the PC stays in it). Full system: it is looked up again after
+    anything that may change the fetch translation: a trap taken (complete), and what
+    sets C[DEADLINE] = 0 (done/retry, wrpr %pstate/%tl, wrhpr %hpstate, stores to
+    LSU_CTL, the primary context, the partition ID, the ITLB: mmu.py "FETCH_CHANGE");
+    another strand's TLB changes happen between calls (the machine runs its strands one
+    at a time) and reach the strand's translation cache (mmu.xc_flush_core)."""
     R, RM, C, F = St
     start = C[S.INSNS]
     end = start + np.uint64(budget)
-    se = C[S.MODE] == S.MODE_SE
+    keep = se or MMU.cfg[mmu.CFG_XC_OFF] == 0
     words = M.words
-    code_vpn = np.uint64(0xFFFFFFFFFFFFFFFF)
+    code_vpn = _NO_PAGE
     code_base = np.int64(0)
     result = S.EXIT_BUDGET
     while C[S.INSNS] < end:
         # ---- full system: interrupts, timers, halting (one compare when not due) ------
         if not se and C[S.INSNS] >= C[S.DEADLINE]:
+            code_vpn = _NO_PAGE
             x = traps.service(R, RM, C, MMU.sreg)
             if x != 0:
                 result = x
@@ -209,27 +248,26 @@ def run_strand(St, M, MMU, DC, budget):
             r = T_UNALIGNED
         else:
             vpn = pc >> np.uint64(MEM.PAGE_SHIFT)
+            st = 0
             if vpn != code_vpn:
                 if se:
-                    pa = pc
-                    st = 0
+                    slot = MEM.page_slot(M, pc, MEM.KIND_FETCH)
+                    if slot < 0:
+                        st = slot if slot == MEM.GROW else T_INSTR_ACCESS
                 else:
-                    pa, st = mmu.translate_fetch(C, MMU, M, pc)
+                    slot, _, st = mmu.xc_fetch(C, MMU, M, pc)
+                    if st < 0 and st != MEM.GROW:
+                        st = T_INSTR_ACCESS_ERROR       # no memory there, or a device
                 if st == 0:
-                    slot = MEM.page_slot(M, pa, MEM.KIND_FETCH)
-                    if slot >= 0:
-                        code_base = slot * MEM.WORDS_PER_PAGE
-                        code_vpn = vpn if se else np.uint64(0xFFFFFFFFFFFFFFFF)
-                    elif slot == MEM.GROW:
-                        result = S.EXIT_MEMGROW
-                        break
-                    else:
-                        st = T_INSTR_ACCESS if se else T_INSTR_ACCESS_ERROR
-                if st != 0:
+                    code_base = slot * MEM.WORDS_PER_PAGE
+                    if keep:
+                        code_vpn = vpn
+                elif st == MEM.GROW:
+                    result = S.EXIT_MEMGROW
+                    break
+                else:
                     C[S.EXIT_ARG1] = pc
                     r = st
-            else:
-                st = 0
             if st == 0:
                 wv = words[code_base + np.int64((pc >> np.uint64(3)) & np.uint64(1023))]
                 if pc & np.uint64(4):
@@ -237,11 +275,16 @@ def run_strand(St, M, MMU, DC, budget):
                 else:
                     word = np.uint32(wv >> np.uint64(32))
                 iid = decode(DC, word)
-                r = dispatch(R, RM, C, F, M, MMU, np.int64(word), iid)
+                r = dispatch_in(R, RM, C, F, M, MMU, np.int64(word), iid, se)
         # ---- retire or trap -----------------------------------------------------------
         retired, x = complete(R, RM, C, M, r, se)
         C[S.INSNS] += np.uint64(retired)      # kept current: rd %tick reads it
-        if x != 0:
+        if retired == 0:
+            code_vpn = _NO_PAGE                 # a trap: another privilege, TL, vector
+            if x != 0:
+                result = x
+                break
+        elif x != 0:
             result = x
             break
     return result
@@ -268,7 +311,8 @@ class Engine:
         St = self.S
         while True:
             before = int(St.C[strand, S.INSNS])
-            code = run_strand(St.row(strand), self.mem.M, self.mmu, self.dc, max_insns)
+            run = run_strand_se if int(St.C[strand, S.MODE]) == S.MODE_SE else run_strand_fs
+            code = run(St.row(strand), self.mem.M, self.mmu, self.dc, max_insns)
             if code != S.EXIT_MEMGROW:
                 return code
             self.mem.grow()

@@ -69,14 +69,14 @@ def check_asi(C, asi):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def data_pa(C, MMU, M, va, kind, asi):
-    """(pa, status) for a data access: identity in syscall-emulation mode, else the MMU.
-    The address is also left in C[LAST_EA] for the timing model."""
+    """(pa, status) for a data access: identity in syscall-emulation mode, else the MMU
+    (mmu.xc_pa: through the strand's translation cache); status 0 or an MMU trap type
+    (the memory's status is found by the access itself). The address is also left in
+    C[LAST_EA] for the timing model."""
     if C[S.MODE] == S.MODE_SE:
         C[S.LAST_EA] = va
         return va, 0
-    pa, st = mmu.translate_data(C, MMU, M, va, kind, asi)
-    C[S.LAST_EA] = pa
-    return pa, st
+    return mmu.xc_pa(C, MMU, M, va, kind, asi)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -145,7 +145,9 @@ def mmio_exit(C, pa, va, size, flags, data, reg):
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
-def exec_mem(R, RM, C, M, MMU, inst, iid):
+def exec_mem(R, RM, C, M, MMU, inst, iid, se):
+    """Execute a load, store, atomic or prefetch; `se`: syscall-emulation mode (the
+    caller's constant, so each mode's engine compiles only its own memory path)."""
     rd = (inst >> 25) & 31
     rs1v = rget(R, RM, (inst >> 14) & 31)
     if iid == I.CASA or iid == I.CASXA:
@@ -165,7 +167,7 @@ def exec_mem(R, RM, C, M, MMU, inst, iid):
         if aflags & A_MEM == 0:
             if iid == I.PREFETCHA:
                 return S.ADVANCE
-            if C[S.MODE] == S.MODE_SE:
+            if se:
                 C[S.EXIT_ARG1] = va
                 return T_DATA_ACCESS
             return mmu.asi_access(R, RM, C, MMU, M, inst, iid, asi, va)
@@ -198,9 +200,16 @@ def exec_mem(R, RM, C, M, MMU, inst, iid):
             C[S.EXIT_ARG1] = va
             return T_UNALIGNED
         v = U0
-        pa, st = data_pa(C, MMU, M, va, MEM.KIND_READ, asi)
-        if st == 0:
-            v, st = MEM.load(M, pa, size, MEM.KIND_READ)
+        if se:
+            C[S.LAST_EA] = va
+            pa = va
+            v, st = MEM.load(M, va, size, MEM.KIND_READ)
+        else:
+            # full system: the strand's translation cache gives the page of memory
+            slot, pa, st = mmu.xc_data(C, MMU, M, va, MEM.KIND_READ, asi)
+            C[S.LAST_EA] = pa
+            if st == 0:
+                v = MEM.extract(M.words[MEM.word_index(slot, pa)], pa, size)
         if st != 0:
             if aflags & A_NF and st == MEM.FAULT:
                 v = U0
@@ -229,13 +238,22 @@ def exec_mem(R, RM, C, M, MMU, inst, iid):
         if aflags & A_NF:
             C[S.EXIT_ARG1] = va
             return T_DATA_ACCESS
-        pa, st = data_pa(C, MMU, M, va, MEM.KIND_WRITE, asi)
-        if st != 0:
-            return fault_status(C, st, va, MEM.KIND_WRITE)
         v = rget(R, RM, rd)
         if le:
             v = bswap(v, size)
-        st = MEM.store(M, pa, size, v)
+        if se:
+            C[S.LAST_EA] = va
+            pa = va
+            st = MEM.store(M, va, size, v)
+        else:
+            slot, pa, st = mmu.xc_data(C, MMU, M, va, MEM.KIND_WRITE, asi)
+            C[S.LAST_EA] = pa
+            if st > 0:
+                return fault_status(C, st, va, MEM.KIND_WRITE)
+            if st == 0:
+                words = M.words
+                w = MEM.word_index(slot, pa)
+                words[w] = MEM.insert(words[w], pa, size, v)
         if st != 0:
             return store_fault(C, R, RM, st, pa, va, size, aflags, rd)
         return S.ADVANCE

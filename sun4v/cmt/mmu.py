@@ -24,28 +24,29 @@ limit >> 13 in 53:27 (exclusive), RA base >> 13 in 26:0; VA 0x208-0x220: PA - RA
 39:13, added modulo 2^40) and the TLB is loaded with the PA, the partition ID and the
 context; a real address no enabled range covers raises instruction/data_invalid_TSB_entry
 (0x2A/0x2B) to the hypervisor.  No hit in any TSB: the fast miss trap.  The walk costs
-nothing on a TLB hit.
+nothing on a TLB hit.  Its TLB load is a TLB write (tlb_insert): the caches below
+lose what they must; a change of a TSB or of the walk's registers changes no TLB
+entry, so it invalidates nothing (as on the chip, the TLB keeps what it loaded).
 
-The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg, hwtw):
+The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, xc, xfill, sreg, hwtw):
   TLB  uint64 (2, ncores, 128, 3)  [I=0/D=1][core][entry][TLB_VA, TLB_KEY, TLB_DATA];
        key = 1<<63 | PID<<56 | real<<55 | context (real entries carry context 0); 0 = free.
        data is a sun4v TTE (V, NFO, RA/PA 55:13, IE, E, CP, CV, P, X, W, size 3:0).
   CFG  int64 [CFG_NTLB_I, CFG_NTLB_D, CFG_SPC (strands per core), CFG_T1 (T1 formats),
        CFG_NSTRANDS (whole machine), CFG_SPS (strands per socket), CFG_VCID_MASK (target
        field of an interrupt dispatch: 0x1F T1, 0x3F T2, 0xFF T2+ with more than one
-       socket; chosen for T2+, see sun4v/machine/strandctl.py)]
+       socket; chosen for T2+, see sun4v/machine/strandctl.py), CFG_XC_OFF (1: the
+       translation caches are never filled, for tests: set_translation_cache)]
   USED uint8 (2, ncores, 128) used bit of each entry, the pseudo-LRU replacement state
        (OpenSPARC T1 Micro Arch Spec 2.3.9/2.4.4; tlb_touch, tlb_insert): set by a
-       translation hit (also one through the micro-TLB) and by a write; when setting a bit
-       would set all n of them, all the others are cleared; cleared when the entry is
-       invalidated (write without V, demap).  A write without an explicit index replaces
-       a same-tag entry, else the first free entry, else the first entry whose used bit
-       is clear.  Diagnostic reads (data access / tag read ASIs) leave it alone.  The
-       same policy as tlb_model.TLBModel and rtl/tlb.v.
-  GEN  uint64 (ncores) bumped on every TLB change (invalidates the micro-caches); used
-       bits are not translations and do not bump it
-  UC   uint64 (nstrands, 2, 5) one-entry micro-TLB per strand for fetch and data:
-       [VA>>13 + 1, key, GEN, TTE data, TLB index]
+       translation hit and by a write; when setting a bit would set all n of them, all
+       the others are cleared; cleared when the entry is invalidated (write without V,
+       demap).  A write without an explicit index replaces a same-tag entry, else the
+       first free entry, else the first entry whose used bit is clear.  Diagnostic reads
+       (data access / tag read ASIs) leave it alone.  The same policy as
+       tlb_model.TLBModel and rtl/tlb.v.
+  XC   uint64 (nstrands, 3, XC_N, 4) the strands' translation caches (below)
+  XFILL int64 (nstrands, 3, XC_N + 1) the entries of each cache in use: count, indices
   HWTW uint64 (nstrands, 16) T2 table walk registers of each strand: [0-3] TSB
        configuration context 0, [4-7] other contexts, [8-11] real ranges, [12-15]
        physical offsets (ASI 0x54 / 0x52 as above; T1 has none)
@@ -54,6 +55,36 @@ The jitted code sees the named tuple MMU = Mmu(tlb, cfg, used, gen, uc, sreg, hw
        another strand posts an interrupt to this one (the machine's run loop then runs
        the strand's interrupt check). The strand's own MMU registers (tag access, SFSR,
        SFAR) are in C (state.py).
+
+Translation caches (xc_lookup): each strand has, per kind of access (MEM.KIND_READ,
+KIND_WRITE, KIND_FETCH), XC_N entries direct mapped by VA[19:13], each [XE_TAG = VA>>13
++ 1, XE_KEY = the regime, XE_SLOT = the page slot of physical memory, XE_PA = the PA of
+the 8 KB page]; a hit gives the host page with two compares, no TLB scan and no lookup
+of the physical page. The regime (data_key, fetch_key) is everything a translation
+depends on besides the VA: KEY_HPRIV (hyperprivileged or RED state, PA = VA), else the
+TLB key (partition, real bit, context: primary, secondary or nucleus by ASI and TL; real
+with the MMU off or through a real ASI) with KEY_USER for an access with user privilege
+(user mode, or an as-if-user ASI: P pages trap). It is computed at each access, so a
+change of PSTATE, HPSTATE, TL, the contexts, the partition or LSU_CTL needs no
+invalidation: it changes the key. An entry is made only when the translation succeeds
+and the physical page is memory the access may use (MEM.page_slot): a write entry needs
+W in the TTE and a writable region, a fetch entry X; device windows and addresses
+outside the platform's memory never enter. Physical pages never move and keep their
+protection in full-system memory, so nothing on the memory side invalidates.
+
+Invalidation, exactly when a translation may change, eagerly, on every strand of the
+core: a change of the ITLB (data-in, data-access write, demap) empties the fetch caches
+of the core's strands, a change of the DTLB their read and write caches (xc_flush_core;
+XFILL lists the entries in use, so emptying costs what is in use). The used bits stay
+those of translating every access through the TLB: each entry is made by a TLB hit that
+set its entry's bit, and a cached entry's bit can only be cleared by invalidating the
+entry (a TLB change: emptied) or by a touch that wraps the bits (tlb_touch empties that
+TLB's caches); so while a page is cached its bit is set and the touch a hit would make
+changes nothing (tests/test_mmu_replacement.py). The engine also keeps the page of the
+PC across instructions (engine._run) and looks it up again after a trap and after the
+writes marked FETCH_CHANGE below (they set C[DEADLINE] = 0): LSU_CTL, the primary
+context, the partition ID, the ITLB. set_translation_cache(MMU, False) turns all this off
+(every access translated through the TLB): the reference the caches are tested against.
 """
 from collections import namedtuple
 
@@ -62,9 +93,9 @@ from numba import njit
 
 from . import chips
 from . import isa as I
+from . import memory as MEM
 from . import state as S
 from .asi import A_AIU, A_NUC, A_REAL, A_SEC, ASI_FLAGS
-from . import memory as MEMORY
 from .traptypes import (T_DATA_ACCESS, T_DATA_INVALID_TSB,  # noqa: F401
                         T_DATA_REAL_MISS, T_FAST_DATA_MISS, T_FAST_DATA_PROT,
                         T_FAST_INSTR_MISS, T_INSTR_ACCESS, T_INSTR_INVALID_TSB,
@@ -74,12 +105,12 @@ PA_BITS = 40
 PA_MASK = np.uint64((1 << PA_BITS) - 1)
 RA_FIELD = np.uint64(0x00FFFFFFFFFFE000)     # TTE bits 55:13
 
-Mmu = namedtuple("Mmu", "tlb cfg used gen uc sreg hwtw")
+Mmu = namedtuple("Mmu", "tlb cfg used xc xfill sreg hwtw")
 
 TLB_VA, TLB_KEY, TLB_DATA = 0, 1, 2
-UC_TAG, UC_KEY, UC_GEN, UC_DATA, UC_INDEX = range(5)
-CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS, CFG_SPS, CFG_VCID_MASK = range(7)
-N_CFG = 7
+CFG_NTLB_I, CFG_NTLB_D, CFG_SPC, CFG_T1, CFG_NSTRANDS, CFG_SPS, CFG_VCID_MASK, \
+    CFG_XC_OFF = range(8)
+N_CFG = 8
 SR_IVEC, SR_POKE = 0, 1
 W_I, W_D = 0, 1
 HW_TSB0, HW_TSBN, HW_RANGE, HW_OFFSET = 0, 4, 8, 12     # HWTW columns
@@ -93,6 +124,17 @@ KEY_VALID = np.uint64(1 << 63)
 LSU_IM = np.uint64(4)
 LSU_DM = np.uint64(8)
 _HPRIV_RED = np.uint64(S.HPSTATE_HPRIV | S.HPSTATE_RED)
+# translation regimes (keys of the translation caches): the TLB key (KEY_VALID, PID,
+# real, context), KEY_USER for an access with user privilege (P pages trap), or
+# KEY_HPRIV (hyperprivileged or RED state: PA = VA)
+KEY_REAL = np.uint64(1 << 55)
+KEY_USER = np.uint64(1 << 54)
+KEY_HPRIV = np.uint64((1 << 63) | (1 << 53))
+# translation caches: XC_N entries per strand and kind, direct mapped by VA[19:13]
+XC_N = 128
+_XC_MASK = np.uint64(XC_N - 1)
+XE_TAG, XE_KEY, XE_SLOT, XE_PA = range(4)
+_OFFSET = np.uint64(0x1FFF)
 _U13 = np.uint64(13)
 _CTX_MASK = np.uint64(0x1FFF)
 
@@ -151,11 +193,20 @@ def new_mmu(nstrands, ncores=None, chip="t2"):
     cfg[CFG_SPS] = c.strands_per_socket
     cfg[CFG_VCID_MASK] = vcid_mask(c)
     used = np.zeros((2, ncores, 128), dtype=np.uint8)
-    gen = np.ones(ncores, dtype=np.uint64)
-    uc = np.zeros((nstrands, 2, 5), dtype=np.uint64)
+    xc = np.zeros((nstrands, 3, XC_N, 4), dtype=np.uint64)
+    xfill = np.zeros((nstrands, 3, XC_N + 1), dtype=np.int64)
     sreg = np.zeros((nstrands, 8), dtype=np.uint64)
     hwtw = np.zeros((nstrands, N_HWTW), dtype=np.uint64)
-    return Mmu(tlb, cfg, used, gen, uc, sreg, hwtw)
+    return Mmu(tlb, cfg, used, xc, xfill, sreg, hwtw)
+
+
+def set_translation_cache(MMU, on):
+    """Turn the strands' translation caches on (the default) or off (every fetch and
+    data access translated through the TLB: the reference the cache is tested against).
+    Off empties them."""
+    MMU.cfg[CFG_XC_OFF] = 0 if on else 1
+    MMU.xc[:] = 0
+    MMU.xfill[:] = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,10 +240,12 @@ def tlb_ntlb(CFG, w):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def tlb_touch(USED, w, core, n, i):
+def tlb_touch(MMU, w, core, n, i):
     """Set the used bit of entry i (a hit or a write); if that would set all n used bits,
-    clear all the others.  Since no touch leaves all n bits set, touching an entry whose
-    bit is already set changes nothing."""
+    clear all the others (and empty the translation caches of TLB w's strands, whose
+    hits must set the cleared bits again).  Since no touch leaves all n bits set,
+    touching an entry whose bit is already set changes nothing."""
+    USED = MMU.used
     if USED[w, core, i] != 0:
         return
     USED[w, core, i] = 1
@@ -202,6 +255,7 @@ def tlb_touch(USED, w, core, n, i):
     for j in range(n):
         USED[w, core, j] = 0
     USED[w, core, i] = 1
+    xc_flush_core(MMU, core, w)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -218,13 +272,13 @@ def tlb_victim(USED, w, core, n):
 def tlb_lookup(MMU, core, w, va, pid, real, ctx):
     """Index of the entry of TLB w that maps va (context ignored for real), or -1; a hit
     sets the entry's used bit."""
-    TLB, CFG, USED = MMU.tlb, MMU.cfg, MMU.used
+    TLB, CFG = MMU.tlb, MMU.cfg
     n = tlb_ntlb(CFG, w)
     if real:
         ctx = 0
     i = tlb_find(TLB, w, core, n, va, make_key(pid, real, ctx))
     if i >= 0:
-        tlb_touch(USED, w, core, n, i)
+        tlb_touch(MMU, w, core, n, i)
     return i
 
 
@@ -232,8 +286,9 @@ def tlb_lookup(MMU, core, w, va, pid, real, ctx):
 def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
     """Write an entry (at index, or when index < 0 replacing a same-tag entry, else a free
     one, else the first whose used bit is clear); returns the index written.  A valid
-    entry's used bit is set (tlb_touch), an invalid one's cleared."""
-    TLB, CFG, USED, GEN = MMU.tlb, MMU.cfg, MMU.used, MMU.gen
+    entry's used bit is set (tlb_touch), an invalid one's cleared.  The translation
+    caches of the core's strands lose their entries from TLB w."""
+    TLB, CFG, USED = MMU.tlb, MMU.cfg, MMU.used
     n = tlb_ntlb(CFG, w)
     if real:
         ctx = 0
@@ -251,23 +306,24 @@ def tlb_insert(MMU, core, w, va, pid, real, ctx, data, index):
                 break
     if index < 0:
         index = tlb_victim(USED, w, core, n)
+    xc_flush_core(MMU, core, w)
     if data & TTE_V:
         TLB[w, core, index, TLB_VA] = tagva
         TLB[w, core, index, TLB_KEY] = key
-        tlb_touch(USED, w, core, n, index)
+        tlb_touch(MMU, w, core, n, index)
     else:
         TLB[w, core, index, TLB_KEY] = 0
         USED[w, core, index] = 0
     TLB[w, core, index, TLB_DATA] = data
-    GEN[core] += np.uint64(1)
     return index
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
     """Demap (UA2007 §14 demap operations) within partition pid: op 0 page, 1 context,
-    2 all.  Removed entries lose their used bit."""
-    TLB, CFG, USED, GEN = MMU.tlb, MMU.cfg, MMU.used, MMU.gen
+    2 all.  Removed entries lose their used bit, and the translation caches of the
+    core's strands their entries from TLB w."""
+    TLB, CFG, USED = MMU.tlb, MMU.cfg, MMU.used
     n = tlb_ntlb(CFG, w)
     pidbits = np.uint64(pid & 7) << np.uint64(56)
     for i in range(n):
@@ -289,7 +345,7 @@ def tlb_demap(MMU, core, w, op, pid, real, ctx, va):
             TLB[w, core, i, TLB_KEY] = 0
             TLB[w, core, i, TLB_DATA] &= ~TTE_V
             USED[w, core, i] = 0
-    GEN[core] += np.uint64(1)
+    xc_flush_core(MMU, core, w)
 
 
 def sun4u_to_sun4v(d):
@@ -352,13 +408,13 @@ def hw_walk(C, MMU, M, va, w, ctx):
             ea, ok = hwtw_ra2pa(HW, s, ea, np.uint64(16))
             if not ok:
                 return (T_INSTR_INVALID_TSB if w == W_I else T_DATA_INVALID_TSB), -1
-        tag, st = MEMORY.load(M, ea, 8, MEMORY.KIND_READ)
-        if st == MEMORY.GROW:
+        tag, st = MEM.load(M, ea, 8, MEM.KIND_READ)
+        if st == MEM.GROW:
             return S.EXIT_MEMGROW, -1
         if st != 0:
             continue
-        data, st = MEMORY.load(M, ea + np.uint64(8), 8, MEMORY.KIND_READ)
-        if st == MEMORY.GROW:
+        data, st = MEM.load(M, ea + np.uint64(8), 8, MEM.KIND_READ)
+        if st == MEM.GROW:
             return S.EXIT_MEMGROW, -1
         if st != 0:
             continue
@@ -379,58 +435,88 @@ def hw_walk(C, MMU, M, va, w, ctx):
 
 
 # ---------------------------------------------------------------------------------------
-# translation
+# translation regimes
 @njit(cache=True, nogil=True, _nrt=False)
-def _translate(C, MMU, M, va, w, real, ctx, user, store):
-    """(pa, status) through TLB w of this strand's core.  A hit sets the entry's used bit
-    (before the permission checks), also when it comes from the micro-TLB."""
-    TLB, CFG, USED, GEN, UC = MMU.tlb, MMU.cfg, MMU.used, MMU.gen, MMU.uc
-    s = np.int64(C[S.STRAND_ID])
-    core = s // CFG[CFG_SPC]
-    if real:
+def data_key(C, asi):
+    """The translation regime of a data access through `asi` (KEY_* above). At TL > 0
+    the implicit ASI (exec_mem passes ASI_PRIMARY 0x80 for non-alternate accesses) means
+    the nucleus context, as V9 specifies; an explicit ASI_PRIMARY at TL > 0 is treated
+    the same."""
+    if C[S.HPSTATE] & _HPRIV_RED:
+        return KEY_HPRIV
+    f = ASI_FLAGS[asi]
+    key = np.uint64(0)
+    if (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0) or (f & A_AIU) != 0:
+        key = KEY_USER
+    pid = np.int64(C[S.PARTID])
+    if f & A_REAL or C[S.LSU_CTL] & LSU_DM == np.uint64(0):
+        return key | make_key(pid, 1, 0)
+    if f & A_SEC:
+        ctx = np.int64(C[S.SECONDARY_CTX])
+    elif f & A_NUC or (asi == 0x80 and C[S.TL] != np.uint64(0)):
         ctx = 0
-    key = make_key(np.int64(C[S.PARTID]), real, ctx)
-    tag = (va >> _U13) + np.uint64(1)
-    if UC[s, w, UC_TAG] == tag and UC[s, w, UC_KEY] == key and UC[s, w, UC_GEN] == GEN[core]:
-        data = UC[s, w, UC_DATA]
-        i = np.int64(UC[s, w, UC_INDEX])
-        if USED[w, core, i] == 0:
-            tlb_touch(USED, w, core, tlb_ntlb(CFG, w), i)
     else:
-        n = tlb_ntlb(CFG, w)
-        i = tlb_find(TLB, w, core, n, va, key)
-        if M is not None and i < 0 and not real and CFG[CFG_T1] == 0:
-            st, i = hw_walk(C, MMU, M, va, w, ctx)
-            if st > 0:
-                C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
-                if w == W_D:
-                    C[S.D_SFAR] = va
-                return va, st
-        if i < 0:
-            C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        ctx = np.int64(C[S.PRIMARY_CTX])
+    return key | make_key(pid, 0, ctx)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def fetch_key(C):
+    """The translation regime of an instruction fetch (nucleus context at TL > 0)."""
+    if C[S.HPSTATE] & _HPRIV_RED:
+        return KEY_HPRIV
+    key = np.uint64(0)
+    if (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0):
+        key = KEY_USER
+    pid = np.int64(C[S.PARTID])
+    if C[S.LSU_CTL] & LSU_IM == np.uint64(0):
+        return key | make_key(pid, 1, 0)
+    ctx = 0 if C[S.TL] != np.uint64(0) else np.int64(C[S.PRIMARY_CTX])
+    return key | make_key(pid, 0, ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# translation through the TLBs
+@njit(cache=True, nogil=True, _nrt=False)
+def translate_key(C, MMU, M, va, w, key, store):
+    """(pa, status) of an access to va through TLB w of this strand's core in regime
+    `key`: status 0, an MMU trap type, or EXIT_MEMGROW (the T2 walk's read needs a
+    page).  A hit sets the entry's used bit (before the permission checks).  On a T2, a
+    miss with the MMU on first walks the TSBs (hw_walk), which loads the TLB."""
+    if key == KEY_HPRIV:
+        return va & PA_MASK, 0
+    TLB, CFG = MMU.tlb, MMU.cfg
+    core = np.int64(C[S.STRAND_ID]) // CFG[CFG_SPC]
+    ctx = key & _CTX_MASK
+    n = tlb_ntlb(CFG, w)
+    i = tlb_find(TLB, w, core, n, va, key & ~KEY_USER)
+    if M is not None and i < 0 and key & KEY_REAL == np.uint64(0) and CFG[CFG_T1] == 0:
+        st, i = hw_walk(C, MMU, M, va, w, np.int64(ctx))
+        if st > 0:
+            C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | ctx
             if w == W_D:
                 C[S.D_SFAR] = va
-            if real:
-                return va, T_INSTR_REAL_MISS if w == W_I else T_DATA_REAL_MISS
-            return va, T_FAST_INSTR_MISS if w == W_I else T_FAST_DATA_MISS
-        tlb_touch(USED, w, core, n, i)
-        data = TLB[w, core, i, TLB_DATA]
-        UC[s, w, UC_TAG] = tag
-        UC[s, w, UC_KEY] = key
-        UC[s, w, UC_GEN] = GEN[core]
-        UC[s, w, UC_DATA] = data
-        UC[s, w, UC_INDEX] = np.uint64(i)
-    if user and data & TTE_P:
-        C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+            return va, st
+    if i < 0:
+        C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | ctx
+        if w == W_D:
+            C[S.D_SFAR] = va
+        if key & KEY_REAL:
+            return va, T_INSTR_REAL_MISS if w == W_I else T_DATA_REAL_MISS
+        return va, T_FAST_INSTR_MISS if w == W_I else T_FAST_DATA_MISS
+    tlb_touch(MMU, w, core, n, i)
+    data = TLB[w, core, i, TLB_DATA]
+    if key & KEY_USER and data & TTE_P:
+        C[S.I_TAG_ACCESS + w] = (va & ~np.uint64(0x1FFF)) | ctx
         if w == W_D:
             C[S.D_SFAR] = va
             return va, T_DATA_ACCESS
         return va, T_INSTR_ACCESS
     if w == W_I and data & TTE_X == np.uint64(0):
-        C[S.I_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        C[S.I_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | ctx
         return va, T_INSTR_ACCESS
     if store and data & TTE_W == np.uint64(0):
-        C[S.D_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | np.uint64(ctx)
+        C[S.D_TAG_ACCESS] = (va & ~np.uint64(0x1FFF)) | ctx
         C[S.D_SFAR] = va
         return va, T_FAST_DATA_PROT
     m = page_mask(data)
@@ -439,36 +525,110 @@ def _translate(C, MMU, M, va, w, real, ctx, user, store):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def translate_data(C, MMU, M, va, kind, asi):
-    """(pa, status) for a data access in full-system mode. At TL > 0 the implicit ASI
-    (exec_mem passes ASI_PRIMARY 0x80 for non-alternate accesses) means the nucleus
-    context, as V9 specifies; an explicit ASI_PRIMARY at TL > 0 is treated the same."""
-    if C[S.HPSTATE] & _HPRIV_RED:
-        return va & PA_MASK, 0
-    f = ASI_FLAGS[asi]
-    user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0) or (f & A_AIU) != 0
-    store = kind == 1
-    if f & A_REAL or C[S.LSU_CTL] & LSU_DM == np.uint64(0):
-        return _translate(C, MMU, M, va, W_D, 1, 0, user, store)
-    if f & A_SEC:
-        ctx = np.int64(C[S.SECONDARY_CTX])
-    elif f & A_NUC or (asi == 0x80 and C[S.TL] != np.uint64(0)):
-        ctx = 0
-    else:
-        ctx = np.int64(C[S.PRIMARY_CTX])
-    return _translate(C, MMU, M, va, W_D, 0, ctx, user, store)
+    """(pa, status) for a data access (kind: MEM.KIND_READ or KIND_WRITE) in full-system
+    mode, through the TLB (no translation cache)."""
+    return translate_key(C, MMU, M, va, W_D, data_key(C, asi), kind == MEM.KIND_WRITE)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def translate_fetch(C, MMU, M, va):
-    """(pa, status) for an instruction fetch in full-system mode (nucleus context at
-    TL > 0)."""
-    if C[S.HPSTATE] & _HPRIV_RED:
-        return va & PA_MASK, 0
-    user = (C[S.PSTATE] & np.uint64(S.PSTATE_PRIV)) == np.uint64(0)
-    if C[S.LSU_CTL] & LSU_IM == np.uint64(0):
-        return _translate(C, MMU, M, va, W_I, 1, 0, user, False)
-    ctx = 0 if C[S.TL] != np.uint64(0) else np.int64(C[S.PRIMARY_CTX])
-    return _translate(C, MMU, M, va, W_I, 0, ctx, user, False)
+    """(pa, status) for an instruction fetch in full-system mode, through the TLB (no
+    translation cache)."""
+    return translate_key(C, MMU, M, va, W_I, fetch_key(C), False)
+
+
+# ---------------------------------------------------------------------------------------
+# the strands' translation caches
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def xc_lookup(C, MMU, M, va, kind, key):
+    """(slot, pa, status) of an access of `kind` (MEM.KIND_*) to va in regime `key`:
+    status 0 and the page slot of physical memory; a trap type (> 0; the MMU's, as
+    translate_key); or a memory status (< 0: MEM.FAULT, GROW, MMIO) with the physical
+    address.  A hit costs two compares; a miss translates through the TLB
+    (xc_fill)."""
+    s = np.int64(C[S.STRAND_ID])
+    vpn = va >> _U13
+    j = np.int64(vpn & _XC_MASK)
+    XC = MMU.xc
+    if XC[s, kind, j, XE_TAG] == vpn + np.uint64(1) and XC[s, kind, j, XE_KEY] == key:
+        return np.int64(XC[s, kind, j, XE_SLOT]), XC[s, kind, j, XE_PA] | (va & _OFFSET), 0
+    return xc_fill(C, MMU, M, va, kind, key)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def xc_fill(C, MMU, M, va, kind, key):
+    """xc_lookup's miss: translate through the TLB, find the physical page, and enter
+    the translation when both succeed (and the cache is on)."""
+    pa, st = translate_key(C, MMU, M, va, W_I if kind == MEM.KIND_FETCH else W_D, key,
+                           kind == MEM.KIND_WRITE)
+    if st != 0:
+        return np.int64(-1), pa, st
+    slot = MEM.page_slot(M, pa, kind)
+    if slot < 0:
+        return slot, pa, slot
+    if MMU.cfg[CFG_XC_OFF] == 0:
+        s = np.int64(C[S.STRAND_ID])
+        vpn = va >> _U13
+        j = np.int64(vpn & _XC_MASK)
+        XC, XF = MMU.xc, MMU.xfill
+        if XC[s, kind, j, XE_TAG] == np.uint64(0):
+            n = XF[s, kind, 0]
+            XF[s, kind, n + 1] = j
+            XF[s, kind, 0] = n + 1
+        XC[s, kind, j, XE_TAG] = vpn + np.uint64(1)
+        XC[s, kind, j, XE_KEY] = key
+        XC[s, kind, j, XE_SLOT] = np.uint64(slot)
+        XC[s, kind, j, XE_PA] = pa & ~_OFFSET
+    return slot, pa, 0
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def xc_data(C, MMU, M, va, kind, asi):
+    """(slot, pa, status) of a data access through `asi` (xc_lookup)."""
+    return xc_lookup(C, MMU, M, va, kind, data_key(C, asi))
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def xc_pa(C, MMU, M, va, kind, asi):
+    """(pa, status) of a data access through `asi` (xc_lookup), status 0 or an MMU trap
+    type (the memory's status is left to the access), pa also in C[LAST_EA]: for the
+    access forms that go through MEM.load/store."""
+    slot, pa, st = xc_lookup(C, MMU, M, va, kind, data_key(C, asi))
+    C[S.LAST_EA] = pa
+    if st > 0:
+        return pa, st
+    return pa, 0
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def xc_fetch(C, MMU, M, va):
+    """(slot, pa, status) of an instruction fetch (xc_lookup)."""
+    return xc_lookup(C, MMU, M, va, MEM.KIND_FETCH, fetch_key(C))
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def xc_flush(MMU, t, kind):
+    """Empty strand t's translation cache for accesses of `kind`."""
+    XC, XF = MMU.xc, MMU.xfill
+    n = XF[t, kind, 0]
+    for k in range(n):
+        XC[t, kind, XF[t, kind, k + 1], XE_TAG] = 0
+    XF[t, kind, 0] = 0
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def xc_flush_core(MMU, core, w):
+    """Empty the translation caches fed by TLB w of `core` on all its strands: fetch
+    (ITLB) or read and write (DTLB)."""
+    spc = MMU.cfg[CFG_SPC]
+    lo = core * spc
+    hi = min(lo + spc, MMU.xc.shape[0])
+    for t in range(lo, hi):
+        if w == W_I:
+            xc_flush(MMU, t, MEM.KIND_FETCH)
+        else:
+            xc_flush(MMU, t, MEM.KIND_READ)
+            xc_flush(MMU, t, MEM.KIND_WRITE)
 
 
 # ---------------------------------------------------------------------------------------
@@ -587,6 +747,7 @@ def _asi_write(C, MMU, asi, va, v):
         a = va & np.uint64(0xFF)
         if a == np.uint64(8):
             C[S.PRIMARY_CTX] = v & _CTX_MASK
+            C[S.DEADLINE] = 0                           # FETCH_CHANGE
             return 0
         if a == np.uint64(0x10):
             C[S.SECONDARY_CTX] = v & _CTX_MASK
@@ -602,6 +763,7 @@ def _asi_write(C, MMU, asi, va, v):
     elif asi == ASI_LSU_CTL:
         if va == np.uint64(0):
             C[S.LSU_CTL] = v & np.uint64(0xF)
+            C[S.DEADLINE] = 0                           # FETCH_CHANGE
             return 0
     elif asi == ASI_IMMU or asi == ASI_DMMU:
         w = W_I if asi == ASI_IMMU else W_D
@@ -613,6 +775,7 @@ def _asi_write(C, MMU, asi, va, v):
             return 0
         if va == np.uint64(0x80):
             C[S.PARTID] = v & np.uint64(7)
+            C[S.DEADLINE] = 0                           # FETCH_CHANGE
             return 0
     elif asi == ASI_HWTW_RANGE:
         r = _hwtw_reg(CFG, va)
@@ -637,6 +800,8 @@ def _asi_write(C, MMU, asi, va, v):
             index = np.int64(va >> np.uint64(3)) & (tlb_ntlb(CFG, w) - 1)
         tlb_insert(MMU, core, w, ta & ~np.uint64(0x1FFF), np.int64(C[S.PARTID]), real,
                    np.int64(ta & _CTX_MASK), v, index)
+        if w == W_I:
+            C[S.DEADLINE] = 0                           # FETCH_CHANGE
         return 0
     elif asi == ASI_IMMU_DEMAP or asi == ASI_DMMU_DEMAP:
         w = W_I if asi == ASI_IMMU_DEMAP else W_D
@@ -652,6 +817,8 @@ def _asi_write(C, MMU, asi, va, v):
         if op != 3:
             tlb_demap(MMU, core, w, op, np.int64(C[S.PARTID]), real, ctx,
                       va & ~np.uint64(0x1FFF))
+            if w == W_I:
+                C[S.DEADLINE] = 0                       # FETCH_CHANGE
         return 0
     elif asi == ASI_INTR_RECEIVE:
         SREG[s, SR_IVEC] = v

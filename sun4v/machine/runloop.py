@@ -35,7 +35,7 @@ from numba import njit
 from ..cmt import state as S
 from ..cmt import timebase as TB
 from ..cmt import traps
-from ..cmt.engine import run_strand
+from ..cmt.engine import run_strand_fs
 from ..cmt.mmu import SR_POKE
 
 L_ROUND, L_CUR, L_QUANTUM, L_NEXT_EVENT, L_STRAND = range(5)
@@ -175,7 +175,7 @@ def run_machine(ST, M, MMU, DC, LOOP, ATT, max_insns, until):
             LOOP[L_STRAND] = s
             return S.EXIT_BUDGET
         before = C[s, S.INSNS]
-        code = run_strand(S.Strands(R[s], RM[s], C[s], F[s]), M, MMU, DC, n)
+        code = run_strand_fs(S.Strands(R[s], RM[s], C[s], F[s]), M, MMU, DC, n)
         done += np.int64(C[s, S.INSNS] - before)
         if code == S.EXIT_BUDGET or code == S.EXIT_HALT:
             continue
