@@ -164,6 +164,7 @@ demo-xscf: setup progs
 bench: setup progs
 	.venv/bin/sun4v bench
 	.venv/bin/python -m sun4v.rtl.bench
+	.venv/bin/python -m sun4v.whatif.bench
 
 validate: setup progs
 	.venv/bin/sun4v validate

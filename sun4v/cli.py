@@ -124,7 +124,7 @@ def _load_plugins():
     import importlib
     for mod in ("sun4v.bench", "sun4v.validate", "sun4v.cosim.command",
                 "sun4v.hypervisor_fw.md_command", "sun4v.machine.command",
-                "sun4v.boot.command"):
+                "sun4v.boot.command", "sun4v.whatif.command"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

@@ -126,8 +126,9 @@ class DsSession:
 
 
 # ---- the workloads' results, from their definitions ---------------------------------
-def seed(i):
-    return 0x0123456789ABCDEF ^ (((i + 1) * 0x9E3779B97F4A7C15) & M64)
+def seed(i, s=0):
+    """Worker i's starting value with the workload's `seed` parameter s (workload.c)."""
+    return 0x0123456789ABCDEF ^ s ^ (((i + 1) * 0x9E3779B97F4A7C15) & M64)
 
 
 def _share(total, n):
@@ -149,10 +150,10 @@ def _rec(x, d):
     return ((((r << 5) | (r >> 59)) & M64) + (x >> 3)) & M64
 
 
-def int_result(threads, iterations):
+def int_result(threads, iterations, s=0):
     total = 0
     for t, units in enumerate(_share(iterations, threads)):
-        x = seed(t)
+        x = seed(t, s)
         for _ in range(units):
             x = _xorshift(x, 256)
             x = (x + _rec(x, 12)) & M64

@@ -22,7 +22,7 @@ static u64 md_len;
 
 /* the workload parameters the kernel looks for (workload.c says what each means) */
 static const char *const wl_param_names[] = {
-    "threads", "iterations", "passes", "size", "requests", "duty", "work", "bind",
+    "threads", "iterations", "passes", "size", "requests", "duty", "work", "bind", "seed",
 };
 
 static void copy_str(char *dst, u64 cap, const struct md *m, int node, const char *prop)

@@ -40,7 +40,7 @@ static int code;
 
 u64 wl_seed(int index)
 {
-    return 0x0123456789abcdefUL ^ ((u64)(index + 1) * 0x9e3779b97f4a7c15UL);
+    return 0x0123456789abcdefUL ^ params.seed ^ ((u64)(index + 1) * 0x9e3779b97f4a7c15UL);
 }
 
 void wl_progress(struct worker *w, u64 n)
@@ -243,6 +243,7 @@ void workload_start(void)
     params.duty = param("duty", 10);
     params.work = param("work", 4000);
     params.bind = param("bind", 0);
+    params.seed = param("seed", 0);
     if (params.threads < 1 || params.threads > 1024 || params.duty < 1 ||
         params.duty > 100 || params.size < 64 || params.size > (1UL << 30) ||
         (code == WL_FP && params.iterations == 0)) {

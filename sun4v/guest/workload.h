@@ -19,6 +19,7 @@ struct wl_params {
     u64 duty;           /* mix: percent of the time busy (1-100) */
     u64 work;           /* mix: xorshift steps per request */
     u64 bind;           /* 1: worker i is bound to the i-th online vCPU */
+    u64 seed;           /* xor-ed into every worker's starting value (default 0) */
 };
 
 struct worker {

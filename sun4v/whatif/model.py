@@ -1,0 +1,230 @@
+"""`--fast`: an analytic model of the points, calibrated from real runs the study makes
+itself, with its error measured against real runs on a sample (issue 13 §3).
+
+The model, per guest domain (its workload threads T, vCPUs v, the platform's clock f):
+- every worker thread is runnable a fraction b of the time: a `mix` worker sleeps
+  (100 - duty) / duty times as long as its request took (sun4v/guest/wl_mix.c), so it is
+  runnable duty/100 of the time however long its requests wait; int, mem and fp workers
+  never sleep (b = 1).  b is measured (calibration), and for another duty scaled by
+  duty'/duty;
+- the runnable threads N ~ Binomial(T, b) queue for the v vCPUs: the strands busy on
+  average are B = E[min(N, v)] (a closed queueing network of T customers, think time
+  and one station of v servers, in its binomial approximation);
+- each busy strand completes r work units per second, measured at the calibration
+  clock f0 and scaled by f/f0: throughput X = r * B * f / f0, utilisation U = B / v.
+Calibration: for each distinct workload (kind and parameters other than threads and
+duty) and chip, real runs of one guest domain of T threads on the first candidate
+platform with that chip, at T - 1, T and 2T vCPUs: r = X / (U v) from the busiest, and
+at each unsaturated one the b that makes E[min(N, v)] equal its measured busy strands
+U v.  b depends on the vCPUs: while they outnumber the runnable workers, idle vCPUs
+yield to the hypervisor and a sleeping worker's wake-up waits for its vCPU's timer, so
+b falls from T - 1 vCPUs to T; b(v) is linear in v / T between the calibrated ratios
+and constant beyond them.
+
+The model has no pipeline, cache or memory contention term: it is calibrated to the
+machine model the study uses, and on the functional model (one instruction per strand
+per step) strands do not contend.  Its error on the sample is reported; BOUND is the
+error it is expected to stay within (relative, on each domain's throughput)."""
+from __future__ import annotations
+
+import math
+
+from .point import UNITS
+
+BOUND = 0.15
+SAMPLE = 4
+
+
+def _binom_min(T, p, v):
+    """E[min(N, v)] for N ~ Binomial(T, p)."""
+    p = min(1.0, max(0.0, p))
+    if p >= 1.0:
+        return float(min(T, v))
+    if T <= v:
+        return T * p
+    tot = 0.0
+    for n in range(T + 1):
+        pr = math.comb(T, n) * p ** n * (1 - p) ** (T - n)
+        tot += pr * min(n, v)
+    return tot
+
+
+def class_key(d, chip_key):
+    params = {k: v for k, v in d["params"].items() if k not in ("threads", "duty")}
+    return (d["workload"], tuple(sorted(params.items())), chip_key)
+
+
+def _chip_of(pt):
+    from .scenario import PlatformSpec
+    ps = pt["platform"]
+    p = PlatformSpec(ps["name"], ps["base"], dict(ps["changes"])).build()
+    return p
+
+
+def calibration_vcpus(T, free):
+    """The vCPU counts a class is calibrated at: T - 1 (vCPUs kept busy: a woken worker
+    is picked up at once), T and 2T (idle vCPUs yield and wake late), those that fit."""
+    return sorted({v for v in (T - 1, T, 2 * T) if 1 <= v <= free})
+
+
+def calibration_points(points):
+    """The calibration runs for `points`: {class key + (vCPUs,): point}."""
+    out = {}
+    done = set()
+    for pt in points:
+        p = _chip_of(pt)
+        for d in pt["domains"]:
+            if d["workload"] == "idle":
+                continue
+            k = class_key(d, p.chip.key)
+            if k in done:
+                continue
+            done.add(k)
+            free = p.strands - pt["domains"][0]["vcpus"]
+            T = int(d["params"].get("threads", 1))
+            for v in calibration_vcpus(T, free):
+                out[k + (v,)] = {
+                    **pt, "layout": "calibration", "vcpus": v, "whole_core": False,
+                    "intensity": 1.0,
+                    "domains": [dict(pt["domains"][0]),
+                                {"name": "cal", "vcpus": v, "cores": 0,
+                                 "memory": d["memory"], "workload": d["workload"],
+                                 "params": dict(d["params"]), "sources": []}]}
+    return out
+
+
+def _solve_b(T, v, busy):
+    """b with E[min(Binomial(T, b), v)] = busy (bisection; the left side grows with b)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        if _binom_min(T, mid, v) < busy:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def calibrate(cal_rows):
+    """{class key: {r, bs: [(vCPUs, b)], duty, threads, clock_mhz}} from the calibration
+    rows; ValueError names a calibration that did not run.  A saturated run (its vCPUs
+    busy all the time) says nothing about b and gives only r."""
+    out = {}
+    for k, row in sorted(cal_rows.items(), key=lambda kv: kv[0][-1]):
+        if not row.get("result"):
+            raise ValueError(f"calibration run {row.get('label', '')} failed: "
+                             f"{row.get('error')}")
+        cls, v = k[:-1], k[-1]
+        res = row["result"]
+        d = next(x for x in res["domains"] if x["name"] == "cal")
+        busy = d["util_avg"] * d["vcpus"]
+        T = int(d["params"].get("threads", 1))
+        c = out.setdefault(cls, {"r": 0.0, "busy": 0.0, "bs": [], "threads": T,
+                                 "duty": float(d["params"].get("duty", 100)),
+                                 "clock_mhz": res["clock_mhz"]})
+        if busy > c["busy"]:
+            c["r"], c["busy"] = d["throughput"] / busy, busy
+        if d["util_avg"] < 0.98 or d["workload"] != "mix":
+            c["bs"].append((v, _solve_b(T, v, busy) if d["workload"] == "mix" else 1.0))
+    for c in out.values():
+        if not c["bs"]:
+            c["bs"] = [(1, c["duty"] / 100)]
+    return out
+
+
+def _b_at(c, v, T):
+    """b at v vCPUs for T threads: the calibrated b's placed at their vCPU/thread ratio,
+    linear between them, constant beyond."""
+    x = v / T
+    pts = [(vv / c["threads"], bb) for vv, bb in c["bs"]]
+    if x <= pts[0][0]:
+        return pts[0][1]
+    for (x0, b0), (x1, b1) in zip(pts, pts[1:]):
+        if x <= x1:
+            return b0 + (b1 - b0) * (x - x0) / (x1 - x0)
+    return pts[-1][1]
+
+
+def predict(pt, cal, key, version, label):
+    """A modelled row for point `pt` (the same shape as a simulated row, source
+    "modelled"; per-interval figures, instructions and the heatmap are absent)."""
+    from .scenario import bind
+    b = bind(pt)
+    p = _chip_of(pt)
+    spc = p.strands_per_core
+    owner = {}
+    for bd in b.domains:
+        for s in bd.pids():
+            owner[s] = bd.name
+    split = sorted(c for c in range(p.cores)
+                   if len({owner[s] for s in range(c * spc, (c + 1) * spc)
+                           if s in owner}) > 1)
+    doms = []
+    for bd in b.domains:
+        spec = next(x for x in pt["domains"] if x["name"] == bd.name)
+        pids = bd.pids()
+        v = len(pids)
+        if spec["workload"] == "idle":
+            thr, util = 0.0, 0.0
+        else:
+            c = cal[class_key(spec, p.chip.key)]
+            T = int(spec["params"].get("threads", 1))
+            bb = _b_at(c, v, T)
+            if spec["workload"] == "mix":
+                bb *= float(spec["params"].get("duty", 10)) / c["duty"]
+            busy = _binom_min(T, bb, v)
+            thr = c["r"] * busy * p.chip.clock_mhz / c["clock_mhz"]
+            util = busy / v if v else 0.0
+        cores = sorted({s // spc for s in pids})
+        doms.append({"name": bd.name, "workload": spec["workload"], "params": spec["params"],
+                     "sources": spec["sources"], "vcpus": v,
+                     "whole_core": bool(spec["cores"]), "strands": pids, "cores": cores,
+                     "split_cores": [x for x in cores if x in split],
+                     "memory": bd.memory(), "unit": UNITS[spec["workload"]],
+                     "throughput": round(thr, 3), "util_avg": round(util, 4),
+                     "util_peak": None, "util_p95": None, "instructions": None,
+                     "cpi": None, "state": "modelled"})
+    res = {"domains": doms, "instructions": None, "l2_miss_rate": None,
+           "memory_bandwidth_GBps": None, "platform_strands": p.strands,
+           "platform_cores": p.cores, "strands_per_core": spc,
+           "clock_mhz": p.chip.clock_mhz, "split_cores": split, "heatmap": None}
+    return {"key": key, "version": version, "point": pt, "source": "modelled",
+            "result": res, "error": None, "label": label}
+
+
+def sample_indices(n, k=SAMPLE):
+    """k indices spread evenly over 0..n-1 (all when n <= k)."""
+    if n <= k:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
+
+
+def error_report(sim_rows, cal, keys, version):
+    """The model's error on the simulated sample rows: per domain modelled vs simulated
+    throughput."""
+    sample = []
+    for row in sim_rows:
+        if not row.get("result"):
+            continue
+        m = predict(row["point"], cal, row["key"], version, row.get("label", ""))
+        md = {d["name"]: d for d in m["result"]["domains"]}
+        for d in row["result"]["domains"]:
+            if d["workload"] == "idle":
+                continue
+            sim = d["throughput"]
+            mod = md[d["name"]]["throughput"]
+            err = abs(mod - sim) / sim if sim else (0.0 if mod == 0 else 1.0)
+            sample.append({"label": row.get("label", ""), "key": row["key"],
+                           "domain": d["name"], "modelled": mod, "simulated": sim,
+                           "error": round(err, 4),
+                           "util_modelled": md[d["name"]]["util_avg"],
+                           "util_simulated": d["util_avg"]})
+    errs = [s["error"] for s in sample]
+    mean = sum(errs) / len(errs) if errs else None
+    mx = max(errs) if errs else None
+    return {"description": __doc__.split("\n\n")[1].replace("\n", " "),
+            "bound": BOUND, "sample": sample, "mean_error": mean, "max_error": mx,
+            "within_bound": mx is not None and mx <= BOUND,
+            "calibration": [{"class": f"{k[0]} {dict(k[1])} on {k[2]}", "r": v["r"],
+                             "b_at_vcpus": v["bs"], "duty": v["duty"],
+                             "clock_mhz": v["clock_mhz"]} for k, v in cal.items()]}
