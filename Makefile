@@ -109,6 +109,9 @@ build/fw/guests/%.elf: $(TG_DIR)/%.c $(TG_DEPS) build/fw/libfw.a $(FW_HDRS) | to
 build/fw/guests/%.bin: build/fw/guests/%.elf
 	$(CROSS)objcopy -O binary $< $@
 
+# the ELFs stay (for objdump and gdb on a test guest): not intermediates that make deletes
+.PRECIOUS: build/fw/guests/%.elf
+
 firmware: $(FW_BIN)
 
 # the guest kernel (sun4v/guest): build/guest/guest.elf, and guest.bin, the raw image
