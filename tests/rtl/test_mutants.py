@@ -76,19 +76,23 @@ def test_unit_testbench_catches_mutant(sim, tmp_path, name, params, cycles):
 
 
 def cosim_cli(argv, sim):
-    env = dict(os.environ, SUN4V_SIM=sim)
+    # a fixed environment: the program gets it on its stack, and its size moves the
+    # first contended decisions by tens of thousands of cycles (a fresh clone's make
+    # test put them past 200,000)
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "SUN4V_CACHE") if k in os.environ}
+    env.update(SUN4V_SIM=sim, LANG="C")
     return subprocess.run([sys.executable, "-m", "sun4v", "cosim", *argv], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=600)
 
 
 COSIM = {
     # The T2's first decisions with two candidates come at cycle ~182,000 (8 threads on
-    # the two thread groups of core 0; a few thousand cycles later or earlier with another
-    # environment, which the program gets on its stack); about 100 more follow by cycle
-    # 200,000.  Both thread-select mutants part from the model within a few hundred
-    # cycles of the first.
+    # the two thread groups of core 0; earlier or later with another environment or
+    # another path of the program, which it gets on its stack); hundreds more follow by
+    # cycle 260,000.  Both thread-select mutants part from the model within a few
+    # hundred cycles of the first; the test also asserts the run had contended decisions.
     "thread_select": ["--unit", "thread_select", "--chip", "t2", "--strands", "8",
-                      "--max-cycles", "200000", "build/bench/int_loop", "8", "40"],
+                      "--max-cycles", "260000", "build/bench/int_loop", "8", "40"],
     "xbar_domain": ["--unit", "xbar_domain", "--platform", "M5000", "--cycles", "200"],
 }
 
@@ -103,6 +107,10 @@ def test_sun4v_cosim_reports_mutant(sim, tmp_path, name):
     src = M.write(name, tmp_path / "src")
     p = cosim_cli(["--rtl", str(src), *COSIM[m.unit]], sim)
     print(f"\n[{name}] {m.bug}\n{p.stdout}{p.stderr}")
+    if m.unit == "thread_select":
+        contended = re.search(r"\(([\d,]+) with two or more candidates", p.stdout)
+        assert contended and int(contended.group(1).replace(",", "")) > 0, \
+            "no contended decision in the run: no arbiter bug could show\n" + p.stdout
     assert p.returncode == 1, p.stdout + p.stderr
     assert p.stderr == ""
     lines = p.stdout.splitlines()
@@ -111,8 +119,6 @@ def test_sun4v_cosim_reports_mutant(sim, tmp_path, name):
     div = [ln for ln in lines if ln.startswith("divergence: ")]
     assert len(div) == 1, p.stdout
     if m.unit == "thread_select":
-        contended = re.search(r"\(([\d,]+) with two or more candidates", p.stdout)
-        assert contended and int(contended.group(1).replace(",", "")) > 0
         assert "model picks strand" in div[0] and ", RTL picks strand" in div[0]
         model_pick, rtl_pick = (div[0].split("model picks strand ")[1].split(", RTL picks strand "))
         assert model_pick != rtl_pick
