@@ -290,7 +290,7 @@ def test_cycle_mode_point_measures_cpi_l2_and_memory(tmp_path):
     mode)."""
     p = tmp_path / "cyc.toml"
     p.write_text(SMALL.replace('[study]', '[study]\nmode = "cycle"')
-                 .replace('warmup = "3ms"', 'warmup = "15ms"')
+                 .replace('warmup = "3ms"', 'warmup = "25ms"')
                  .replace('time = "4ms"', 'time = "2ms"')
                  .replace('name = "T5120"', 'name = "T1000"').replace("VCPUS", "[2]"))
     out = tmp_path / "cyc"
