@@ -103,9 +103,11 @@ def _example(name):
     return 0
 
 
-def _ranges(pids):
+def id_ranges(ids) -> str:
+    """Strand, vCPU or core numbers as ranges: [0, 1, 2, 5, 7, 8] -> "0-2,5,7-8"
+    (`ids` ascending)."""
     out, start, prev = [], None, None
-    for p in pids + [None]:
+    for p in list(ids) + [None]:
         if start is None:
             start = prev = p
         elif p is not None and p == prev + 1:
@@ -197,7 +199,7 @@ def summary(sysm, result, host_s):
             c = d["cycle"]["cpi"]
             cpi = f" {c:>6.2f}" if c else f" {'-':>6}"
         lines.append(f"{d['name']:<10} {d['state']:<12} {len(d['vcpus']):>5}  "
-                     f"{_ranges(d['strands']):<14} {_size(d['memory']):>6} "
+                     f"{id_ranges(d['strands']):<14} {_size(d['memory']):>6} "
                      f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}"
                      + cpi)
     for name, (state, status) in sysm.program_results().items():

@@ -30,7 +30,7 @@ import struct
 import tempfile
 
 from ..cmt import state as S
-from ..cmt.memory import PERM_R, PERM_W, PERM_X, MemFault
+from ..cmt.memory import PERM_R, PERM_W, PERM_X, MemFault, WordAccess
 from ..guest.hostif import GuestError
 from ..se import loader as L
 from ..se.linux_abi import SYSCALL_NAMES
@@ -71,7 +71,7 @@ class _Prog:
     mmap_base = L.MMAP_BASE
 
 
-class GuestUserMemory:
+class GuestUserMemory(WordAccess):
     """The program's virtual memory as sun4v/se's Memory offers it (read, write, the
     u32/u64 forms, read_cstr, page_perm, mapped_pages), through the domain's memory."""
 
@@ -125,18 +125,6 @@ class GuestUserMemory:
             self.dm.m.mem.write(self.dm.pa(ra, k), data[pos:pos + k])
             addr += k
             pos += k
-
-    def read_u64(self, addr):
-        return int.from_bytes(self.read(addr, 8), "big")
-
-    def write_u64(self, addr, value):
-        self.write(addr, (value & (2**64 - 1)).to_bytes(8, "big"))
-
-    def read_u32(self, addr):
-        return int.from_bytes(self.read(addr, 4), "big")
-
-    def write_u32(self, addr, value):
-        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "big"))
 
     def read_cstr(self, addr, limit=1 << 20):
         out = bytearray()

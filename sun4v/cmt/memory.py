@@ -196,7 +196,24 @@ class MemFault(Exception):
         self.addr = addr
 
 
-class Memory:
+class WordAccess:
+    """The word forms over a class's read(addr, n) -> bytes and write(addr, data):
+    big-endian, as SPARC stores them."""
+
+    def read_u64(self, addr):
+        return int.from_bytes(self.read(addr, 8), "big")
+
+    def write_u64(self, addr, value):
+        self.write(addr, (value & (2**64 - 1)).to_bytes(8, "big"))
+
+    def read_u32(self, addr):
+        return int.from_bytes(self.read(addr, 4), "big")
+
+    def write_u32(self, addr, value):
+        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "big"))
+
+
+class Memory(WordAccess):
     """Sparse big-endian memory. alloc_on_touch=True for physical memory (full system),
     with its regions (add_region) and MMIO windows (add_mmio)."""
 
@@ -531,18 +548,6 @@ class Memory:
                 b.view(np.uint64).byteswap() if _LITTLE else b.view(np.uint64))
             addr += chunk
             pos += chunk
-
-    def read_u64(self, addr):
-        return int.from_bytes(self.read(addr, 8), "big")
-
-    def write_u64(self, addr, value):
-        self.write(addr, (value & (2**64 - 1)).to_bytes(8, "big"))
-
-    def read_u32(self, addr):
-        return int.from_bytes(self.read(addr, 4), "big")
-
-    def write_u32(self, addr, value):
-        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "big"))
 
     def read_cstr(self, addr, limit=1 << 20):
         out = bytearray()

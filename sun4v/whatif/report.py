@@ -19,6 +19,7 @@ import io
 import json
 
 from ..atomicfile import write_atomic as _write_atomic
+from ..boot.command import id_ranges
 from . import analysis as A
 
 
@@ -56,19 +57,6 @@ def _csv(rows, cols):
     return buf.getvalue()
 
 
-def _ranges(xs):
-    out, start, prev = [], None, None
-    for p in list(xs) + [None]:
-        if start is None:
-            start = prev = p
-        elif p is not None and p == prev + 1:
-            prev = p
-        else:
-            out.append(f"{start}" if start == prev else f"{start}-{prev}")
-            start = prev = p
-    return ",".join(out)
-
-
 def flat_rows(rows, study):
     """(point rows, domain rows, domain names) for the CSV files."""
     prow, drow, names = [], [], []
@@ -89,7 +77,7 @@ def flat_rows(rows, study):
             f["total_throughput"] = round(sum(d["throughput"] for d in res["domains"]), 3)
             for k in ("instructions", "l2_miss_rate", "memory_bandwidth_GBps"):
                 f[k] = res.get(k)
-            f["split_cores"] = _ranges(res.get("split_cores") or [])
+            f["split_cores"] = id_ranges(res.get("split_cores") or [])
             pu = h["platform_util_after_loss"]
             f["platform_util_after_loss"] = None if pu is None else round(pu, 4)
             ph = h["platform_headroom"]
@@ -116,9 +104,9 @@ def flat_rows(rows, study):
                     "workload": d["workload"],
                     "params": json.dumps(d["params"], sort_keys=True),
                     "sources": " ".join(d["sources"]), "vcpus": d["vcpus"],
-                    "strands": _ranges(d.get("strands") or []),
-                    "cores": _ranges(d.get("cores") or []),
-                    "split_cores": _ranges(d.get("split_cores") or []),
+                    "strands": id_ranges(d.get("strands") or []),
+                    "cores": id_ranges(d.get("cores") or []),
+                    "split_cores": id_ranges(d.get("split_cores") or []),
                     "memory": d["memory"], "unit": d["unit"], "throughput": d["throughput"],
                     "util_avg": d["util_avg"], "util_peak": d.get("util_peak"),
                     "util_p95": d.get("util_p95"), "cpi": d.get("cpi"),
@@ -394,9 +382,9 @@ def _html(study, rows, rank, knees, fast, sim_best, by_key, pngs):
             split = d.get("split_cores") or []
             body.append([d["name"], d["workload"], " ".join(d["sources"]), d["vcpus"],
                          "whole cores" if d["whole_core"] else "strands",
-                         _ranges(d.get("cores") or []), _ranges(d.get("strands") or []),
+                         id_ranges(d.get("cores") or []), id_ranges(d.get("strands") or []),
                          f"{d['memory'] >> 30} GB",
-                         ("SPLIT: " + _ranges(split)) if split else ""])
+                         ("SPLIT: " + id_ranges(split)) if split else ""])
         parts.append(_table(["domain", "workload", "sources", "vCPUs", "binding", "cores",
                              "strands", "memory", "split cores (shared with another "
                              "domain)"], body)
