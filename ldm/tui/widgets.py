@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, Log, RichLog, Static, TabbedContent, \
+from textual.widgets import DataTable, Input, Label, Log, RichLog, Static, TabbedContent, Tabs, \
     TabPane
 
 from ..formats import HEADER as LIST_HEADER, util_text
@@ -247,12 +247,25 @@ class Consoles(TabbedContent):
         return self.get_pane(pid).query_one(Log)
 
     async def ensure(self, names: list[str]) -> None:
+        added = False
         for n in names:
             if n not in self.panes:
                 pid = f"console-{len(self.panes)}"
                 self.panes[n] = pid
                 await self.add_pane(TabPane(n, Log(highlight=False, max_lines=2000),
                                             id=pid))
+                added = True
+        if added:
+            self.call_after_refresh(self._underline_active)
+
+    def _underline_active(self) -> None:
+        """Textual's tabs place the active tab's underline when the tab is added, which
+        can be before the labels have their widths (the underline then stays empty
+        until the tab changes): place it again once the tabs are laid out."""
+        for tabs in self.query(Tabs):
+            place = getattr(tabs, "_highlight_active", None)
+            if place is not None:
+                place(animate=False)
 
     def write(self, name: str, text: str) -> None:
         log = self.pane_log(name)

@@ -20,8 +20,15 @@ def _paused_at(app, t):
 
 
 def _shoot(snap_compare, app, run_before):
+    async def then_still(pilot):
+        await run_before(pilot)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.1)
+    # no animations (the tabs' underline slides): the picture must not depend on when
+    # it is taken
+    app.animation_level = "none"
     try:
-        return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        return snap_compare(app, terminal_size=SIZE, run_before=then_still)
     finally:
         app.wait_machine(60)
 
