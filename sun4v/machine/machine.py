@@ -281,15 +281,20 @@ class Machine:
                 return RunResult("attention", None, None)
             if code == S.EXIT_UNTIL:
                 return RunResult("until", self.time, None)
-            if code == S.EXIT_HALT:
-                return RunResult("halted", None, None)
-            if code == S.EXIT_POWEROFF:
-                return RunResult("poweroff", int(St.C[s, S.EXIT_ARG0]), s)
-            if code == S.EXIT_ERROR_STATE:
-                return RunResult("error_state", int(St.C[s, S.EXIT_ARG0]), s)
-            if code == S.EXIT_UNIMPL:
-                return RunResult("unimplemented", int(St.C[s, S.EXIT_ARG0]), s)
-            raise RuntimeError(f"machine loop exit {code:#x} on strand {s}")
+            return self._stopped(code, s, "machine loop")
+
+    _STOPS = {S.EXIT_HALT: "halted", S.EXIT_POWEROFF: "poweroff",
+              S.EXIT_ERROR_STATE: "error_state", S.EXIT_UNIMPL: "unimplemented"}
+
+    def _stopped(self, code, s, loop):
+        """The RunResult of a loop exit that ends the run on strand s (halted: the whole
+        machine, no value)."""
+        why = self._STOPS.get(code)
+        if why is None:
+            raise RuntimeError(f"{loop} exit {code:#x} on strand {s}")
+        if code == S.EXIT_HALT:
+            return RunResult(why, None, None)
+        return RunResult(why, int(self.S.C[s, S.EXIT_ARG0]), s)
 
     def _run_cycle(self, left, upto):
         """run() in cycle mode: the cycle model over the whole machine."""
@@ -324,15 +329,7 @@ class Machine:
                 continue
             if code == S.EXIT_ATTENTION:
                 return RunResult("attention", None, None)
-            if code == S.EXIT_HALT:
-                return RunResult("halted", None, None)
-            if code == S.EXIT_POWEROFF:
-                return RunResult("poweroff", int(St.C[s, S.EXIT_ARG0]), s)
-            if code == S.EXIT_ERROR_STATE:
-                return RunResult("error_state", int(St.C[s, S.EXIT_ARG0]), s)
-            if code == S.EXIT_UNIMPL:
-                return RunResult("unimplemented", int(St.C[s, S.EXIT_ARG0]), s)
-            raise RuntimeError(f"cycle model exit {code:#x} on strand {s}")
+            return self._stopped(code, s, "cycle model")
 
     def _io(self, s):
         """Perform the access strand s exited with (EXIT_MMIO), then retire it; a bus
