@@ -275,7 +275,6 @@ def _run(a):
             if a.mode is not None and a.mode != sysm.m.mode:
                 raise UsageError(f"--mode {a.mode}: {a.restore} is a {sysm.m.mode}-mode "
                                  f"checkpoint")
-            sysm._seen = {n: 0 for n in sysm._seen}     # consoles from the beginning
         else:
             cfg = load_config(a.config)
             sysm = System(cfg, mode=a.mode or "functional", quantum=a.quantum)
@@ -306,6 +305,8 @@ def _run(a):
     if a.ldmd_state:
         raise UsageError("--ldmd-state needs --ldmd SOCKET")
     cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
+    if a.restore:
+        sysm.replay_output(cons, cons.program)          # consoles from the beginning
     t0 = time.time()
     saved = None
     try:

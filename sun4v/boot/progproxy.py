@@ -166,6 +166,7 @@ class ProgramProxy:
         self.mem = None
         self.requests = 0
         self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
+        self.cwd0 = os.getcwd()             # its directory (a checkpoint's, progstate.py)
         self._streams = {}
         for fd, stream, given in ((1, "out", out), (2, "err", err)):
             hfd = given if given is not None else self._tempfile()
@@ -186,14 +187,19 @@ class ProgramProxy:
         except GuestError:
             return False
         self.area = ra
-        uspace_ra = self.dm.read_u64(ra + 0x20)
+        self._make_syscalls()
+        return True
+
+    def _make_syscalls(self):
+        """The program's sun4v/se process model over the area at self.area: a fresh fd
+        table (stdin /dev/null, stdout and stderr the capture files)."""
+        uspace_ra = self.dm.read_u64(self.area + 0x20)
         self.mem = GuestUserMemory(self.dm, uspace_ra)
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
         stdin = os.open(os.devnull, os.O_RDONLY)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
-        return True
 
     def poll(self, on_output=None):
         """Serve every REQUEST slot (slot order), then pass new output on (to
