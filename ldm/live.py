@@ -154,7 +154,7 @@ class LiveManager:
                  hv_elf: str = HV_ELF, quantum: int | None = None, slice: str = "100us",
                  sample: str = "1ms", dr_timeout: str = "20ms", stop_timeout: str = "50ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
-                 on_console=None, sp_dir: str | None = None):
+                 on_console=None, sp_dir: str | None = None, on_program=None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
@@ -166,7 +166,11 @@ class LiveManager:
         (created with factory-default if absent) and every change is written to it
         atomically, so they outlive this process and a kill at any moment leaves the
         previous store whole; None: kept in memory only. BootError / LdmError on a bad
-        configuration (StoreError: an unreadable store, or one of another platform)."""
+        configuration (StoreError: an unreadable store, or one of another platform).
+        on_program(name, stream, bytes): what a domain's program (issue 14 §1) writes on
+        its stdout ("out") and stderr ("err"), as it appears (worker thread); without
+        it, on_console gets it. A program's end is an event ("program NAME: PATH: exit
+        status N"); the machine runs on (its other domains, the manager)."""
         boot = load_config(config) if isinstance(config, (str, os.PathLike)) else config
         if not isinstance(boot, BootConfig):
             raise BootError("LiveManager needs a configuration file or a BootConfig")
@@ -194,6 +198,8 @@ class LiveManager:
         self.stop_timeout = self.system.steps(stop_timeout)
         self.drm = Drm(drm_scale)
         self.on_console = on_console
+        self.on_program = on_program
+        self._programs_reported = set()
         self.backend = LiveBackend(self)
 
         self.channels: Channels | None = None
@@ -494,7 +500,8 @@ class LiveManager:
         """Run the machine `steps` (or until it stops), then serve the host side."""
         if self.ended is not None:
             return
-        r = self.system.run(until=self.m.time + max(1, steps))
+        r = self.system.run(until=self.m.time + max(1, steps),
+                            on_program=self._program_output, stop_when_programs_end=False)
         if r.reason not in ("until",):
             self.ended = r
             self._event("error", None, f"the machine stopped: {r.reason}"
@@ -512,8 +519,28 @@ class LiveManager:
             self._tick(min(step, end - self.m.time))
         return True
 
+    def _program_output(self, name, stream, data):
+        if self.on_program is not None:
+            self.on_program(name, stream, data)
+        elif self.on_console is not None:
+            self.on_console(name, data)
+
+    def _programs_ended(self):
+        """An event for each domain program that has ended since the last look."""
+        for name, px in self.system.programs.items():
+            if name in self._programs_reported:
+                continue
+            state, status = px.result()
+            if state in ("exited", "killed", "failed"):
+                self._programs_reported.add(name)
+                what = {"exited": f"exit status {status}",
+                        "killed": f"killed by signal {status}",
+                        "failed": f"not started (errno {status})"}[state]
+                self._event("state", name, f"program {name}: {px.path}: {what}")
+
     def _service(self):
         self._consoles_read()
+        self._programs_ended()
         self._channels_pump()
         self._sample()
         if not self._in_command:

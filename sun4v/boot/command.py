@@ -11,7 +11,10 @@ and `ldm --socket SOCKET ...` (or LDMD_SOCKET=SOCKET ldm ...) changes it while i
 --ldmd-log FILE appends the manager's event log (DR requests and results, policy
 actions, delayed reconfiguration) to FILE; --ldmd-state DIR keeps the service
 processor's saved configurations in DIR/spconfig.json across runs (written atomically,
-ldm/store.py). --insns, --restore and --checkpoint-at do not apply then.
+ldm/store.py). --insns, --restore and --checkpoint-at do not apply then. A domain's
+program writes to its console and --console DIR's NAME.out / NAME.err as without the
+manager; its end is a manager event (`ldm list-events`, the --ldmd-log line "program
+NAME: PATH: exit status N") and the machine runs on until stopped.
 
 Builds the machine of the configuration (config.py, system.py), runs it from power-on
 reset until every domain has stopped, the simulated time TIME ("20ms") or N
@@ -378,10 +381,10 @@ def _run_ldmd(a, cfg, until):
     if os.path.exists(a.ldmd) and not _is_socket(a.ldmd):
         raise UsageError(f"--ldmd {a.ldmd}: exists and is not a socket")
     names = [d.name for d in cfg.domains]
-    cons = _Consoles(names, a.console)
+    cons = _Consoles(names, a.console, [d.name for d in cfg.domains if d.program])
     try:
         lm = LiveManager(cfg, mode=a.mode or "functional", quantum=a.quantum, log_file=a.ldmd_log,
-                         on_console=cons, sp_dir=a.ldmd_state)
+                         on_console=cons, sp_dir=a.ldmd_state, on_program=cons.program)
     except (BootError, LdmError) as e:
         raise UsageError(str(e)) from None
     try:

@@ -228,6 +228,7 @@ class System:
         self._poll_now = self._poll_steps
         self._ended_seen = False
         self._stop_for_programs = False
+        self._stop_at_end = True
         self._on_output = None
         self._on_program = None
         # where each piece of program output fell in its domain's console output:
@@ -236,15 +237,18 @@ class System:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
-            on_output=None, on_program=None) -> BootResult:
+            on_output=None, on_program=None, stop_when_programs_end: bool = True
+            ) -> BootResult:
         """Run until every domain has stopped, machine time `until`, `max_insns`
-        instructions or a hypervisor panic.  on_output(name, bytes) receives console
-        output as it appears; on_program(name, stream, bytes) what a domain's program
-        writes on its stdout ("out") and stderr ("err")."""
+        instructions or a hypervisor panic, and (stop_when_programs_end) every domain
+        program has ended.  on_output(name, bytes) receives console output as it
+        appears; on_program(name, stream, bytes) what a domain's program writes on its
+        stdout ("out") and stderr ("err")."""
         left = max_insns
         self._on_output = on_output
         self._on_program = on_program
-        if self.programs and not self._polling:
+        self._stop_at_end = stop_when_programs_end
+        if self.programs and not self._polling and not self.programs_ended():
             self._polling = True
             self.m.at(self.m.time + self._poll_steps, self._poll)
         while True:
@@ -297,7 +301,7 @@ class System:
             self.m.at(self.m.time + self._poll_steps * POLL_MAX_FACTOR // 10, self._poll)
         else:
             self._polling = False
-            if not self.all_stopped():
+            if self._stop_at_end and not self.all_stopped():
                 self._stop_for_programs = True
                 self.m.att[0] = 1               # Machine.run returns at once
 
