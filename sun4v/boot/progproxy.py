@@ -5,6 +5,7 @@ the guest kernel (sun4v/guest/prog.h), served with the syscall-emulation layer
     px = ProgramProxy("ldg1", "build/progs/hello.O2", ["a"], dm, on_output)
     px.poll()             # serve the REQUEST slots (System calls it every POLL_US)
     px.state, px.status   # "running" / "exited" (status) / "killed" (signal) / "failed"
+    px.started_at         # machine time of the first poll that saw it loaded and running
 
 The guest kernel owns memory, threads, futexes and exit; what reaches the host is files,
 the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
@@ -167,6 +168,7 @@ class ProgramProxy:
         self.requests = 0
         self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
         self.cwd0 = os.getcwd()             # its directory (a checkpoint's, progstate.py)
+        self.started_at = None              # machine time the host first saw it running
         self._streams = {}
         for fd, stream, given in ((1, "out", out), (2, "err", err)):
             hfd = given if given is not None else self._tempfile()
@@ -211,6 +213,8 @@ class ProgramProxy:
             return True
         st = self.dm.read_u64(self.area + 0x10)
         self.state = PS_NAMES.get(st, str(st))
+        if st >= 1 and self.started_at is None:
+            self.started_at = self.dm.m.time    # loaded: its first instruction is near
         if st >= 2:
             self.status = self.dm.read_u64(self.area + 0x18)
         n = self.dm.read_u64(self.area + 0x28)

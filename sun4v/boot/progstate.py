@@ -49,7 +49,8 @@ _REOPEN_FLAGS = (os.O_ACCMODE | os.O_APPEND | os.O_NONBLOCK | os.O_DSYNC | os.O_
 
 # the attributes saved (or rebuilt) here; another one that is not empty is refused
 _PROXY_KNOWN = {"name", "path", "args", "dm", "on_output", "env", "area", "state",
-                "status", "sys", "mem", "requests", "output", "_streams", "cwd0"}
+                "status", "sys", "mem", "requests", "output", "_streams", "cwd0",
+                "started_at"}
 _SYS_KNOWN = {"mem", "St", "s", "exe_path", "brk_start", "brk_cur", "mmap_next", "fds",
               "signals", "rng", "counts", "warned", "tid_address", "personality", "pid",
               "start_time", "threads", "clock_ns", "creds", "clock_mhz", "usage",
@@ -175,7 +176,7 @@ def save(px: ProgramProxy) -> dict:
            "area": px.area, "state": px.state, "status": px.status,
            "requests": px.requests,
            "output": {k: _b64(v) for k, v in px.output.items()},
-           "cwd0": getattr(px, "cwd0", None), "sys": None}
+           "cwd0": getattr(px, "cwd0", None), "started_at": px.started_at, "sys": None}
     sy = px.sys
     if sy is None:
         return out
@@ -271,6 +272,7 @@ def load(meta: dict, dm) -> ProgramProxy:
     px.requests = int(meta["requests"])
     px.output = {k: bytearray(_unb64(v)) for k, v in meta["output"].items()}
     px.cwd0 = meta["cwd0"]
+    px.started_at = meta.get("started_at")
     px.sys = px.mem = None
     px._streams = {1: ["out", ProgramProxy._tempfile(), 0],
                    2: ["err", ProgramProxy._tempfile(), 0]}

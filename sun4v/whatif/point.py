@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 UNITS = {"int": "units", "mem": "passes", "fp": "kilo-intervals", "mix": "requests",
-         "idle": ""}
+         "idle": "", "program": "runs"}         # program: progpoint.py
 
 
 class PointError(Exception):
@@ -106,6 +106,9 @@ def run_point(pt: dict) -> dict:
     """Run the point; its result (a dict of plain data, see the module docstring)."""
     from ..boot.config import BootError
     from ..boot.system import System
+    if any(d["workload"] == "program" for d in pt["domains"]):
+        from .progpoint import run_program_point
+        return run_program_point(pt)
     try:
         sysm = System(boot_config(pt), mode=pt["mode"])
     except (BootError, ValueError) as e:
