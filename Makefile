@@ -69,7 +69,7 @@ build/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/xlate_kernel.h | 
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -pthread -o $@ $<
 
-build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h | tools
+build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h tests/asm/bm_xlate.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
 
