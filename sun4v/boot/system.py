@@ -364,7 +364,9 @@ class System:
         evs = self.m._events
         polls = [[t, seq] for t, seq, fn in evs if fn == self._poll]
         extra = {"system": {
-            "config": {"platform": self.cfg.platform, "source": self.cfg.source,
+            # a Platform value (a what-if point's changed chip) is the machine's own
+            "config": {"platform": self.cfg.platform if isinstance(self.cfg.platform, str)
+                       else None, "source": self.cfg.source,
                        "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
             "bindings": self.bindings.to_dict(),
             "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
@@ -392,7 +394,7 @@ class System:
         try:
             st = extra["system"]
             c = st["config"]
-            cfg = BootConfig(c["platform"], tuple(DomainConfig(**{**d, "args": tuple(
+            cfg = BootConfig(c["platform"] or m.platform, tuple(DomainConfig(**{**d, "args": tuple(
                 d.get("args", ()))}) for d in c["domains"]), c["source"])
             self = cls.__new__(cls)
             self.cfg = cfg

@@ -109,14 +109,17 @@ def run_point(pt: dict) -> dict:
     if any(d["workload"] == "program" for d in pt["domains"]):
         from .progpoint import run_program_point
         return run_program_point(pt)
-    try:
-        sysm = System(boot_config(pt), mode=pt["mode"])
-    except (BootError, ValueError) as e:
-        raise PointError(f"cannot build the machine: {e}") from None
-    hz = sysm.platform.clock_hz
+    from .warm import warmed_system
+
+    def build():
+        try:
+            return System(boot_config(pt), mode=pt["mode"])
+        except (BootError, ValueError) as e:
+            raise PointError(f"cannot build the machine: {e}") from None
+    hz = boot_config(pt).platform.clock_hz
     t0 = int(round(pt["warmup"] * hz))
-    r = sysm.run(until=t0)
-    if r.reason != "until":
+    sysm, r = warmed_system(pt, build, t0)     # or forked from its saved warm-up (warm.py)
+    if r is not None and r.reason != "until":
         raise PointError(f"warm-up ended early: {r.reason} {r.detail}".strip())
     probe = _Probe(sysm)
     snaps = [probe.take()]
