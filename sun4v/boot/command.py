@@ -302,6 +302,7 @@ def _run(a):
     if a.console:
         os.makedirs(a.console, exist_ok=True)
     if a.ldmd:
+        sysm.close()                    # the manager builds its own (its programs' files)
         return _run_ldmd(a, cfg, until)
     if a.ldmd_log:
         raise UsageError("--ldmd-log needs --ldmd SOCKET")
