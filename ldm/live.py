@@ -153,12 +153,15 @@ class LiveManager:
     def __init__(self, config, *, mode: str = "functional", kernel: str = GUEST_KERNEL,
                  hv_elf: str = HV_ELF, quantum: int | None = None, slice: str = "100us",
                  sample: str = "1ms", dr_timeout: str = "20ms", stop_timeout: str = "50ms",
+                 reboot_timeout: str = "100ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
                  on_console=None, sp_dir: str | None = None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
-        dr-cpu request / to stop before it is reported as not responding; drm_scale:
+        dr-cpu request / to stop before it is reported as not responding; reboot_timeout:
+        how long the control domain may take to boot again (its relay, hvctl and every
+        active domain's services back) after `stop-domain -r primary`; drm_scale:
         simulated seconds per policy second (drm.py); log_file: the event log as
         text lines; on_console(name, bytes): console output as it appears (worker
         thread); sp_dir: a directory holding the service processor's store
@@ -192,6 +195,7 @@ class LiveManager:
         self.sample_steps = self.system.steps(sample)
         self.dr_timeout = self.system.steps(dr_timeout)
         self.stop_timeout = self.system.steps(stop_timeout)
+        self.reboot_timeout = self.system.steps(reboot_timeout)
         self.drm = Drm(drm_scale)
         self.on_console = on_console
         self.backend = LiveBackend(self)
@@ -207,6 +211,10 @@ class LiveManager:
         self._async: list = []                   # guest state messages to reconcile
         self._late: list = []                    # late DS replies to act on
         self._expect_stop: set[int] = set()
+        self._expect_reboot = False              # a command reboots primary
+        self._primary_reset = False              # primary rebooted by itself
+        self._dead_relay = None                  # the start of the relay that ended
+        self._relay_bindings = None              # primary's memory while it reboots
         self._in_command = False
         self.ended = None                        # BootResult when the machine stopped
 
@@ -533,10 +541,14 @@ class LiveManager:
                     self.on_console(name, new)
 
     def _channels_pump(self):
+        if self.channels is not None and \
+                self.channels.relay.started() != self.channels.epoch:
+            self._relay_lost()
         if self.channels is None:
             try:
-                relay = Relay(self._memory(PRIMARY))
-                if not relay.ready():
+                relay = Relay(self._memory(PRIMARY, self._relay_bindings))
+                epoch = relay.started()
+                if epoch is None or epoch == self._dead_relay:
                     return
             except GuestError:
                 return
@@ -559,6 +571,19 @@ class LiveManager:
             p = ch.hvctl.request("get_hvconfig")
             p.callbacks.append(self._got_hvconfig)
 
+    def _relay_lost(self):
+        """The control domain's relay stopped or started again (primary rebooted):
+        every channel ends; new ones are built on the new relay (its start differs)."""
+        ch = self.channels
+        why = "the control domain's relay stopped (LDom primary is rebooting)"
+        self._dead_relay = ch.epoch
+        self.channels = None
+        self.hvconfig = None
+        ch.close(why)
+        self._event("hv", None, f"{why}: the manager's channels start over")
+        if not self._expect_reboot:
+            self._primary_reset = True
+
     def _got_hvconfig(self, p):
         if p.reply is not None and p.reply.status == H.ST_OK:
             self.hvconfig = p.reply.hvconfig()
@@ -570,16 +595,19 @@ class LiveManager:
     def wait_ready(self, limit="20ms") -> bool:
         """Advance (caller's thread) until the hvctl channel is connected and every
         active domain running the guest kernel has registered its services."""
-        def ready():
-            if not self.connected or self.hvconfig is None:
-                return False
-            for d in self._cfg.domains:
-                if d.state == ACTIVE and self._runs_kernel(d.name):
-                    peer = self.channels.ds.get(d.name)
-                    if peer is None or not peer.ready:
-                        return False
-            return True
-        return self.run_until(ready, limit)
+        return self.run_until(lambda: self.ready(self._cfg), limit)
+
+    def ready(self, cfg: Config) -> bool:
+        """The hvctl channel is connected (the hypervisor's configuration read) and
+        every domain active in `cfg` running the guest kernel registered its services."""
+        if not self.connected or self.hvconfig is None:
+            return False
+        for d in cfg.domains:
+            if d.state == ACTIVE and self._runs_kernel(d.name):
+                peer = self.channels.ds.get(d.name)
+                if peer is None or not peer.ready:
+                    return False
+        return True
 
     def _runs_kernel(self, name: str) -> bool:
         for d in self.boot.domains:
@@ -587,8 +615,8 @@ class LiveManager:
                 return d.image is None
         return True                                  # bound by the manager: the kernel
 
-    def _memory(self, name: str) -> DomainMemory:
-        b = self._cfg.bindings.get(name)
+    def _memory(self, name: str, bindings=None) -> DomainMemory:
+        b = (bindings or self._cfg.bindings).get(name)
         if b is None:
             raise GuestError(f"{name} is not bound")
         return DomainMemory(self.m, [(x.ra, x.pa, x.size) for x in b.mblocks])
@@ -613,6 +641,9 @@ class LiveManager:
             items, self._async = self._async, []
             for gid, state in items:
                 self.backend.guest_state_changed(gid, state)
+        if self._primary_reset and self.hvconfig is not None:
+            self._primary_reset = False
+            self.backend.primary_rebooted()
         if self._late:
             items, self._late = self._late, []
             for domain, service, payload in items:

@@ -27,7 +27,7 @@ COUNTERS_MAGIC = 0x5334564743544E31   # "S4VGCTN1"
 RELAY_MAGIC = 0x5334565252454C31      # "S4VRREL1"
 MAXCPUS = 256
 
-STATES = {0: "booting", 1: "running", 2: "done", 3: "idle", 4: "shutdown"}
+STATES = {0: "booting", 1: "running", 2: "done", 3: "idle", 4: "shutdown", 5: "reboot"}
 VCPU_STATES = {0: "absent", 1: "online", 2: "offline", 3: "starting"}
 WORKLOADS = {0: "idle", 1: "int", 2: "mem", 3: "fp", 4: "mix"}
 _HEADER = ("magic", "version", "state", "workload", "threads", "units_total", "result",
@@ -43,6 +43,7 @@ RELAY_TO_HOST = 0x2800
 RELAY_SLOT = 128
 PACKET = 64
 RELAY_COPY = 1
+RELAY_REBOOT = 2
 RELAY_COPY_DONE = 0x100
 
 
@@ -142,6 +143,17 @@ class Relay:
 
     def ready(self):
         return self.dm.read_u64(self.ra) == RELAY_MAGIC
+
+    def started(self):
+        """The relay's start (%stick when it started, relay.h) while it runs, else None:
+        a new boot of the control domain gives a new value."""
+        magic, *_, started = self.dm.read_words(self.ra, 7)
+        return started if magic == RELAY_MAGIC else None
+
+    def reboot(self):
+        """Ask the control domain to reboot (a RELAY_REBOOT slot: its kernel makes the
+        mach_sir hypercall); False when the ring is full."""
+        return self._put(0, RELAY_REBOOT, bytes(PACKET))
 
     def ports(self):
         """[(channel, name)] of the relayed channels (closed port slots left out)."""

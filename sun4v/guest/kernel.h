@@ -229,6 +229,7 @@ void ds_start(void);
 void relay_start(void);
 void relay_md_changed(void);                   /* md-update: match the relayed ports */
 void svc_shutdown_now(void) __attribute__((noreturn));
+void svc_reboot_now(void) __attribute__((noreturn));
 
 /* ---- trap.S -------------------------------------------------------------------------- */
 void flush_windows(void);
