@@ -105,3 +105,25 @@ def test_reboot_with_nothing_pending_is_a_plain_reboot():
     L.ldm(lm, "remove-vcpu 1 ldg1")
     L.check(lm)
     assert L.online_vids(lm, "ldg1") == {0, 1, 2}
+
+
+def test_primary_rebooting_by_itself_applies_the_pending_change():
+    """primary's operating system reboots without the manager asking (here: the reboot
+    request put on its relay's ring directly, as its own `reboot` would): the
+    hypervisor applies the pending change as it resets primary, and the manager, on its
+    new channels, reads the hypervisor's configuration and follows."""
+    lm = boot()
+    L.ldm(lm, "start-reconf primary")
+    L.ldm(lm, "remove-vcpu 1 primary")
+    assert lm.channels.relay.reboot()
+    lm.advance("30ms")
+    assert lm.wait_ready("20ms")
+    lm.advance("1ms")
+    assert flags(lm, "primary") == "-n-c--"
+    assert row(lm, "primary")[4] == "3"
+    L.check(lm)
+    assert banners(lm, "primary")[-1] == "domain primary: 3 vCPUs (0-2), 1024 MB memory"
+    assert any(e.text == "LDom primary rebooted by itself: its channels are up again"
+               for e in lm.events())
+    L.ldm(lm, "add-vcpu 1 ldg1")
+    L.check(lm)
