@@ -82,7 +82,8 @@ class Event:
     """One entry of the DR/event log.
 
     kind: "command" (an ldm command and its status), "dr" (a dr-cpu request and its
-    per-vCPU results: data["records"] = [(vid, result, status, reason)]), "blocked" (a
+    per-vCPU results: data["records"] = [(vid, result, status, reason)], data["strands"]
+    = {vid: strand (pid)}), "blocked" (a
     vCPU the guest refused: data vid, reason; offer -f), "policy" (a DRM decision and
     its outcome), "delayed" (delayed reconfiguration notices), "state" (a domain
     started, stopped, its services registered), "hv" (hypervisor control channel),

@@ -405,7 +405,9 @@ class LiveBackend:
         return after, [], err
 
     # --- vCPU DR --------------------------------------------------------------------------
-    def _dr_records(self, name, type_, vids):
+    def _dr_records(self, name, type_, vids, pid_of):
+        """dr-cpu `type_` of `vids` to domain `name`; {vid: record}. pid_of: {vid:
+        strand} of the vCPUs (for the DR log)."""
         peer = self._ready_peer(name)
         w = peer.dr_cpu(type_, vids)
         kind = {DS.DR_CONFIGURE: "configure", DS.DR_UNCONFIGURE: "unconfigure",
@@ -414,12 +416,23 @@ class LiveBackend:
         rep = DS.parse_dr_cpu_reply(w.value)
         if rep.type == DS.DR_ERROR:
             raise Refused(f"LDom {name} refused the dr-cpu request as malformed")
-        recs = {r.cpu: r for r in rep.records}
-        self.lm._event("dr", name, f"dr-cpu {kind} {_ids(vids)}: " + "; ".join(
-            f"vCPU {r.cpu} {r.result_name}" + (f" ({r.string})" if r.string else "")
-            for r in rep.records), request=kind,
-            records=[(r.cpu, r.result_name, r.status_name, r.string) for r in rep.records])
-        return recs
+        self._dr_event(name, kind, vids, rep, pid_of)
+        return {r.cpu: r for r in rep.records}
+
+    def _dr_event(self, name, kind, vids, rep, pid_of, head=None):
+        """The DR log's entry of a dr-cpu reply: the request, then per vCPU its strand,
+        the guest's result and reason; data: records [(vid, result, status, reason)],
+        strands {vid: pid}."""
+        self.lm._event("dr", name, (head or f"dr-cpu {kind} {_ids(vids)}") + ": " +
+                       "; ".join(f"vCPU {r.cpu}" + (f" (strand {pid_of[r.cpu]})"
+                                                    if r.cpu in pid_of else "") +
+                                 f" {r.result_name}" + (f" ({r.string})" if r.string
+                                                        else "")
+                                 for r in rep.records), request=kind,
+                       records=[(r.cpu, r.result_name, r.status_name, r.string)
+                                for r in rep.records],
+                       strands={r.cpu: pid_of[r.cpu] for r in rep.records
+                                if r.cpu in pid_of})
 
     def _remove(self, change, act: DrUnconfigure):
         before, after = change.before, change.after
@@ -428,7 +441,7 @@ class LiveBackend:
         pid_of = {v.vid: v.pid for v in b0.vcpus}
         whole = after.domain(name).constraints.whole_core
         recs = self._dr_records(name, DS.DR_FORCE_UNCONFIG if act.force
-                                else DS.DR_UNCONFIGURE, vids)
+                                else DS.DR_UNCONFIGURE, vids, pid_of)
         ok = [v for v in vids if v in recs and recs[v].result == 0 and
               recs[v].status_name != "configured"]
         bad = [v for v in vids if v not in ok]
@@ -446,14 +459,14 @@ class LiveBackend:
                                forced=act.force)
         if bad and (whole or not ok):
             if ok:                          # all or nothing: put the others back
-                self._dr_records(name, DS.DR_CONFIGURE, ok)
+                self._dr_records(name, DS.DR_CONFIGURE, ok, pid_of)
             raise Refused(f"Removal of vCPUs {_ids(vids)} from LDom {name} failed:",
                           *lines, f"LDom {name} keeps its {len(b0.vcpus)} vCPUs")
         target = after if not bad else _partial(before, name, [pid_of[v] for v in ok])
         try:
             self._reconfigure(target)
         except Refused as r:
-            self._dr_records(name, DS.DR_CONFIGURE, ok)
+            self._dr_records(name, DS.DR_CONFIGURE, ok, pid_of)
             raise Refused(*r.lines, f"The vCPUs of LDom {name} were configured again") \
                 from None
         err = []
@@ -496,10 +509,7 @@ class LiveBackend:
                                          f"vCPUs)", *err], 1
         rep = DS.parse_dr_cpu_reply(w_dr.value)
         recs = {r.cpu: r for r in rep.records}
-        self.lm._event("dr", name, f"dr-cpu configure {_ids(vids)}: " + "; ".join(
-            f"vCPU {r.cpu} {r.result_name}" + (f" ({r.string})" if r.string else "")
-            for r in rep.records), request="configure",
-            records=[(r.cpu, r.result_name, r.status_name, r.string) for r in rep.records])
+        self._dr_event(name, "configure", vids, rep, pid_of)
         ok = [v for v in vids if v in recs and recs[v].result == 0 and
               recs[v].status_name == "configured"]
         bad = [v for v in vids if v not in ok]
@@ -509,7 +519,7 @@ class LiveBackend:
                  for v in bad]
         if bad and (whole or not ok):
             if ok:
-                self._dr_records(name, DS.DR_FORCE_UNCONFIG, ok)
+                self._dr_records(name, DS.DR_FORCE_UNCONFIG, ok, pid_of)
             if not self._take_back(before, name):
                 raise Refused(f"LDom {name} could not be given back its previous vCPUs: "
                               f"see 'ldm list-bindings {name}'")
@@ -711,9 +721,9 @@ class LiveBackend:
         bound = {v.vid for v in b.vcpus} if b else set()
         back = [r.cpu for r in rep.records if r.status_name == "unconfigured" and
                 r.cpu in bound]
-        lm._event("dr", domain, f"late dr-cpu reply from {domain} (request "
-                  f"{rep.req_num}): " + "; ".join(f"vCPU {r.cpu} {r.result_name}"
-                                                  for r in rep.records))
+        self._dr_event(domain, "late reply", [r.cpu for r in rep.records], rep,
+                       {v.vid: v.pid for v in b.vcpus} if b else {},
+                       head=f"late dr-cpu reply from {domain} (request {rep.req_num})")
         if back and d is not None and d.state == ACTIVE:
             peer = self._peer(domain)
             if peer is not None and peer.ready:
