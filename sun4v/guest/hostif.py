@@ -19,6 +19,8 @@ between Machine.run calls (or in a Machine.at event), as the tests do.
 """
 from __future__ import annotations
 
+import struct
+
 from ..cmt import memory as MEM
 
 COUNTERS_OFFSET = 0x8000          # layout.h
@@ -77,8 +79,7 @@ class DomainMemory:
         return int.from_bytes(self.read(ra, 8), "big")
 
     def read_words(self, ra, n):
-        raw = self.read(ra, 8 * n)
-        return [int.from_bytes(raw[8 * i:8 * i + 8], "big") for i in range(n)]
+        return list(struct.unpack(f">{n}Q", self.read(ra, 8 * n)))
 
     def write_u64(self, ra, value):
         """One aligned word, in a single store to the machine's memory array (the
@@ -97,6 +98,13 @@ class DomainMemory:
             raise GuestError("relay writes are whole aligned words")
         for i in range(0, len(data), 8):
             self.write_u64(ra + i, int.from_bytes(data[i:i + 8], "big"))
+
+    def write_bulk(self, ra, data):
+        """Bytes the guest does not look at while they are written (the relay's staging
+        buffer before the copy request that names them): whole pages at a time, not
+        word by word (write). GuestError outside the domain's memory."""
+        data = bytes(data)
+        self.m.mem.write(self.pa(ra, len(data)), data)
 
 
 class Counters:
@@ -179,7 +187,7 @@ class Relay:
         if offset < 0 or offset + len(data) > size:
             raise GuestError(f"{len(data)} bytes at {offset:#x} do not fit the relay's "
                              f"staging buffer ({size} bytes)")
-        self.dm.write(ra + offset, data)
+        self.dm.write_bulk(ra + offset, data)
 
     def stage_read(self, offset, n):
         ra, size = self.stage()
