@@ -43,7 +43,19 @@ def test_reboot_applies_primarys_delayed_reconfiguration():
     ldg1 = L.counters(lm, "ldg1")
     p0 = L.progress(lm, "ldg1")
 
+    seen = []                       # ldg1's work done, at every service of the reboot
+    service = lm._service
+
+    def watch():
+        seen.append((L.hv_guests(lm)["ldg1"], L.progress(lm, "ldg1")))
+        service()
+    lm._service = watch
     out, err = L.ldm(lm, "stop-domain -r primary")
+    lm._service = service
+    assert len(seen) > 20
+    assert {st for st, _ in seen} == {"running"}
+    work = [w for _, w in seen]
+    assert work == sorted(work) and work[-1] > work[0]
     assert out == ["LDom primary rebooted",
                    "The delayed reconfiguration of LDom primary is applied: it has 2 "
                    "vCPUs and 2G of memory"]
