@@ -111,3 +111,62 @@ def test_sun4v_boot_ldmd_serves_consoles(tmp_path):
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert bindable(p)
+
+
+def test_live_add_vcc_then_a_new_guest_is_served():
+    """`ldm add-vcc` on the running machine: a guest bound afterwards takes the vcc's
+    first port, which vntsd serves as soon as the domain is bound; its console answers
+    once started; list-services and the CONS column show it."""
+    require_built(KERNEL)
+    p = free_range()
+    # primary alone (its console is the UART): no guest port before the vcc exists
+    cfg = parse_config({"platform": "T5220",
+                        "domain": [dict(name="primary", vcpus=4, memory="1G")]})
+    lm = LiveManager(cfg, vntsd=True)
+    try:
+        assert lm.wait_ready("40ms")
+        lm.start()
+        for line in (f"add-vcc port-range={p}-{p + 3} primary-vcc0 primary",
+                     "add-domain ldg2", "add-vcpu 3 ldg2", "add-memory 1G ldg2",
+                     "bind-domain ldg2", "start-domain ldg2"):
+            r = lm.execute(line.split())
+            assert r.status == 0, (line, r.err)
+        r = lm.execute(["list-services"])
+        assert f"    primary-vcc0     primary          {p}-{p + 3}" in r.out
+        row = next(x for x in lm.execute(["list"]).out if x.startswith("ldg2 "))
+        assert row.split()[3] == str(p)
+        end = time.monotonic() + 30
+        while bindable(p) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert "3 vCPUs online: 0-2\r\n" in _session(p, b"vcpus", b"ldg2# ")
+    finally:
+        lm.close()
+    assert bindable(p)
+
+
+def test_live_port_in_use_for_a_later_guest_is_a_notice():
+    """A guest bound while the machine runs whose port another program holds: the
+    binding stands, vntsd reports one line (on_notice, and an "error" event)."""
+    require_built(KERNEL)
+    import socket
+    p = free_range()
+    notices = []
+    cfg = parse_config({"platform": "T5220", "vcc": {"port-range": f"{p}-{p + 3}"},
+                        "domain": [dict(name="primary", vcpus=4, memory="1G")]})
+    lm = LiveManager(cfg, vntsd=True, on_notice=notices.append)
+    hog = socket.socket()
+    hog.bind(("127.0.0.1", p))
+    hog.listen(1)
+    try:
+        assert lm.wait_ready("40ms")
+        for line in ("add-domain ldg2", "add-vcpu 2 ldg2", "add-memory 1G ldg2",
+                     "bind-domain ldg2"):
+            r = lm.execute(line.split())
+            assert r.status == 0, (line, r.err)
+        lm.advance("1ms")
+        assert len(notices) == 1 and f"port {p}" in notices[0] and "ldg2" in notices[0]
+        assert "\n" not in notices[0]
+        assert any(e.kind == "error" and e.text == notices[0] for e in lm.events())
+    finally:
+        hog.close()
+        lm.close()
