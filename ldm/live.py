@@ -129,7 +129,8 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
     """The manager's configuration of a machine `sun4v boot` bound: every domain of the
     boot configuration active, its constraints those of the TOML (vCPUs or whole cores,
     memory), the workload and its parameters as the domain's variables (what the guest
-    kernel reads from its MD's workload node), identities from `seed`."""
+    kernel reads from its MD's workload node), identities from `seed`; the [vcc] table
+    as the control domain's vcc."""
     cfg = Config(topology=system.topology, seed=seed, serial=0, domains=(),
                  bindings=system.bindings)
     doms = []
@@ -141,7 +142,10 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
                         uuid=ident.uuid, variables=tuple(variables))
         doms.append(Domain(c, ACTIVE))
     from dataclasses import replace
-    return replace(cfg, domains=tuple(doms)).check()
+    from .vcc import Vcc
+    vccs = () if getattr(boot, "vcc", None) is None else \
+        (Vcc(boot.vcc[0], PRIMARY, boot.vcc[1], boot.vcc[2]),)
+    return replace(cfg, domains=tuple(doms), vccs=vccs).check()
 
 
 def _text(v) -> str:
@@ -156,7 +160,8 @@ class LiveManager:
                  sample: str = "1ms", dr_timeout: str = "20ms", stop_timeout: str = "50ms",
                  reboot_timeout: str = "100ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
-                 on_console=None, sp_dir: str | None = None):
+                 on_console=None, sp_dir: str | None = None, vntsd: bool = False,
+                 on_notice=None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
@@ -170,7 +175,11 @@ class LiveManager:
         (created with factory-default if absent) and every change is written to it
         atomically, so they outlive this process and a kill at any moment leaves the
         previous store whole; None: kept in memory only. BootError / LdmError on a bad
-        configuration (StoreError: an unreadable store, or one of another platform)."""
+        configuration (StoreError: an unreadable store, or one of another platform).
+        vntsd: serve every bound guest's console on its TCP port (ldm/vntsd.py) while
+        the manager lives, following binds and unbinds; a port that cannot be served
+        at the start raises VntsdError (one line), later ones become an "error" event
+        and on_notice(line)."""
         boot = load_config(config) if isinstance(config, (str, os.PathLike)) else config
         if not isinstance(boot, BootConfig):
             raise BootError("LiveManager needs a configuration file or a BootConfig")
@@ -236,6 +245,16 @@ class LiveManager:
         self._anchor = None
         self._snap: dict = {}
         self._progress: dict[str, tuple] = {}
+        self.on_notice = on_notice
+        self.vntsd = None
+        self._vntsd_ports: dict = {}
+        if vntsd:
+            from .vntsd import Vntsd, VntsdError
+            self.vntsd = Vntsd()
+            errs = self._vntsd_sync()
+            if errs:
+                self.vntsd.close()
+                raise VntsdError(errs[0])
         self._publish()
 
     # ---- the public API ----------------------------------------------------------
@@ -389,6 +408,9 @@ class LiveManager:
 
     def close(self):
         self.stop()
+        if self.vntsd is not None:
+            self.vntsd.close()              # the console ports released
+            self.vntsd = None
         if self._log:
             self._log.close()
             self._log = None
@@ -523,6 +545,8 @@ class LiveManager:
 
     def _service(self):
         self._consoles_read()
+        if self.vntsd is not None:
+            self._vntsd_serve()
         self._channels_pump()
         self._sample()
         if not self._in_command:
@@ -540,6 +564,31 @@ class LiveManager:
                     buf += new
                 if self.on_console is not None:
                     self.on_console(name, new)
+                if self.vntsd is not None:
+                    self.vntsd.output(name, new)
+
+    def _vntsd_sync(self) -> list[str]:
+        """Serve the consoles of the bound guests that have a console (UART) and a port."""
+        b = self.config().bindings
+        ports = {}
+        for name in self.uart_of:
+            d = b.get(name)
+            if d is not None and d.console.port is not None:
+                ports[name] = d.console.port
+        if ports == self._vntsd_ports:
+            return []
+        self._vntsd_ports = ports
+        return self.vntsd.sync(ports)
+
+    def _vntsd_serve(self):
+        for err in self._vntsd_sync():
+            self._event("error", None, err)
+            if self.on_notice is not None:
+                self.on_notice(err)
+        for name, data in self.vntsd.take_input().items():
+            idx = self.uart_of.get(name)
+            if idx is not None:
+                self.m.guest_uarts[idx].feed(data)
 
     def _channels_pump(self):
         if self.channels is not None and \
