@@ -36,7 +36,12 @@ ARGS = ["4", "3000"]
 @pytest.fixture(scope="module")
 def binary():
     ensure_corpus()
-    return corpus_binary("threads_files", "O2")
+    yield corpus_binary("threads_files", "O2")
+    # the file of a run stopped mid-way here (named from this process's pid, which the
+    # in-process runs share)
+    left = f"/tmp/threads_files.{os.getpid()}.a"
+    if os.path.exists(left):
+        os.unlink(left)
 
 
 def _domains(binary):
