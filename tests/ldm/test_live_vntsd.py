@@ -26,10 +26,12 @@ def _cfg(p):
                                     dict(name="ldg1", vcpus=2, memory="1G")]})
 
 
-def _session(port, line, prompt=b"ldg1# ") -> str:
+def _session(port, line, prompt=b"ldg1# ", booting=False) -> str:
     c = Client(port)
     try:
         c.until(b"options ..\r\n")
+        if booting:                 # the guest not up yet (a cold cache compiles first)
+            c.until(b"workload idle\r\n", 1200)
         c.send(line + b"\r")
         return c.until(prompt, 120).decode("latin-1")
     finally:
@@ -99,7 +101,7 @@ def test_sun4v_boot_ldmd_serves_consoles(tmp_path):
         end = time.monotonic() + 180
         while True:
             try:
-                out = _session(p, b"vcpus")
+                out = _session(p, b"vcpus", booting=True)
                 break
             except OSError:
                 assert proc.poll() is None, proc.communicate()
