@@ -23,6 +23,7 @@ from .domain import ACTIVE, INACTIVE, Domain
 from .errors import LdmError
 from .identity import generate
 from .topology import Topology
+from .vio import VirtualIO
 
 FORMAT = "sun4v-ldm-config"
 VERSION = 1
@@ -36,6 +37,7 @@ class Config:
     domains: tuple[Domain, ...]
     bindings: Bindings
     pending: Constraints | None = None
+    vio: VirtualIO = VirtualIO()              # virtual disk services and disks (vio.py)
 
     # --- lookups --------------------------------------------------------------------
     def get(self, name: str) -> Domain | None:
@@ -128,7 +130,8 @@ class Config:
             vals = [getattr(d.constraints, attr) for d in self.domains]
             if len(set(vals)) != len(vals):
                 out.append(f"two domains share a {attr}")
-        return out + self.bindings.problems()
+        from .vio import problems as vio_problems
+        return out + vio_problems(self) + self.bindings.problems()
 
     def check(self) -> "Config":
         errs = self.problems()
@@ -142,7 +145,8 @@ class Config:
                     seed=self.seed, serial=self.serial,
                     domains=[d.to_dict() for d in self.domains],
                     bindings=self.bindings.to_dict(),
-                    pending=None if self.pending is None else self.pending.to_dict())
+                    pending=None if self.pending is None else self.pending.to_dict(),
+                    **({"vio": self.vio.to_dict()} if self.vio != VirtualIO() else {}))
 
     @classmethod
     def from_dict(cls, d: dict) -> "Config":
@@ -155,7 +159,8 @@ class Config:
                    domains=tuple(Domain.from_dict(x) for x in d["domains"]),
                    bindings=Bindings.from_dict(topo, d["bindings"]),
                    pending=None if d.get("pending") is None
-                   else Constraints.from_dict(d["pending"]))
+                   else Constraints.from_dict(d["pending"]),
+                   vio=VirtualIO.from_dict(d.get("vio")))
 
     def canonical(self) -> str:
         """The configuration as canonical JSON (what `digest()` hashes)."""
