@@ -72,6 +72,7 @@ from .errors import LdmError
 from .livebackend import LiveBackend
 from .mdarea import MdArea
 from .spconfig import SpStore
+from .vio import volume_for
 
 MAX_EVENTS = 4000
 HISTORY = 240                  # points kept per domain for sparklines
@@ -542,6 +543,7 @@ class LiveManager:
                 return
             self.channels = Channels(relay, lambda t: self._event("info", None, t),
                                      on_async=self._on_async, on_late=self._on_late)
+            self.channels.volume_of = lambda client, disk: volume_for(self._cfg, client, disk)
             self.channels.refresh_ports()
         ch = self.channels
         was = ch.hvctl.state

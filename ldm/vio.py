@@ -278,6 +278,14 @@ def problems(cfg) -> list[str]:
     return out
 
 
+def volume_for(cfg, client: str, disk: str) -> tuple[str, bool] | None:
+    """(backing file, read-only) of vdisk `disk` of domain `client` (the server's view)."""
+    d = next((x for x in cfg.vio.disks_of(client) if x.name == disk), None)
+    v = cfg.vio.get_vds(d.server) if d else None
+    vol = v.volume(d.volume) if v else None
+    return None if vol is None else (vol.path, "ro" in vol.opts)
+
+
 # --- machine descriptions --------------------------------------------------------------
 
 def vds_port_name(client: str, disk: str) -> str:
