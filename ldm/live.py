@@ -141,7 +141,8 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
                         uuid=ident.uuid, variables=tuple(variables))
         doms.append(Domain(c, ACTIVE))
     from dataclasses import replace
-    return replace(cfg, domains=tuple(doms)).check()
+    from .vio import VirtualIO
+    return replace(cfg, domains=tuple(doms), vio=boot.vio or VirtualIO()).check()
 
 
 def _text(v) -> str:

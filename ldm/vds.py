@@ -87,6 +87,7 @@ class Port:
         self.reset()
 
     def reset(self):
+        self.gen = getattr(self, "gen", 0) + 1      # copies of an older link are dropped
         self.link = "down"          # down, vers, rtr, up
         self.snd_nxt = 0
         self.rcv_nxt = 0
@@ -127,7 +128,7 @@ class VdsServer:
         self.log = log
         self.ports: dict[int, Port] = {}
         self._tag = 0
-        self._waiting: dict[int, tuple[Port, Callable[[int, int], None]]] = {}
+        self._waiting: dict[int, tuple] = {}       # tag -> (port, its gen, then)
 
     # --- ports ------------------------------------------------------------------------
     def open(self, channel: int, name: str):
@@ -284,7 +285,7 @@ class VdsServer:
     def _do_copy(self, p: Port, direction, cookie, off, length, then):
         self._tag += 1
         tag = TAG_BASE + self._tag
-        self._waiting[tag] = (p, then)
+        self._waiting[tag] = (p, p.gen, then)
         self._copy(p.channel, direction, cookie, off, length, tag)
 
     def copy_done(self, tag: int, status: int, done: int) -> bool:
@@ -292,8 +293,8 @@ class VdsServer:
         w = self._waiting.pop(tag, None)
         if w is None:
             return False
-        p, then = w
-        if self.ports.get(p.channel) is p:
+        p, gen, then = w
+        if self.ports.get(p.channel) is p and p.gen == gen:
             then(status, done)
         return True
 

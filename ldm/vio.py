@@ -402,3 +402,60 @@ def parseable(v: dict) -> list[str]:
         out.append(f"VDISK|name={d.name}|vol={d.volume}@{d.server}|timeout={tout}|"
                    f"dev=disk@{d.id}|server={server}|id={d.id}")
     return out
+
+
+# --- the `sun4v boot` configuration -----------------------------------------------------
+
+def from_toml(vds_tables, vdisk_tables, domains, base: str | None) -> VirtualIO:
+    """Virtual disk services and disks of a boot configuration, bound with the domains:
+
+        [[vds]]                         [[vdisk]]
+        name = "primary-vds0"           name = "vdisk1"
+        domain = "primary"              volume = "vol1@primary-vds0"
+        volumes = { vol1 = "disk.img" } domain = "ldg1"
+
+    (a relative backing file is taken from `base`, the configuration's directory).
+    LdmError (BackendError for a backing file that cannot be opened) in one line."""
+    vio = VirtualIO()
+    for i, t in enumerate(vds_tables or ()):
+        if not isinstance(t, dict) or set(t) - {"name", "domain", "volumes"}:
+            raise LdmError(f"[[vds]] {i + 1}: keys are name, domain, volumes")
+        name, dom, vols = t.get("name"), t.get("domain"), t.get("volumes", {})
+        if not isinstance(name, str) or not name or dom not in domains:
+            raise LdmError(f"[[vds]] {i + 1}: name must be a string and domain one of "
+                           f"the domains")
+        if vio.get_vds(name) is not None:
+            raise LdmError(f"Service {name} already exists")
+        if not isinstance(vols, dict) or not all(isinstance(p, str) for p in vols.values()):
+            raise LdmError(f"[[vds]] {name}: volumes must map volume names to files")
+        volumes = []
+        for vol, path in vols.items():
+            if not os.path.isabs(path) and base is not None:
+                path = os.path.join(base, path)
+            path = os.path.normpath(os.path.abspath(path))
+            open_backend(path, False, dom)
+            volumes.append(Volume(vol, path))
+        vio = replace(vio, vds=vio.vds + (Vds(name, dom, tuple(volumes)),))
+    for i, t in enumerate(vdisk_tables or ()):
+        if not isinstance(t, dict) or set(t) - {"name", "volume", "domain", "id"}:
+            raise LdmError(f"[[vdisk]] {i + 1}: keys are name, volume, domain, id")
+        name, spec, dom = t.get("name"), t.get("volume"), t.get("domain")
+        if not isinstance(name, str) or not isinstance(spec, str) or dom not in domains:
+            raise LdmError(f"[[vdisk]] {i + 1}: name and volume must be strings and domain "
+                           f"one of the domains")
+        vol, vdsname = _split_volume(spec)
+        v = _vds(vio, vdsname)
+        if v.volume(vol) is None:
+            raise LdmError(f"Volume {vol} does not exist in service {vdsname}")
+        if v.ldom == dom:
+            raise LdmError(f"LDom {dom} serves {vdsname}: a domain cannot be a client of "
+                           f"its own disk service")
+        mine = vio.disks_of(dom)
+        if any(d.name == name for d in mine):
+            raise LdmError(f"Disk {name} already exists in LDom {dom}")
+        ids = {d.id for d in mine}
+        did = t.get("id", next(k for k in range(len(ids) + 1) if k not in ids))
+        if not isinstance(did, int) or did < 0 or did in ids:
+            raise LdmError(f"[[vdisk]] {name}: id must be a free number")
+        vio = replace(vio, vdisks=vio.vdisks + (Vdisk(name, dom, vol, vdsname, did),))
+    return vio

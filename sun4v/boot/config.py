@@ -56,6 +56,7 @@ class BootConfig:
     platform: str
     domains: tuple
     source: str = "<config>"
+    vio: object = None                  # ldm.vio.VirtualIO: [[vds]] and [[vdisk]] tables
 
 
 def _domain(t: dict, i: int, where: str) -> DomainConfig:
@@ -139,10 +140,10 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     doms = data.get("domain")
     if not isinstance(doms, list) or not doms:
         raise BootError(f"{where}: no [[domain]] table")
-    unknown = sorted(set(data) - {"platform", "domain"})
+    unknown = sorted(set(data) - {"platform", "domain", "vds", "vdisk"})
     if unknown:
         raise BootError(f"{where}: unknown key {unknown[0]!r} (top-level keys: platform, "
-                        f"domain)")
+                        f"domain, vds, vdisk)")
     if len(doms) > MAX_DOMAINS:
         raise BootError(f"{where}: {len(doms)} domains; at most {MAX_DOMAINS} (one guest "
                         f"UART each)")
@@ -151,7 +152,15 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     for n in names:
         if names.count(n) > 1:
             raise BootError(f"{where}: domain {n} is defined twice")
-    return BootConfig(plat, out, where)
+    vio = None
+    if "vds" in data or "vdisk" in data:
+        from ldm.vio import from_toml
+        base = os.path.dirname(os.path.abspath(where)) if where != "<config>" else None
+        try:
+            vio = from_toml(data.get("vds"), data.get("vdisk"), names, base)
+        except LdmError as e:
+            raise BootError(f"{where}: {e}") from None
+    return BootConfig(plat, out, where, vio)
 
 
 def load_config(path: str) -> BootConfig:

@@ -43,6 +43,7 @@ from ldm.bindings import Bindings
 from ldm.constraints import Constraints
 from ldm.errors import LdmError
 from ldm.topology import Topology
+from ldm.vio import bind_vdisks
 
 from ..checkpoint import CheckpointError
 from ..cmt import timebase as TB
@@ -176,6 +177,8 @@ class System:
                             cores=d.cores, memory=d.memory)
             try:
                 b = binder.bind(b, c)
+                if cfg.vio is not None:             # its virtual disks' channels
+                    b = bind_vdisks(cfg.vio, b, d.name)
             except LdmError as e:
                 raise BootError(f"domain {d.name}: {e}") from None
         return b

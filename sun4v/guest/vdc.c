@@ -32,7 +32,7 @@
 #define VDC_BUF         8192            /* one exported page: the largest transfer */
 #define VDC_BLOCK       512
 #define VDC_WAIT_US     200000          /* a request not answered by then: ETIMEDOUT */
-#define VDC_HS_US       50000           /* a handshake step not answered: start over */
+#define VDC_HS_US       10000           /* the link not up by then: start over */
 #define EIO_            5
 #define ETIMEDOUT_      110
 
@@ -43,6 +43,7 @@ static struct {
     struct ldc l;
     struct event ev;
     u64 id, channel, tx_ino, rx_ino;
+    int channel_found;
     int link;
     u32 snd_nxt, rcv_nxt;
     int vs;
@@ -59,6 +60,7 @@ static struct {
     volatile int done, failed;          /* the outstanding request's answer */
     volatile u32 lock;
     u64 hs_since;
+    struct thread *owner;               /* the vdc thread */
 } v;
 
 static u64 cookie(u64 idx, u64 off) { return (idx << 13) | off; }   /* 8 KB pages */
@@ -310,6 +312,15 @@ static void lock(void)
 static void unlock(void) { __sync_lock_release(&v.lock); }
 
 int vdc_ready(void) { return v.vs == VS_READY; }
+
+/* a disk that is coming up (the service domain boots with this one): wait for it */
+int vdc_wait_ready(u64 us)
+{
+    u64 until = rd_stick() + us_to_stick(us);
+    while (v.channel_found && v.vs != VS_READY && v.vs != VS_FAILED && rd_stick() < until)
+        sleep_us(100);
+    return v.vs == VS_READY;
+}
 u64 vdc_blocks(void) { return v.vs == VS_READY ? v.blocks : 0; }
 u32 vdc_block_size(void) { return v.vs == VS_READY ? v.block_size : 0; }
 
@@ -377,10 +388,57 @@ static int xfer(u8 op, u64 blk, u8 *buf, u64 nblocks)
     return st;
 }
 
-int vdc_read(u64 blk, void *buf, u64 nblocks) { return xfer(VD_OP_BREAD, blk, buf, nblocks); }
+/* Other threads (a program's system calls) hand their request to the vdc thread, which
+   owns the channel, and wait for it as proxy_call waits for the host: sleeping, looking
+   every few microseconds. */
+static struct event job_ev;
+static struct {
+    volatile u32 lock;
+    volatile int state;                 /* 0 free, 1 asked, 2 done */
+    u8 op;
+    u64 blk, n;
+    u8 *buf;
+    int result;
+} job;
+
+static int submit(u8 op, u64 blk, u8 *buf, u64 nblocks)
+{
+    if (mycpu()->cur == v.owner)
+        return xfer(op, blk, buf, nblocks);
+    while (__sync_lock_test_and_set(&job.lock, 1))
+        sleep_us(20);
+    job.op = op;
+    job.blk = blk;
+    job.buf = buf;
+    job.n = nblocks;
+    membar_sync();
+    job.state = 1;
+    event_signal(&job_ev);
+    u64 us = 2;
+    while (job.state != 2) {
+        sleep_us(us);
+        us = MIN(us * 2, 64);
+    }
+    membar_sync();
+    int r = job.result;
+    job.state = 0;
+    __sync_lock_release(&job.lock);
+    return r;
+}
+
+static void serve_job(void)
+{
+    if (job.state != 1)
+        return;
+    job.result = xfer(job.op, job.blk, job.buf, job.n);
+    membar_sync();
+    job.state = 2;
+}
+
+int vdc_read(u64 blk, void *buf, u64 nblocks) { return submit(VD_OP_BREAD, blk, buf, nblocks); }
 int vdc_write(u64 blk, const void *buf, u64 nblocks)
 {
-    return xfer(VD_OP_BWRITE, blk, (u8 *)buf, nblocks);
+    return submit(VD_OP_BWRITE, blk, (u8 *)buf, nblocks);
 }
 
 /* ---- the self-test and the thread ------------------------------------------------------ */
@@ -432,6 +490,7 @@ static void self_test(u64 n)
 static void vdc_thread(void *arg)
 {
     (void)arg;
+    v.owner = mycpu()->cur;
     u64 test = 0;
     md_param("vdisk", &test);
     u64 start = rd_stick();
@@ -445,12 +504,13 @@ static void vdc_thread(void *arg)
     }
     if (v.vs == VS_READY && test)
         self_test(test);
-    for (;;) {                          /* later packets (a reset: handshake again) */
+    for (;;) {                          /* requests; later packets (a reset: handshake again) */
+        serve_job();
         if (!__sync_lock_test_and_set(&v.lock, 1)) {
             poll();
             __sync_lock_release(&v.lock);
         }
-        event_wait(&v.ev, 2000);
+        event_wait(&job_ev, 2000);
     }
 }
 
@@ -512,5 +572,6 @@ void vdc_start(void)
         return;
     }
     kprintf("vdisk%lu: channel %lu\n", v.id, v.channel);
+    v.channel_found = 1;
     thread_create_sys("vdc", vdc_thread, 0);
 }

@@ -129,11 +129,14 @@ _Static_assert(sizeof(struct vio_disk_desc) == 64, "a descriptor is 64 bytes");
 
 /* the disk as the rest of the kernel uses it (0 when there is none or it failed) */
 int vdc_ready(void);
+int vdc_wait_ready(u64 us);             /* a disk coming up: 1 once it is ready */
 u64 vdc_blocks(void);
 u32 vdc_block_size(void);
 /* whole blocks at block `blk`; 0, or -errno (EIO: the server failed it, ETIMEDOUT) */
 int vdc_read(u64 blk, void *buf, u64 nblocks);
 int vdc_write(u64 blk, const void *buf, u64 nblocks);
 void vdc_start(void);
+/* vdfile.c: a program's system call on /dev/vdisk0 (*handled = 1), else *handled = 0 */
+long vdfile_syscall(u64 nr, const u64 *a, int *handled);
 
 #endif
