@@ -231,6 +231,8 @@ class VdsServer:
         why = None
         if xfer != DRING_MODE:
             why = f"transfer mode {xfer} (only descriptor rings)"
+        elif (p.slot + 1) * SLOT > STAGE_TOP:
+            why = f"more than {STAGE_TOP // SLOT} disks served at once"
         elif vol is None:
             why = "no volume"
         else:

@@ -278,6 +278,9 @@ def _run(a):
             sysm._seen = {n: 0 for n in sysm._seen}     # consoles from the beginning
         else:
             cfg = load_config(a.config)
+            if cfg.vio is not None and cfg.vio.vdisks and not a.ldmd:
+                raise UsageError(f"{a.config}: its virtual disks are served by the domain "
+                                 f"manager: run it with --ldmd SOCKET")
             sysm = System(cfg, mode=a.mode or "functional", quantum=a.quantum)
     except BootError as e:
         raise UsageError(str(e)) from None

@@ -240,3 +240,33 @@ def test_a_boot_configuration_with_a_missing_backend(tmp_path):
     assert r.stderr.splitlines() == [
         f"sun4v: {cfg}: Path {tmp_path / 'missing.img'} is not valid on service domain "
         f"primary: No such file or directory"], r.stderr
+
+
+def test_virtual_disks_need_the_domain_manager(tmp_path):
+    """Without --ldmd nobody serves the disk: `sun4v boot` says so (one line, exit 2)."""
+    (tmp_path / "d.img").write_bytes(bytes(4096))
+    cfg = tmp_path / "vd.toml"
+    cfg.write_text(textwrap.dedent("""
+        platform = "T5220"
+        [[domain]]
+        name = "primary"
+        vcpus = 4
+        memory = "1G"
+        [[domain]]
+        name = "ldg1"
+        vcpus = 4
+        memory = "1G"
+        [[vds]]
+        name = "primary-vds0"
+        domain = "primary"
+        volumes = { vol1 = "d.img" }
+        [[vdisk]]
+        name = "vdisk1"
+        volume = "vol1@primary-vds0"
+        domain = "ldg1"
+        """))
+    r = subprocess.run([sys.executable, "-m", "sun4v", "boot", str(cfg), "--until", "1ms"],
+                       capture_output=True, text=True, cwd=str(L.ROOT))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == [f"sun4v: {cfg}: its virtual disks are served by the "
+                                     f"domain manager: run it with --ldmd SOCKET"]
