@@ -1,12 +1,12 @@
 """Virtual disk services and disks: add-vds, remove-vds, add-vdsdev, remove-vdsdev,
-add-vdisk, remove-vdisk, list-services (reference ldm_xscf.md A5; the model and the
-messages are ldm/vio.py). Aliases: vdiskserver = vds, vdiskserverdevice = vdsdev (A5)."""
+add-vdisk, remove-vdisk (reference ldm_xscf.md A5; the model and the
+messages are ldm/vio.py). Aliases: vdiskserver = vds, vdiskserverdevice = vdsdev (A5). list-services
+(services.py) shows the VDS block of ldm/vio.py after the VCC one."""
 from __future__ import annotations
 
 from .. import vio
 from ..actions import Change
 from ..errors import LdmError
-from ..parseable import VERSION
 from .registry import NOUN_ALIASES, apply, command, kv, parse_opts, usage_error
 
 NOUN_ALIASES.setdefault("vdiskserver", "vds")
@@ -84,16 +84,3 @@ def _remove_vdisk(ctx, args, res):
     if len(rest) != 2:
         raise usage_error("remove-vdisk")
     _change(ctx, res, vio.remove_vdisk(ctx.config(), rest[0], rest[1]))
-
-
-@command("list-services", "[-p] [ldom...]")
-def _list_services(ctx, args, res):
-    opts, rest = parse_opts("list-services", args, "pe")
-    cfg = ctx.config()
-    for n in rest:
-        cfg.domain(n)
-    ldoms = set(rest) or None
-    if "-p" in opts:
-        res.out += [VERSION] + vio.services_parseable(cfg, ldoms)
-    else:
-        res.out += vio.services_lines(cfg, ldoms)
