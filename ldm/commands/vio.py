@@ -1,7 +1,7 @@
 """Virtual disk services and disks: add-vds, remove-vds, add-vdsdev, remove-vdsdev,
-add-vdisk, remove-vdisk (reference ldm_xscf.md A5; the model and the
-messages are ldm/vio.py). Aliases: vdiskserver = vds, vdiskserverdevice = vdsdev (A5). list-services
-(services.py) shows the VDS block of ldm/vio.py after the VCC one."""
+add-vdisk, remove-vdisk (reference ldm_xscf.md A5; the model and the messages are
+ldm/vio.py). Aliases: vdiskserver = vds, vdiskserverdevice = vdsdev (A5).
+list-services (services.py) shows ldm/vio.py's VDS block after the VCC one."""
 from __future__ import annotations
 
 from .. import vio
