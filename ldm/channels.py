@@ -34,6 +34,7 @@ from typing import Callable
 from . import ds as DS
 from . import hvctl
 from .ldc import Link, LinkError
+from .vds import VdsServer
 
 LDC_DOWN, LDC_UP, LDC_RESET = 0, 1, 2
 LDC_STATES = {LDC_DOWN: "down", LDC_UP: "up", LDC_RESET: "reset"}
@@ -162,6 +163,15 @@ class Channels:
         self.copies: dict[int, Waiter] = {}
         self._tag = 0
         self.packets_in = self.packets_out = 0
+        # the virtual disk server of the relayed "vds:CLIENT:DISK" ports (vds.py);
+        # volume_of(client, disk) -> (path, read_only) is the manager's to set
+        self.volume_of = lambda client, disk: None
+        self.vds = VdsServer(lambda c, pkt: self._queue(c, 0, pkt),
+                             lambda c, *a: self._queue(c, 1, a),
+                             lambda off, n: self.relay.stage_read(off, n),
+                             lambda off, data: self.relay.stage_write(off, data),
+                             lambda: self.relay.stage()[1],
+                             lambda client, disk: self.volume_of(client, disk), log)
 
     def close(self, why: str):
         """The relay is gone: every channel ends, everything waiting ends with `why`."""
@@ -195,6 +205,11 @@ class Channels:
                     self.ds[dom] = peer
         for dom in [d for d, p in self.ds.items() if ports.get(p.channel) != f"ds:{d}"]:
             self.ds.pop(dom).down(f"the domain-services channel of {dom} is gone")
+        for ch, name in ports.items():
+            if name.startswith("vds:"):
+                self.vds.open(ch, name)
+        for ch in [c for c, p in self.vds.ports.items() if ports.get(c) != p.name]:
+            self.vds.close(ch)
         self.ports = ports
 
     # --- moving packets ---------------------------------------------------------------
@@ -221,6 +236,8 @@ class Channels:
             if isinstance(p, tuple) and p[0] == "state":
                 self._state(ch, p[1])
             elif isinstance(p, tuple) and p[0] == "copy":
+                if self.vds.copy_done(p[3], p[1], p[2]):
+                    continue
                 w = self.copies.pop(p[3], None)
                 if w is not None:
                     st, done = p[1], p[2]
@@ -245,6 +262,9 @@ class Channels:
             else:
                 self.hvctl.reset(f"the hvctl channel is {words}")
             return
+        if ch in self.vds.ports:
+            self.vds.state(ch, state)
+            return
         peer = self.ds.get(name[3:]) if name.startswith("ds:") else None
         if peer is None:
             return
@@ -264,6 +284,9 @@ class Channels:
         if name is None:
             self.refresh_ports()
             name = self.ports.get(ch)
+        if ch in self.vds.ports:
+            self.vds.packet(ch, pkt)
+            return
         peer = self.ds.get(name[3:]) if name and name.startswith("ds:") else None
         if peer is not None and peer.channel == ch:
             peer.receive(pkt)

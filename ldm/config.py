@@ -24,6 +24,7 @@ from .errors import LdmError
 from .identity import generate
 from .topology import Topology
 from .vcc import Vcc, console_ports
+from .vio import VirtualIO
 
 FORMAT = "sun4v-ldm-config"
 VERSION = 1
@@ -38,6 +39,7 @@ class Config:
     bindings: Bindings
     pending: Constraints | None = None
     vccs: tuple = ()                    # virtual console concentrators (ldm/vcc.py)
+    vio: VirtualIO = VirtualIO()              # virtual disk services and disks (vio.py)
 
     # --- lookups --------------------------------------------------------------------
     def get(self, name: str) -> Domain | None:
@@ -146,7 +148,8 @@ class Config:
             vals = [getattr(d.constraints, attr) for d in self.domains]
             if len(set(vals)) != len(vals):
                 out.append(f"two domains share a {attr}")
-        return out + self.bindings.problems()
+        from .vio import problems as vio_problems
+        return out + vio_problems(self) + self.bindings.problems()
 
     def check(self) -> "Config":
         errs = self.problems()
@@ -161,7 +164,8 @@ class Config:
                     domains=[d.to_dict() for d in self.domains],
                     bindings=self.bindings.to_dict(),
                     pending=None if self.pending is None else self.pending.to_dict(),
-                    **({"vccs": [v.to_dict() for v in self.vccs]} if self.vccs else {}))
+                    **({"vccs": [v.to_dict() for v in self.vccs]} if self.vccs else {}),
+                    **({"vio": self.vio.to_dict()} if self.vio != VirtualIO() else {}))
 
     @classmethod
     def from_dict(cls, d: dict) -> "Config":
@@ -175,7 +179,8 @@ class Config:
                    bindings=Bindings.from_dict(topo, d["bindings"]),
                    pending=None if d.get("pending") is None
                    else Constraints.from_dict(d["pending"]),
-                   vccs=tuple(Vcc.from_dict(v) for v in d.get("vccs", ())))
+                   vccs=tuple(Vcc.from_dict(v) for v in d.get("vccs", ())),
+                   vio=VirtualIO.from_dict(d.get("vio")))
 
     def canonical(self) -> str:
         """The configuration as canonical JSON (what `digest()` hashes)."""

@@ -16,6 +16,7 @@ endpoints (a block of ours: real ldm shows them as VLDC/VLDCC services).
 """
 from __future__ import annotations
 
+from . import vio
 from .policy import Policy
 from .units import format_size, format_tod, format_uptime
 
@@ -86,6 +87,8 @@ def _blocks(d: dict, blocks, extended: bool):
         yield "VARIABLES", [f"{k}={v}" for k, v in d["variables"]]
     if "resmgmt" in blocks and d["policies"]:
         yield "POLICY", policy_table(d["policies"])
+    if "domain" in blocks and "vio" in d:
+        yield from vio.blocks(d["vio"])
     if ("console" in blocks or "serial" in blocks) and d["console"] is not None:
         port = d["console"].port
         svc = d.get("vcons_service") or "hypervisor"

@@ -72,6 +72,7 @@ from .errors import LdmError
 from .livebackend import LiveBackend
 from .mdarea import MdArea
 from .spconfig import SpStore
+from .vio import volume_for
 
 MAX_EVENTS = 4000
 HISTORY = 240                  # points kept per domain for sparklines
@@ -145,7 +146,9 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
     from .vcc import Vcc
     vccs = () if getattr(boot, "vcc", None) is None else \
         (Vcc(boot.vcc[0], PRIMARY, boot.vcc[1], boot.vcc[2]),)
-    return replace(cfg, domains=tuple(doms), vccs=vccs).check()
+    from .vio import VirtualIO
+    return replace(cfg, domains=tuple(doms), vccs=vccs,
+                   vio=boot.vio or VirtualIO()).check()
 
 
 def _text(v) -> str:
@@ -631,6 +634,7 @@ class LiveManager:
                 return
             self.channels = Channels(relay, lambda t: self._event("info", None, t),
                                      on_async=self._on_async, on_late=self._on_late)
+            self.channels.volume_of = lambda client, disk: volume_for(self._cfg, client, disk)
             self.channels.refresh_ports()
         ch = self.channels
         was = ch.hvctl.state

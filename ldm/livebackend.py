@@ -50,7 +50,7 @@ from .mdwriter import DomainImage
 
 HV_TIMEOUT = "10ms"
 WORKLOAD_PARAMS = ("threads", "iterations", "passes", "size", "requests", "duty", "work",
-                   "bind")
+                   "bind", "vdisk")
 
 
 class Refused(Exception):

@@ -23,6 +23,7 @@ from .domain import ACTIVE, BOUND, INACTIVE, Domain
 from .errors import LdmError
 from .reconf import INITIATING, apply_pending, commit, effective, guard_other
 from .units import format_size
+from .vio import bind_vdisks
 
 CONTROL_WORDS = f"The control domain {PRIMARY}"
 
@@ -126,7 +127,7 @@ def bind_domain(cfg: Config, name: str) -> Change:
                        else f"LDom {name} is {dom.state}")
     c = dom.constraints
     check_bindable(cfg, c)
-    bindings = binder.bind(cfg.bindings, c, cfg.console_ports)
+    bindings = bind_vdisks(cfg.vio, binder.bind(cfg.bindings, c, cfg.console_ports), name)
     after = replace(cfg.with_domain(dom.with_state(BOUND)), bindings=bindings).check()
     return Change(cfg, after, (Reconfigure(),))
 

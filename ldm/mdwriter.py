@@ -38,6 +38,7 @@ from sun4v.hypervisor_fw.md_names import (GUEST_CONTENT_VERSION, HV_CHANNEL_DEVI
                                           SVC_ID_HVCTL)
 
 from .bindings import Bindings, DomainBinding
+from . import vio
 from .errors import LdmError
 
 HV_MD_ROM = 0x1F_1208_0000
@@ -240,6 +241,8 @@ def guest_md(b: Bindings, name: str, m: MachineInfo, image: DomainImage | None =
     for e in sorted(b.endpoints_of(name), key=lambda e: e.channel):
         if e.role == "domain":
             port = md.add_node("domain-services-port", [("id", e.channel)])
+        elif e.role in ("vdc", "vds"):          # a virtual disk's channel (vio.py)
+            port = vio.md_port(md, MDC.link, chans, e)
         elif e.role == "control":
             port = md.add_node("virtual-device-port", [("name", "hvctl"), ("id", e.channel),
                                                        ("vldc-svc-name", "hvctl")])

@@ -8,6 +8,7 @@ Flags are spelled out (`normal,control`).
 """
 from __future__ import annotations
 
+from .vio import parseable as vio_parseable
 from .formats import BLOCKS
 
 VERSION = "VERSION 1.6"
@@ -62,6 +63,8 @@ def long_listing(details: list[dict], blocks=BLOCKS, extended: bool = False) -> 
             out += [f"|{k}={v}" for k, v in d["variables"]]
         if "resmgmt" in blocks:
             out += [_fields("POLICY", p.items()) for p in d["policies"]]
+        if "domain" in blocks and "vio" in d:
+            out += vio_parseable(d["vio"])
         if ("console" in blocks or "serial" in blocks) and d["console"] is not None:
             port = d["console"].port
             svc = d.get("vcons_service") or "hypervisor"

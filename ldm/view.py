@@ -13,6 +13,7 @@ from .actions import DomainStatus
 from .config import Config
 from .constraints import PRIMARY
 from .domain import INACTIVE
+from . import vio
 
 CONTROL_KEYS = ("failure-policy", "extended-mapin-space", "cpu-arch", "rc-add-policy",
                 "shutdown-group", "threading", "max-cores")
@@ -48,7 +49,7 @@ def detail(cfg: Config, name: str, status: DomainStatus | None) -> dict:
                        else (c.threading or "max-throughput")) for k in CONTROL_KEYS],
              master=list(c.master), variables=list(c.variables),
              policies=list(c.policies), cores=[], vcpus=[], memory=[], console=None,
-             ldc=[])
+             ldc=[], vio=vio.detail(cfg, name))
     if b is None:
         return d
     util = status.vcpu_util if status is not None else {}

@@ -158,7 +158,7 @@ def execute(argv: list[str], ctx: Context, cwd: str | None = None) -> Result:
             fn(ctx, argv[1:], res)
     except LdmError as e:
         res.err += list(e.lines)
-        res.status = 1
+        res.status = getattr(e, "status", 1)
     return res
 
 

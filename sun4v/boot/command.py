@@ -323,6 +323,9 @@ def _run(a):
                                  f"checkpoint")
         else:
             cfg = load_config(a.config)
+            if cfg.vio is not None and cfg.vio.vdisks and not a.ldmd:
+                raise UsageError(f"{a.config}: its virtual disks are served by the domain "
+                                 f"manager: run it with --ldmd SOCKET")
             sysm = System(cfg, mode=a.mode or "functional", quantum=a.quantum)
     except BootError as e:
         raise UsageError(str(e)) from None

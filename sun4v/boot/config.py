@@ -59,6 +59,7 @@ class BootConfig:
     domains: tuple
     source: str = "<config>"
     vcc: tuple | None = None            # (name, first port, last port): the [vcc] table
+    vio: object = None                  # ldm.vio.VirtualIO: [[vds]] and [[vdisk]] tables
 
 
 def _domain(t: dict, i: int, where: str) -> DomainConfig:
@@ -142,10 +143,10 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     doms = data.get("domain")
     if not isinstance(doms, list) or not doms:
         raise BootError(f"{where}: no [[domain]] table")
-    unknown = sorted(set(data) - {"platform", "domain", "vcc"})
+    unknown = sorted(set(data) - {"platform", "domain", "vcc", "vds", "vdisk"})
     if unknown:
         raise BootError(f"{where}: unknown key {unknown[0]!r} (top-level keys: platform, "
-                        f"domain, vcc)")
+                        f"domain, vcc, vds, vdisk)")
     if len(doms) > MAX_DOMAINS:
         raise BootError(f"{where}: {len(doms)} domains; at most {MAX_DOMAINS} (one guest "
                         f"UART each)")
@@ -154,7 +155,15 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     for n in names:
         if names.count(n) > 1:
             raise BootError(f"{where}: domain {n} is defined twice")
-    return BootConfig(plat, out, where, _vcc(data.get("vcc"), where))
+    vio = None
+    if "vds" in data or "vdisk" in data:
+        from ldm.vio import from_toml
+        base = os.path.dirname(os.path.abspath(where)) if where != "<config>" else None
+        try:
+            vio = from_toml(data.get("vds"), data.get("vdisk"), names, base)
+        except LdmError as e:
+            raise BootError(f"{where}: {e}") from None
+    return BootConfig(plat, out, where, _vcc(data.get("vcc"), where), vio)
 
 
 def _vcc(t, where: str):

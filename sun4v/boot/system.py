@@ -44,6 +44,7 @@ from ldm.bindings import Bindings
 from ldm.constraints import Constraints
 from ldm.errors import LdmError
 from ldm.topology import Topology
+from ldm.vio import bind_vdisks
 
 from .. import checkpoint
 from ..checkpoint import CheckpointError
@@ -179,6 +180,8 @@ class System:
                             cores=d.cores, memory=d.memory)
             try:
                 b = binder.bind(b, c, ports)
+                if cfg.vio is not None:             # its virtual disks' channels
+                    b = bind_vdisks(cfg.vio, b, d.name)
             except LdmError as e:
                 raise BootError(f"domain {d.name}: {e}") from None
         return b

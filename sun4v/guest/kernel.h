@@ -104,7 +104,7 @@ static inline struct cpu *mycpu(void)
 /* ---- machine description (mdinfo.c) -------------------------------------------------- */
 #define MD_MAXMBLOCKS   32
 #define MD_MAXPORTS     60
-#define WL_PARAMS       9
+#define WL_PARAMS       10
 
 struct mdport {
     char name[40];              /* vldc-svc-name */

@@ -7,12 +7,14 @@
      4. the banner: the domain's name, its vCPUs and its memory
      5. the other vCPUs of the machine description, started with cpu_start
      6. the domain services thread (ds.c), the control domain's relay (relay.c), the
-        workload (workload.c), the console input thread (consin.c)
+        virtual disk client (vdc.c), the workload (workload.c), the console input
+        thread (consin.c)
      7. this vCPU's idle thread */
 #include "kernel.h"
 #include "hcall.h"
 
 extern int cons_have_write;
+void vdc_start(void);                   /* vdc.c: the virtual disk, when the MD has one */
 
 struct api {
     u64 group, major, minor;
@@ -106,6 +108,7 @@ void kmain(u64 id, u64 delta)
 
     ds_start();
     relay_start();
+    vdc_start();
     workload_start();
     console_input_start();
     idle_loop();

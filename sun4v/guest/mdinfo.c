@@ -23,6 +23,7 @@ static u64 md_len;
 /* the workload parameters the kernel looks for (workload.c says what each means) */
 static const char *const wl_param_names[] = {
     "threads", "iterations", "passes", "size", "requests", "duty", "work", "bind", "seed",
+    "vdisk",                            /* vdc.c: the self-test's block count */
 };
 
 static void copy_str(char *dst, u64 cap, const struct md *m, int node, const char *prop)
@@ -102,6 +103,9 @@ static int parse(const struct md *m, struct mdinfo *mi)
         struct mdport *p = &mi->port[mi->nports];
         if (mi->nports == MD_MAXPORTS)
             break;
+        const char *svc;
+        if (md_get_str(m, n, "vldc-svc-name", &svc))
+            continue;                   /* not relayed (a virtual disk's client port) */
         if (port_endpoint(m, n, &p->channel, &p->tx_ino, &p->rx_ino))
             continue;
         copy_str(p->name, sizeof(p->name), m, n, "vldc-svc-name");
