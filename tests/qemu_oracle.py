@@ -38,7 +38,7 @@ QEMU = shutil.which("qemu-sparc64")
 CROSS_CC = shutil.which("sparc64-linux-gnu-gcc")
 
 QEMU_TIMEOUT = 20
-SUN4V_TIMEOUT = float(os.environ.get("SUN4V_TIMEOUT", "120"))  # env: for slow debug builds
+SUN4V_TIMEOUT = float(os.environ.get("SUN4V_TIMEOUT", "300"))  # a hang guard (a cold numba cache compiles for minutes on a loaded 2-core machine); env: slow debug builds
 
 # Extra qemu options, e.g. SUN4V_QEMU_OPTS='-cpu "Sun UltraSparc T2"' (shell-split).
 QEMU_OPTS = tuple(__import__("shlex").split(os.environ.get("SUN4V_QEMU_OPTS", "")))
