@@ -22,8 +22,8 @@
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
    Linux's frame and rt_sigreturn, faults with their si_code and si_addr; waiting for
    a signal (rt_sigsuspend, sigtimedwait, pause) and the host's timers (alarm,
-   setitimer) are not served in a domain (ENOSYS). Quad-precision FP instructions
-   (which Linux emulates) end the program with SIGILL.
+   setitimer) are not served in a domain (ENOSYS). Quad-precision FP instructions and
+   ldqf/stqf, which the chip traps, are completed as Linux completes them (fpemu.c).
 
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
@@ -1055,8 +1055,22 @@ static int effective_address(struct trapframe *tf, u64 *ea)
 
 /* a fault of the program: its signal, si_code and si_addr as Linux gives them
    (faults.py's table); with no handler to take it (or blocked), the end */
+static void force_fault(struct trapframe *tf, u64 tt, int sig, int code, u64 addr,
+                        int trapno);
+
 static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
 {
+    if (tt == TT_ILLINST || tt == TT_FP_OTHER) {
+        /* what Linux completes in software (quad FPops, ldqf/stqf): fpemu.c */
+        struct fpemu_rec rec;
+        int n = fpemu_trap(tf, tt, &rec);
+        if (n <= 0)
+            return;
+        force_fault(tf, tt, (int)rec.sig[0][0], (int)rec.sig[0][1], rec.sig[0][2], 0);
+        if (n > 1)                          /* the second one, as Linux sends it */
+            post(me(), (int)rec.sig[1][0], (int)rec.sig[1][1], rec.sig[1][2], 0);
+        return;
+    }
     int sig = fault_signal(tt), code = 1, trapno = 0;
     u64 addr = tf->tpc;
     u64 daddr = c->fault[9], iaddr = c->fault[1];
@@ -1088,6 +1102,13 @@ static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
             trapno = (int)(tt - 0x100);
         }
     }
+    force_fault(tf, tt, sig, code, addr, trapno);
+}
+
+/* the signal of a fault: its handler's frame now, or (no handler, or blocked) the end */
+static void force_fault(struct trapframe *tf, u64 tt, int sig, int code, u64 addr,
+                        int trapno)
+{
     struct uthread *u = me();
     u64 h = P.sigact[sig][0];
     if (h > 1 && !(u->sigmask & SIGBIT(sig))) {

