@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from progdomkit import boot_program  # noqa: E402
 from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  # noqa: E402
 
-PROGRAMS = ["quad_fpops"]
+PROGRAMS = ["quad_fpops", "poll_select"]
+UNTIL = {"poll_select": "8s"}           # simulated: its timeouts add up to about 2 s
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,8 @@ def corpus():
     ensure_corpus()
 
 
-def _same_as_run(name, mode, args=(), vcpus=2, until="3s"):
+def _same_as_run(name, mode, args=(), vcpus=2, until=None):
+    until = until or UNTIL.get(name, "3s")
     binary = corpus_binary(name, "O2")
     out, err, rc, s = boot_program(binary, args, vcpus=vcpus, until=until, mode=mode)
     compare_runs(f"{name} in a domain ({mode})", run_sun4v(binary, args), (out, err, rc))

@@ -17,12 +17,15 @@ a kernel address gets EFAULT, as from Linux.
 The program's stdout and stderr (guest fds 1 and 2) are files of the host
 (`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
 program writes there goes to `on_output(name, stream, bytes)` ("out" or "err") after
-each poll, in order. stdin is /dev/null (a domain's program has no terminal).
+each poll, in order. A domain's program has no terminal: its stdin is an empty pipe
+whose writer has gone (read: end of file at once; poll: POLLHUP), as for a program
+whose input is empty (the tests' `sun4v run` with an empty stdin).
 
 Errors: ProgramError (one line) for a program that cannot be run (missing, not a static
 sparc64 ELF: sun4v/se/loader.py's checks)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import stat
@@ -193,7 +196,8 @@ class ProgramProxy:
         self.mem = GuestUserMemory(self.dm, uspace_ra)
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
-        stdin = os.open(os.devnull, os.O_RDONLY)
+        stdin, writer = os.pipe()
+        os.close(writer)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
         return True
@@ -246,8 +250,9 @@ class ProgramProxy:
         if h is None:
             return False
         try:
-            if stat.S_ISREG(os.fstat(h).st_mode):
-                return False
+            if stat.S_ISREG(os.fstat(h).st_mode) or \
+                    fcntl.fcntl(h, fcntl.F_GETFL) & os.O_NONBLOCK:
+                return False                # (a non-blocking one: EAGAIN at once)
             return not select.select([h], [], [], 0)[0]
         except (OSError, ValueError):
             return False

@@ -16,7 +16,8 @@
    of icc and xcc set with the positive errno on failure; return to TNPC): memory (brk,
    mmap, munmap, mprotect, mremap, madvise), threads (clone of a thread, exit,
    set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
-   exit_group are the kernel's own; everything else goes to the host (proxy.c), which
+   the waits of poll, ppoll, select, _newselect and pselect6 (the host looks at its
+   descriptors, the kernel waits: below), exit_group are the kernel's own; everything else goes to the host (proxy.c), which
    serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
    CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
@@ -100,6 +101,8 @@ struct uthread {
     int woken;
     struct uthread *fnext;      /* the futex wait list */
     u64 pending;                /* signals sent to it, not yet delivered */
+    u64 saved_mask;             /* the mask ppoll/pselect6/sigsuspend replaced, back */
+    int has_saved;              /* on the way to user mode (or in the handler's frame) */
     struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
 };
 
@@ -581,6 +584,9 @@ static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
     u->info[sig].trapno = trapno;
     u->info[sig].pid = (u64)P.pid;
     u->info[sig].uid = 0;
+    membar_sync();
+    if (!(u->sigmask & SIGBIT(sig)) && u->ev.waiter)
+        event_signal(&u->ev);               /* a wait it is in ends (EINTR) */
 }
 
 static long send_signal(struct uthread *u, int sig, int code)
@@ -687,9 +693,8 @@ static void deliver_pending(struct trapframe *tf)
             continue;
         if (act[0] == 0)
             prog_end(PS_KILLED, (u64)sig);
-        setup_frame(tf, sig, act, u->sigmask);
-        u64 h = act[0];
-        (void)h;
+        setup_frame(tf, sig, act, u->has_saved ? u->saved_mask : u->sigmask);
+        u->has_saved = 0;                   /* the frame restores it (rt_sigreturn) */
         u->sigmask |= act[3];
         if (!(act[1] & SA_NODEFER))
             u->sigmask |= SIGBIT(sig);
@@ -697,6 +702,19 @@ static void deliver_pending(struct trapframe *tf)
         if (act[1] & SA_RESETHAND)
             memset(act, 0, 32);
         return;                             /* one frame at a time */
+    }
+}
+
+/* the end of a system call: pending signals delivered, then the mask that ppoll,
+   pselect6 or sigsuspend replaced put back unless a handler's frame keeps it
+   (restore_saved_sigmask) */
+static void return_to_user(struct trapframe *tf)
+{
+    struct uthread *u = me();
+    deliver_pending(tf);
+    if (u->has_saved) {
+        u->sigmask = u->saved_mask;
+        u->has_saved = 0;
     }
 }
 
@@ -824,6 +842,244 @@ static long sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
     return 0;
 }
 
+/* ---- waits a signal ends: sleeps, poll and select over the host's descriptors ----------
+   The files (pipes included: they are the host's, like every descriptor of the
+   program) are the host's; the wait is the kernel's: it asks the host whether the
+   descriptors are ready (a zero-timeout ppoll / pselect6, sun4v/se/sys_poll.py: the
+   same checks and results as `sun4v run`), and between two looks the thread sleeps on
+   its event -- its vCPU runs other threads or yields to the hypervisor (cpu_yield) --
+   2 us, doubling up to POLL_MAX_US, never past the timeout. A signal the thread does not
+   block ends the wait (post() signals its event): -EINTR, as fs/select.c's
+   -ERESTARTNOHAND after a handler. Order of the checks (do_poll, do_select): ready
+   descriptors, then the timeout, then a signal. */
+#define POLL_MAX_US     1000
+#define NOFILE_CUR      1024
+#define NSEC_PER_SEC    1000000000UL
+enum { NR_poll = 153, NR_select = 93, NR__newselect = 230, NR_pselect6 = 297,
+       NR_ppoll = 298 };
+
+static int sig_ready(struct uthread *u) { return (u->pending & ~u->sigmask) != 0; }
+
+/* sleep until stick `until` (U64_MAX: no limit) or a signal the thread takes:
+   1 when a signal ended it */
+static int sig_sleep_until(struct uthread *u, u64 until)
+{
+    for (;;) {
+        u->ev.flag = 0;
+        u->ev.waiter = mycpu()->cur;
+        membar_sync();
+        if (sig_ready(u))
+            return 1;
+        u64 now = rd_stick();
+        if (now >= until)
+            return 0;
+        u64 per_us = stick_hz / 1000000;
+        event_wait(&u->ev, until == U64_MAX ? 0 : (until - now + per_us - 1) / per_us);
+    }
+}
+
+/* a timeout in ns -> the stick deadline (U64_MAX: none) */
+static u64 deadline_of(u64 ns, int none)
+{
+    if (none)
+        return U64_MAX;
+    u64 us = (ns + 999) / 1000;
+    if (us > (1UL << 40))
+        return U64_MAX;
+    return rd_stick() + us_to_stick(us);
+}
+
+static u64 left_ns(u64 until)
+{
+    u64 now = rd_stick();
+    if (until == U64_MAX || now >= until)
+        return 0;
+    return (until - now) / (stick_hz / 1000000) * 1000;
+}
+
+struct fdcheck {
+    int select;
+    u64 ufds, nfds;                     /* poll */
+    u64 n, nbytes, set[3];              /* select: the sets and their copies */
+    u64 (*in)[16], (*out)[16];
+};
+
+static const u64 zero_ts[2];
+
+/* the host's look at the descriptors: the number ready, 0, or -errno */
+static long fd_check(struct fdcheck *c, int final)
+{
+    if (!c->select)
+        return proxy_kcall(NR_ppoll, c->ufds, c->nfds, (u64)zero_ts, 0, 8, 0);
+    u64 p[3];
+    for (int k = 0; k < 3; k++) {
+        memcpy(c->out[k], c->in[k], c->nbytes);
+        p[k] = c->set[k] ? (u64)c->out[k] : 0;
+    }
+    long r = proxy_kcall(NR_pselect6, c->n, p[0], p[1], p[2], (u64)zero_ts, 0);
+    if (r > 0 || (r == 0 && final))
+        for (int k = 0; k < 3; k++)
+            if (c->set[k] && uvm_copyout(c->set[k], c->out[k], c->nbytes))
+                return -LX_EFAULT;
+    return r;
+}
+
+static long fd_wait(struct fdcheck *c, u64 until)
+{
+    struct uthread *u = me();
+    u64 us = 2;
+    for (;;) {
+        u64 now = rd_stick();
+        long r = fd_check(c, now >= until);
+        if (r != 0 || now >= until)
+            return r;
+        if (sig_ready(u))
+            return -LX_EINTR;
+        u64 step = now + us_to_stick(us);
+        sig_sleep_until(u, MIN(step, until));
+        us = MIN(us * 2, POLL_MAX_US);
+    }
+}
+
+/* ppoll's and pselect6's mask for the wait (set_user_sigmask): the thread's own kept
+   as the saved mask, put back on the way out unless a handler's frame keeps it */
+static long wait_mask(u64 sigmask, u64 size)
+{
+    u64 m;
+    if (!sigmask)
+        return 0;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (uvm_copyin(&m, sigmask, 8))
+        return -LX_EFAULT;
+    struct uthread *u = me();
+    u->saved_mask = u->sigmask;
+    u->has_saved = 1;
+    u->sigmask = m & ~UNBLOCKABLE;
+    return 0;
+}
+
+/* restore_saved_sigmask_unless(r == -EINTR): after -EINTR the handler's frame keeps the
+   thread's own mask (return_to_user puts it back when no handler ran) */
+static void restore_mask_unless(long r)
+{
+    struct uthread *u = me();
+    if (u->has_saved && r != -LX_EINTR) {
+        u->sigmask = u->saved_mask;
+        u->has_saved = 0;
+    }
+}
+
+/* a struct timespec in ns: EINVAL when negative or denormal */
+static long timespec_ns(u64 uts, u64 *ns)
+{
+    u64 ts[2];
+    if (uvm_copyin(ts, uts, 16))
+        return -LX_EFAULT;
+    if ((long)ts[0] < 0 || ts[1] >= NSEC_PER_SEC)
+        return -LX_EINVAL;
+    *ns = ts[0] > (1UL << 32) ? (1UL << 62) : ts[0] * NSEC_PER_SEC + ts[1];
+    return 0;
+}
+
+/* poll_select_finish: the time left back to the caller's timeout (not for a zero one;
+   one in memory the program cannot write is left alone) */
+static void put_left(u64 uts, u64 ns, int timeval)
+{
+    u64 t[2] = {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC};
+    if (timeval)
+        t[1] = (t[1] / 1000) << 32;         /* int tv_usec, then padding */
+    uvm_copyout(uts, t, 16);
+}
+
+static long sys_poll(u64 ufds, u64 nfds, u64 uts, u64 sigmask, u64 size, int which)
+{
+    struct fdcheck c;                       /* (the poll fields only) */
+    u64 ns = 0;
+    long r;
+    int none = 1;
+    c.select = 0;
+    c.ufds = ufds;
+    c.nfds = nfds & 0xffffffff;
+    if (which == NR_poll) {
+        none = (int)uts < 0;
+        ns = none ? 0 : (u64)(int)uts * 1000000;
+    } else if (uts) {
+        if ((r = timespec_ns(uts, &ns)) < 0)
+            return r;
+        none = 0;
+    }
+    if (c.nfds > NOFILE_CUR)
+        return -LX_EINVAL;
+    if (c.nfds && !uvm_kva(ufds, 8 * c.nfds, 1))
+        return -LX_EFAULT;
+    if (which == NR_ppoll && (r = wait_mask(sigmask, size)) < 0)
+        return r;
+    u64 until = deadline_of(ns, none);
+    r = fd_wait(&c, until);
+    restore_mask_unless(r);
+    if (which == NR_ppoll && !none && ns)
+        put_left(uts, left_ns(until), 0);
+    return r;
+}
+
+static long sys_select(u64 n, u64 inp, u64 outp, u64 exp, u64 uts, u64 sig, int which)
+{
+    u64 sets[6][16];
+    struct fdcheck cs, *c = &cs;
+    c->in = sets;
+    c->out = sets + 3;
+    u64 ns = 0, sigmask = 0, size = 0;
+    long r;
+    int none = 1;
+    if (which == NR_pselect6) {
+        if (sig) {
+            u64 a[2];
+            if (uvm_copyin(a, sig, 16))
+                return -LX_EFAULT;
+            sigmask = a[0];
+            size = a[1];
+        }
+        if (uts) {
+            if ((r = timespec_ns(uts, &ns)) < 0)
+                return r;
+            none = 0;
+        }
+    } else if (uts) {                       /* struct timeval: usec may carry into sec */
+        u64 tv[2];
+        if (uvm_copyin(tv, uts, 16))
+            return -LX_EFAULT;
+        long sec = (long)tv[0], usec = (int)(tv[1] >> 32);
+        long q = usec / 1000000;
+        sec += q;
+        long nsec = (usec - q * 1000000) * 1000;
+        if (sec < 0 || nsec < 0 || nsec >= (long)NSEC_PER_SEC)
+            return -LX_EINVAL;
+        ns = (u64)sec > (1UL << 32) ? (1UL << 62) : (u64)sec * NSEC_PER_SEC + (u64)nsec;
+        none = 0;
+    }
+    if ((int)n < 0)
+        return -LX_EINVAL;
+    u64 nn = MIN((u64)(int)n, (u64)NOFILE_CUR);
+    u64 p[3] = {inp, outp, exp};
+    c->select = 1;
+    c->n = nn;
+    c->nbytes = (nn + 63) / 64 * 8;
+    for (int k = 0; k < 3; k++) {
+        c->set[k] = c->nbytes ? p[k] : 0;
+        if (c->set[k] && uvm_copyin(c->in[k], p[k], c->nbytes))
+            return -LX_EFAULT;
+    }
+    if (which == NR_pselect6 && (r = wait_mask(sigmask, size)) < 0)
+        return r;
+    u64 until = deadline_of(ns, none);
+    r = fd_wait(c, until);
+    restore_mask_unless(r);
+    if (!none && ns)
+        put_left(uts, left_ns(until), which != NR_pselect6);
+    return r;
+}
+
 /* ---- the system call dispatcher ------------------------------------------------------ */
 static long syscall(struct trapframe *tf)
 {
@@ -924,6 +1180,10 @@ static long syscall(struct trapframe *tf)
         return 0;
     case NR_rt_sigreturn:
         return sys_rt_sigreturn(tf);
+    case NR_poll: case NR_ppoll:
+        return sys_poll(a[0], a[1], a[2], a[3], a[4], (int)nr);
+    case NR_select: case NR__newselect: case NR_pselect6:
+        return sys_select(a[0], a[1], a[2], a[3], a[4], a[5], (int)nr);
     }
     return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -1168,7 +1428,7 @@ u64 prog_trap(struct trapframe *tf)
     } else {
         fault(tf, tt, c);
     }
-    deliver_pending(tf);
+    return_to_user(tf);
     intr_off();
     c = mycpu();
     c->in_trap = 1;
