@@ -146,6 +146,8 @@ int prog_user_trap(u64 tt);                     /* whether prog_trap takes it */
 int fpemu_trap(struct trapframe *tf, u64 tt, struct fpemu_rec *rec);
                                                 /* fpemu.c: the signals left (0: done) */
 void prog_quiesce(void) __attribute__((noreturn));  /* MONDO_QUIESCE (intr.c) */
+void prog_intr_return(struct trapframe *tf);    /* an interrupt from user mode ends:
+                                                   its pending signals (intr.c) */
 void prog_tlb_shootdown(void);                  /* other vCPUs: drop the program's TLB
                                                    entries (MONDO_DEMAP) */
 
