@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from progdomkit import boot_program  # noqa: E402
 from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  # noqa: E402
 
-PROGRAMS = ["quad_fpops", "poll_select", "timer_thread"]
-UNTIL = {"poll_select": "8s"}           # simulated: its timeouts add up to about 2 s
+PROGRAMS = ["quad_fpops", "poll_select", "timer_thread", "signals_timers"]
+UNTIL = {"poll_select": "8s", "signals_timers": "8s"}   # simulated: timeouts of about 2 s
 
 
 @pytest.fixture(scope="module")

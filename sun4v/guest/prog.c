@@ -62,7 +62,7 @@ enum {
     NR_set_tid_address = 166, NR_tkill = 187, NR_exit_group = 188, NR_tgkill = 211,
     NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
     NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
-    NR_close = 6, NR_clock_gettime = 256, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
+    NR_close = 6, NR_clock_gettime = 257, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
     NR_rt_sigsuspend = 107, NR_pause = 29,
 };
 
@@ -1162,6 +1162,7 @@ static void ptimer_fire(int k)
         u->info[t->sig].pid == (u64)k) {
         t->overrun++;                       /* still pending: an overrun */
         u->info[t->sig].uid = (u64)t->overrun;
+        t->last_overrun = t->overrun;       /* what its siginfo reports */
         return;
     }
     t->last_overrun = t->overrun;
