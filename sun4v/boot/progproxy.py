@@ -5,6 +5,7 @@ the guest kernel (sun4v/guest/prog.h), served with the syscall-emulation layer
     px = ProgramProxy("ldg1", "build/progs/hello.O2", ["a"], dm, on_output)
     px.poll()             # serve the REQUEST slots (System calls it every POLL_US)
     px.state, px.status   # "running" / "exited" (status) / "killed" (signal) / "failed"
+    px.started_at         # machine time of the first poll that saw it loaded and running
 
 The guest kernel owns memory, threads, futexes and exit; what reaches the host is files,
 the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
@@ -172,6 +173,8 @@ class ProgramProxy:
         self.mem = None
         self.requests = 0
         self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
+        self.cwd0 = os.getcwd()             # its directory (a checkpoint's, progstate.py)
+        self.started_at = None              # machine time the host first saw it running
         self._streams = {}
         for fd, stream, given in ((1, "out", out), (2, "err", err)):
             hfd = given if given is not None else self._tempfile()
@@ -192,7 +195,13 @@ class ProgramProxy:
         except GuestError:
             return False
         self.area = ra
-        uspace_ra = self.dm.read_u64(ra + 0x20)
+        self._make_syscalls()
+        return True
+
+    def _make_syscalls(self):
+        """The program's sun4v/se process model over the area at self.area: a fresh fd
+        table (stdin /dev/null, stdout and stderr the capture files)."""
+        uspace_ra = self.dm.read_u64(self.area + 0x20)
         self.mem = GuestUserMemory(self.dm, uspace_ra)
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
@@ -200,7 +209,6 @@ class ProgramProxy:
         os.close(writer)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
-        return True
 
     def poll(self, on_output=None):
         """Serve every REQUEST slot (slot order), then pass new output on (to
@@ -212,6 +220,8 @@ class ProgramProxy:
             return True
         st = self.dm.read_u64(self.area + 0x10)
         self.state = PS_NAMES.get(st, str(st))
+        if st >= 1 and self.started_at is None:
+            self.started_at = self.dm.m.time    # loaded: its first instruction is near
         if st >= 2:
             self.status = self.dm.read_u64(self.area + 0x18)
         n = self.dm.read_u64(self.area + 0x28)

@@ -32,6 +32,7 @@ hypervisor powering the machine off (a hypervisor panic)."""
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import os
 from dataclasses import dataclass, replace
 
@@ -44,10 +45,11 @@ from ldm.constraints import Constraints
 from ldm.errors import LdmError
 from ldm.topology import Topology
 
+from .. import checkpoint
 from ..checkpoint import CheckpointError
 from ..cmt import timebase as TB
 from ..machine import Machine, platforms
-from ..machine.machine import ASLEEP
+from ..machine.machine import ASLEEP, NEVER
 from ..machine.loader import LoadError
 from .config import BootConfig, BootError, DomainConfig
 from .hvstate import HvState
@@ -171,11 +173,12 @@ class System:
     # ---- building ----------------------------------------------------------------------
     def _bind(self, cfg: BootConfig) -> Bindings:
         b = Bindings(self.topology)
+        ports = binder.CONSOLE_PORTS if cfg.vcc is None else range(cfg.vcc[1], cfg.vcc[2] + 1)
         for d in cfg.domains:
             c = Constraints(name=d.name, vcpus=d.vcpus, whole_core=bool(d.cores),
                             cores=d.cores, memory=d.memory)
             try:
-                b = binder.bind(b, c)
+                b = binder.bind(b, c, ports)
             except LdmError as e:
                 raise BootError(f"domain {d.name}: {e}") from None
         return b
@@ -226,20 +229,28 @@ class System:
         self._poll_now = self._poll_steps
         self._ended_seen = False
         self._stop_for_programs = False
+        self._stop_at_end = True
         self._on_output = None
         self._on_program = None
+        # where each piece of program output fell in its domain's console output:
+        # {domain: [[console bytes before it, "out"/"err", bytes], ...]} (replay_output)
+        self._prog_marks = {name: [] for name in self.programs}
+        self.console_input = None   # () -> {name: bytes typed} (ldm/vntsd.py), per slice
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
-            on_output=None, on_program=None) -> BootResult:
+            on_output=None, on_program=None, stop_when_programs_end: bool = True
+            ) -> BootResult:
         """Run until every domain has stopped, machine time `until`, `max_insns`
-        instructions or a hypervisor panic.  on_output(name, bytes) receives console
-        output as it appears; on_program(name, stream, bytes) what a domain's program
-        writes on its stdout ("out") and stderr ("err")."""
+        instructions or a hypervisor panic, and (stop_when_programs_end) every domain
+        program has ended.  on_output(name, bytes) receives console output as it
+        appears; on_program(name, stream, bytes) what a domain's program writes on its
+        stdout ("out") and stderr ("err")."""
         left = max_insns
         self._on_output = on_output
         self._on_program = on_program
-        if self.programs and not self._polling:
+        self._stop_at_end = stop_when_programs_end
+        if self.programs and not self._polling and not self.programs_ended():
             self._polling = True
             self.m.at(self.m.time + self._poll_steps, self._poll)
         while True:
@@ -252,6 +263,9 @@ class System:
                 left -= self.m.insns_run - before
             if on_output is not None:
                 self._emit(on_output)
+            if self.console_input is not None:
+                for name, data in self.console_input().items():
+                    self.feed_console(name, data)
             if self._stop_for_programs and r.reason == "attention":
                 self.m.att[0] = 0
                 self._stop_for_programs = False
@@ -268,10 +282,6 @@ class System:
                 # nothing runs: the hypervisor has finished what the last stop started
                 return BootResult("stopped" if self.all_stopped() else "halted",
                                   self.m.time)
-            if self.programs and self.programs_ended() and not self.all_stopped():
-                # every domain program has ended (its domain stopped); the domains
-                # without one would idle on: the run is over
-                return BootResult("programs ended", self.m.time)
 
     def _poll(self):
         """The programs' system calls, every POLL_US of simulated time (a machine event:
@@ -296,11 +306,18 @@ class System:
             self.m.at(self.m.time + self._poll_steps * POLL_MAX_FACTOR // 10, self._poll)
         else:
             self._polling = False
-            if not self.all_stopped():
+            if self._stop_at_end and not self.all_stopped():
                 self._stop_for_programs = True
                 self.m.att[0] = 1               # Machine.run returns at once
 
     def _on_program_output(self, name, stream, data):
+        i = next(i for i, d in enumerate(self.cfg.domains) if d.name == name)
+        pos = len(self.m.guest_uarts[i].out)
+        marks = self._prog_marks.setdefault(name, [])
+        if marks and marks[-1][0] == pos and marks[-1][1] == stream:
+            marks[-1][2] += len(data)
+        else:
+            marks.append([pos, stream, len(data)])
         if self._on_program is not None:
             self._on_program(name, stream, data)
 
@@ -334,20 +351,44 @@ class System:
         """Save the whole booted system to `path` (sun4v/checkpoint.py: versioned, with a
         digest, written atomically): the machine (Machine.state: strands, MMUs, memory
         pages, devices with the consoles so far), the configuration and the domains'
-        bindings (ldm Bindings.to_dict), the hypervisor's symbols and the host side (how much of each console has been handed out).
+        bindings (ldm Bindings.to_dict), the hypervisor's symbols and the host side (how
+        much of each console has been handed out; each domain program's proxy with its
+        open files, pipes and output, progstate.py; the programs' pending poll event).
         Between run() calls only. CheckpointError when it cannot be written, or when the
         system holds host state a file cannot hold (a pending Python callback on the
-        machine, programs in domains whose system calls the host serves)."""
-        if getattr(self, "programs", None):
-            raise CheckpointError("domains running programs cannot be saved: the host side "
-                                  "of their system calls is not in a checkpoint")
+        machine other than the programs' poll, a program's socket: progstate.py)."""
+        arrays, meta = self.state()
+        checkpoint.write(path, arrays, meta)
+
+    def state(self):
+        """(arrays, meta): what checkpoint() writes (Machine.state's arrays; meta
+        {"machine": Machine.state's meta, "extra": {"system": the host side}}), copied.
+        CheckpointError as checkpoint()."""
+        from . import progstate
+        programs = {n: progstate.save(px) for n, px in self.programs.items()}
+        evs = self.m._events
+        polls = [[t, seq] for t, seq, fn in evs if fn == self._poll]
         extra = {"system": {
-            "config": {"platform": self.cfg.platform, "source": self.cfg.source,
-                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
+            # a Platform value (a what-if point's changed chip) is the machine's own
+            "config": {"platform": self.cfg.platform if isinstance(self.cfg.platform, str)
+                       else None, "source": self.cfg.source,
+                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains],
+                       "vcc": list(self.cfg.vcc) if self.cfg.vcc else None},
             "bindings": self.bindings.to_dict(),
             "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
-            "seen": dict(self._seen)}}
-        self.m.checkpoint(path, extra)
+            "seen": dict(self._seen),
+            "programs": programs, "polls": polls,
+            "poll": {"polling": self._polling, "now": self._poll_now,
+                     "ended_seen": self._ended_seen, "stop": self._stop_for_programs},
+            "prog_marks": self._prog_marks}}
+        # the programs' poll is this System's event, saved here: the machine saves the rest
+        self.m._events = [e for e in evs if e[2] != self._poll]
+        heapq.heapify(self.m._events)
+        try:
+            arrays, meta = self.m.state()
+        finally:
+            self.m._events = evs
+        return arrays, {"machine": meta, "extra": extra}
 
     @classmethod
     def restore(cls, path: str, hv_uart_sink=None) -> "System":
@@ -359,8 +400,9 @@ class System:
         try:
             st = extra["system"]
             c = st["config"]
-            cfg = BootConfig(c["platform"], tuple(DomainConfig(**d) for d in c["domains"]),
-                             c["source"])
+            cfg = BootConfig(c["platform"] or m.platform, tuple(DomainConfig(**{**d, "args": tuple(
+                d.get("args", ()))}) for d in c["domains"]), c["source"],
+                tuple(c["vcc"]) if c.get("vcc") else None)
             self = cls.__new__(cls)
             self.cfg = cfg
             self.platform = m.platform
@@ -372,12 +414,64 @@ class System:
             self.hv = HvState(m, symbols=st["hv_symbols"])
             self.hv_elf = st["hv_elf"]
             self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
-            self.programs = {}                  # checkpoint() refuses systems with programs
+            self.programs = {}
             self._programs_idle()
+            progs = st.get("programs", {})
+            for name in progs:
+                b = self.bindings.get(name)
+                if b is None:
+                    raise KeyError(name)
+            poll = st.get("poll")
+            if poll is not None:
+                self._polling, self._poll_now = bool(poll["polling"]), int(poll["now"])
+                self._ended_seen, self._stop_for_programs = bool(poll["ended_seen"]), \
+                    bool(poll["stop"])
+            self._prog_marks = {n: [list(x) for x in v]
+                                for n, v in st.get("prog_marks", {}).items()}
         except (KeyError, TypeError, ValueError, BootError, LdmError) as e:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None
+        from . import progstate
+        try:
+            for name, pm in progs.items():
+                b = self.bindings.get(name)
+                dm = DomainMemory(m, [(x.ra, x.pa, x.size) for x in b.mblocks])
+                self.programs[name] = progstate.load(pm, dm)
+        except OSError as e:
+            self.close()
+            raise CheckpointError(f"{path}: domain {name}: the program's file "
+                                  f"{e.filename or ''} cannot be opened again "
+                                  f"({e.strerror or e})") from None
+        except (KeyError, TypeError, ValueError) as e:
+            self.close()
+            raise CheckpointError(f"{path}: not a booted system's checkpoint "
+                                  f"({type(e).__name__}: {e})") from None
+        for t, seq in st.get("polls", []):
+            heapq.heappush(m._events, (int(t), int(seq), self._poll))
+        m._next_event(m._events[0][0] if m._events else NEVER)
         return self
+
+    def replay_output(self, on_output=None, on_program=None):
+        """Hand out the consoles from the beginning (a restored run printing its consoles
+        as the uninterrupted run did): each domain's console output and its program's
+        stdout and stderr in the order the run handed them out, to on_output(name, bytes)
+        and on_program(name, stream, bytes); then the run goes on from there."""
+        for i, d in enumerate(self.cfg.domains):
+            out = bytes(self.m.guest_uarts[i].out)
+            px = self.programs.get(d.name)
+            at = 0
+            taken = {"out": 0, "err": 0}
+            for pos, stream, n in self._prog_marks.get(d.name, []):
+                if on_output is not None and pos > at:
+                    on_output(d.name, out[at:pos])
+                at = max(at, pos)
+                k = taken[stream]
+                if on_program is not None and px is not None:
+                    on_program(d.name, stream, bytes(px.output[stream][k:k + n]))
+                taken[stream] = k + n
+            if on_output is not None and len(out) > at:
+                on_output(d.name, out[at:])
+            self._seen[d.name] = len(out)
 
     # ---- results -----------------------------------------------------------------------
     def console(self, name: str) -> str:
@@ -385,6 +479,25 @@ class System:
             if d.name == name:
                 return self.m.guest_uarts[i].text().replace("\r\n", "\n")
         raise KeyError(name)
+
+    def feed_console(self, name: str, data: bytes) -> None:
+        """Bytes typed on domain `name`'s console: into its guest UART's receive FIFO,
+        where the hypervisor's cons_getchar finds them (KeyError: no such domain)."""
+        for i, d in enumerate(self.cfg.domains):
+            if d.name == name:
+                self.m.guest_uarts[i].feed(data)
+                return
+        raise KeyError(name)
+
+    def console_ports(self) -> dict:
+        """{domain: TCP port} of the domains whose console vntsd serves (the guests;
+        the control domain's console is the UART)."""
+        out = {}
+        for d in self.cfg.domains:
+            b = self.bindings.get(d.name)
+            if b is not None and b.console.port is not None:
+                out[d.name] = b.console.port
+        return out
 
     def hv_console(self) -> str:
         return self.m.hv_uart.text().replace("\r\n", "\n")

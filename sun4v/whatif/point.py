@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 UNITS = {"int": "units", "mem": "passes", "fp": "kilo-intervals", "mix": "requests",
-         "idle": ""}
+         "idle": "", "program": "runs"}         # program: progpoint.py
 
 
 class PointError(Exception):
@@ -106,14 +106,20 @@ def run_point(pt: dict) -> dict:
     """Run the point; its result (a dict of plain data, see the module docstring)."""
     from ..boot.config import BootError
     from ..boot.system import System
-    try:
-        sysm = System(boot_config(pt), mode=pt["mode"])
-    except (BootError, ValueError) as e:
-        raise PointError(f"cannot build the machine: {e}") from None
-    hz = sysm.platform.clock_hz
+    if any(d["workload"] == "program" for d in pt["domains"]):
+        from .progpoint import run_program_point
+        return run_program_point(pt)
+    from .warm import warmed_system
+
+    def build():
+        try:
+            return System(boot_config(pt), mode=pt["mode"])
+        except (BootError, ValueError) as e:
+            raise PointError(f"cannot build the machine: {e}") from None
+    hz = boot_config(pt).platform.clock_hz
     t0 = int(round(pt["warmup"] * hz))
-    r = sysm.run(until=t0)
-    if r.reason != "until":
+    sysm, r = warmed_system(pt, build, t0)     # or forked from its saved warm-up (warm.py)
+    if r is not None and r.reason != "until":
         raise PointError(f"warm-up ended early: {r.reason} {r.detail}".strip())
     probe = _Probe(sysm)
     snaps = [probe.take()]

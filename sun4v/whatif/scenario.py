@@ -253,6 +253,11 @@ def _workload(where, i, t):
     name = _name(where, f"{w}.name", t.get("name"))
     w = f"workload {name}"
     kind = t.get("kind")
+    if "program" in t:                  # a static sparc64 program (progpoint.py)
+        from .progpoint import program_workload
+        params = program_workload(where, name, t, _err)
+        mem = _size(where, f"{w}.memory", t.get("memory", DEFAULT_WL_MEMORY))
+        return Workload(name, "program", params, mem, None, None, str(t.get("source", "")))
     if kind not in WORKLOADS:
         _err(where, f"{w}.kind: unknown workload {kind!r} (known: {', '.join(WORKLOADS)})")
     params = {}
@@ -521,6 +526,9 @@ def _domain_workload(wls, intensity):
     """One domain's guest workload from its source workloads: kind, parameters, with
     threads summed and the intensity applied."""
     kind = wls[0].kind
+    if kind == "program":
+        from .progpoint import domain_params
+        return kind, domain_params(wls, intensity)
     params = {k: v for k, v in wls[0].params.items()}
     threads = sum(int(w.params.get("threads", 1)) for w in wls)
     if kind == "mix":
@@ -577,7 +585,7 @@ def expand(sc: Scenario) -> list[dict]:
         for d in ldoms:
             wls = [sc.workloads[n] for n in d["workloads"]]
             kind, params = _domain_workload(wls, inten)
-            if kind != "idle":
+            if kind not in ("idle", "program"):
                 params.setdefault("seed", sc.seed)
             v = d.get("vcpus")
             c = d.get("cores", 0)

@@ -47,7 +47,16 @@ def run_study(sc: Scenario, out_dir: str, engine="local", jobs=1, scheduler=None
         store.put(row)
         prog.step(row)
 
-    run_points(todo, on_row, engine=engine, jobs=jobs, scheduler=scheduler)
+    from .warm import ENV
+    had = os.environ.get(ENV)
+    os.environ[ENV] = os.path.abspath(os.path.join(out_dir, "warm"))   # warm.py
+    try:
+        run_points(todo, on_row, engine=engine, jobs=jobs, scheduler=scheduler)
+    finally:
+        if had is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = had
     if fast:
         cal = model.calibrate({k: rows[point_key(p, version)] for k, p in cal_pts.items()})
         sims = [rows[k] for k, _, _ in sample]
