@@ -18,9 +18,7 @@ a kernel address gets EFAULT, as from Linux.
 The program's stdout and stderr (guest fds 1 and 2) are files of the host
 (`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
 program writes there goes to `on_output(name, stream, bytes)` ("out" or "err") after
-each poll, in order. A domain's program has no terminal: its stdin is an empty pipe
-whose writer has gone (read: end of file at once; poll: POLLHUP), as for a program
-whose input is empty (the tests' `sun4v run` with an empty stdin).
+each poll, in order. stdin is /dev/null (a domain's program has no terminal).
 
 Errors: ProgramError (one line) for a program that cannot be run (missing, not a static
 sparc64 ELF: sun4v/se/loader.py's checks)."""
@@ -205,8 +203,7 @@ class ProgramProxy:
         self.mem = GuestUserMemory(self.dm, uspace_ra)
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
-        stdin, writer = os.pipe()
-        os.close(writer)
+        stdin = os.open(os.devnull, os.O_RDONLY)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
 
