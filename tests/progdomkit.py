@@ -10,9 +10,9 @@ from sun4v.boot.config import parse_config
 
 
 def boot_program(binary, args=(), vcpus=2, memory="1G", platform="T5220",
-                 until="2s", domain="primary", extra_domains=()):
+                 until="2s", domain="primary", extra_domains=(), mode="functional"):
     """Boot `platform` with `domain` running `binary args` -> (stdout, stderr, status,
-    System). status: the exit status, or -SIG when a signal ended it (as the tests'
+    System); mode "functional" or "cycle" (the machine's). status: the exit status, or -SIG when a signal ended it (as the tests'
     `sun4v run` subprocess reports it), or None when it did not end by `until`."""
     doms = []
     if domain != "primary":
@@ -21,7 +21,7 @@ def boot_program(binary, args=(), vcpus=2, memory="1G", platform="T5220",
                  "program": os.fspath(binary), "args": [str(a) for a in args]})
     doms += list(extra_domains)
     cfg = parse_config({"platform": platform, "domain": doms})
-    s = System(cfg)
+    s = System(cfg, mode=mode)
     out = {"out": bytearray(), "err": bytearray()}
 
     def on_program(name, stream, data):

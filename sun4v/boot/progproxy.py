@@ -24,6 +24,7 @@ Errors: ProgramError (one line) for a program that cannot be run (missing, not a
 sparc64 ELF: sun4v/se/loader.py's checks)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import stat
@@ -34,6 +35,7 @@ from ..cmt import state as S
 from ..cmt.memory import PERM_R, PERM_W, PERM_X, MemFault, WordAccess
 from ..guest.hostif import GuestError
 from ..se import loader as L
+from ..se import mathemu
 from ..se.linux_abi import SYSCALL_NAMES
 from ..se.sysbase import GuestError as SysGuestError, guest_errno
 from ..se.syscalls import Syscalls
@@ -46,6 +48,8 @@ SLOT_SIZE = 128
 SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED = 0, 1, 2, 3
 PS_NAMES = {0: "loading", 1: "running", 2: "exited", 3: "killed", 4: "failed"}
 PROG_OP_INFO = 0x10000
+PROG_OP_MATHEMU = 0x10001
+FPEMU_WORDS = 77                        # prog.h struct fpemu_rec
 TTE_V, TTE_W, TTE_X = 1 << 63, 1 << 6, 1 << 7
 POLL_US = 2                             # prog.h's guest side polls at the same period
 POLL_MAX_FACTOR = 500                   # idle: the period doubles up to 1 ms
@@ -253,8 +257,9 @@ class ProgramProxy:
         if h is None:
             return False
         try:
-            if stat.S_ISREG(os.fstat(h).st_mode):
-                return False
+            if stat.S_ISREG(os.fstat(h).st_mode) or \
+                    fcntl.fcntl(h, fcntl.F_GETFL) & os.O_NONBLOCK:
+                return False                # (a non-blocking one: EAGAIN at once)
             return not select.select([h], [], [], 0)[0]
         except (OSError, ValueError):
             return False
@@ -263,6 +268,8 @@ class ProgramProxy:
         """The answer (value or -errno), or None for a call that has to wait."""
         if nr == PROG_OP_INFO:
             return self._info(args[0], args[1])
+        if nr == PROG_OP_MATHEMU:
+            return self._mathemu(args[0], args[1])
         if self._would_block(nr, args):
             return None
         h = self.sys.handlers.get(nr)
@@ -300,6 +307,41 @@ class ProgramProxy:
         except MemFault:
             return -EFAULT
         return len(data)
+
+    def _mathemu(self, rec, size):
+        """PROG_OP_MATHEMU (guest fpemu.c): the FP instruction the chip trapped at the
+        record's PC, completed (or refused, with Linux's signals) by sun4v/se/mathemu.py
+        on the user state the record holds, exactly as `sun4v run` completes it."""
+        if size != 8 * FPEMU_WORDS:
+            return -22                      # EINVAL
+        try:
+            w = list(struct.unpack(f">{FPEMU_WORDS}Q", self.mem.read(rec, 8 * FPEMU_WORDS)))
+        except MemFault:
+            return -EFAULT
+        tt, pc, npc, fsr, fprs = w[0:5]
+        St = S.StrandArrays(1)
+        St.sync_map(0)
+        for n in range(1, 32):
+            St.set_reg(0, n, w[6 + n])
+        C = St.C[0]
+        C[S.PC], C[S.NPC], C[S.FSR], C[S.FPRS], C[S.ASI] = pc, npc, fsr, fprs, w[76]
+        for i in range(32):                 # %d(2i): %f(2i) high, %f(2i+1) low
+            St.set_freg(0, 2 * i, w[38 + i] >> 32)
+            St.set_freg(0, 2 * i + 1, w[38 + i])
+        self.mem.kernel_ok = False          # the instruction's accesses are the program's
+        try:
+            sigs = mathemu.handle_trap(St, 0, self.mem, tt)
+        finally:
+            self.mem.kernel_ok = True
+        w[1], w[2], w[3], w[4] = (int(C[S.PC]), int(C[S.NPC]), int(C[S.FSR]),
+                                  int(C[S.FPRS]))
+        for i in range(32):
+            w[38 + i] = (St.get_freg(0, 2 * i) << 32) | St.get_freg(0, 2 * i + 1)
+        w[5] = len(sigs[:2])
+        for k, (sig, code, addr) in enumerate(sigs[:2]):
+            w[70 + 3 * k:73 + 3 * k] = [sig, code & (2**64 - 1), addr & (2**64 - 1)]
+        self.mem.write(rec, struct.pack(f">{FPEMU_WORDS}Q", *w))
+        return 0
 
     def _drain(self):
         for fd in (1, 2):

@@ -171,6 +171,8 @@ u64 trap_dispatch(struct trapframe *tf)
     } else {
         trap_fatal(tf, c);
     }
+    if (!(tf->tstate & ((u64)PSTATE_PRIV << TSTATE_PSTATE_SHIFT)))
+        prog_intr_return(tf);   /* back to the program: its pending signals (prog.c) */
     u64 r = schedule(c, tf, why);
     c->in_trap = 0;
     return r;

@@ -16,14 +16,16 @@
    of icc and xcc set with the positive errno on failure; return to TNPC): memory (brk,
    mmap, munmap, mprotect, mremap, madvise), threads (clone of a thread, exit,
    set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
-   exit_group are the kernel's own; everything else goes to the host (proxy.c), which
+   the waits of poll, ppoll, select, _newselect and pselect6 (the host looks at its
+   descriptors, the kernel waits: below), exit_group are the kernel's own; everything else goes to the host (proxy.c), which
    serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
    CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
-   Linux's frame and rt_sigreturn, faults with their si_code and si_addr; waiting for
-   a signal (rt_sigsuspend, sigtimedwait, pause) and the host's timers (alarm,
-   setitimer) are not served in a domain (ENOSYS). Quad-precision FP instructions
-   (which Linux emulates) end the program with SIGILL.
+   Linux's frame and rt_sigreturn (on the way back from a system call or an interrupt
+   taken in user mode), faults with their si_code and si_addr; waits for a signal
+   (rt_sigsuspend, pause, rt_sigtimedwait, sleeps a signal interrupts), POSIX timers,
+   setitimer and alarm on the domain's clock, sigqueue are the kernel's too. Quad-precision FP instructions and
+   ldqf/stqf, which the chip traps, are completed as Linux completes them (fpemu.c).
 
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
@@ -61,7 +63,7 @@ enum {
     NR_set_tid_address = 166, NR_tkill = 187, NR_exit_group = 188, NR_tgkill = 211,
     NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
     NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
-    NR_close = 6, NR_clock_gettime = 256, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
+    NR_close = 6, NR_clock_gettime = 257, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
     NR_rt_sigsuspend = 107, NR_pause = 29,
 };
 
@@ -101,6 +103,9 @@ struct uthread {
     int woken;
     struct uthread *fnext;      /* the futex wait list */
     u64 pending;                /* signals sent to it, not yet delivered */
+    u64 saved_mask;             /* the mask ppoll/pselect6/sigsuspend replaced, back */
+    int has_saved;              /* on the way to user mode (or in the handler's frame) */
+    u64 waitset;                /* the signals its rt_sigtimedwait waits for */
     struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
 };
 
@@ -582,6 +587,9 @@ static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
     u->info[sig].trapno = trapno;
     u->info[sig].pid = (u64)P.pid;
     u->info[sig].uid = 0;
+    membar_sync();
+    if ((!(u->sigmask & SIGBIT(sig)) || (u->waitset & SIGBIT(sig))) && u->ev.waiter)
+        event_signal(&u->ev);               /* a wait it is in ends (EINTR) */
 }
 
 static long send_signal(struct uthread *u, int sig, int code)
@@ -595,6 +603,28 @@ static long send_signal(struct uthread *u, int sig, int code)
         return 0;
     post(u, sig, code, 0, 0);
     return 0;
+}
+
+#define SI_TIMER        (-2)
+
+/* the siginfo of a signal pending on u (128 bytes at info, zeroed by the caller):
+   si_signo, si_code, then a fault's si_addr and si_trapno, a timer's si_tid (the
+   timer's id), si_overrun and si_value, or the sender's si_pid and si_uid */
+static void fill_siginfo(struct uthread *u, int sig, u8 *info)
+{
+    *(u32 *)(info + 0) = (u32)sig;
+    *(u32 *)(info + 8) = (u32)u->info[sig].code;
+    if (u->info[sig].code == SI_TIMER || u->info[sig].code == -1 /* SI_QUEUE */) {
+        *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+        *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+        *(u64 *)(info + 24) = u->info[sig].addr;
+    } else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
+        *(u64 *)(info + 16) = u->info[sig].addr;
+        *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
+    } else {
+        *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+        *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+    }
 }
 
 static void setup_frame(struct trapframe *tf, int sig, const u64 *act, u64 mask)
@@ -626,15 +656,7 @@ static void setup_frame(struct trapframe *tf, int sig, const u64 *act, u64 mask)
     }
     u8 *info = (u8 *)f + SF_INFO;
     if (act[1] & SA_SIGINFO) {
-        *(u32 *)(info + 0) = (u32)sig;
-        *(u32 *)(info + 8) = (u32)u->info[sig].code;
-        if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
-            *(u64 *)(info + 16) = u->info[sig].addr;
-            *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
-        } else {
-            *(u32 *)(info + 16) = (u32)u->info[sig].pid;
-            *(u32 *)(info + 20) = (u32)u->info[sig].uid;
-        }
+        fill_siginfo(u, sig, info);
     } else {
         *(u32 *)(info + 0) = (u32)sig;
         *(u32 *)(info + 8) = SI_NOINFO;
@@ -688,9 +710,8 @@ static void deliver_pending(struct trapframe *tf)
             continue;
         if (act[0] == 0)
             prog_end(PS_KILLED, (u64)sig);
-        setup_frame(tf, sig, act, u->sigmask);
-        u64 h = act[0];
-        (void)h;
+        setup_frame(tf, sig, act, u->has_saved ? u->saved_mask : u->sigmask);
+        u->has_saved = 0;                   /* the frame restores it (rt_sigreturn) */
         u->sigmask |= act[3];
         if (!(act[1] & SA_NODEFER))
             u->sigmask |= SIGBIT(sig);
@@ -698,6 +719,19 @@ static void deliver_pending(struct trapframe *tf)
         if (act[1] & SA_RESETHAND)
             memset(act, 0, 32);
         return;                             /* one frame at a time */
+    }
+}
+
+/* the end of a system call: pending signals delivered, then the mask that ppoll,
+   pselect6 or sigsuspend replaced put back unless a handler's frame keeps it
+   (restore_saved_sigmask) */
+static void return_to_user(struct trapframe *tf)
+{
+    struct uthread *u = me();
+    deliver_pending(tf);
+    if (u->has_saved) {
+        u->sigmask = u->saved_mask;
+        u->has_saved = 0;
     }
 }
 
@@ -825,6 +859,680 @@ static long sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size)
     return 0;
 }
 
+/* ---- waits a signal ends: sleeps, poll and select over the host's descriptors ----------
+   The files (pipes included: they are the host's, like every descriptor of the
+   program) are the host's; the wait is the kernel's: it asks the host whether the
+   descriptors are ready (a zero-timeout ppoll / pselect6, sun4v/se/sys_poll.py: the
+   same checks and results as `sun4v run`), and between two looks the thread sleeps on
+   its event -- its vCPU runs other threads or yields to the hypervisor (cpu_yield) --
+   2 us, doubling up to POLL_MAX_US, never past the timeout. A signal the thread does not
+   block ends the wait (post() signals its event): -EINTR, as fs/select.c's
+   -ERESTARTNOHAND after a handler. Order of the checks (do_poll, do_select): ready
+   descriptors, then the timeout, then a signal. */
+#define POLL_MAX_US     1000
+#define NOFILE_CUR      1024
+#define NSEC_PER_SEC    1000000000UL
+enum { NR_poll = 153, NR_select = 93, NR__newselect = 230, NR_pselect6 = 297,
+       NR_ppoll = 298 };
+
+static int sig_ready(struct uthread *u) { return (u->pending & ~u->sigmask) != 0; }
+
+/* sleep until stick `until` (U64_MAX: no limit) or a signal the thread takes:
+   1 when a signal ended it */
+static int sig_sleep_until(struct uthread *u, u64 until)
+{
+    for (;;) {
+        u->ev.flag = 0;
+        u->ev.waiter = mycpu()->cur;
+        membar_sync();
+        if (sig_ready(u))
+            return 1;
+        u64 now = rd_stick();
+        if (now >= until)
+            return 0;
+        u64 per_us = stick_hz / 1000000;
+        event_wait(&u->ev, until == U64_MAX ? 0 : (until - now + per_us - 1) / per_us);
+    }
+}
+
+/* a timeout in ns -> the stick deadline (U64_MAX: none) */
+static u64 deadline_of(u64 ns, int none)
+{
+    if (none)
+        return U64_MAX;
+    u64 us = (ns + 999) / 1000;
+    if (us > (1UL << 40))
+        return U64_MAX;
+    return rd_stick() + us_to_stick(us);
+}
+
+static u64 left_ns(u64 until)
+{
+    u64 now = rd_stick();
+    if (until == U64_MAX || now >= until)
+        return 0;
+    return (until - now) / (stick_hz / 1000000) * 1000;
+}
+
+struct fdcheck {
+    int select;
+    u64 ufds, nfds;                     /* poll */
+    u64 n, nbytes, set[3];              /* select: the sets and their copies */
+    u64 (*in)[16], (*out)[16];
+};
+
+static const u64 zero_ts[2];
+
+/* the host's look at the descriptors: the number ready, 0, or -errno */
+static long fd_check(struct fdcheck *c, int final)
+{
+    if (!c->select)
+        return proxy_kcall(NR_ppoll, c->ufds, c->nfds, (u64)zero_ts, 0, 8, 0);
+    u64 p[3];
+    for (int k = 0; k < 3; k++) {
+        memcpy(c->out[k], c->in[k], c->nbytes);
+        p[k] = c->set[k] ? (u64)c->out[k] : 0;
+    }
+    long r = proxy_kcall(NR_pselect6, c->n, p[0], p[1], p[2], (u64)zero_ts, 0);
+    if (r > 0 || (r == 0 && final))
+        for (int k = 0; k < 3; k++)
+            if (c->set[k] && uvm_copyout(c->set[k], c->out[k], c->nbytes))
+                return -LX_EFAULT;
+    return r;
+}
+
+static long fd_wait(struct fdcheck *c, u64 until)
+{
+    struct uthread *u = me();
+    u64 us = 2;
+    for (;;) {
+        u64 now = rd_stick();
+        long r = fd_check(c, now >= until);
+        if (r != 0 || now >= until)
+            return r;
+        if (sig_ready(u))
+            return -LX_EINTR;
+        u64 step = now + us_to_stick(us);
+        sig_sleep_until(u, MIN(step, until));
+        us = MIN(us * 2, POLL_MAX_US);
+    }
+}
+
+/* ppoll's and pselect6's mask for the wait (set_user_sigmask): the thread's own kept
+   as the saved mask, put back on the way out unless a handler's frame keeps it */
+static long wait_mask(u64 sigmask, u64 size)
+{
+    u64 m;
+    if (!sigmask)
+        return 0;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (uvm_copyin(&m, sigmask, 8))
+        return -LX_EFAULT;
+    struct uthread *u = me();
+    u->saved_mask = u->sigmask;
+    u->has_saved = 1;
+    u->sigmask = m & ~UNBLOCKABLE;
+    return 0;
+}
+
+/* restore_saved_sigmask_unless(r == -EINTR): after -EINTR the handler's frame keeps the
+   thread's own mask (return_to_user puts it back when no handler ran) */
+static void restore_mask_unless(long r)
+{
+    struct uthread *u = me();
+    if (u->has_saved && r != -LX_EINTR) {
+        u->sigmask = u->saved_mask;
+        u->has_saved = 0;
+    }
+}
+
+/* a struct timespec in ns: EINVAL when negative or denormal */
+static long timespec_ns(u64 uts, u64 *ns)
+{
+    u64 ts[2];
+    if (uvm_copyin(ts, uts, 16))
+        return -LX_EFAULT;
+    if ((long)ts[0] < 0 || ts[1] >= NSEC_PER_SEC)
+        return -LX_EINVAL;
+    *ns = ts[0] > (1UL << 32) ? (1UL << 62) : ts[0] * NSEC_PER_SEC + ts[1];
+    return 0;
+}
+
+/* poll_select_finish: the time left back to the caller's timeout (not for a zero one;
+   one in memory the program cannot write is left alone) */
+static void put_left(u64 uts, u64 ns, int timeval)
+{
+    u64 t[2] = {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC};
+    if (timeval)
+        t[1] = (t[1] / 1000) << 32;         /* int tv_usec, then padding */
+    uvm_copyout(uts, t, 16);
+}
+
+static long sys_poll(u64 ufds, u64 nfds, u64 uts, u64 sigmask, u64 size, int which)
+{
+    struct fdcheck c;                       /* (the poll fields only) */
+    u64 ns = 0;
+    long r;
+    int none = 1;
+    c.select = 0;
+    c.ufds = ufds;
+    c.nfds = nfds & 0xffffffff;
+    if (which == NR_poll) {
+        none = (int)uts < 0;
+        ns = none ? 0 : (u64)(int)uts * 1000000;
+    } else if (uts) {
+        if ((r = timespec_ns(uts, &ns)) < 0)
+            return r;
+        none = 0;
+    }
+    if (c.nfds > NOFILE_CUR)
+        return -LX_EINVAL;
+    if (c.nfds && !uvm_kva(ufds, 8 * c.nfds, 1))
+        return -LX_EFAULT;
+    if (which == NR_ppoll && (r = wait_mask(sigmask, size)) < 0)
+        return r;
+    u64 until = deadline_of(ns, none);
+    r = fd_wait(&c, until);
+    restore_mask_unless(r);
+    if (which == NR_ppoll && !none && ns)
+        put_left(uts, left_ns(until), 0);
+    return r;
+}
+
+static long sys_select(u64 n, u64 inp, u64 outp, u64 exp, u64 uts, u64 sig, int which)
+{
+    u64 sets[6][16];
+    struct fdcheck cs, *c = &cs;
+    c->in = sets;
+    c->out = sets + 3;
+    u64 ns = 0, sigmask = 0, size = 0;
+    long r;
+    int none = 1;
+    if (which == NR_pselect6) {
+        if (sig) {
+            u64 a[2];
+            if (uvm_copyin(a, sig, 16))
+                return -LX_EFAULT;
+            sigmask = a[0];
+            size = a[1];
+        }
+        if (uts) {
+            if ((r = timespec_ns(uts, &ns)) < 0)
+                return r;
+            none = 0;
+        }
+    } else if (uts) {                       /* struct timeval: usec may carry into sec */
+        u64 tv[2];
+        if (uvm_copyin(tv, uts, 16))
+            return -LX_EFAULT;
+        long sec = (long)tv[0], usec = (int)(tv[1] >> 32);
+        long q = usec / 1000000;
+        sec += q;
+        long nsec = (usec - q * 1000000) * 1000;
+        if (sec < 0 || nsec < 0 || nsec >= (long)NSEC_PER_SEC)
+            return -LX_EINVAL;
+        ns = (u64)sec > (1UL << 32) ? (1UL << 62) : (u64)sec * NSEC_PER_SEC + (u64)nsec;
+        none = 0;
+    }
+    if ((int)n < 0)
+        return -LX_EINVAL;
+    u64 nn = MIN((u64)(int)n, (u64)NOFILE_CUR);
+    u64 p[3] = {inp, outp, exp};
+    c->select = 1;
+    c->n = nn;
+    c->nbytes = (nn + 63) / 64 * 8;
+    for (int k = 0; k < 3; k++) {
+        c->set[k] = c->nbytes ? p[k] : 0;
+        if (c->set[k] && uvm_copyin(c->in[k], p[k], c->nbytes))
+            return -LX_EFAULT;
+    }
+    if (which == NR_pselect6 && (r = wait_mask(sigmask, size)) < 0)
+        return r;
+    u64 until = deadline_of(ns, none);
+    r = fd_wait(c, until);
+    restore_mask_unless(r);
+    if (!none && ns)
+        put_left(uts, left_ns(until), which != NR_pselect6);
+    return r;
+}
+
+/* ---- signal waits and POSIX timers -------------------------------------------------------
+   rt_sigsuspend and pause sleep until a signal the thread takes (sigsuspend's mask in
+   force meanwhile, Linux's saved-mask rules); rt_sigtimedwait takes a pending signal of
+   its set without a handler (its siginfo to the caller), waiting up to the timeout
+   (EAGAIN) -- a signal outside the set that the thread takes ends it with EINTR.
+   POSIX timers (timer_create, timer_settime, timer_gettime, timer_getoverrun,
+   timer_delete) run on the domain's clock (%stick): the `ptimers` kernel thread sleeps
+   until the earliest expiry and sends the timer's signal (si_code SI_TIMER, si_tid the
+   timer's id, si_overrun, si_value) to the process (the main thread unless it blocks
+   the signal, then the first thread that does not) or, SIGEV_THREAD_ID, to one thread;
+   a timer whose signal is still pending counts an overrun instead (kernel/time/
+   posix-timers.c). */
+enum { NR_timer_settime = 262, NR_timer_gettime = 263, NR_timer_getoverrun = 264,
+       NR_timer_delete = 265, NR_timer_create = 266 };
+#define SIGEV_SIGNAL    0
+#define SIGEV_NONE      1
+#define SIGEV_THREAD_ID 4
+#define TIMER_ABSTIME   1
+#define NTIMERS         32
+
+static struct ptimer {
+    int used, clock, sig, notify, tid, overrun, last_overrun;
+    u64 value;                  /* si_value */
+    u64 next;                   /* %stick of the next expiry, 0: disarmed */
+    u64 interval;               /* in ticks, 0: one-shot */
+    int code;                   /* si_code: SI_TIMER, or SI_KERNEL (the itimers) */
+} ptimers[NTIMERS + 3];         /* + ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+static spinlock_t ptimer_lock;
+static struct event ptimer_ev;
+static int ptimer_thread_up;
+
+static u64 ticks_per_us(void) { return stick_hz / 1000000; }
+
+static struct uthread *signal_target(int sig)
+{
+    struct uthread *main_u = uthreads[0];
+    if (main_u && !(main_u->sigmask & SIGBIT(sig)))
+        return main_u;
+    for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
+        if (uthreads[i] && !(uthreads[i]->sigmask & SIGBIT(sig)))
+            return uthreads[i];
+    return main_u;
+}
+
+static void kick_running(struct uthread *u);
+
+/* one expiry of timer k (ptimer_lock held) */
+static void ptimer_fire(int k)
+{
+    struct ptimer *t = &ptimers[k];
+    if (t->notify == SIGEV_NONE)
+        return;
+    struct uthread *u = t->notify == SIGEV_THREAD_ID &&
+                        t->tid - P.pid >= 0 && t->tid - P.pid < (int)ARRAY_SIZE(uthreads)
+                        ? uthreads[t->tid - P.pid] : signal_target(t->sig);
+    if (!u)
+        return;
+    u64 h = P.sigact[t->sig][0];
+    if (h == 1 || (h == 0 && sig_default_ignored(t->sig)))
+        return;
+    if ((u->pending & SIGBIT(t->sig)) && t->code != SI_TIMER)
+        return;                             /* (an itimer's: one pending at a time) */
+    if ((u->pending & SIGBIT(t->sig)) && u->info[t->sig].code == SI_TIMER &&
+        u->info[t->sig].pid == (u64)k) {
+        t->overrun++;                       /* still pending: an overrun */
+        u->info[t->sig].uid = (u64)t->overrun;
+        t->last_overrun = t->overrun;       /* what its siginfo reports */
+        return;
+    }
+    t->last_overrun = t->overrun;
+    t->overrun = 0;
+    u->info[t->sig].code = t->code;
+    u->info[t->sig].pid = t->code == SI_TIMER ? (u64)k : 0;
+    u->info[t->sig].uid = (u64)t->last_overrun;
+    u->info[t->sig].addr = t->value;
+    u->info[t->sig].trapno = 0;
+    membar_sync();
+    u->pending |= SIGBIT(t->sig);
+    membar_sync();
+    if ((!(u->sigmask & SIGBIT(t->sig)) || (u->waitset & SIGBIT(t->sig))) && u->ev.waiter)
+        event_signal(&u->ev);
+    kick_running(u);
+}
+
+/* a thread running on another vCPU takes a pending signal at its next trap: make one
+   (MONDO_KICK) so that a computing thread gets it now */
+static void kick_running(struct uthread *u)
+{
+    for (int i = 0; i < MAXCPUS; i++)
+        if (cpus[i].state == CPU_ONLINE && cpus[i].cur && cpus[i].cur->user == u &&
+            &cpus[i] != mycpu())
+            cpu_send_mondo(i, MONDO_KICK);
+}
+
+static void ptimer_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        u64 p = intr_off();
+        spin_lock(&ptimer_lock);
+        u64 now = rd_stick(), first = U64_MAX;
+        for (int k = 0; k < NTIMERS + 3; k++) {
+            struct ptimer *t = &ptimers[k];
+            if (!t->used || !t->next)
+                continue;
+            if (t->next <= now) {
+                ptimer_fire(k);
+                if (t->interval) {
+                    u64 missed = (now - t->next) / t->interval;
+                    t->overrun += (int)missed;
+                    t->next += (missed + 1) * t->interval;
+                } else {
+                    t->next = 0;
+                }
+            }
+            if (t->next && t->next < first)
+                first = t->next;
+        }
+        ptimer_ev.flag = 0;
+        spin_unlock(&ptimer_lock);
+        intr_restore(p);
+        u64 per = ticks_per_us();
+        now = rd_stick();
+        if (first != U64_MAX && first <= now)
+            continue;
+        event_wait(&ptimer_ev, first == U64_MAX ? 0 : (first - now + per - 1) / per);
+    }
+}
+
+static long sys_timer_create(u64 clock, u64 sevp, u64 idp)
+{
+    u64 ev[3] = {0, 0, 0};
+    if (clock > 7)
+        return -LX_EINVAL;
+    if (sevp && uvm_copyin(ev, sevp, 24))
+        return -LX_EFAULT;
+    int sig = sevp ? (int)(ev[1] >> 32) : 14 /* SIGALRM */;
+    int notify = sevp ? (int)(u32)ev[1] : SIGEV_SIGNAL;
+    int tid = (int)(ev[2] >> 32);
+    if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE && notify != SIGEV_THREAD_ID)
+        return -LX_EINVAL;
+    if (notify != SIGEV_NONE && (sig < 1 || sig > 64))
+        return -LX_EINVAL;
+    if (notify == SIGEV_THREAD_ID && (tid < P.pid || tid - P.pid >= (int)ARRAY_SIZE(uthreads) ||
+                                      !uthreads[tid - P.pid]))
+        return -LX_EINVAL;
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    int k;
+    for (k = 0; k < NTIMERS && ptimers[k].used; k++)
+        ;
+    if (k < NTIMERS) {
+        memset(&ptimers[k], 0, sizeof(ptimers[k]));
+        ptimers[k].used = 1;
+        ptimers[k].code = SI_TIMER;
+        ptimers[k].clock = (int)clock;
+        ptimers[k].sig = sig;
+        ptimers[k].notify = notify;
+        ptimers[k].tid = tid;
+        ptimers[k].value = sevp ? ev[0] : (u64)k;
+    }
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    if (k == NTIMERS)
+        return -LX_EAGAIN;
+    u32 id = (u32)k;
+    if (uvm_copyout(idp, &id, 4)) {
+        ptimers[k].used = 0;
+        return -LX_EFAULT;
+    }
+    if (!ptimer_thread_up) {
+        ptimer_thread_up = 1;
+        thread_create("ptimers", ptimer_thread, 0, -1);
+    }
+    return 0;
+}
+
+static struct ptimer *ptimer_of(u64 id)
+{
+    if (id >= NTIMERS || !ptimers[id].used)
+        return 0;
+    return &ptimers[id];
+}
+
+static void itimerspec_now(struct ptimer *t, u64 out[4])
+{
+    u64 per = ticks_per_us(), now = rd_stick();
+    u64 left_ns = t->next ? (t->next > now ? (t->next - now) / per * 1000 : 1) : 0;
+    u64 iv_ns = t->interval / per * 1000;
+    out[0] = iv_ns / NSEC_PER_SEC;
+    out[1] = iv_ns % NSEC_PER_SEC;
+    out[2] = left_ns / NSEC_PER_SEC;
+    out[3] = left_ns % NSEC_PER_SEC;
+}
+
+static long sys_timer_settime(u64 id, u64 flags, u64 newp, u64 oldp)
+{
+    struct ptimer *t = ptimer_of(id);
+    u64 n[4], old[4];
+    if (!t)
+        return -LX_EINVAL;
+    if (uvm_copyin(n, newp, 32))
+        return -LX_EFAULT;
+    if ((long)n[0] < 0 || n[1] >= NSEC_PER_SEC || (long)n[2] < 0 || n[3] >= NSEC_PER_SEC)
+        return -LX_EINVAL;
+    u64 val_ns = n[2] * NSEC_PER_SEC + n[3];
+    if (val_ns && (flags & TIMER_ABSTIME)) {
+        u64 now;
+        long r = now_us(t->clock, &now);
+        if (r < 0)
+            return r;
+        u64 now_ns = now * 1000;
+        val_ns = val_ns > now_ns ? val_ns - now_ns : 1;
+    }
+    u64 per = ticks_per_us();
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    itimerspec_now(t, old);
+    t->interval = (n[0] * NSEC_PER_SEC + n[1] + 999) / 1000 * per;
+    t->next = val_ns ? rd_stick() + (val_ns + 999) / 1000 * per : 0;
+    t->overrun = 0;
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    event_signal(&ptimer_ev);
+    if (oldp && uvm_copyout(oldp, old, 32))
+        return -LX_EFAULT;
+    return 0;
+}
+
+static long sys_timer_gettime(u64 id, u64 curp)
+{
+    struct ptimer *t = ptimer_of(id);
+    u64 cur[4];
+    if (!t)
+        return -LX_EINVAL;
+    itimerspec_now(t, cur);
+    return uvm_copyout(curp, cur, 32);
+}
+
+static long sys_timer_delete(u64 id)
+{
+    struct ptimer *t = ptimer_of(id);
+    if (!t)
+        return -LX_EINVAL;
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    t->used = 0;
+    t->next = 0;
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    return 0;
+}
+
+/* ---- interval timers (setitimer, getitimer, alarm) and sigqueue -----------------------
+   ITIMER_REAL is one more timer of the ptimers thread (SIGALRM, si_code SI_KERNEL, a
+   pending one is not counted again). ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF
+   (SIGPROF) count the domain's time as well: the program's CPU time is not accounted
+   separately here, so they fire as for a program that computes all along (what they are
+   used for: profiling and timing out a computation). */
+enum { NR_alarm = 27, NR_setitimer = 83, NR_getitimer = 86, NR_rt_sigqueueinfo = 106 };
+#define SI_KERNEL       0x80
+#define SI_QUEUE        (-1)
+
+static const int itimer_sig[3] = {14 /* SIGALRM */, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
+
+static void itimer_get(int which, u64 out[4])
+{
+    u64 its[4];
+    itimerspec_now(&ptimers[NTIMERS + which], its);
+    out[0] = its[0];
+    out[1] = (its[1] / 1000) << 32;
+    out[2] = its[2];
+    out[3] = ((its[3] + 999) / 1000) << 32;
+    if ((out[3] >> 32) >= 1000000) {
+        out[2]++;
+        out[3] = 0;
+    }
+}
+
+static void itimer_set(int which, u64 iv_us, u64 val_us)
+{
+    struct ptimer *t = &ptimers[NTIMERS + which];
+    u64 per = ticks_per_us();
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    t->used = 1;
+    t->sig = itimer_sig[which];
+    t->notify = SIGEV_SIGNAL;
+    t->code = SI_KERNEL;
+    t->interval = iv_us * per;
+    t->next = val_us ? rd_stick() + val_us * per : 0;
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    if (!ptimer_thread_up) {
+        ptimer_thread_up = 1;
+        thread_create("ptimers", ptimer_thread, 0, -1);
+    }
+    event_signal(&ptimer_ev);
+}
+
+static long sys_setitimer(u64 which, u64 newp, u64 oldp)
+{
+    u64 n[4] = {0, 0, 0, 0}, old[4];
+    if (which > 2)
+        return -LX_EINVAL;
+    if (newp && uvm_copyin(n, newp, 32))
+        return -LX_EFAULT;
+    long iu = (int)(n[1] >> 32), vu = (int)(n[3] >> 32);
+    if ((long)n[0] < 0 || (long)n[2] < 0 || iu < 0 || iu >= 1000000 || vu < 0 || vu >= 1000000)
+        return -LX_EINVAL;
+    itimer_get((int)which, old);
+    itimer_set((int)which, n[0] * 1000000 + (u64)iu, n[2] * 1000000 + (u64)vu);
+    if (oldp && uvm_copyout(oldp, old, 32))
+        return -LX_EFAULT;
+    return 0;
+}
+
+static long sys_alarm(u64 secs)
+{
+    u64 old[4];
+    itimer_get(0, old);
+    itimer_set(0, 0, (secs & 0xffffffff) * 1000000);
+    u64 left = old[2] + ((old[3] >> 32) >= 500000);
+    if (!left && (old[3] >> 32))
+        left = 1;
+    return (long)left;
+}
+
+static long sys_rt_sigqueueinfo(u64 pid, u64 sig, u64 uinfo)
+{
+    u8 info[128];
+    if ((int)pid != P.pid)
+        return -LX_ESRCH;
+    if (sig < 1 || sig > 64)
+        return -LX_EINVAL;
+    if (uvm_copyin(info, uinfo, 128))
+        return -LX_EFAULT;
+    int code = *(int *)(info + 8);
+    if (code >= 0 || code == SI_TKILL)
+        return -LX_EPERM;                   /* only the kernel sends those */
+    struct uthread *u = signal_target((int)sig);
+    u64 h = P.sigact[sig][0];
+    if (h == 1 || (h == 0 && sig_default_ignored((int)sig)))
+        return 0;
+    u->info[sig].code = code;
+    u->info[sig].pid = *(u32 *)(info + 16);
+    u->info[sig].uid = *(u32 *)(info + 20);
+    u->info[sig].addr = *(u64 *)(info + 24);
+    membar_sync();
+    u->pending |= SIGBIT(sig);
+    membar_sync();
+    if ((!(u->sigmask & SIGBIT(sig)) || (u->waitset & SIGBIT(sig))) && u->ev.waiter)
+        event_signal(&u->ev);
+    return 0;
+}
+
+/* rt_sigtimedwait(set, info, timeout, sigsetsize) */
+static long sys_rt_sigtimedwait(u64 setp, u64 infop, u64 uts, u64 size)
+{
+    struct uthread *u = me();
+    u64 set, ns = 0;
+    long r;
+    if (size != 8)
+        return -LX_EINVAL;
+    if (uvm_copyin(&set, setp, 8))
+        return -LX_EFAULT;
+    set &= ~UNBLOCKABLE;
+    if (uts && (r = timespec_ns(uts, &ns)) < 0)
+        return r;
+    u64 until = deadline_of(ns, !uts);
+    u->waitset = set;
+    int sig = 0;
+    for (;;) {
+        u64 mine = u->pending & set;
+        if (mine) {
+            sig = 1 + fw_ctz64(mine);
+            break;
+        }
+        if (u->pending & ~u->sigmask & ~set) {
+            u->waitset = 0;
+            return -LX_EINTR;
+        }
+        if (rd_stick() >= until) {
+            u->waitset = 0;
+            return -LX_EAGAIN;
+        }
+        u->ev.flag = 0;
+        u->ev.waiter = mycpu()->cur;
+        membar_sync();
+        if (u->pending & (set | ~u->sigmask))
+            continue;
+        u64 per = ticks_per_us(), now = rd_stick();
+        event_wait(&u->ev, until == U64_MAX ? 0 : (until > now ? (until - now + per - 1) / per : 1));
+    }
+    u->waitset = 0;
+    u8 info[128];
+    memset(info, 0, sizeof(info));
+    fill_siginfo(u, sig, info);
+    u->pending &= ~SIGBIT(sig);
+    if (infop && uvm_copyout(infop, info, 128))
+        return -LX_EFAULT;
+    return sig;
+}
+
+/* rt_sigsuspend(mask, size) / pause(): until a signal the thread takes, then EINTR */
+static long sys_sigsuspend(u64 maskp, u64 size, int is_pause)
+{
+    struct uthread *u = me();
+    if (!is_pause) {
+        long r = wait_mask(maskp, size);
+        if (r < 0)
+            return r;
+        if (!maskp)
+            return -LX_EFAULT;
+    }
+    sig_sleep_until(u, U64_MAX);
+    return -LX_EINTR;
+}
+
+/* nanosleep / clock_nanosleep: the sleep a signal the thread takes ends (EINTR, the time
+   left written to `rem` for a relative sleep) */
+static long sleep_interruptible(u64 us, u64 rem)
+{
+    struct uthread *u = me();
+    u64 until = rd_stick() + us_to_stick(us);
+    if (!sig_sleep_until(u, until))
+        return 0;
+    if (rem) {
+        u64 ns = left_ns(until);
+        u64 t[2] = {ns / NSEC_PER_SEC, ns % NSEC_PER_SEC};
+        if (uvm_copyout(rem, t, 16))
+            return -LX_EFAULT;
+    }
+    return -LX_EINTR;
+}
+
 /* ---- the system call dispatcher ------------------------------------------------------ */
 static long syscall(struct trapframe *tf)
 {
@@ -899,18 +1607,39 @@ static long syscall(struct trapframe *tf)
             return -LX_EINVAL;
         return uvm_copyout(a[0], &pend, 8);
     }
-    case NR_rt_sigsuspend: case NR_rt_sigtimedwait: case NR_pause:
-        return -LX_ENOSYS;                  /* waiting for a signal: not in a domain */
+    case NR_rt_sigsuspend:
+        return sys_sigsuspend(a[0], a[1], 0);
+    case NR_pause:
+        return sys_sigsuspend(0, 0, 1);
+    case NR_rt_sigtimedwait:
+        return sys_rt_sigtimedwait(a[0], a[1], a[2], a[3]);
+    case NR_alarm:
+        return sys_alarm(a[0]);
+    case NR_setitimer:
+        return sys_setitimer(a[0], a[1], a[2]);
+    case NR_getitimer: {
+        u64 cur[4];
+        if (a[0] > 2)
+            return -LX_EINVAL;
+        itimer_get((int)a[0], cur);
+        return uvm_copyout(a[1], cur, 32);
+    }
+    case NR_rt_sigqueueinfo:
+        return sys_rt_sigqueueinfo(a[0], a[1], a[2]);
+    case NR_timer_create:
+        return sys_timer_create(a[0], a[1], a[2]);
+    case NR_timer_settime:
+        return sys_timer_settime(a[0], a[1], a[2], a[3]);
+    case NR_timer_gettime:
+        return sys_timer_gettime(a[0], a[1]);
+    case NR_timer_getoverrun:
+        return ptimer_of(a[0]) ? ptimer_of(a[0])->last_overrun : -LX_EINVAL;
+    case NR_timer_delete:
+        return sys_timer_delete(a[0]);
     case NR_nanosleep:
         if ((r = timespec_us(a[0], &us)) < 0)
             return r;
-        if (us)
-            sleep_us(us);
-        if (a[1]) {
-            u64 zero[2] = {0, 0};
-            uvm_copyout(a[1], zero, 16);
-        }
-        return 0;
+        return us ? sleep_interruptible(us, a[1]) : 0;
     case NR_clock_nanosleep:
         if ((r = timespec_us(a[2], &us)) < 0)
             return r;
@@ -920,11 +1649,13 @@ static long syscall(struct trapframe *tf)
                 return r;
             us = us > now ? us - now : 0;
         }
-        if (us)
-            sleep_us(us);
-        return 0;
+        return us ? sleep_interruptible(us, (a[1] & 1) ? 0 : a[3]) : 0;
     case NR_rt_sigreturn:
         return sys_rt_sigreturn(tf);
+    case NR_poll: case NR_ppoll:
+        return sys_poll(a[0], a[1], a[2], a[3], a[4], (int)nr);
+    case NR_select: case NR__newselect: case NR_pselect6:
+        return sys_select(a[0], a[1], a[2], a[3], a[4], a[5], (int)nr);
     }
     int own;
     r = vdfile_syscall(nr, a, &own);        /* /dev/vdisk0: the kernel's (vdfile.c) */
@@ -1060,8 +1791,22 @@ static int effective_address(struct trapframe *tf, u64 *ea)
 
 /* a fault of the program: its signal, si_code and si_addr as Linux gives them
    (faults.py's table); with no handler to take it (or blocked), the end */
+static void force_fault(struct trapframe *tf, u64 tt, int sig, int code, u64 addr,
+                        int trapno);
+
 static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
 {
+    if (tt == TT_ILLINST || tt == TT_FP_OTHER) {
+        /* what Linux completes in software (quad FPops, ldqf/stqf): fpemu.c */
+        struct fpemu_rec rec;
+        int n = fpemu_trap(tf, tt, &rec);
+        if (n <= 0)
+            return;
+        force_fault(tf, tt, (int)rec.sig[0][0], (int)rec.sig[0][1], rec.sig[0][2], 0);
+        if (n > 1)                          /* the second one, as Linux sends it */
+            post(me(), (int)rec.sig[1][0], (int)rec.sig[1][1], rec.sig[1][2], 0);
+        return;
+    }
     int sig = fault_signal(tt), code = 1, trapno = 0;
     u64 addr = tf->tpc;
     u64 daddr = c->fault[9], iaddr = c->fault[1];
@@ -1093,6 +1838,13 @@ static void fault(struct trapframe *tf, u64 tt, struct cpu *c)
             trapno = (int)(tt - 0x100);
         }
     }
+    force_fault(tf, tt, sig, code, addr, trapno);
+}
+
+/* the signal of a fault: its handler's frame now, or (no handler, or blocked) the end */
+static void force_fault(struct trapframe *tf, u64 tt, int sig, int code, u64 addr,
+                        int trapno)
+{
     struct uthread *u = me();
     u64 h = P.sigact[sig][0];
     if (h > 1 && !(u->sigmask & SIGBIT(sig))) {
@@ -1152,13 +1904,29 @@ u64 prog_trap(struct trapframe *tf)
     } else {
         fault(tf, tt, c);
     }
-    deliver_pending(tf);
+    return_to_user(tf);
     intr_off();
     c = mycpu();
     c->in_trap = 1;
     u64 r = schedule(c, tf, WHY_INTR);
     c->in_trap = 0;
     return r;
+}
+
+/* an interrupt taken in user mode (intr.c): the thread's pending signals, as on the
+   way back from a system call (interrupts off; its live FP registers saved first so a
+   handler's frame holds them) */
+void prog_intr_return(struct trapframe *tf)
+{
+    struct thread *t = mycpu()->cur;
+    struct uthread *u = t ? t->user : 0;
+    if (!u || !(u->pending & ~u->sigmask))
+        return;
+    if (tf->fprs & FPRS_FEF) {
+        fp_save(t->fpregs);
+        t->fp_used = 1;
+    }
+    return_to_user(tf);
 }
 
 /* ---- TLB shootdown: other vCPUs running the program's threads drop their entries ------ */

@@ -51,6 +51,9 @@
 
 /* host operations that are not Linux system calls */
 #define PROG_OP_INFO    0x10000 /* a0 buffer, a1 size: struct prog_info + strings */
+#define PROG_OP_MATHEMU 0x10001 /* a0 struct fpemu_rec, a1 its size: an FP instruction
+                                   the chip trapped, completed by the host's
+                                   sun4v/se/mathemu.py (fpemu.c) */
 
 /* PROG_OP_INFO's answer: then the strings, each NUL-terminated: the program's path,
    AT_EXECFN, argv[0..argc), envp[0..envc) */
@@ -80,6 +83,16 @@ struct prog_area {
     volatile u64 forwarded;
     u64 resv[23];
     struct prog_slot slot[PROG_SLOTS];
+};
+
+/* PROG_OP_MATHEMU's record (u64 each): the trap and the user state in; the state after
+   the instruction (or unchanged), and the signals to send (sig, si_code, si_addr), out */
+struct fpemu_rec {
+    u64 tt, pc, npc, fsr, fprs, nsig;
+    u64 r[32];                  /* %g0-%g7, %o0-%o7, %l0-%l7, %i0-%i7 */
+    u64 f[32];                  /* %d0-%d62 */
+    u64 sig[2][3];
+    u64 asi;                    /* the program's %asi (ldqfa/stqfa with an immediate) */
 };
 
 /* ---- the program's address space (uvm.c) ------------------------------------------- */
@@ -130,7 +143,11 @@ struct trapframe;
 void prog_start(void);
 u64 prog_trap(struct trapframe *tf);            /* a trap from user mode (intr.c) */
 int prog_user_trap(u64 tt);                     /* whether prog_trap takes it */
+int fpemu_trap(struct trapframe *tf, u64 tt, struct fpemu_rec *rec);
+                                                /* fpemu.c: the signals left (0: done) */
 void prog_quiesce(void) __attribute__((noreturn));  /* MONDO_QUIESCE (intr.c) */
+void prog_intr_return(struct trapframe *tf);    /* an interrupt from user mode ends:
+                                                   its pending signals (intr.c) */
 void prog_tlb_shootdown(void);                  /* other vCPUs: drop the program's TLB
                                                    entries (MONDO_DEMAP) */
 

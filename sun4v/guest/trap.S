@@ -94,7 +94,16 @@ trap_enter:
 	stx %g7, [%l0 + TF_G + 56]
 	wrpr %g0, 0, %tl
 	wr %g0, 0, %fprs
-	call trap_dispatch
+	/* from user mode: the program's windows to its stack before any C runs. The
+	   kernel's C (-mflat) runs in the interrupted window and may use %i6 as a general
+	   register, and %i6 is the %sp of the caller's window: a later flushw (a thread
+	   switch, a signal frame) would spill that window to wherever %i6 then points */
+	ldx [%l0 + TF_TSTATE], %g1
+	andcc %g1, PSTATE_PRIV << TSTATE_PSTATE_SHIFT, %g0
+	bnz,pt %xcc, 2f
+	 nop
+	flushw
+2:	call trap_dispatch
 	 mov %l0, %o0
 	/* fall through: resume the frame trap_dispatch returned */
 
