@@ -212,7 +212,8 @@ def test_fast_mode_reports_its_error(tmp_path):
     doc = json.loads((out / "points.json").read_text())
     f = doc["fast"]
     assert len(f["sample"]) == 4 and len(f["calibration"]) == 1
-    assert f["calibration_runs"] == ["calibration mix on t2, 3 vCPUs",
+    assert f["calibration_runs"] == ["calibration mix on t2, 1 vCPUs",
+                                     "calibration mix on t2, 3 vCPUs",
                                      "calibration mix on t2, 4 vCPUs",
                                      "calibration mix on t2, 8 vCPUs"]
     # the reported error is the modelled vs simulated throughput of the sampled rows
