@@ -13,7 +13,7 @@ ASM_SRC  := $(wildcard tests/asm/*.S)
 ASM_BIN  := $(patsubst tests/asm/%.S,build/asm/%,$(ASM_SRC))
 BM_SRC   := $(wildcard tests/baremetal/*.c)
 BM_BIN   := $(patsubst tests/baremetal/%.c,build/baremetal/%,$(BM_SRC))
-BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h \
+BM_DEPS  := tests/baremetal/crt0.S tests/baremetal/rt.h tests/baremetal/baremetal.ld tests/asm/bm.h sun4v/fwlib/windows.h \
 	tests/bench/xlate_kernel.h
 BM_CFLAGS := -O2 -ffreestanding -fno-pic -fno-pie -no-pie -mcmodel=medlow -mcpu=niagara \
 	-fno-builtin -nostdlib -static -Wall -Werror
@@ -27,7 +27,7 @@ FW_CFLAGS := -mcpu=niagara -m64 -mflat -O2 -ffreestanding -fno-builtin -nostdlib
 # the hypervisor and fwlib never touch the FP registers (they are the guest's)
 FW_NOFPU  := -mno-fpu
 FW_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x2000 -Wl,--build-id=none
-FW_HDRS   := $(wildcard sun4v/hypervisor_fw/include/sun4v/*.h) sun4v/fwlib/fwlib.h
+FW_HDRS   := $(wildcard sun4v/hypervisor_fw/include/sun4v/*.h) sun4v/fwlib/fwlib.h sun4v/fwlib/windows.h
 FWLIB_SRC := $(wildcard sun4v/fwlib/*.c)
 FWLIB_OBJ := $(patsubst sun4v/fwlib/%.c,build/fw/fwlib/%.o,$(FWLIB_SRC))
 HV_DIR    := sun4v/hypervisor_fw/src
@@ -69,7 +69,7 @@ build/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/xlate_kernel.h | 
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -pthread -o $@ $<
 
-build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h | tools
+build/asm/%: tests/asm/%.S tests/asm/baremetal.ld tests/asm/bm.h tests/asm/bm_xlate.h sun4v/fwlib/windows.h | tools
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,-T,tests/asm/baremetal.ld -Wl,-z,max-page-size=0x2000 -o $@ $<
 

@@ -58,10 +58,11 @@ class BindError(LdmError):
 
 # --- whole domains -------------------------------------------------------------------
 
-def bind(b: Bindings, c: Constraints) -> Bindings:
+def bind(b: Bindings, c: Constraints, ports: range = CONSOLE_PORTS) -> Bindings:
     """Bind domain `c.name` (not bound yet). The control domain (`primary`) gets gid 0,
     RA = PA memory, the UART console and the hvctl channel; it must be bound before any
-    other domain, since every domain's domain-services channel ends in it."""
+    other domain, since every domain's domain-services channel ends in it. A guest's
+    console takes the lowest free port of `ports` (the vcc's range, ldm/vcc.py)."""
     name = c.name
     if b.get(name) is not None:
         raise LdmError(f"LDom {name} is already bound")
@@ -80,7 +81,7 @@ def bind(b: Bindings, c: Constraints) -> Bindings:
     partid = _partid(b, name, pids)
     vcpus = tuple(Vcpu(i, p) for i, p in enumerate(sorted(pids)))
     mblocks = _pick_memory(b, name, c.memory_size(), c.named_mblocks, control, ())
-    console = Console(gid, CONSOLE_INO, None if control else _console_port(b, c))
+    console = Console(gid, CONSOLE_INO, None if control else _console_port(b, c, ports))
     b = b.with_domain(DomainBinding(name, gid, partid, vcpus, mblocks, console))
     if control:
         b = _add_hvctl(b)
@@ -388,17 +389,16 @@ def _free_ids(used) -> "iter":
 
 # --- consoles and channels ---------------------------------------------------------
 
-def _console_port(b: Bindings, c: Constraints) -> int:
+def _console_port(b: Bindings, c: Constraints, ports: range = CONSOLE_PORTS) -> int:
     used = {d.console.port for d in b.domains}
     if c.console_port is not None:
         if c.console_port in used:
             raise BindError(f"Console port {c.console_port} is already in use")
         return c.console_port
-    for p in CONSOLE_PORTS:
+    for p in ports:
         if p not in used:
             return p
-    raise BindError(f"No free console port in {CONSOLE_PORTS.start}-"
-                    f"{CONSOLE_PORTS.stop - 1}")
+    raise BindError(f"No free console port in {ports.start}-{ports.stop - 1}")
 
 
 def _next_channel(b: Bindings, guest: str) -> int:

@@ -11,6 +11,7 @@ into the hypervisor's MD area (copy requests).
     ch.hvctl                        # hvctl.Client (connected by ch.pump())
     ch.ds["ldg1"]                   # DsPeer: md_update(), dr_cpu(type, vids)
     ch.copy_out([(pa, blob)])       # Waiters done when the bytes are in the MD area
+    ch.close(why)                   # the relay is gone (primary rebooted): all ends
 
 Link life: the relay reports each channel's state (down, up, reset). When the hvctl
 channel comes up the manager says hello; when a domain's DS channel comes up (the
@@ -20,7 +21,9 @@ services (ldm/ds.py answers). A reset drops the registrations and everything wai
 that channel ends with an error; a protocol error from the peer starts the handshake
 again. Requests on a DS channel are matched to replies by their request number; a reply
 nobody waits for any more (its request timed out) goes to `on_late(domain, service,
-payload)`.
+payload)`. A reboot of the control domain ends the relay: everything is closed
+(`close`) and the manager builds new Channels on the new relay (`epoch`: the relay's
+start, Relay.started()).
 """
 from __future__ import annotations
 
@@ -145,6 +148,7 @@ class Channels:
 
     def __init__(self, relay, log: Callable[[str], None], on_async=None, on_late=None):
         self.relay = relay
+        self.epoch = relay.started()
         self.log = log
         self.on_late = on_late
         self.hvctl = hvctl.Client(lambda pkt: self._queue(self.hvctl_channel, 0, pkt),
@@ -158,6 +162,17 @@ class Channels:
         self.copies: dict[int, Waiter] = {}
         self._tag = 0
         self.packets_in = self.packets_out = 0
+
+    def close(self, why: str):
+        """The relay is gone: every channel ends, everything waiting ends with `why`."""
+        self.hvctl.reset(why)
+        self.hvctl_state = "down"
+        for peer in self.ds.values():
+            peer.down(why)
+        for w in self.copies.values():
+            w.finish(error=why)
+        self.copies.clear()
+        self.out.clear()
 
     # --- the relay's ports ------------------------------------------------------------
     def refresh_ports(self):

@@ -23,6 +23,7 @@ from .domain import ACTIVE, INACTIVE, Domain
 from .errors import LdmError
 from .identity import generate
 from .topology import Topology
+from .vcc import Vcc, console_ports
 
 FORMAT = "sun4v-ldm-config"
 VERSION = 1
@@ -36,6 +37,7 @@ class Config:
     domains: tuple[Domain, ...]
     bindings: Bindings
     pending: Constraints | None = None
+    vccs: tuple = ()                    # virtual console concentrators (ldm/vcc.py)
 
     # --- lookups --------------------------------------------------------------------
     def get(self, name: str) -> Domain | None:
@@ -52,6 +54,17 @@ class Config:
 
     def names(self) -> list[str]:
         return [d.name for d in self.domains]
+
+    def vcc(self, name: str) -> Vcc:
+        for v in self.vccs:
+            if v.name == name:
+                return v
+        raise LdmError(f"Service {name} does not exist")
+
+    @property
+    def console_ports(self) -> range:
+        """The range a newly bound guest's console port comes from (ldm/vcc.py)."""
+        return console_ports(self.vccs)
 
     @property
     def delayed(self) -> bool:
@@ -122,6 +135,11 @@ class Config:
                 out.append(f"{d.name}: not bound to its named memory blocks")
             if c.console_port is not None and b.console.port != c.console_port:
                 out.append(f"{d.name}: console port differs from its constraint")
+        for v in self.vccs:
+            if v.ldom not in names:
+                out.append(f"service {v.name}: its domain {v.ldom} does not exist")
+        if len({v.name for v in self.vccs}) != len(self.vccs):
+            out.append("a vcc name is used twice")
         if self.pending is not None and self.pending.name != PRIMARY:
             out.append("a delayed reconfiguration is pending on a guest domain")
         for attr in ("mac", "uuid"):
@@ -142,7 +160,8 @@ class Config:
                     seed=self.seed, serial=self.serial,
                     domains=[d.to_dict() for d in self.domains],
                     bindings=self.bindings.to_dict(),
-                    pending=None if self.pending is None else self.pending.to_dict())
+                    pending=None if self.pending is None else self.pending.to_dict(),
+                    **({"vccs": [v.to_dict() for v in self.vccs]} if self.vccs else {}))
 
     @classmethod
     def from_dict(cls, d: dict) -> "Config":
@@ -155,7 +174,8 @@ class Config:
                    domains=tuple(Domain.from_dict(x) for x in d["domains"]),
                    bindings=Bindings.from_dict(topo, d["bindings"]),
                    pending=None if d.get("pending") is None
-                   else Constraints.from_dict(d["pending"]))
+                   else Constraints.from_dict(d["pending"]),
+                   vccs=tuple(Vcc.from_dict(v) for v in d.get("vccs", ())))
 
     def canonical(self) -> str:
         """The configuration as canonical JSON (what `digest()` hashes)."""

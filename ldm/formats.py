@@ -88,9 +88,13 @@ def _blocks(d: dict, blocks, extended: bool):
         yield "POLICY", policy_table(d["policies"])
     if ("console" in blocks or "serial" in blocks) and d["console"] is not None:
         port = d["console"].port
+        svc = d.get("vcons_service") or "hypervisor"
         yield "VCONS", (["UART"] if port is None else
-                        ["NAME             SERVICE          PORT",
-                         f"{d['row']['name']:<17}{'hypervisor':<17}{port}"])
+                        [f"NAME             {'SERVICE':<{max(17, len(svc) + 1)}}PORT",
+                         f"{d['row']['name']:<17}{svc:<{max(17, len(svc) + 1)}}{port}"])
+    if "domain" in blocks and d.get("vccs"):
+        from .vcc import bindings_block
+        yield "VCC", bindings_block(d["vccs"])
     if extended and d["ldc"]:
         yield "LDC", ["ID     CHANNEL  SERVICE  ROLE        PEER             TX-INO  "
                       "RX-INO"] + [_ldc(e) for e in d["ldc"]]

@@ -82,7 +82,8 @@ class Event:
     """One entry of the DR/event log.
 
     kind: "command" (an ldm command and its status), "dr" (a dr-cpu request and its
-    per-vCPU results: data["records"] = [(vid, result, status, reason)]), "blocked" (a
+    per-vCPU results: data["records"] = [(vid, result, status, reason)], data["strands"]
+    = {vid: strand (pid)}), "blocked" (a
     vCPU the guest refused: data vid, reason; offer -f), "policy" (a DRM decision and
     its outcome), "delayed" (delayed reconfiguration notices), "state" (a domain
     started, stopped, its services registered), "hv" (hypervisor control channel),
@@ -128,7 +129,8 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
     """The manager's configuration of a machine `sun4v boot` bound: every domain of the
     boot configuration active, its constraints those of the TOML (vCPUs or whole cores,
     memory), the workload and its parameters as the domain's variables (what the guest
-    kernel reads from its MD's workload node), identities from `seed`."""
+    kernel reads from its MD's workload node), identities from `seed`; the [vcc] table
+    as the control domain's vcc."""
     cfg = Config(topology=system.topology, seed=seed, serial=0, domains=(),
                  bindings=system.bindings)
     doms = []
@@ -140,7 +142,10 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
                         uuid=ident.uuid, variables=tuple(variables))
         doms.append(Domain(c, ACTIVE))
     from dataclasses import replace
-    return replace(cfg, domains=tuple(doms)).check()
+    from .vcc import Vcc
+    vccs = () if getattr(boot, "vcc", None) is None else \
+        (Vcc(boot.vcc[0], PRIMARY, boot.vcc[1], boot.vcc[2]),)
+    return replace(cfg, domains=tuple(doms), vccs=vccs).check()
 
 
 def _text(v) -> str:
@@ -153,12 +158,16 @@ class LiveManager:
     def __init__(self, config, *, mode: str = "functional", kernel: str = GUEST_KERNEL,
                  hv_elf: str = HV_ELF, quantum: int | None = None, slice: str = "100us",
                  sample: str = "1ms", dr_timeout: str = "20ms", stop_timeout: str = "50ms",
+                 reboot_timeout: str = "100ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
-                 on_console=None, sp_dir: str | None = None):
+                 on_console=None, sp_dir: str | None = None, vntsd: bool = False,
+                 on_notice=None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
-        dr-cpu request / to stop before it is reported as not responding; drm_scale:
+        dr-cpu request / to stop before it is reported as not responding; reboot_timeout:
+        how long the control domain may take to boot again (its relay, hvctl and every
+        active domain's services back) after `stop-domain -r primary`; drm_scale:
         simulated seconds per policy second (drm.py); log_file: the event log as
         text lines; on_console(name, bytes): console output as it appears (worker
         thread); sp_dir: a directory holding the service processor's store
@@ -166,7 +175,11 @@ class LiveManager:
         (created with factory-default if absent) and every change is written to it
         atomically, so they outlive this process and a kill at any moment leaves the
         previous store whole; None: kept in memory only. BootError / LdmError on a bad
-        configuration (StoreError: an unreadable store, or one of another platform)."""
+        configuration (StoreError: an unreadable store, or one of another platform).
+        vntsd: serve every bound guest's console on its TCP port (ldm/vntsd.py) while
+        the manager lives, following binds and unbinds; a port that cannot be served
+        at the start raises VntsdError (one line), later ones become an "error" event
+        and on_notice(line)."""
         boot = load_config(config) if isinstance(config, (str, os.PathLike)) else config
         if not isinstance(boot, BootConfig):
             raise BootError("LiveManager needs a configuration file or a BootConfig")
@@ -192,6 +205,7 @@ class LiveManager:
         self.sample_steps = self.system.steps(sample)
         self.dr_timeout = self.system.steps(dr_timeout)
         self.stop_timeout = self.system.steps(stop_timeout)
+        self.reboot_timeout = self.system.steps(reboot_timeout)
         self.drm = Drm(drm_scale)
         self.on_console = on_console
         self.backend = LiveBackend(self)
@@ -207,6 +221,10 @@ class LiveManager:
         self._async: list = []                   # guest state messages to reconcile
         self._late: list = []                    # late DS replies to act on
         self._expect_stop: set[int] = set()
+        self._expect_reboot = False              # a command reboots primary
+        self._primary_reset = False              # primary rebooted by itself
+        self._dead_relay = None                  # the start of the relay that ended
+        self._relay_bindings = None              # primary's memory while it reboots
         self._in_command = False
         self.ended = None                        # BootResult when the machine stopped
 
@@ -227,6 +245,16 @@ class LiveManager:
         self._anchor = None
         self._snap: dict = {}
         self._progress: dict[str, tuple] = {}
+        self.on_notice = on_notice
+        self.vntsd = None
+        self._vntsd_ports: dict = {}
+        if vntsd:
+            from .vntsd import Vntsd, VntsdError
+            self.vntsd = Vntsd()
+            errs = self._vntsd_sync()
+            if errs:
+                self.vntsd.close()
+                raise VntsdError(errs[0])
         self._publish()
 
     # ---- the public API ----------------------------------------------------------
@@ -380,6 +408,9 @@ class LiveManager:
 
     def close(self):
         self.stop()
+        if self.vntsd is not None:
+            self.vntsd.close()              # the console ports released
+            self.vntsd = None
         if self._log:
             self._log.close()
             self._log = None
@@ -514,6 +545,8 @@ class LiveManager:
 
     def _service(self):
         self._consoles_read()
+        if self.vntsd is not None:
+            self._vntsd_serve()
         self._channels_pump()
         self._sample()
         if not self._in_command:
@@ -531,12 +564,41 @@ class LiveManager:
                     buf += new
                 if self.on_console is not None:
                     self.on_console(name, new)
+                if self.vntsd is not None:
+                    self.vntsd.output(name, new)
+
+    def _vntsd_sync(self) -> list[str]:
+        """Serve the consoles of the bound guests that have a console (UART) and a port."""
+        b = self.config().bindings
+        ports = {}
+        for name in self.uart_of:
+            d = b.get(name)
+            if d is not None and d.console.port is not None:
+                ports[name] = d.console.port
+        if ports == self._vntsd_ports:
+            return []
+        self._vntsd_ports = ports
+        return self.vntsd.sync(ports)
+
+    def _vntsd_serve(self):
+        for err in self._vntsd_sync():
+            self._event("error", None, err)
+            if self.on_notice is not None:
+                self.on_notice(err)
+        for name, data in self.vntsd.take_input().items():
+            idx = self.uart_of.get(name)
+            if idx is not None:
+                self.m.guest_uarts[idx].feed(data)
 
     def _channels_pump(self):
+        if self.channels is not None and \
+                self.channels.relay.started() != self.channels.epoch:
+            self._relay_lost()
         if self.channels is None:
             try:
-                relay = Relay(self._memory(PRIMARY))
-                if not relay.ready():
+                relay = Relay(self._memory(PRIMARY, self._relay_bindings))
+                epoch = relay.started()
+                if epoch is None or epoch == self._dead_relay:
                     return
             except GuestError:
                 return
@@ -559,6 +621,19 @@ class LiveManager:
             p = ch.hvctl.request("get_hvconfig")
             p.callbacks.append(self._got_hvconfig)
 
+    def _relay_lost(self):
+        """The control domain's relay stopped or started again (primary rebooted):
+        every channel ends; new ones are built on the new relay (its start differs)."""
+        ch = self.channels
+        why = "the control domain's relay stopped (LDom primary is rebooting)"
+        self._dead_relay = ch.epoch
+        self.channels = None
+        self.hvconfig = None
+        ch.close(why)
+        self._event("hv", None, f"{why}: the manager's channels start over")
+        if not self._expect_reboot:
+            self._primary_reset = True
+
     def _got_hvconfig(self, p):
         if p.reply is not None and p.reply.status == H.ST_OK:
             self.hvconfig = p.reply.hvconfig()
@@ -570,16 +645,19 @@ class LiveManager:
     def wait_ready(self, limit="20ms") -> bool:
         """Advance (caller's thread) until the hvctl channel is connected and every
         active domain running the guest kernel has registered its services."""
-        def ready():
-            if not self.connected or self.hvconfig is None:
-                return False
-            for d in self._cfg.domains:
-                if d.state == ACTIVE and self._runs_kernel(d.name):
-                    peer = self.channels.ds.get(d.name)
-                    if peer is None or not peer.ready:
-                        return False
-            return True
-        return self.run_until(ready, limit)
+        return self.run_until(lambda: self.ready(self._cfg), limit)
+
+    def ready(self, cfg: Config) -> bool:
+        """The hvctl channel is connected (the hypervisor's configuration read) and
+        every domain active in `cfg` running the guest kernel registered its services."""
+        if not self.connected or self.hvconfig is None:
+            return False
+        for d in cfg.domains:
+            if d.state == ACTIVE and self._runs_kernel(d.name):
+                peer = self.channels.ds.get(d.name)
+                if peer is None or not peer.ready:
+                    return False
+        return True
 
     def _runs_kernel(self, name: str) -> bool:
         for d in self.boot.domains:
@@ -587,8 +665,8 @@ class LiveManager:
                 return d.image is None
         return True                                  # bound by the manager: the kernel
 
-    def _memory(self, name: str) -> DomainMemory:
-        b = self._cfg.bindings.get(name)
+    def _memory(self, name: str, bindings=None) -> DomainMemory:
+        b = (bindings or self._cfg.bindings).get(name)
         if b is None:
             raise GuestError(f"{name} is not bound")
         return DomainMemory(self.m, [(x.ra, x.pa, x.size) for x in b.mblocks])
@@ -613,6 +691,9 @@ class LiveManager:
             items, self._async = self._async, []
             for gid, state in items:
                 self.backend.guest_state_changed(gid, state)
+        if self._primary_reset and self.hvconfig is not None:
+            self._primary_reset = False
+            self.backend.primary_rebooted()
         if self._late:
             items, self._late = self._late, []
             for domain, service, payload in items:

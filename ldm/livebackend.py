@@ -15,7 +15,10 @@ DESIGN.md "The Logical Domains chain"):
       agent is there), else hvctl guest_stop; the hypervisor's new_res_stat says
       when it stopped
   delayed reconfiguration of primary: hvctl guest_delayed_reconf with the MD of the
-      pending configuration; cancel-reconf: hvctl cancel_reconf
+      pending configuration; cancel-reconf: hvctl cancel_reconf; `stop-domain -r
+      primary`: the relay asks primary's kernel to reboot (mach_sir), the hypervisor
+      applies the pending MD as it resets primary, and the manager's channels start
+      over on the new relay
 
 A guest that does not answer in time (LiveManager dr_timeout, stop_timeout) is reported
 as not responding and nothing stays half-done: a removal it did not answer changes
@@ -42,6 +45,7 @@ from .config import Config
 from .constraints import PRIMARY
 from .domain import ACTIVE, BOUND
 from .errors import LdmError
+from .mdarea import hv_pa
 from .mdwriter import DomainImage
 
 HV_TIMEOUT = "10ms"
@@ -352,8 +356,9 @@ class LiveBackend:
                 cfg, o = self._stop(cfg, a.domain, a.force)
                 out += o
             elif isinstance(a, GuestReboot):
-                cfg, o = self._reboot(cfg, change, a.domain)
+                cfg, o, e = self._reboot(cfg, change, a.domain)
                 out += o
+                err += e
             elif isinstance(a, DelayedReconfigure):
                 cfg = self._delayed(change)
             elif isinstance(a, CancelReconfigure):
@@ -400,7 +405,9 @@ class LiveBackend:
         return after, [], err
 
     # --- vCPU DR --------------------------------------------------------------------------
-    def _dr_records(self, name, type_, vids):
+    def _dr_records(self, name, type_, vids, pid_of):
+        """dr-cpu `type_` of `vids` to domain `name`; {vid: record}. pid_of: {vid:
+        strand} of the vCPUs (for the DR log)."""
         peer = self._ready_peer(name)
         w = peer.dr_cpu(type_, vids)
         kind = {DS.DR_CONFIGURE: "configure", DS.DR_UNCONFIGURE: "unconfigure",
@@ -409,12 +416,23 @@ class LiveBackend:
         rep = DS.parse_dr_cpu_reply(w.value)
         if rep.type == DS.DR_ERROR:
             raise Refused(f"LDom {name} refused the dr-cpu request as malformed")
-        recs = {r.cpu: r for r in rep.records}
-        self.lm._event("dr", name, f"dr-cpu {kind} {_ids(vids)}: " + "; ".join(
-            f"vCPU {r.cpu} {r.result_name}" + (f" ({r.string})" if r.string else "")
-            for r in rep.records), request=kind,
-            records=[(r.cpu, r.result_name, r.status_name, r.string) for r in rep.records])
-        return recs
+        self._dr_event(name, kind, vids, rep, pid_of)
+        return {r.cpu: r for r in rep.records}
+
+    def _dr_event(self, name, kind, vids, rep, pid_of, head=None):
+        """The DR log's entry of a dr-cpu reply: the request, then per vCPU its strand,
+        the guest's result and reason; data: records [(vid, result, status, reason)],
+        strands {vid: pid}."""
+        self.lm._event("dr", name, (head or f"dr-cpu {kind} {_ids(vids)}") + ": " +
+                       "; ".join(f"vCPU {r.cpu}" + (f" (strand {pid_of[r.cpu]})"
+                                                    if r.cpu in pid_of else "") +
+                                 f" {r.result_name}" + (f" ({r.string})" if r.string
+                                                        else "")
+                                 for r in rep.records), request=kind,
+                       records=[(r.cpu, r.result_name, r.status_name, r.string)
+                                for r in rep.records],
+                       strands={r.cpu: pid_of[r.cpu] for r in rep.records
+                                if r.cpu in pid_of})
 
     def _remove(self, change, act: DrUnconfigure):
         before, after = change.before, change.after
@@ -423,7 +441,7 @@ class LiveBackend:
         pid_of = {v.vid: v.pid for v in b0.vcpus}
         whole = after.domain(name).constraints.whole_core
         recs = self._dr_records(name, DS.DR_FORCE_UNCONFIG if act.force
-                                else DS.DR_UNCONFIGURE, vids)
+                                else DS.DR_UNCONFIGURE, vids, pid_of)
         ok = [v for v in vids if v in recs and recs[v].result == 0 and
               recs[v].status_name != "configured"]
         bad = [v for v in vids if v not in ok]
@@ -441,14 +459,14 @@ class LiveBackend:
                                forced=act.force)
         if bad and (whole or not ok):
             if ok:                          # all or nothing: put the others back
-                self._dr_records(name, DS.DR_CONFIGURE, ok)
+                self._dr_records(name, DS.DR_CONFIGURE, ok, pid_of)
             raise Refused(f"Removal of vCPUs {_ids(vids)} from LDom {name} failed:",
                           *lines, f"LDom {name} keeps its {len(b0.vcpus)} vCPUs")
         target = after if not bad else _partial(before, name, [pid_of[v] for v in ok])
         try:
             self._reconfigure(target)
         except Refused as r:
-            self._dr_records(name, DS.DR_CONFIGURE, ok)
+            self._dr_records(name, DS.DR_CONFIGURE, ok, pid_of)
             raise Refused(*r.lines, f"The vCPUs of LDom {name} were configured again") \
                 from None
         err = []
@@ -491,10 +509,7 @@ class LiveBackend:
                                          f"vCPUs)", *err], 1
         rep = DS.parse_dr_cpu_reply(w_dr.value)
         recs = {r.cpu: r for r in rep.records}
-        self.lm._event("dr", name, f"dr-cpu configure {_ids(vids)}: " + "; ".join(
-            f"vCPU {r.cpu} {r.result_name}" + (f" ({r.string})" if r.string else "")
-            for r in rep.records), request="configure",
-            records=[(r.cpu, r.result_name, r.status_name, r.string) for r in rep.records])
+        self._dr_event(name, "configure", vids, rep, pid_of)
         ok = [v for v in vids if v in recs and recs[v].result == 0 and
               recs[v].status_name == "configured"]
         bad = [v for v in vids if v not in ok]
@@ -504,7 +519,7 @@ class LiveBackend:
                  for v in bad]
         if bad and (whole or not ok):
             if ok:
-                self._dr_records(name, DS.DR_FORCE_UNCONFIG, ok)
+                self._dr_records(name, DS.DR_FORCE_UNCONFIG, ok, pid_of)
             if not self._take_back(before, name):
                 raise Refused(f"LDom {name} could not be given back its previous vCPUs: "
                               f"see 'ldm list-bindings {name}'")
@@ -576,15 +591,96 @@ class LiveBackend:
 
     def _reboot(self, cfg: Config, change, name: str):
         if name == PRIMARY:
-            raise Refused(f"LDom {PRIMARY} cannot be rebooted on this machine: its guest "
-                          f"kernel has no reboot (mach_sir) path, and its relay carries "
-                          f"the manager's channels",
-                          *(["The delayed reconfiguration stays pending ('ldm "
-                             "cancel-reconf primary' drops it)"] if change.before.delayed
-                            else []))
+            return self._reboot_primary(change)
         cfg, out = self._stop(cfg, name, False)
         cfg = self._start(cfg, name)
-        return cfg, out + [f"LDom {name} started"]
+        return cfg, out + [f"LDom {name} started"], []
+
+    def _reboot_primary(self, change):
+        """Reboot the control domain: its relay passes the request to its kernel, which
+        makes the mach_sir hypercall; the hypervisor stops primary's vCPUs, resets its
+        channels, applies the pending delayed reconfiguration (the MDs written when it
+        began) and starts primary again from its first vCPU; the new kernel reads its
+        new MD and starts its relay again, and the manager's channels start over on it
+        (LiveManager._relay_lost). The other domains run on throughout; their
+        domain-services links are reset with primary's ends and registered again.
+        Then the hypervisor's view is checked against `change.after`."""
+        lm = self.lm
+        before, after = change.before, change.after
+        pending = before.delayed
+        ch = lm.channels
+        epoch = ch.epoch
+        b0, b1 = before.bindings.get(PRIMARY), after.bindings.get(PRIMARY)
+        gone = sorted(set(b0.pids()) - set(b1.pids()))
+        ms = lambda steps: f"{steps / lm.platform.clock_hz * 1e3:g} ms"   # noqa: E731
+        active_before = lm.mdarea.active
+        if not ch.relay.reboot():
+            raise Refused(f"LDom {PRIMARY} cannot be asked to reboot now: its relay's "
+                          f"ring is full; try again")
+        lm._expect_reboot = True
+        lm._relay_bindings = after.bindings
+        try:
+            lm._event("state", PRIMARY, f"LDom {PRIMARY} rebooting" + (
+                ": its delayed reconfiguration applies" if pending else ""))
+            if not lm.wait(lambda: lm.channels is None or lm.channels.epoch != epoch,
+                           lm.stop_timeout):
+                raise Refused(f"LDom {PRIMARY} did not reboot in {ms(lm.stop_timeout)}: "
+                              f"it is not responding")
+            k = lm.mdarea.pending_set
+            lm.mdarea.set_pending(None)
+            if pending:
+                lm.mdarea.accepted(k)
+            if not lm.wait(lambda: lm.ready(after), lm.reboot_timeout):
+                raise Refused(f"LDom {PRIMARY} rebooted, but its relay and the domains' "
+                              f"services did not come back in {ms(lm.reboot_timeout)}",
+                              config=after)
+        finally:
+            lm._expect_reboot = False
+            lm._relay_bindings = None
+        lm.drm.forget(PRIMARY)
+        out = [f"LDom {PRIMARY} rebooted"]
+        if pending and lm.hvconfig["hvmdp"] != hv_pa(k):
+            # the firmware refused the stored MD when primary reset (its console says
+            # why) and dropped it: primary runs as before, nothing is pending
+            lm.mdarea.accepted(active_before)
+            kept = replace(before, pending=None)
+            lm._event("error", PRIMARY, f"the hypervisor did not apply the delayed "
+                      f"reconfiguration of LDom {PRIMARY} when it rebooted")
+            err = [f"LDom {PRIMARY} rebooted, but the hypervisor did not apply its delayed "
+                   f"reconfiguration (see the hypervisor's console): it keeps its "
+                   f"{len(b0.vcpus)} vCPUs and {_size(b0.memory())} of memory"]
+            return kept, out, err + self.verify(kept, sorted(kept.bindings.names()))
+        if pending:
+            n, mem = len(b1.vcpus), b1.memory()
+            lm._event("delayed", PRIMARY, f"delayed reconfiguration of LDom {PRIMARY} "
+                      f"applied at its reboot: {n} vCPUs, {_size(mem)} memory")
+            out.append(f"The delayed reconfiguration of LDom {PRIMARY} is applied: it "
+                       f"has {n} vCPUs and {_size(mem)} of memory")
+        lm._event("state", PRIMARY, f"LDom {PRIMARY} rebooted: its channels are up again")
+        err = self.verify(after, sorted(after.bindings.names()), dr_domain=PRIMARY,
+                          gone_pids=gone)
+        return after, out, err
+
+    def primary_rebooted(self):
+        """primary rebooted without a command (its own reboot): the hypervisor applied
+        a pending delayed reconfiguration when it reset (its configuration, read again
+        on the new channels, says whether): the manager's configuration follows."""
+        from .reconf import apply_pending
+        lm = self.lm
+        cfg = lm._cfg
+        lm.drm.forget(PRIMARY)
+        lm._event("state", PRIMARY, f"LDom {PRIMARY} rebooted by itself: its channels "
+                  f"are up again")
+        k = lm.mdarea.pending_set
+        if not cfg.delayed or k is None:
+            return
+        hv = lm.hvconfig
+        if hv["del_reconf_gid"] == H.INVALID_GID and hv["hvmdp"] == hv_pa(k):
+            lm.mdarea.accepted(k)
+            lm.mdarea.set_pending(None)
+            lm._commit(apply_pending(cfg))
+            lm._event("delayed", PRIMARY, f"delayed reconfiguration of LDom {PRIMARY} "
+                      f"applied at its reboot")
 
     def _delayed(self, change) -> Config:
         after = change.after
@@ -625,15 +721,20 @@ class LiveBackend:
         bound = {v.vid for v in b.vcpus} if b else set()
         back = [r.cpu for r in rep.records if r.status_name == "unconfigured" and
                 r.cpu in bound]
-        lm._event("dr", domain, f"late dr-cpu reply from {domain} (request "
-                  f"{rep.req_num}): " + "; ".join(f"vCPU {r.cpu} {r.result_name}"
-                                                  for r in rep.records))
+        self._dr_event(domain, "late reply", [r.cpu for r in rep.records], rep,
+                       {v.vid: v.pid for v in b.vcpus} if b else {},
+                       head=f"late dr-cpu reply from {domain} (request {rep.req_num})")
         if back and d is not None and d.state == ACTIVE:
             peer = self._peer(domain)
             if peer is not None and peer.ready:
                 peer.dr_cpu(DS.DR_CONFIGURE, back)
                 lm._event("dr", domain, f"vCPUs {_ids(back)} of {domain} stopped after "
                           f"the request was given up: configured again")
+
+
+def _size(n: int) -> str:
+    from .units import format_size
+    return format_size(n)
 
 
 def _ids(vids) -> str:

@@ -126,7 +126,7 @@ def bind_domain(cfg: Config, name: str) -> Change:
                        else f"LDom {name} is {dom.state}")
     c = dom.constraints
     check_bindable(cfg, c)
-    bindings = binder.bind(cfg.bindings, c)
+    bindings = binder.bind(cfg.bindings, c, cfg.console_ports)
     after = replace(cfg.with_domain(dom.with_state(BOUND)), bindings=bindings).check()
     return Change(cfg, after, (Reconfigure(),))
 

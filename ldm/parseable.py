@@ -64,8 +64,12 @@ def long_listing(details: list[dict], blocks=BLOCKS, extended: bool = False) -> 
             out += [_fields("POLICY", p.items()) for p in d["policies"]]
         if ("console" in blocks or "serial" in blocks) and d["console"] is not None:
             port = d["console"].port
+            svc = d.get("vcons_service") or "hypervisor"
             out.append("VCONS|type=UART" if port is None else
-                       f"VCONS|group={d['row']['name']}|service=hypervisor|port={port}")
+                       f"VCONS|group={d['row']['name']}|service={svc}|port={port}")
+        if "domain" in blocks:
+            from .vcc import bindings_parseable
+            out += bindings_parseable(d.get("vccs", ()))
         if extended and d["ldc"]:
             out.append("LDC")
             out += [_fields("", [("id", e.resource_id), ("channel", e.channel),

@@ -58,6 +58,9 @@ def detail(cfg: Config, name: str, status: DomainStatus | None) -> dict:
     d["memory"] = [(m.ra, m.pa, m.size) for m in sorted(b.mblocks, key=lambda m: m.ra)]
     d["console"] = b.console
     d["ldc"] = sorted(cfg.bindings.endpoints_of(name), key=lambda e: e.channel)
+    from .vcc import console_service, detail as vcc_detail
+    d["vcons_service"] = console_service(cfg, b.console.port)
+    d["vccs"] = vcc_detail(cfg, name)
     return d
 
 

@@ -113,3 +113,22 @@ def test_mmio_windows_are_reported_not_allocated():
     base, dev = m.mmio_device(0x1F10000008)
     assert base == 0x1F10000000 and dev is not None
     assert m.pages_used() == 0
+
+
+def test_python_reads_of_untouched_memory_make_no_page():
+    """Reading memory from Python (a stats reader, a console dump, a checkpoint) changes
+    nothing: an untouched page of a region, or of memory allocated on touch, reads as
+    zeros without being made; outside every region it is a fault, as for the strands."""
+    m = MEM.Memory(alloc_on_touch=True)
+    m.add_region(0x100000, 0x200000, MEM.PERM_RWX)
+    far = 0x4000_0000
+    m.add_region(far, 0x2000, MEM.PERM_RWX)
+    assert m.read(0x180000, 16) == bytes(16)
+    assert m.read(far + 8, 8) == bytes(8)
+    assert m.pages_used() == 0
+    with pytest.raises(MEM.MemFault):
+        m.read(0x8000_0000, 8)
+    se = MEM.Memory(alloc_on_touch=True)
+    assert se.read(0x1234_0000, 4) == bytes(4) and se.pages_used() == 0
+    m.write(0x180000, b"\x01\x02")
+    assert m.read(0x180000, 3) == b"\x01\x02\x00" and m.pages_used() == 1

@@ -76,45 +76,19 @@ def scenario(plat, n):
     return list(log[start:start + len(SCENARIOS[n])])
 
 
-@pytest.mark.parametrize("plat", BOTH)
-def test_mmu_off_and_on_again_for_data(plat):
-    assert scenario(plat, 0) == S1
+SCENARIO_IDS = ["mmu_off_and_on_again_for_data", "mmu_off_and_on_again_for_fetch",
+                "user_load_from_a_privileged_page_cached_by_privileged_code",
+                "user_fetch_from_a_privileged_page_cached_by_privileged_code",
+                "hyperprivileged_access_is_not_the_tlbs_mapping_of_the_same_address",
+                "context_write_on_the_page_being_fetched",
+                "trap_and_done_between_regimes_at_one_page_number",
+                "tlb_rewrites_same_tag_and_at_an_index", "power_off"]
 
 
 @pytest.mark.parametrize("plat", BOTH)
-def test_mmu_off_and_on_again_for_fetch(plat):
-    assert scenario(plat, 1) == S2
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_user_load_from_a_privileged_page_cached_by_privileged_code(plat):
-    assert scenario(plat, 2) == S3
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_user_fetch_from_a_privileged_page_cached_by_privileged_code(plat):
-    assert scenario(plat, 3) == S4
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_hyperprivileged_access_is_not_the_tlbs_mapping_of_the_same_address(plat):
-    assert scenario(plat, 4) == S5
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_context_write_on_the_page_being_fetched(plat):
-    assert scenario(plat, 5) == S6
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_trap_and_done_between_regimes_at_one_page_number(plat):
-    assert scenario(plat, 6) == S7
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_tlb_rewrites_same_tag_and_at_an_index(plat):
-    assert scenario(plat, 7) == S8
-    assert scenario(plat, 8) == END
+@pytest.mark.parametrize("n", range(len(SCENARIOS)), ids=SCENARIO_IDS)
+def test_bm_xlate_scenario(plat, n):
+    assert scenario(plat, n) == SCENARIOS[n]
 
 
 @pytest.mark.parametrize("plat", BOTH)
@@ -149,48 +123,25 @@ def scenarios2(plat):
     return out
 
 
-@pytest.mark.parametrize("plat", BOTH)
-def test_partition_change_data_and_fetch(plat):
-    """A translation cached under partition 1 is never used under partition 0 (the same
-    VA and context map other pages there), and back."""
-    assert scenarios2(plat)["P1"] == P1
+# P1: a translation cached under partition 1 is never used under partition 0 (the same
+# VA and context map other pages there), and back. P4 (T2 only): the walk's TLB load is
+# cached; a TSB rewrite changes no TLB entry (the chip keeps what it loaded), the demap
+# that follows it does: the walk runs again.
+PART2 = {"P1": ("partition_change_data_and_fetch", P1),
+         "P2": ("secondary_context_write", P2),
+         "P3": ("primary_context_write_for_data", P3),
+         "P4": ("tsb_change_and_demap_with_the_t2_table_walk", P4),
+         "P5": ("demap_context", P5), "P6": ("demap_all", P6),
+         "P7": ("real_access_is_not_the_nucleus_mapping_of_the_same_address", P7),
+         "P8": ("hyperprivileged_access_is_not_partition_0_nucleus", P8),
+         "END": ("power_off", END)}
 
 
-@pytest.mark.parametrize("plat", BOTH)
-def test_secondary_context_write(plat):
-    assert scenarios2(plat)["P2"] == P2
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_primary_context_write_for_data(plat):
-    assert scenarios2(plat)["P3"] == P3
-
-
-def test_tsb_change_and_demap_with_the_t2_table_walk():
-    """The walk's TLB load is cached; a TSB rewrite changes no TLB entry (the chip keeps
-    what it loaded), the demap that follows it does: the walk runs again."""
-    assert scenarios2("t5220")["P4"] == P4
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_demap_context(plat):
-    assert scenarios2(plat)["P5"] == P5
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_demap_all(plat):
-    assert scenarios2(plat)["P6"] == P6
-    assert scenarios2(plat)["END"] == END
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_real_access_is_not_the_nucleus_mapping_of_the_same_address(plat):
-    assert scenarios2(plat)["P7"] == P7
-
-
-@pytest.mark.parametrize("plat", BOTH)
-def test_hyperprivileged_access_is_not_partition_0_nucleus(plat):
-    assert scenarios2(plat)["P8"] == P8
+@pytest.mark.parametrize("plat, part", [
+    pytest.param(plat, part, id=f"{plat}-{name}") for part, (name, _) in PART2.items()
+    for plat in BOTH if part != "P4" or plat != "t2000"])      # the walk is a T2's
+def test_bm_xlate2_scenario(plat, part):
+    assert scenarios2(plat)[part] == PART2[part][1]
 
 
 @pytest.mark.parametrize("plat", BOTH)

@@ -1,6 +1,6 @@
 """The `ldm` subcommands (see registry.py); importing this package registers them all."""
-from . import domains, listing, resources, settings  # noqa: F401  (they register)
+from . import domains, listing, resources, services, settings  # noqa: F401  (register)
 from .registry import COMMANDS, canonical, execute, usage_lines, version_lines
 
 __all__ = ["COMMANDS", "canonical", "execute", "usage_lines", "version_lines",
-           "domains", "listing", "resources", "settings"]
+           "domains", "listing", "resources", "services", "settings"]

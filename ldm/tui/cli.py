@@ -12,6 +12,9 @@ or over a running machine's ldmd.
 --speed NAME   0.1ms/s, 0.25ms/s, 0.5ms/s, 1ms/s or max (default): simulated time per
                host second at most
 
+Each guest's console is also served on its TCP port of 127.0.0.1 (`telnet 127.0.0.1
+5000`; ldm/vntsd.py) while the TUI runs (SUN4V_VNTSD=0: not).
+
 Exit status 0; 2 for bad input (one line on stderr): a missing or invalid
 configuration, a bad time, no terminal (the TUI needs one on stdin and stdout), an
 attach socket nobody listens on.
@@ -90,7 +93,9 @@ def build(argv: list[str]):
     else:
         from .live import LiveController, LiveError
         try:
-            ctl = LiveController.boot(a.config or DEMO_CONFIG, ldmd=a.ldmd)
+            from ..vntsd import enabled
+            ctl = LiveController.boot(a.config or DEMO_CONFIG, ldmd=a.ldmd,
+                                      vntsd=enabled())
         except LiveError as e:
             raise TuiError(str(e)) from None
     return ctl, LdmApp(ctl, sample=sample, pause_at=pause_at, speed=speed)

@@ -72,7 +72,9 @@ def event_of(e) -> Event | None:
         return None
     results = ()
     if e.kind == "dr":
-        results = tuple(DrResult(int(vid), str(res), str(st), str(why or ""))
+        pids = data.get("strands", {})
+        results = tuple(DrResult(int(vid), str(res), str(st), str(why or ""),
+                                 pids.get(vid))
                         for vid, res, st, why in data.get("records", ()))
     text = e.text
     if e.kind == "dr" and results:

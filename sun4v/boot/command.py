@@ -42,6 +42,17 @@ times, counted from power-on). A restored run continues exactly as the uninterru
 its consoles are printed (or written to DIR) from the beginning, so they equal the
 uninterrupted run's byte for byte, and so do its instruction counts and summary.
 
+Consoles over TCP (ldm/vntsd.py, as Solaris's vntsd serves them): while the machine runs,
+each guest domain's console is served on 127.0.0.1 at the domain's console port (the
+[vcc] table's port-range, default 5000-5100; `ldm list` shows it as CONS): `telnet
+127.0.0.1 5000` or `nc 127.0.0.1 5000` shows its output from then on, and what is typed
+reaches the guest (the hypervisor's cons_getchar; the guest kernel echoes it and answers
+`help`, `uptime`, `vcpus`). A port another program holds is a one-line error (exit
+status 2, nothing run); with --ldmd, a domain bound later whose port cannot be served
+gets a one-line notice on stderr and in the event log. The ports are released when the
+machine stops. SUN4V_VNTSD=0 in the environment serves no console (the test suite runs
+many machines at once).
+
 Exit status: 0 when the run ends (every domain stopped, every domain program ended,
 the time or the instruction limit reached); 1 when the hypervisor panics or a strand enters error state; 2 for bad
 input (a missing or invalid configuration, more vCPUs or memory than the platform has,
@@ -177,6 +188,38 @@ class _Consoles:
                 f.write(hv_text)
 
 
+def _vntsd(ports):
+    """A console server listening on every guest's port, or None (SUN4V_VNTSD=0, or
+    no guest has a port). UsageError (one line, exit 2) when a port cannot be served."""
+    from ldm.vntsd import Vntsd, enabled
+    if not ports or not enabled():
+        return None
+    vt = Vntsd()
+    errs = vt.sync(ports)
+    if errs:
+        vt.close()
+        raise UsageError(f"boot: {errs[0]}")
+    return vt
+
+
+class _Tee:
+    """Console output to the printed/written consoles and to vntsd's clients."""
+
+    def __init__(self, cons, vt):
+        self.cons, self.vt = cons, vt
+
+    def __call__(self, name, data):
+        self.cons(name, data)
+        self.vt.output(name, data)
+
+    def program(self, name, stream, data):
+        self.cons.program(name, stream, data)
+        self.vt.output(name, data.replace(b"\n", b"\r\n"))
+
+    def close(self, hv_text):
+        self.cons.close(hv_text)
+
+
 def summary(sysm, result, host_s):
     """The run's summary lines; cycle mode adds the cycles and the machine's IPC, and
     each domain's CPI (cycles its strands were awake per instruction they retired)."""
@@ -297,15 +340,19 @@ def _run(a):
         if until is not None and ck_at > until:
             raise UsageError(f"--checkpoint-at {a.checkpoint_at[0]}: after --until "
                              f"{a.until}")
+    if a.ldmd_log and not a.ldmd:
+        raise UsageError("--ldmd-log needs --ldmd SOCKET")
+    if a.ldmd_state and not a.ldmd:
+        raise UsageError("--ldmd-state needs --ldmd SOCKET")
+    vt = None if a.ldmd else _vntsd(sysm.console_ports())
     if a.console:
         os.makedirs(a.console, exist_ok=True)
     if a.ldmd:
         return _run_ldmd(a, cfg, until)
-    if a.ldmd_log:
-        raise UsageError("--ldmd-log needs --ldmd SOCKET")
-    if a.ldmd_state:
-        raise UsageError("--ldmd-state needs --ldmd SOCKET")
     cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
+    if vt is not None:
+        sysm.console_input = vt.take_input
+        cons = _Tee(cons, vt)
     t0 = time.time()
     saved = None
     try:
@@ -331,6 +378,9 @@ def _run(a):
         cons.close(sysm.hv_console())
         sys.stderr.write(f"sun4v: {e}\n")
         return 1
+    finally:
+        if vt is not None:
+            vt.close()
     host = time.time() - t0
     sysm._emit(cons)
     cons.close(sysm.hv_console())
@@ -367,6 +417,7 @@ def _run_ldmd(a, cfg, until):
 
     from ldm.errors import LdmError
     from ldm.live import LiveManager
+    from ldm.vntsd import enabled as vntsd_on
     if a.insns is not None:
         raise UsageError("--insns does not apply with --ldmd (use --until TIME)")
     if a.ldmd_log:
@@ -380,7 +431,9 @@ def _run_ldmd(a, cfg, until):
     cons = _Consoles(names, a.console)
     try:
         lm = LiveManager(cfg, mode=a.mode or "functional", quantum=a.quantum, log_file=a.ldmd_log,
-                         on_console=cons, sp_dir=a.ldmd_state)
+                         on_console=cons, sp_dir=a.ldmd_state, vntsd=vntsd_on(),
+                         on_notice=lambda line: print(f"ldmd: {line}", file=sys.stderr,
+                                                      flush=True))
     except (BootError, LdmError) as e:
         raise UsageError(str(e)) from None
     try:

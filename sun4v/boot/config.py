@@ -18,7 +18,9 @@ from the configuration's directory when it exists there) and `image` (a raw gues
 to run instead of the project's guest kernel: the hypervisor's test guests); every
 other key is a parameter of the workload
 (an integer, a float, a string or a boolean), handed to the guest in its MD's
-`workload` node.  Bad input raises BootError with one line naming the problem."""
+`workload` node.  A top-level [vcc] table (`port-range = "5000-5100"`, `name`) is the
+control domain's virtual console concentrator: the guests' console ports come from its
+range (default 5000-5100), and vntsd serves them while the machine runs.  Bad input raises BootError with one line naming the problem."""
 from __future__ import annotations
 
 import os
@@ -56,6 +58,7 @@ class BootConfig:
     platform: str
     domains: tuple
     source: str = "<config>"
+    vcc: tuple | None = None            # (name, first port, last port): the [vcc] table
 
 
 def _domain(t: dict, i: int, where: str) -> DomainConfig:
@@ -139,10 +142,10 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     doms = data.get("domain")
     if not isinstance(doms, list) or not doms:
         raise BootError(f"{where}: no [[domain]] table")
-    unknown = sorted(set(data) - {"platform", "domain"})
+    unknown = sorted(set(data) - {"platform", "domain", "vcc"})
     if unknown:
         raise BootError(f"{where}: unknown key {unknown[0]!r} (top-level keys: platform, "
-                        f"domain)")
+                        f"domain, vcc)")
     if len(doms) > MAX_DOMAINS:
         raise BootError(f"{where}: {len(doms)} domains; at most {MAX_DOMAINS} (one guest "
                         f"UART each)")
@@ -151,7 +154,31 @@ def parse_config(data: dict, where: str = "<config>") -> BootConfig:
     for n in names:
         if names.count(n) > 1:
             raise BootError(f"{where}: domain {n} is defined twice")
-    return BootConfig(plat, out, where)
+    return BootConfig(plat, out, where, _vcc(data.get("vcc"), where))
+
+
+def _vcc(t, where: str):
+    """The [vcc] table: `port-range = "5000-5100"` and an optional `name` (default
+    primary-vcc0), as `ldm add-vcc port-range=x-y name primary` (ldm/vcc.py)."""
+    from ldm.vcc import DEFAULT_NAME, parse_port_range
+    if t is None:
+        return None
+    if not isinstance(t, dict):
+        raise BootError(f"{where}: vcc must be a table ([vcc] with port-range = \"x-y\")")
+    bad = sorted(set(t) - {"name", "port-range"})
+    if bad:
+        raise BootError(f"{where}: vcc: unknown key {bad[0]!r} (keys: name, port-range)")
+    name = t.get("name", DEFAULT_NAME)
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise BootError(f"{where}: vcc: name must be a service name, got {name!r}")
+    if "port-range" not in t:
+        raise BootError(f"{where}: vcc: port-range is missing (e.g. port-range = "
+                        f"\"5000-5100\")")
+    try:
+        lo, hi = parse_port_range(t["port-range"])
+    except LdmError as e:
+        raise BootError(f"{where}: vcc: {e}") from None
+    return (name, lo, hi)
 
 
 def load_config(path: str) -> BootConfig:

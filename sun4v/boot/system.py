@@ -171,11 +171,12 @@ class System:
     # ---- building ----------------------------------------------------------------------
     def _bind(self, cfg: BootConfig) -> Bindings:
         b = Bindings(self.topology)
+        ports = binder.CONSOLE_PORTS if cfg.vcc is None else range(cfg.vcc[1], cfg.vcc[2] + 1)
         for d in cfg.domains:
             c = Constraints(name=d.name, vcpus=d.vcpus, whole_core=bool(d.cores),
                             cores=d.cores, memory=d.memory)
             try:
-                b = binder.bind(b, c)
+                b = binder.bind(b, c, ports)
             except LdmError as e:
                 raise BootError(f"domain {d.name}: {e}") from None
         return b
@@ -228,6 +229,7 @@ class System:
         self._stop_for_programs = False
         self._on_output = None
         self._on_program = None
+        self.console_input = None   # () -> {name: bytes typed} (ldm/vntsd.py), per slice
 
     # ---- running -----------------------------------------------------------------------
     def run(self, until: int | None = None, max_insns: int | None = None,
@@ -252,6 +254,9 @@ class System:
                 left -= self.m.insns_run - before
             if on_output is not None:
                 self._emit(on_output)
+            if self.console_input is not None:
+                for name, data in self.console_input().items():
+                    self.feed_console(name, data)
             if self._stop_for_programs and r.reason == "attention":
                 self.m.att[0] = 0
                 self._stop_for_programs = False
@@ -343,7 +348,8 @@ class System:
                                   "of their system calls is not in a checkpoint")
         extra = {"system": {
             "config": {"platform": self.cfg.platform, "source": self.cfg.source,
-                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains]},
+                       "domains": [dataclasses.asdict(d) for d in self.cfg.domains],
+                       "vcc": list(self.cfg.vcc) if self.cfg.vcc else None},
             "bindings": self.bindings.to_dict(),
             "hv_symbols": dict(self.hv.sym), "hv_elf": self.hv_elf,
             "seen": dict(self._seen)}}
@@ -360,7 +366,7 @@ class System:
             st = extra["system"]
             c = st["config"]
             cfg = BootConfig(c["platform"], tuple(DomainConfig(**d) for d in c["domains"]),
-                             c["source"])
+                             c["source"], tuple(c["vcc"]) if c.get("vcc") else None)
             self = cls.__new__(cls)
             self.cfg = cfg
             self.platform = m.platform
@@ -385,6 +391,25 @@ class System:
             if d.name == name:
                 return self.m.guest_uarts[i].text().replace("\r\n", "\n")
         raise KeyError(name)
+
+    def feed_console(self, name: str, data: bytes) -> None:
+        """Bytes typed on domain `name`'s console: into its guest UART's receive FIFO,
+        where the hypervisor's cons_getchar finds them (KeyError: no such domain)."""
+        for i, d in enumerate(self.cfg.domains):
+            if d.name == name:
+                self.m.guest_uarts[i].feed(data)
+                return
+        raise KeyError(name)
+
+    def console_ports(self) -> dict:
+        """{domain: TCP port} of the domains whose console vntsd serves (the guests;
+        the control domain's console is the UART)."""
+        out = {}
+        for d in self.cfg.domains:
+            b = self.bindings.get(d.name)
+            if b is not None and b.console.port is not None:
+                out[d.name] = b.console.port
+        return out
 
     def hv_console(self) -> str:
         return self.m.hv_uart.text().replace("\r\n", "\n")

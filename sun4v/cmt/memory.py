@@ -515,6 +515,15 @@ class Memory(WordAccess):
             slot = self._new_slot(vpn, perm)
         return slot
 
+    def _untouched(self, addr):
+        """True when addr has no page yet but one would be made at its first touch (a
+        region's page, or any page with allocation on touch): it reads as zeros."""
+        if self._region_perm(addr >> PAGE_SHIFT) >= 0:
+            return True
+        if self.meta[META_NREGIONS]:
+            return self.region_of(addr) is not None
+        return bool(self.meta[META_ALLOC_ON_TOUCH])
+
     def _page_bytes(self, slot):
         page = self.words[slot * WORDS_PER_PAGE:(slot + 1) * WORDS_PER_PAGE]
         return page.byteswap().view(np.uint8) if _LITTLE else page.view(np.uint8)
@@ -525,11 +534,12 @@ class Memory(WordAccess):
             off = addr & (PAGE_SIZE - 1)
             chunk = min(n, PAGE_SIZE - off)
             slot = self._find(addr >> PAGE_SHIFT)
-            if slot < 0 and self._region_perm(addr >> PAGE_SHIFT) >= 0:
-                out += bytes(chunk)              # not touched yet: zeros
-            else:
-                slot = self._slot_for(addr, False)
+            if slot >= 0:
                 out += self._page_bytes(slot)[off:off + chunk].tobytes()
+            elif self._untouched(addr):
+                out += bytes(chunk)              # not touched yet: zeros, no page made
+            else:
+                raise MemFault(addr)
             addr += chunk
             n -= chunk
         return bytes(out)

@@ -11,7 +11,8 @@
      0x008 version        1
      0x010 state          CS_BOOTING, CS_RUNNING (workload threads running),
                           CS_DONE (the workload ended: result is valid), CS_IDLE (no
-                          workload), CS_SHUTDOWN (domain-shutdown accepted)
+                          workload), CS_SHUTDOWN (domain-shutdown accepted),
+                          CS_REBOOT (a reboot asked for: mach_sir follows)
      0x018 workload       WL_* (workload.h)
      0x020 threads        worker threads
      0x028 units_total    work units the workload will do (0: it runs until stopped)
@@ -42,6 +43,7 @@
 #define CS_DONE         2
 #define CS_IDLE         3
 #define CS_SHUTDOWN     4
+#define CS_REBOOT       5
 
 #define VS_ABSENT       0
 #define VS_ONLINE       1

@@ -54,6 +54,7 @@ static inline u64 hv_api_set_version(u64 group, u64 major, u64 minor, u64 *actua
     return hv_core(API_SET_VERSION, group, major, minor, actual_minor, 0);
 }
 static inline void hv_mach_exit(u64 code) { HV1(MACH_EXIT, code); }
+static inline void hv_mach_sir(void) { HV0(MACH_SIR); }
 static inline u64 hv_mach_desc(u64 ra, u64 len, u64 *size)
 {
     return hv_call(MACH_DESC, ra, len, 0, 0, 0, size, 0, 0);

@@ -19,6 +19,8 @@ between Machine.run calls (or in a Machine.at event), as the tests do.
 """
 from __future__ import annotations
 
+import struct
+
 from ..cmt import memory as MEM
 
 COUNTERS_OFFSET = 0x8000          # layout.h
@@ -27,7 +29,7 @@ COUNTERS_MAGIC = 0x5334564743544E31   # "S4VGCTN1"
 RELAY_MAGIC = 0x5334565252454C31      # "S4VRREL1"
 MAXCPUS = 256
 
-STATES = {0: "booting", 1: "running", 2: "done", 3: "idle", 4: "shutdown"}
+STATES = {0: "booting", 1: "running", 2: "done", 3: "idle", 4: "shutdown", 5: "reboot"}
 VCPU_STATES = {0: "absent", 1: "online", 2: "offline", 3: "starting"}
 WORKLOADS = {0: "idle", 1: "int", 2: "mem", 3: "fp", 4: "mix"}
 _HEADER = ("magic", "version", "state", "workload", "threads", "units_total", "result",
@@ -43,6 +45,7 @@ RELAY_TO_HOST = 0x2800
 RELAY_SLOT = 128
 PACKET = 64
 RELAY_COPY = 1
+RELAY_REBOOT = 2
 RELAY_COPY_DONE = 0x100
 
 
@@ -76,8 +79,7 @@ class DomainMemory:
         return int.from_bytes(self.read(ra, 8), "big")
 
     def read_words(self, ra, n):
-        raw = self.read(ra, 8 * n)
-        return [int.from_bytes(raw[8 * i:8 * i + 8], "big") for i in range(n)]
+        return list(struct.unpack(f">{n}Q", self.read(ra, 8 * n)))
 
     def write_u64(self, ra, value):
         """One aligned word, in a single store to the machine's memory array (the
@@ -96,6 +98,13 @@ class DomainMemory:
             raise GuestError("relay writes are whole aligned words")
         for i in range(0, len(data), 8):
             self.write_u64(ra + i, int.from_bytes(data[i:i + 8], "big"))
+
+    def write_bulk(self, ra, data):
+        """Bytes the guest does not look at while they are written (the relay's staging
+        buffer before the copy request that names them): whole pages at a time, not
+        word by word (write). GuestError outside the domain's memory."""
+        data = bytes(data)
+        self.m.mem.write(self.pa(ra, len(data)), data)
 
 
 class Counters:
@@ -143,6 +152,17 @@ class Relay:
     def ready(self):
         return self.dm.read_u64(self.ra) == RELAY_MAGIC
 
+    def started(self):
+        """The relay's start (%stick when it started, relay.h) while it runs, else None:
+        a new boot of the control domain gives a new value."""
+        magic, *_, started = self.dm.read_words(self.ra, 7)
+        return started if magic == RELAY_MAGIC else None
+
+    def reboot(self):
+        """Ask the control domain to reboot (a RELAY_REBOOT slot: its kernel makes the
+        mach_sir hypercall); False when the ring is full."""
+        return self._put(0, RELAY_REBOOT, bytes(PACKET))
+
     def ports(self):
         """[(channel, name)] of the relayed channels (closed port slots left out)."""
         if not self.ready():
@@ -167,7 +187,7 @@ class Relay:
         if offset < 0 or offset + len(data) > size:
             raise GuestError(f"{len(data)} bytes at {offset:#x} do not fit the relay's "
                              f"staging buffer ({size} bytes)")
-        self.dm.write(ra + offset, data)
+        self.dm.write_bulk(ra + offset, data)
 
     def stage_read(self, offset, n):
         ra, size = self.stage()

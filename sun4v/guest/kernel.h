@@ -4,6 +4,7 @@
      boot.S traptable.S trap.S   entry, trap table, trap entry/exit, MMU misses
      main.c         the boot vCPU's sequence
      console.c      console output (cons_write), kprintf, panic
+     consin.c       console input (cons_getchar): the echo and the domain's monitor
      mdinfo.c       the machine description: cpus, memory, channels, workload
      vm.c           the linear map, the TSB, the kernel heap
      cpu.c          vCPUs: per-vCPU setup, starting and stopping them, mondos
@@ -139,6 +140,7 @@ const char *md_param_str(const char *name);     /* one given as a string, or 0 *
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void console_write(const char *s, u64 n);
+void console_input_start(void);                 /* consin.c: the console input thread */
 
 /* ---- vm.c ---------------------------------------------------------------------------- */
 extern u64 kern_delta;                          /* RA - VA of the linear map */
@@ -229,6 +231,7 @@ void ds_start(void);
 void relay_start(void);
 void relay_md_changed(void);                   /* md-update: match the relayed ports */
 void svc_shutdown_now(void) __attribute__((noreturn));
+void svc_reboot_now(void) __attribute__((noreturn));
 
 /* ---- trap.S -------------------------------------------------------------------------- */
 void flush_windows(void);

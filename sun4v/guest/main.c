@@ -7,7 +7,7 @@
      4. the banner: the domain's name, its vCPUs and its memory
      5. the other vCPUs of the machine description, started with cpu_start
      6. the domain services thread (ds.c), the control domain's relay (relay.c), the
-        workload (workload.c)
+        workload (workload.c), the console input thread (consin.c)
      7. this vCPU's idle thread */
 #include "kernel.h"
 #include "hcall.h"
@@ -107,5 +107,6 @@ void kmain(u64 id, u64 delta)
     ds_start();
     relay_start();
     workload_start();
+    console_input_start();
     idle_loop();
 }

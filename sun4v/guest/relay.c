@@ -7,8 +7,8 @@
    start over. The thread runs when a relayed channel interrupts and every
    RELAY_POLL_US otherwise (the host has no way to interrupt the domain), RELAY_FAST_US
    while packets are moving.
-   It also makes the ldc_copy calls the host asks for (copy requests, relay.h) and
-   matches its ports to the machine description after an md-update (relay_md_changed). */
+   It also makes the ldc_copy calls the host asks for (copy requests, relay.h), passes
+   on the host's reboot requests (svc_reboot_now), and matches its ports to the machine description after an md-update (relay_md_changed). */
 #include "ldcl.h"
 #include "hcall.h"
 
@@ -176,6 +176,12 @@ static void from_host(void)
             r->head = r->head + 1;
             continue;
         }
+        if (s->resv == RELAY_REBOOT) {
+            membar_sync();
+            r->head = r->head + 1;
+            kprintf("relay: the domain manager asks for a reboot\n");
+            svc_reboot_now();
+        }
         struct ldc *l = by_channel(s->channel);
         if (l && !channel_down(l)) {
             if (ldc_write_raw(l, s->pkt) == 0)
@@ -206,6 +212,7 @@ static void relay_thread(void *arg)
     a->stage_ra = va2ra(stage);
     a->stage_size = RELAY_STAGE_SIZE;
     a->version = 1;
+    a->started = rd_stick();
     membar_sync();
     a->magic = RELAY_MAGIC;
     kprintf("relay: %d channels to the host:", n);

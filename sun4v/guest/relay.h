@@ -15,6 +15,8 @@
      0x0018 stage_ra     real address of the staging buffer (for copy requests)
      0x0020 stage_size   its size in bytes
      0x0028 resyncs      times the ports were matched to a new machine description
+     0x0030 started      %stick when this relay started: a new boot of the control
+                         domain has a new value (the host's channels start over)
      0x0040 + 64 * i     port i: u64 channel, u64 rx packets, u64 tx packets,
                          char name[40] (the port's vldc-svc-name, NUL-terminated)
      0x1000 ring "to guest"  (the host produces, the relay consumes)
@@ -40,6 +42,10 @@
    {u64 status (the hypercall's), u64 bytes copied, u64 tag}. A request outside the
    staging buffer or for a channel the relay does not own gets status EINVAL.
 
+   A reboot request (the domain manager rebooting the control domain, as ldmd asks
+   its own operating system to reboot): a "to guest" slot with resv = RELAY_REBOOT; the
+   relay consumes it and the kernel reboots (svc_reboot_now: mach_sir).
+
    The relayed channels follow the machine description: after an md-update the relay
    opens the ports that appeared (announcing their first state) and closes those that
    left (their slot's name becomes empty). */
@@ -59,6 +65,7 @@
 #define RELAY_FAST_US   10
 #define RELAY_BUSY_US   300
 #define RELAY_COPY      1                      /* "to guest" slot resv: a copy request */
+#define RELAY_REBOOT    2                      /* "to guest" slot resv: reboot */
 #define RELAY_COPY_DONE 0x100                  /* "to host" slot resv: its answer */
 #define RELAY_STAGE_SIZE (1UL << 20)
 
@@ -91,7 +98,8 @@ struct relay_area {
     volatile u64 stage_ra;
     volatile u64 stage_size;
     volatile u64 resyncs;
-    u64 resv[2];
+    volatile u64 started;
+    u64 resv[1];
     struct relay_port port[RELAY_MAXPORTS];
 };
 

@@ -19,6 +19,7 @@
    TL > 0 half: the MMU misses (the trap entry path touches the stack at TL 1) go to
    kmiss; anything else is fatal (fatal_tl). */
 #include "layout.h"
+#include "windows.h"
 
 	.register %g2, #scratch
 	.register %g3, #scratch
@@ -38,22 +39,8 @@
 
 /* clean_window: the new window may hold another context's values; clear it */
 	.macro CLEAN_WINDOW
-	clr %l0
-	clr %l1
-	clr %l2
-	clr %l3
-	clr %l4
-	clr %l5
-	clr %l6
-	clr %l7
-	clr %o0
-	clr %o1
-	clr %o2
-	clr %o3
-	clr %o4
-	clr %o5
-	clr %o6
-	clr %o7
+	WIN_CLEAR_LOCALS
+	WIN_CLEAR_OUTS
 	rdpr %cleanwin, %g1
 	inc %g1
 	wrpr %g1, %cleanwin
@@ -63,44 +50,14 @@
 
 /* spill/fill of a 64-bit window whose %sp carries the stack bias */
 	.macro SPILL_64
-	stx %l0, [%sp + STACK_BIAS + 0]
-	stx %l1, [%sp + STACK_BIAS + 8]
-	stx %l2, [%sp + STACK_BIAS + 16]
-	stx %l3, [%sp + STACK_BIAS + 24]
-	stx %l4, [%sp + STACK_BIAS + 32]
-	stx %l5, [%sp + STACK_BIAS + 40]
-	stx %l6, [%sp + STACK_BIAS + 48]
-	stx %l7, [%sp + STACK_BIAS + 56]
-	stx %i0, [%sp + STACK_BIAS + 64]
-	stx %i1, [%sp + STACK_BIAS + 72]
-	stx %i2, [%sp + STACK_BIAS + 80]
-	stx %i3, [%sp + STACK_BIAS + 88]
-	stx %i4, [%sp + STACK_BIAS + 96]
-	stx %i5, [%sp + STACK_BIAS + 104]
-	stx %i6, [%sp + STACK_BIAS + 112]
-	stx %i7, [%sp + STACK_BIAS + 120]
+	WIN_STORE_64 STACK_BIAS
 	saved
 	retry
 	.align 128
 	.endm
 
 	.macro FILL_64
-	ldx [%sp + STACK_BIAS + 0], %l0
-	ldx [%sp + STACK_BIAS + 8], %l1
-	ldx [%sp + STACK_BIAS + 16], %l2
-	ldx [%sp + STACK_BIAS + 24], %l3
-	ldx [%sp + STACK_BIAS + 32], %l4
-	ldx [%sp + STACK_BIAS + 40], %l5
-	ldx [%sp + STACK_BIAS + 48], %l6
-	ldx [%sp + STACK_BIAS + 56], %l7
-	ldx [%sp + STACK_BIAS + 64], %i0
-	ldx [%sp + STACK_BIAS + 72], %i1
-	ldx [%sp + STACK_BIAS + 80], %i2
-	ldx [%sp + STACK_BIAS + 88], %i3
-	ldx [%sp + STACK_BIAS + 96], %i4
-	ldx [%sp + STACK_BIAS + 104], %i5
-	ldx [%sp + STACK_BIAS + 112], %i6
-	ldx [%sp + STACK_BIAS + 120], %i7
+	WIN_LOAD_64 STACK_BIAS
 	restored
 	retry
 	.align 128

@@ -2,6 +2,7 @@
    clean_window (0x24) traps handled by this program's trap table: a recursion 40 deep
    (sum 1..40 = 820), counts of each trap kind, and a cleaned window reads zero. */
 #include "bm.h"
+#include "../../sun4v/fwlib/windows.h"
 #define BIAS 2047
 #define CNT  (RESULTS + 0x100)		/* spill, fill, clean counters */
 	RED_TABLE
@@ -61,66 +62,22 @@ sum:	save %sp, -192, %sp
 1:	ret
 	restore %g0, 0, %o0
 
-spill:	stx %l0, [%sp + BIAS + 0]
-	stx %l1, [%sp + BIAS + 8]
-	stx %l2, [%sp + BIAS + 16]
-	stx %l3, [%sp + BIAS + 24]
-	stx %l4, [%sp + BIAS + 32]
-	stx %l5, [%sp + BIAS + 40]
-	stx %l6, [%sp + BIAS + 48]
-	stx %l7, [%sp + BIAS + 56]
-	stx %i0, [%sp + BIAS + 64]
-	stx %i1, [%sp + BIAS + 72]
-	stx %i2, [%sp + BIAS + 80]
-	stx %i3, [%sp + BIAS + 88]
-	stx %i4, [%sp + BIAS + 96]
-	stx %i5, [%sp + BIAS + 104]
-	stx %i6, [%sp + BIAS + 112]
-	stx %i7, [%sp + BIAS + 120]
+spill:	WIN_STORE_64 BIAS
 	saved
 	set CNT, %g1
 	ldx [%g1], %g2
 	inc %g2
 	stx %g2, [%g1]
 	retry
-fill:	ldx [%sp + BIAS + 0], %l0
-	ldx [%sp + BIAS + 8], %l1
-	ldx [%sp + BIAS + 16], %l2
-	ldx [%sp + BIAS + 24], %l3
-	ldx [%sp + BIAS + 32], %l4
-	ldx [%sp + BIAS + 40], %l5
-	ldx [%sp + BIAS + 48], %l6
-	ldx [%sp + BIAS + 56], %l7
-	ldx [%sp + BIAS + 64], %i0
-	ldx [%sp + BIAS + 72], %i1
-	ldx [%sp + BIAS + 80], %i2
-	ldx [%sp + BIAS + 88], %i3
-	ldx [%sp + BIAS + 96], %i4
-	ldx [%sp + BIAS + 104], %i5
-	ldx [%sp + BIAS + 112], %i6
-	ldx [%sp + BIAS + 120], %i7
+fill:	WIN_LOAD_64 BIAS
 	restored
 	set CNT, %g1
 	ldx [%g1 + 8], %g2
 	inc %g2
 	stx %g2, [%g1 + 8]
 	retry
-clean:	clr %l0
-	clr %l1
-	clr %l2
-	clr %l3
-	clr %l4
-	clr %l5
-	clr %l6
-	clr %l7
-	clr %o0
-	clr %o1
-	clr %o2
-	clr %o3
-	clr %o4
-	clr %o5
-	clr %o6
-	clr %o7
+clean:	WIN_CLEAR_LOCALS
+	WIN_CLEAR_OUTS
 	rdpr %cleanwin, %g2
 	inc %g2
 	wrpr %g2, %cleanwin

@@ -27,9 +27,7 @@
       (0x68, tag access VA_X | 5); VA_F rewritten (same tag) to page f2: 2.
    Then power off (0x185, TL 1). */
 #include "bm.h"
-#define ROM      0xfff0000000
-#define CVA      0x30000000		/* privileged code: VA = PA - ROM + CVA */
-#define CTX      5
+#include "bm_xlate.h"
 #define CTX2     6
 #define VA_A     0x10020000		/* slots 16-19: not the log's (RESULTS: 0) */
 #define VA_P     0x10022000
@@ -39,78 +37,23 @@
 #define VA_F     0x20040000		/* slots 32-34: not the hypervisor code's */
 #define VA_G     0x20042000
 #define VA_Q     0x20044000
-#define PA1      0x300000
-#define PA2      0x400000
 #define PA3      0x600000
-#define X        0x80
-#define W        0x40
 #define P        0x100
-#define LOGT     0x9f
 
 	RED_TABLE
-
-/* TLBR tacc, din, tag, tte, flags: a TLB entry from registers (tag = VA | context;
-   flags: the data-in VA bits). Clobbers %g1. */
-	.macro TLBR tacc, din, tag, tte, flags
-	mov 0x30, %g1
-	stxa \tag, [%g1] \tacc
-	stxa \tte, [\flags] \din
-	.endm
-
-/* PAGE label, bits, reg: reg = TTE_V | PA of label | bits (8K). Clobbers %g2. */
-	.macro PAGE label, bits, reg
-	LA \label, \reg, %g2
-	or \reg, \bits, \reg
-	or \reg, %i0, \reg
-	.endm
-
-/* PRIV_VA label, reg: the VA the privileged code runs label at. Clobbers %g2. */
-	.macro PRIV_VA label, reg
-	LA \label, \reg, %g2
-	sub \reg, %i1, \reg
-	.endm
-
-/* VAL reg, n: reg = n (a 40-bit constant). Clobbers %g3. */
-	.macro VAL reg, n
-	setx \n, %g3, \reg
-	.endm
 
 	.text
 start:
 	LEAVE_RED htable, ptable
-	mov 1, %i0
-	sllx %i0, 63, %i0		/* %i0 = TTE_V */
-	VAL %i1, (ROM - CVA)		/* %i1 = PA - VA of the privileged code */
-	PRIV_VA ptable, %l0
-	wrpr %l0, %tba			/* the privileged trap table, at its VA */
-	/* data */
-	VAL %l0, PA1
-	mov 0x111, %l1
-	stx %l1, [%l0]
-	VAL %l0, PA2
-	mov 0x222, %l1
-	stx %l1, [%l0]
+	XLATE_START
 	VAL %l0, PA3
 	mov 0x333, %l1
 	stx %l1, [%l0]
 	VAL %l0, VA_H
 	mov 0x555, %l1
 	stx %l1, [%l0]
-	/* data-in VA flags: %l7 virtual, %l6 real (T1: 0x400 = sun4v format, 0x200 real;
-	   T2: 0x400 real) */
-	RDHPR HVER, L0
-	srlx %l0, 32, %l0
-	and %l0, 0xff, %l0
-	clr %l7
-	mov 0x400, %l6
-	cmp %l0, 0x23
-	bne 1f
-	nop
-	mov 0x400, %l7
-	mov 0x600, %l6
-1:	mov 0x80, %g1
-	mov 1, %l0
-	stxa %l0, [%g1] 0x58		/* partition 1 */
+	XLATE_DATAIN
+	PART 1
 	mov 8, %g1
 	mov CTX, %l0
 	stxa %l0, [%g1] 0x21		/* primary context 5 */
@@ -268,9 +211,7 @@ priv_start:
 	ta 0x85
 
 /* ---- hypervisor services -------------------------------------------------------- */
-hv_log:
-	LOG %o0
-	done
+	XLATE_HV_COMMON
 hv_dm_off:
 	mov 4, %g1
 	stxa %g1, [%g0] 0x45
@@ -318,21 +259,10 @@ hv_9e:
 	mov 0x19e, %g1
 	LOG %g1
 	done
-hv_dmiss:				/* log tt and the tag access, skip the access */
-	rdpr %tt, %g1
-	LOG %g1
-	mov 0x30, %g1
-	ldxa [%g1] 0x58, %g1
-	LOG %g1
-	done
 hv_skip:				/* log tt, skip the instruction */
 	rdpr %tt, %g1
 	LOG %g1
 	done
-hv_bad:					/* an unexpected trap: log tt, power off */
-	rdpr %tt, %g1
-	LOG %g1
-	POWEROFF 0xee
 hv_iax:					/* log tt, back to the caller (%o7 + 8), privileged */
 	rdpr %tt, %g1
 	LOG %g1
@@ -354,13 +284,7 @@ p_to_priv:
 	done
 
 /* ---- pages of privileged code reached through their own TLB entries ---------------- */
-	.align 8192
-f1:	retl
-	mov 1, %o0
-	.align 8192
-f2:	retl
-	mov 2, %o0
-	.align 8192
+	XLATE_FPAGES
 g5:	stxa %o1, [%o2] 0x21
 	mov 5, %o0
 	retl

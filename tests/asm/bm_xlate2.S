@@ -32,9 +32,7 @@
       0x555: ldxa ASI_NUCLEUS in partition 0 0x111, then the hypervisor's ldx 0x555.
    Then power off (0x185, TL 1). */
 #include "bm.h"
-#define ROM      0xfff0000000
-#define CVA      0x30000000		/* privileged code: VA = PA - ROM + CVA */
-#define CTX      5
+#include "bm_xlate.h"
 #define CTX2     6
 #define VA_Y     0x10040000		/* slot 32 */
 #define VA_S     0x10042000		/* slot 33 */
@@ -44,47 +42,9 @@
 #define VA_H0    0x1004a000		/* slot 37 */
 #define VA_W     0x10060000		/* slot 48; TSB index 48 */
 #define VA_FP    0x20060000		/* slot 48 (fetch) */
-#define PA1      0x300000
-#define PA2      0x400000
 #define TSBPA    0x700000
-#define X        0x80
-#define W        0x40
-#define LOGT     0x9f
 
 	RED_TABLE
-
-/* TLBR tacc, din, tag, tte, flags: a TLB entry from registers (tag = VA | context;
-   flags: the data-in VA bits). Clobbers %g1. */
-	.macro TLBR tacc, din, tag, tte, flags
-	mov 0x30, %g1
-	stxa \tag, [%g1] \tacc
-	stxa \tte, [\flags] \din
-	.endm
-
-/* PAGE label, bits, reg: reg = TTE_V | PA of label | bits (8K). Clobbers %g2. */
-	.macro PAGE label, bits, reg
-	LA \label, \reg, %g2
-	or \reg, \bits, \reg
-	or \reg, %i0, \reg
-	.endm
-
-/* PRIV_VA label, reg: the VA the privileged code runs label at. Clobbers %g2. */
-	.macro PRIV_VA label, reg
-	LA \label, \reg, %g2
-	sub \reg, %i1, \reg
-	.endm
-
-/* VAL reg, n: reg = n (a 40-bit constant). Clobbers %g3. */
-	.macro VAL reg, n
-	setx \n, %g3, \reg
-	.endm
-
-/* PART n: partition ID n (hyperprivileged). Clobbers %g1, %g2. */
-	.macro PART n
-	mov 0x80, %g1
-	mov \n, %g2
-	stxa %g2, [%g1] 0x58
-	.endm
 
 /* DMAP va, reg: a DTLB entry va | context 5 -> TTE in reg. Clobbers %g1, %g3, %l0. */
 	.macro DMAP va, reg
@@ -95,33 +55,12 @@
 	.text
 start:
 	LEAVE_RED htable, ptable
-	mov 1, %i0
-	sllx %i0, 63, %i0		/* %i0 = TTE_V */
-	VAL %i1, (ROM - CVA)		/* %i1 = PA - VA of the privileged code */
-	PRIV_VA ptable, %l0
-	wrpr %l0, %tba
-	VAL %l0, PA1
-	mov 0x111, %l1
-	stx %l1, [%l0]
-	VAL %l0, PA2
-	mov 0x222, %l1
-	stx %l1, [%l0]
+	XLATE_START
 	VAL %l0, VA_H0
 	mov 0x555, %l1
 	stx %l1, [%l0]
-	/* %l3 = HVER.impl (0x23: T1); data-in VA flags %l7 virtual, %l6 real (T1: 0x400 =
-	   sun4v format, 0x200 real; T2: 0x400 real) */
-	RDHPR HVER, L3
-	srlx %l3, 32, %l3
-	and %l3, 0xff, %l3
-	clr %l7
-	mov 0x400, %l6
-	cmp %l3, 0x23
-	bne 1f
-	nop
-	mov 0x400, %l7
-	mov 0x600, %l6
-1:	mov 8, %g1
+	XLATE_DATAIN
+	mov 8, %g1
 	mov CTX, %l0
 	stxa %l0, [%g1] 0x21		/* primary context 5 */
 	mov 0x10, %g1
@@ -189,7 +128,7 @@ start:
 	setx (TSBPA + 16 * ((VA_W >> 13) & 511)), %g2, %l0
 	setx ((CTX << 48) | (VA_W >> 22)), %g2, %g3
 	stx %g3, [%l0]
-	VAL %g3, (PA1 | W)
+	setx (PA1 | W), %g2, %g3
 	or %g3, %i0, %g3
 	stx %g3, [%l0 + 8]
 2:	mov 0xc, %l0
@@ -323,9 +262,7 @@ priv_start:
 	ta 0x85
 
 /* ---- hypervisor services -------------------------------------------------------- */
-hv_log:
-	LOG %o0
-	done
+	XLATE_HV_COMMON
 hv_part0:
 	PART 0
 	done
@@ -377,27 +314,10 @@ hv_demap_all:
 	mov 0x80, %g1			/* demap all */
 	stxa %g0, [%g1] 0x5f
 	done
-hv_dmiss:				/* log tt and the tag access, skip the access */
-	rdpr %tt, %g1
-	LOG %g1
-	mov 0x30, %g1
-	ldxa [%g1] 0x58, %g1
-	LOG %g1
-	done
-hv_bad:					/* an unexpected trap: log tt, power off */
-	rdpr %tt, %g1
-	LOG %g1
-	POWEROFF 0xee
 	RECORDERS
 
 /* ---- pages of privileged code reached through their own TLB entries ---------------- */
-	.align 8192
-f1:	retl
-	mov 1, %o0
-	.align 8192
-f2:	retl
-	mov 2, %o0
-	.align 8192
+	XLATE_FPAGES
 
 	.align 16384
 htable:

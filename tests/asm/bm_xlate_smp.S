@@ -7,23 +7,12 @@
    strands meet through flags in RAM (strand 1 reaches them through ASI_REAL). Strand 1
    logs through the hypervisor (ta 0x9F) and powers off (0x185, TL 1). */
 #include "bm.h"
-#define ROM      0xfff0000000
-#define CVA      0x30000000
-#define CTX      5
+#include "bm_xlate.h"
 #define VA_S     0x10000000
 #define VA_S2    0x10002000
-#define PA1      0x300000
-#define PA2      0x400000
 #define FLAGS    0x180000		/* F1 strand 1 has loaded, F2 strand 0 has changed */
-#define LOGT     0x9f
 
 	RED_TABLE
-
-	.macro TLBR tacc, din, tag, tte, flags
-	mov 0x30, %g1
-	stxa \tag, [%g1] \tacc
-	stxa \tte, [\flags] \din
-	.endm
 
 	.text
 start:
@@ -32,24 +21,12 @@ start:
 	setx (ROM - CVA), %g2, %i1
 	sub %l0, %i1, %l0
 	wrpr %l0, %tba			/* the privileged trap table, at its VA */
-	mov 0x80, %g1
-	mov 1, %l0
-	stxa %l0, [%g1] 0x58		/* partition 1 */
+	PART 1
 	mov 8, %g1
 	mov CTX, %l0
 	stxa %l0, [%g1] 0x21		/* primary context 5 */
-	/* data-in flags: %l7 virtual, %l6 real; %l3: T1 */
-	RDHPR HVER, L0
-	srlx %l0, 32, %l0
-	and %l0, 0xff, %l3
-	clr %l7
-	mov 0x400, %l6
-	cmp %l3, 0x23
-	bne 1f
-	nop
-	mov 0x400, %l7
-	mov 0x600, %l6
-1:	/* strand id: T1 %asr26 bits 12:8, T2 ASI 0x63 VA 0x10 */
+	XLATE_DATAIN
+	/* strand id: T1 %asr26 bits 12:8, T2 ASI 0x63 VA 0x10 */
 	bne 2f
 	mov 0x10, %g1
 	rd %asr26, %l1
@@ -161,20 +138,7 @@ priv_start:
 	ta LOGT				/* 0x222 */
 	ta 0x85
 
-hv_log:
-	LOG %o0
-	done
-hv_dmiss:
-	rdpr %tt, %g1
-	LOG %g1
-	mov 0x30, %g1
-	ldxa [%g1] 0x58, %g1
-	LOG %g1
-	done
-hv_bad:
-	rdpr %tt, %g1
-	LOG %g1
-	POWEROFF 0xee
+	XLATE_HV_COMMON
 	RECORDERS
 
 	.align 16384

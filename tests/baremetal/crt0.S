@@ -12,6 +12,7 @@
    (weak: a program without one powers off with 0xEE) and retry; any other trap calls
    `trap(tt, tpc)` (weak default: power off with 0xE0 | (tt & 0xF)). */
 #include "../asm/bm.h"
+#include "../../sun4v/fwlib/windows.h"
 
 #define STACKS    0x800000          /* top of strand 0's stack; strand n: - n * 16 KB */
 #define BIAS      2047
@@ -123,65 +124,21 @@ htable:
 	.align 32
 	OTHER (0x80 - 0x61)
 	/* 0x80 spill_0_normal (4 entries) */
-	stx %l0, [%sp + BIAS + 0]
-	stx %l1, [%sp + BIAS + 8]
-	stx %l2, [%sp + BIAS + 16]
-	stx %l3, [%sp + BIAS + 24]
-	stx %l4, [%sp + BIAS + 32]
-	stx %l5, [%sp + BIAS + 40]
-	stx %l6, [%sp + BIAS + 48]
-	stx %l7, [%sp + BIAS + 56]
-	stx %i0, [%sp + BIAS + 64]
-	stx %i1, [%sp + BIAS + 72]
-	stx %i2, [%sp + BIAS + 80]
-	stx %i3, [%sp + BIAS + 88]
-	stx %i4, [%sp + BIAS + 96]
-	stx %i5, [%sp + BIAS + 104]
-	stx %i6, [%sp + BIAS + 112]
-	stx %i7, [%sp + BIAS + 120]
+	WIN_STORE_64 BIAS
 	saved
 	retry
 	.align 128
 	OTHER (0xc0 - 0x84)
 	/* 0xC0 fill_0_normal (4 entries) */
-	ldx [%sp + BIAS + 0], %l0
-	ldx [%sp + BIAS + 8], %l1
-	ldx [%sp + BIAS + 16], %l2
-	ldx [%sp + BIAS + 24], %l3
-	ldx [%sp + BIAS + 32], %l4
-	ldx [%sp + BIAS + 40], %l5
-	ldx [%sp + BIAS + 48], %l6
-	ldx [%sp + BIAS + 56], %l7
-	ldx [%sp + BIAS + 64], %i0
-	ldx [%sp + BIAS + 72], %i1
-	ldx [%sp + BIAS + 80], %i2
-	ldx [%sp + BIAS + 88], %i3
-	ldx [%sp + BIAS + 96], %i4
-	ldx [%sp + BIAS + 104], %i5
-	ldx [%sp + BIAS + 112], %i6
-	ldx [%sp + BIAS + 120], %i7
+	WIN_LOAD_64 BIAS
 	restored
 	retry
 	.align 128
 	OTHER (0x200 - 0xc4)
 
 clean:
-	clr %l0
-	clr %l1
-	clr %l2
-	clr %l3
-	clr %l4
-	clr %l5
-	clr %l6
-	clr %l7
-	clr %o0
-	clr %o1
-	clr %o2
-	clr %o3
-	clr %o4
-	clr %o5
-	clr %o6
-	clr %o7
+	WIN_CLEAR_LOCALS
+	WIN_CLEAR_OUTS
 	rdpr %cleanwin, %g1
 	inc %g1
 	wrpr %g1, %cleanwin

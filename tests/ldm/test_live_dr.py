@@ -39,6 +39,9 @@ def test_add_and_remove_vcpus_of_a_loaded_domain():
     ev = dr_events(lm, "ldg1", seq)
     assert [e.data["records"] for e in ev] == \
         [[(v, "ok", "configured", "") for v in range(4, 8)]]
+    assert ev[0].data["strands"] == {v: hv[v][0] for v in range(4, 8)}   # 12..15
+    assert ev[0].text == "dr-cpu configure 4,5,6,7: " + "; ".join(
+        f"vCPU {v} (strand {8 + v}) ok" for v in range(4, 8))
     out, _ = L.ldm(lm, "list")
     assert any(ln.startswith("ldg1") and ln.split()[4] == "8" for ln in out), out
     out, _ = L.ldm(lm, "list-bindings ldg1")
@@ -67,7 +70,8 @@ def test_add_and_remove_vcpus_of_a_loaded_domain():
     assert L.counters(lm, "ldg1")["cpus"][7]["state"] == "offline"
     # list-events shows the per-vCPU results
     out, _ = L.ldm(lm, "list-events -k dr ldg1")
-    assert out[-1].endswith("dr-cpu unconfigure 5,6,7: vCPU 5 ok; vCPU 6 ok; vCPU 7 ok")
+    assert out[-1].endswith("dr-cpu unconfigure 5,6,7: vCPU 5 (strand 13) ok; vCPU 6 "
+                            "(strand 14) ok; vCPU 7 (strand 15) ok")
 
 
 def test_set_vcpu_and_the_core_variants():

@@ -109,7 +109,8 @@ def test_ldm_against_sun4v_boot_ldmd(tmp_path):
         assert any(ln.startswith("DOMAIN|name=ldg1|state=active|") and "|ncpu=6|" in ln
                    for ln in r.stdout.splitlines()), r.stdout
         r = run("list-events", "-k", "dr")
-        assert "dr-cpu configure 4,5: vCPU 4 ok; vCPU 5 ok" in r.stdout
+        assert "dr-cpu configure 4,5: vCPU 4 (strand 12) ok; vCPU 5 (strand 13) ok" \
+            in r.stdout
         r = run("remove-vcpu", "9", "ldg1")
         assert r.returncode == 1
         assert r.stderr == "LDom ldg1 must keep at least one vCPU: it has 6\n"

@@ -76,9 +76,11 @@ async def test_add_vcpu_typed_in_the_tui_reconfigures_the_running_guest():
             log = log_text(app)
             # the command first, then what it caused
             assert log.index("$ add-vcpu 4 ldg1") < log.index("dr-cpu configure 4,5,6,7")
-            # one line per vCPU with the guest's answer (model.DrResult)
+            # one line per vCPU with its strand and the guest's answer (model.DrResult)
             for vid in (4, 5, 6, 7):
-                assert re.search(rf"^ +vCPU {vid} +ok, configured$", log, re.M), log
+                pid = hv["ldg1"][vid][0]
+                assert re.search(rf"^ +vCPU {vid} +strand {pid} +ok, configured$", log,
+                                 re.M), log
 
             # running again: time moves on and the guest's throughput is measured
             t1 = app.snapshot.time
@@ -213,7 +215,7 @@ async def test_blocked_removal_and_delayed_reconfiguration_on_the_real_machine()
             assert "ldm remove-vcpu -f 1 ldg1" in text
             assert any(n.title == "removal blocked · ldg1" for n in app._notifications)
             assert cell(app, "ldg1", "VCPU") == "4"
-            assert re.search(r"^ +vCPU 3 +blocked, configured: cpu has bound",
+            assert re.search(r"^ +vCPU 3 +strand 11 +blocked, configured: cpu",
                              log_text(app), re.M), log_text(app)
             await pilot.press("y")
             await settle(pilot, app, lambda: cell(app, "ldg1", "VCPU") == "3",

@@ -9,7 +9,10 @@
    commit: unconfigure in reverse resource order (consoles and channels, vCPUs, memory,
    guests), configure (guests, memory, vCPUs, channels, consoles) and accept the MD.
    Power-on goes through here too (main.c).  A delayed reconfiguration is checked now
-   and committed when its guest stops (guest.c).  Memory blocks must be RAM: outside
+   and committed when its guest stops or resets (guest.c); a guest being reset (mach_sir)
+   for its delayed reconfiguration has every vCPU stopped and counts as stopped, so its
+   memory may change (Sun's init.c applies the control domain's delayed memory changes
+   at its reboot).  Memory blocks must be RAM: outside
    the hypervisor's own memory and the device windows, and both ends readable.
 
    HV MD (ldm/mdwriter.py writes it): root {content-version major 1, stick-frequency,
@@ -379,6 +382,14 @@ static int parse_consoles(const struct md *md)
 }
 
 /* ---- compare with what runs -------------------------------------------------------------- */
+/* the guest whose delayed reconfiguration is being applied as it resets */
+static const struct guest *delayed_resetting;
+
+static int not_running(const struct guest *g)
+{
+    return g->state == GUEST_STATE_STOPPED || g == delayed_resetting;
+}
+
 static int check_changes(void)
 {
     for (uint32_t i = 0; i < NGUESTS; i++) {
@@ -422,7 +433,7 @@ static int check_changes(void)
             continue;
         int same = pm->present && pm->ra == m->ra && pm->pa == m->pa && pm->size == m->size &&
             pm->gid == m->guest->gid;
-        if (!same && m->guest->state != GUEST_STATE_STOPPED)
+        if (!same && !not_running(m->guest))
             return fail(HVCTL_RES_MEMORY, HVCTL_E_MBLOCK_GUEST_ACTIVE,
                         pm->present ? pm->node : 0, i);
     }
@@ -433,7 +444,7 @@ static int check_changes(void)
             continue;
         for (uint32_t j = 0; j < NMBLOCKS; j++) {
             struct mblock *m = &mblocks[j];
-            if (!m->live || j == i || m->guest->state == GUEST_STATE_STOPPED)
+            if (!m->live || j == i || not_running(m->guest))
                 continue;
             if (pm->pa < m->pa + m->size && m->pa < pm->pa + pm->size)
                 return fail(HVCTL_RES_MEMORY, HVCTL_E_MBLOCK_REBIND_NA, pm->node, i);
@@ -655,7 +666,9 @@ void reconf_delayed_apply(struct guest *g)
     uint64_t mdp = config.parse_hvmd;
     config.del_reconf_gid = HVCTL_INVALID_GID;
     config.parse_hvmd = 0;
+    delayed_resetting = g;
     int st = reconfigure(mdp, &fail, 1);
+    delayed_resetting = 0;
     if (st != HVCTL_ST_OK)
         hv_printf("guest %s: delayed reconfiguration refused: status %d, resource %u, "
                   "code %u\n", g->name, st, fail.res, fail.code);

@@ -19,6 +19,7 @@
    that do not return (a vCPU launched or stopped on this strand) leave through
    hv_enter_guest or the idle loop. */
 #include "asm.h"
+#include "windows.h"
 
 	.section .text.htraptable, "ax"
 	.align 16384
@@ -116,22 +117,8 @@ hv_enter_guest:
 	ldxa	[%g0] ASI_HSCRATCHPAD, %g7
 	add	%g7, S_LAUNCH, %g7
 	wrpr	%g0, 7, %cwp
-1:	clr	%l0
-	clr	%l1
-	clr	%l2
-	clr	%l3
-	clr	%l4
-	clr	%l5
-	clr	%l6
-	clr	%l7
-	clr	%i0
-	clr	%i1
-	clr	%i2
-	clr	%i3
-	clr	%i4
-	clr	%i5
-	clr	%i6
-	clr	%i7
+1:	WIN_CLEAR_LOCALS
+	WIN_CLEAR_INS
 	rdpr	%cwp, %g1
 	brz,pn	%g1, 2f
 	sub	%g1, 1, %g1
