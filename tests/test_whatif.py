@@ -331,7 +331,7 @@ CLOCKS = """
 [study]
 name = "clocks"
 warmup = "WARM"
-time = "1ms"
+time = "3ms"
 samples = 2
 [[workload]]
 name = "w"
@@ -370,16 +370,19 @@ def test_cycle_throughput_scales_with_the_clock(tmp_path):
         r = whatif(str(p), "--out", str(tmp_path / name), timeout=3000)
         assert r.returncode == 0, r.stderr
         rows = {x["platform"]: x for x in read_csv(tmp_path / name / "points.csv")}
-        return float(rows["fast"]["w.throughput"]) / float(rows["base"]["w.throughput"]), \
-            rows
+        insns = {x["platform"]: int(x["instructions"])
+                 for x in read_csv(tmp_path / name / "domains.csv") if x["domain"] == "w"}
+        # the domain's instructions: the work done, finer grained than its units
+        return insns["fast"] / insns["base"], rows
     cpu, _ = study("cpu", KIND="int", PARAMS="", BASE="T2000", CHANGES="", CLOCK="1400",
                    WARM="24ms", VCPUS="2")
-    assert abs(cpu - 1400 / 1200) < 0.03, cpu
+    assert abs(cpu - 1400 / 1200) < 0.02, cpu
     mem, rows = study("mem", KIND="mem", PARAMS="size = 65536", BASE="T2000",
                       CHANGES="l2_size = 65536\nl2_ways = 4", CLOCK="1400",
                       WARM="24ms", VCPUS="8")
     assert float(rows["base"]["l2_miss_rate"]) > 0.05
-    assert 1.0 < mem < 1 + 0.8 * (1400 / 1200 - 1), mem
+    # measured: 1.066 (DRAM in cycles, as before the fix: 1.170, the clock's ratio)
+    assert 1.0 < mem < 1 + 0.6 * (1400 / 1200 - 1), mem
 
 
 @pytest.mark.slow
