@@ -5,7 +5,9 @@ of --jobs worker processes), with a progress bar (issue 13 §2, §4).
 Every engine calls the same `compute(pt)` on each point, so the same scenario gives
 the same rows on every engine.  Rows stream to the store as points finish; a point
 that fails becomes a row with its error (the study goes on); on Dask a point whose
-worker is lost is retried (RETRIES times)."""
+worker is lost is run again on another worker (the scheduler's allowed-failures: 3 by
+default, then the point's row says "worker lost"), one whose function raises is retried
+RETRIES times."""
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -80,23 +82,25 @@ def _dur(s):
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
 
 
-def run_points(todo, on_row, engine="local", jobs=1, scheduler=None):
+def run_points(todo, on_row, engine="local", jobs=1, scheduler=None, fn=None):
     """Compute the points `todo` ([(key, pt, label)]), calling on_row(row) as each one
-    finishes (in completion order)."""
+    finishes (in completion order).  fn(pt, key, version) computes a row (default
+    `compute`; a picklable replacement, e.g. one that loses its worker, for tests)."""
     version = project_version()
+    fn = fn or compute
     if not todo:
         return
     if engine == "dask":
-        return _run_dask(todo, on_row, jobs, scheduler, version)
+        return _run_dask(todo, on_row, jobs, scheduler, version, fn)
     if jobs <= 1:
         for key, pt, label in todo:
-            row = compute(pt, key, version)
+            row = fn(pt, key, version)
             row["label"] = label
             on_row(row)
         return
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
-        futs = {ex.submit(compute, pt, key, version): (key, pt, label)
+        futs = {ex.submit(fn, pt, key, version): (key, pt, label)
                 for key, pt, label in todo}
         for f in cf.as_completed(futs):
             key, pt, label = futs[f]
@@ -109,10 +113,11 @@ def run_points(todo, on_row, engine="local", jobs=1, scheduler=None):
             on_row(row)
 
 
-def _run_dask(todo, on_row, jobs, scheduler, version):
+def _run_dask(todo, on_row, jobs, scheduler, version, fn):
     import logging
 
     from distributed import Client, LocalCluster, as_completed
+    from distributed.scheduler import KilledWorker
     cluster = None
     if scheduler:
         try:
@@ -126,16 +131,19 @@ def _run_dask(todo, on_row, jobs, scheduler, version):
     try:
         futs = {}
         for key, pt, label in todo:
-            f = client.submit(compute, pt, key, version, key=f"whatif-{key}", pure=False,
+            f = client.submit(fn, pt, key, version, key=f"whatif-{key}", pure=False,
                               retries=RETRIES)
             futs[f] = (key, pt, label)
         for f in as_completed(list(futs)):
             key, pt, label = futs[f]
             try:
                 row = f.result()
-            except Exception as e:              # lost RETRIES + 1 times
+            except KilledWorker as e:           # its workers died too often
                 row = {"key": key, "version": version, "point": pt, "source": "simulated",
-                       "result": None, "error": f"worker lost: {type(e).__name__}: {e}"}
+                       "result": None, "error": f"worker lost: {e}"}
+            except Exception as e:              # raised RETRIES + 1 times
+                row = {"key": key, "version": version, "point": pt, "source": "simulated",
+                       "result": None, "error": f"{type(e).__name__}: {e}"}
             row["label"] = label
             on_row(row)
     finally:

@@ -10,25 +10,40 @@ The model, per guest domain (its workload threads T, vCPUs v, the platform's clo
 - the runnable threads N ~ Binomial(T, b) queue for the v vCPUs: the strands busy on
   average are B = E[min(N, v)] (a closed queueing network of T customers, think time
   and one station of v servers, in its binomial approximation);
-- each busy strand completes r work units per second, measured at the calibration
-  clock f0 and scaled by f/f0: throughput X = r * B * f / f0, utilisation U = B / v.
+- on the cycle model (the default), each busy strand's instruction rate comes from
+  the contention terms of contention.py: per-core queueing of the busy strands (of
+  every domain) for their issue pipe (T1: one per core, 4 strands; T2: one per thread
+  group of 4), the L2 banks and the DRAM channels (Bard-Schweitzer mean-value analysis
+  with M/M/1 L2 banks and channels), from per-instruction figures calibrated on the
+  cycle model: pipe cycles, other away cycles and the stall per L2 miss (less the
+  queueing of that run) of one strand alone (the pipe's occupancy: the running cycles
+  per instruction of the most contended run), the L2 accesses, misses and DRAM lines
+  per instruction at each calibrated count of busy strands (the L2's sharing: linear
+  between them), and where the guest's scheduler puts B busy threads on v > B vCPUs
+  (a blend of spread evenly and packed on the first strands, from the unsaturated
+  runs); memory times keep their nanoseconds across clocks.  X = sum over the domain's strands of busy x rate x f /
+  (instructions per unit), U = B / v;
+- on the functional model (no timing: strands do not contend) each busy strand
+  completes r work units per second, measured at the calibration clock f0 and scaled
+  by f/f0: X = r * B * f / f0, U = B / v.
 Calibration: for each distinct workload (kind and parameters other than threads and
 duty) and chip, real runs of one guest domain of T threads on the first candidate
-platform with that chip, at T - 1, T and 2T vCPUs: r = X / (U v) from the busiest, and
+platform with that chip, at 1, T - 1, T and 2T vCPUs: r = X / (U v) from the busiest, and
 at each unsaturated one the b that makes E[min(N, v)] equal its measured busy strands
-U v.  b depends on the vCPUs: while they outnumber the runnable workers, idle vCPUs
-yield to the hypervisor and a sleeping worker's wake-up waits for its vCPU's timer, so
-b falls from T - 1 vCPUs to T; b(v) is linear in v / T between the calibrated ratios
-and constant beyond them.
+U v; the per-instruction timing of one strand from the 1-vCPU run.  b depends on the
+vCPUs: while they outnumber the runnable workers, idle vCPUs yield to the hypervisor
+and a sleeping worker's wake-up waits for its vCPU's timer, so b falls from T - 1
+vCPUs to T; b(v) is linear in v / T between the calibrated ratios and constant beyond
+them.
 
-The model has no pipeline, cache or memory contention term: it is calibrated to the
-machine model the study uses, and on the functional model (one instruction per strand
-per step) strands do not contend.  Its error on the sample is reported; BOUND is the
-error it is expected to stay within (relative, on each domain's throughput)."""
+Not modelled: the FPU (T1's one per chip), the L2 shared with other domains (the
+misses are the domain's own at its busy strands), the T2+ coherence links.  Its error on the sample is reported;
+BOUND is the error it is expected to stay within (relative, on each domain's throughput)."""
 from __future__ import annotations
 
 import math
 
+from . import contention
 from .point import UNITS
 
 BOUND = 0.15
@@ -62,9 +77,10 @@ def _chip_of(pt):
 
 
 def calibration_vcpus(T, free):
-    """The vCPU counts a class is calibrated at: T - 1 (vCPUs kept busy: a woken worker
-    is picked up at once), T and 2T (idle vCPUs yield and wake late), those that fit."""
-    return sorted({v for v in (T - 1, T, 2 * T) if 1 <= v <= free})
+    """The vCPU counts a class is calibrated at: 1 (a strand alone: its CPI and misses
+    uncontended), T - 1 (vCPUs kept busy: a woken worker is picked up at once), T and 2T
+    (idle vCPUs yield and wake late), those that fit."""
+    return sorted({v for v in (1, T - 1, T, 2 * T) if 1 <= v <= free})
 
 
 def calibration_points(points):
@@ -129,7 +145,100 @@ def calibrate(cal_rows):
     for c in out.values():
         if not c["bs"]:
             c["bs"] = [(1, c["duty"] / 100)]
+    # cycle-mode calibration: the strands' timing per instruction, from the run with the
+    # fewest vCPUs (the least contention: its pipe waits are measured apart, its memory
+    # queueing is taken out with the model's own term)
+    for k, row in sorted(cal_rows.items(), key=lambda kv: kv[0][-1]):
+        cls = k[:-1]
+        c = out[cls]
+        res = row["result"]
+        d = next(x for x in res["domains"] if x["name"] == "cal")
+        if not d.get("timing") or not d["throughput"]:
+            continue
+        cp = cpu_params(row["point"], res, d)
+        busy = round(d["util_avg"] * d["vcpus"], 3)
+        if "cpu" not in c:
+            c["cpu"] = cp
+            c["misses"] = []
+        if all(abs(busy - b) > 0.25 for b, _ in c["misses"]):
+            c["misses"].append((busy, {f: cp[f] for f in MISS_FIELDS}))
+    for k in {k[:-1] for k in cal_rows}:
+        c = out[k]
+        if "cpu" not in c:
+            continue
+        c["misses"].sort()
+        # the pipe's occupancy per instruction: the running cycles of the most contended
+        # run (alone, a strand's running cycles include latencies another strand's
+        # instructions would fill); the rest of the lone strand's cycles are away time
+        runs = [(kk, r) for kk, r in cal_rows.items() if kk[:-1] == k]
+        s_pipe = min(next(x for x in r["result"]["domains"] if x["name"] == "cal")
+                     ["timing"].get("running", 1.0) for _, r in runs)
+        cp = c["cpu"]
+        cp["Z0"] += cp["S"] - s_pipe
+        cp["S"] = s_pipe
+        # where the guest's scheduler puts B busy threads on v > B vCPUs: spread evenly
+        # (p = 0) or packed on the first strands (p = 1); p from the unsaturated runs
+        c["packing"] = 0.0
+        loose = [(kk, r) for kk, r in runs
+                 if next(x for x in r["result"]["domains"] if x["name"] == "cal")
+                 ["util_avg"] < 0.9]
+        if loose:
+            def err(pk):
+                c["packing"] = pk
+                e = 0.0
+                for kk, r in loose:
+                    d = next(x for x in r["result"]["domains"] if x["name"] == "cal")
+                    m = predict(r["point"], {k: c}, "", "", "")
+                    md = next(x for x in m["result"]["domains"] if x["name"] == "cal")
+                    e += abs(md["throughput"] - d["throughput"]) / d["throughput"]
+                return e
+            c["packing"] = min((err(i / 20), i / 20) for i in range(21))[1]
     return out
+
+
+# what the L2's sharing changes: per instruction L2 accesses, misses and DRAM lines
+MISS_FIELDS = ("a", "m", "l")
+
+
+def misses_at(c, busy):
+    """The calibrated L2 figures at `busy` strands of the domain: linear in the busy
+    strands between the calibration runs, constant beyond them."""
+    pts = c["misses"]
+    if busy <= pts[0][0]:
+        return pts[0][1]
+    for (b0, f0), (b1, f1) in zip(pts, pts[1:]):
+        if busy <= b1:
+            x = (busy - b0) / (b1 - b0)
+            return {f: f0[f] + (f1[f] - f0[f]) * x for f in MISS_FIELDS}
+    return pts[-1][1]
+
+
+def cpu_params(pt, res, d):
+    """A workload's per-instruction timing on the cycle model, from domain row d of a
+    simulated cycle-mode point (result res): I instructions per work unit, S pipe
+    cycles, Z0 other away cycles, a L2 accesses, m L2 misses, l DRAM lines (the whole
+    machine's traffic over the domain's instructions), L0 memory stall per miss less
+    the run's own memory queueing, at dl0 = the run's dram_latency."""
+    from .contention import memory_wait
+    chip = _chip_of(pt).chip
+    t = d["timing"]
+    units = d["throughput"] * pt["time"]
+    S = t.get("running", 1.0)
+    mem = t.get("wait_memory", 0.0)
+    other = sum(v for k, v in t.items() if k not in ("running", "ready", "wait_memory",
+                                                        "l2_accesses", "l2_misses"))
+    m = t["l2_misses"]
+    lines = (res["memory_bandwidth_GBps"] or 0.0) * 1e9 * pt["time"] / 64
+    l_per = lines / d["instructions"] if d["instructions"] else 0.0
+    cycles = pt["time"] * res["clock_mhz"] * 1e6
+    wq = memory_wait(lines / cycles, chip)
+    if m > 0:
+        L0 = max(0.0, mem / m - wq)
+        Z0 = other
+    else:
+        L0, Z0 = 0.0, other + mem
+    return {"I": d["instructions"] / units, "S": S, "Z0": Z0, "a": t["l2_accesses"],
+            "m": m, "l": l_per, "L0": L0, "dl0": chip.dram_latency}
 
 
 def _b_at(c, v, T):
@@ -145,7 +254,7 @@ def _b_at(c, v, T):
     return pts[-1][1]
 
 
-def predict(pt, cal, key, version, label):
+def predict(pt, cal, key, version, label, terms=contention.TERMS):
     """A modelled row for point `pt` (the same shape as a simulated row, source
     "modelled"; per-interval figures, instructions and the heatmap are absent)."""
     from .scenario import bind
@@ -160,6 +269,7 @@ def predict(pt, cal, key, version, label):
                    if len({owner[s] for s in range(c * spc, (c + 1) * spc)
                            if s in owner}) > 1)
     doms = []
+    timed = []
     for bd in b.domains:
         spec = next(x for x in pt["domains"] if x["name"] == bd.name)
         pids = bd.pids()
@@ -175,6 +285,13 @@ def predict(pt, cal, key, version, label):
             busy = _binom_min(T, bb, v)
             thr = c["r"] * busy * p.chip.clock_mhz / c["clock_mhz"]
             util = busy / v if v else 0.0
+            if "cpu" in c:
+                cp = {**c["cpu"], **misses_at(c, busy)}
+                pk = c.get("packing", 0.0)
+                for i, s in enumerate(pids):
+                    packed = min(1.0, max(0.0, busy - i))
+                    w = (1 - pk) * busy / v + pk * packed
+                    timed.append({"id": s, "w": w, "dom": bd.name, **cp})
         cores = sorted({s // spc for s in pids})
         doms.append({"name": bd.name, "workload": spec["workload"], "params": spec["params"],
                      "sources": spec["sources"], "vcpus": v,
@@ -184,6 +301,19 @@ def predict(pt, cal, key, version, label):
                      "throughput": round(thr, 3), "util_avg": round(util, 4),
                      "util_peak": None, "util_p95": None, "instructions": None,
                      "cpi": None, "state": "modelled"})
+    if timed:
+        # cycle-mode calibration: the contention terms give each busy strand its rate
+        rate = contention.solve(timed, p.chip, terms)
+        hz = p.chip.clock_mhz * 1e6
+        for d in doms:
+            mine = [st for st in timed if st["dom"] == d["name"]]
+            if not mine:
+                continue
+            d["throughput"] = round(sum(st["w"] * rate[st["id"]][0] * hz / st["I"]
+                                        for st in mine), 3)
+            wsum = sum(st["w"] for st in mine)
+            if wsum:
+                d["cpi"] = round(sum(st["w"] * rate[st["id"]][1] for st in mine) / wsum, 4)
     res = {"domains": doms, "instructions": None, "l2_miss_rate": None,
            "memory_bandwidth_GBps": None, "platform_strands": p.strands,
            "platform_cores": p.cores, "strands_per_core": spc,
@@ -199,14 +329,14 @@ def sample_indices(n, k=SAMPLE):
     return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
 
 
-def error_report(sim_rows, cal, keys, version):
+def error_report(sim_rows, cal, keys, version, terms=contention.TERMS):
     """The model's error on the simulated sample rows: per domain modelled vs simulated
     throughput."""
     sample = []
     for row in sim_rows:
         if not row.get("result"):
             continue
-        m = predict(row["point"], cal, row["key"], version, row.get("label", ""))
+        m = predict(row["point"], cal, row["key"], version, row.get("label", ""), terms)
         md = {d["name"]: d for d in m["result"]["domains"]}
         for d in row["result"]["domains"]:
             if d["workload"] == "idle":
@@ -227,4 +357,6 @@ def error_report(sim_rows, cal, keys, version):
             "within_bound": mx is not None and mx <= BOUND,
             "calibration": [{"class": f"{k[0]} {dict(k[1])} on {k[2]}", "r": v["r"],
                              "b_at_vcpus": v["bs"], "duty": v["duty"],
-                             "clock_mhz": v["clock_mhz"]} for k, v in cal.items()]}
+                             "clock_mhz": v["clock_mhz"], "timing": v.get("cpu"),
+                             "l2_at_busy": v.get("misses"), "packing": v.get("packing")}
+                            for k, v in cal.items()]}

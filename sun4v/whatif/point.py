@@ -9,7 +9,9 @@ measures for `time` seconds in `samples` equal intervals and returns the point's
   counters page: the per-vCPU `progress` counts, sun4v/guest/counters.h), utilisation
   average / peak / P95 over the intervals (time its vCPUs did not yield to the
   hypervisor: the hypervisor's yielded %stick ticks, as `sun4v boot` reports it),
-  instructions, and in cycle mode CPI (busy cycles per instruction on its strands);
+  instructions, and in cycle mode CPI (busy cycles per instruction on its strands) and
+  `timing`: its strands' awake cycles by reason and L2 accesses and misses, per
+  instruction (what --fast calibrates on);
 - machine: instructions, and in cycle mode the L2 miss rate and the memory bandwidth
   over the interval (the cycle model's counters); these are null in functional mode,
   which has no timing (one instruction per strand per step);
@@ -96,10 +98,34 @@ class _Probe:
                 "strand_insns": {r["id"]: int(r["instructions"]) for r in st["strands"]}}
         if st.get("mode") == "cycle":
             mach["strand_busy"] = {r["id"]: _busy_cycles(r) for r in st["strands"]}
+            mach["strand_cycles"] = {r["id"]: dict(r.get("cycles", {})) for r in st["strands"]}
+            mach["strand_l2"] = {r["id"]: (int(r.get("l2_accesses", 0)),
+                                           int(r.get("l2_misses", 0))) for r in st["strands"]}
             l2 = st.get("l2", {})
             mach["l2"] = (int(l2.get("accesses", 0)), int(l2.get("misses", 0)))
             mach["mem_bytes"] = int(st.get("memory", {}).get("bytes", 0))
         return {"strands": strands, "domains": doms, "machine": mach}
+
+
+def _timing(m0, m1, pids, insns):
+    """A domain's strands over the interval, per instruction (cycle mode): their awake
+    cycles by what they did (running, ready: runnable but not picked, wait_<reason>),
+    and their L2 accesses and misses (cmt/cycle.py stats)."""
+    cyc = {}
+    acc = mis = 0
+    for s in pids:
+        a, b = m0["strand_cycles"].get(s, {}), m1["strand_cycles"].get(s, {})
+        for k in set(a) | set(b):
+            if k in ("wait_halted", "wait_parked", "wait_not_started"):
+                continue
+            cyc[k] = cyc.get(k, 0) + b.get(k, 0) - a.get(k, 0)
+        a2, b2 = m0["strand_l2"].get(s, (0, 0)), m1["strand_l2"].get(s, (0, 0))
+        acc += b2[0] - a2[0]
+        mis += b2[1] - a2[1]
+    out = {k: round(v / insns, 6) for k, v in sorted(cyc.items()) if v}
+    out["l2_accesses"] = round(acc / insns, 6)
+    out["l2_misses"] = round(mis / insns, 6)
+    return out
 
 
 def run_point(pt: dict) -> dict:
@@ -177,11 +203,12 @@ def _result(pt, sysm, snaps):
         units = last["domains"][d.name]["progress"] - first["domains"][d.name]["progress"]
         insns = sum(last["machine"]["strand_insns"].get(s, 0)
                     - first["machine"]["strand_insns"].get(s, 0) for s in pids)
-        cpi = None
+        cpi = timing = None
         if cycle and insns:
             busy = sum(last["machine"]["strand_busy"].get(s, 0)
                        - first["machine"]["strand_busy"].get(s, 0) for s in pids)
             cpi = round(busy / insns, 4)
+            timing = _timing(first["machine"], last["machine"], pids, insns)
         cores = sorted({s // spc for s in pids})
         doms.append({
             "name": d.name, "workload": spec["workload"], "params": spec["params"],
@@ -193,7 +220,7 @@ def _result(pt, sysm, snaps):
             "util_avg": round(1 - yl / life, 4) if life else 0.0,
             "util_peak": round(max(per_int), 4) if per_int else 0.0,
             "util_p95": round(_percentile(per_int, 0.95), 4),
-            "instructions": insns, "cpi": cpi,
+            "instructions": insns, "cpi": cpi, "timing": timing,
             "state": last["domains"][d.name]["state"]})
     m0, m1 = first["machine"], last["machine"]
     l2_rate = bw = None

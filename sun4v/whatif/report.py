@@ -69,7 +69,7 @@ def flat_rows(rows, study):
              "platform_base": pt["platform"]["base"],
              "platform_changes": json.dumps(pt["platform"]["changes"], sort_keys=True),
              "layout": pt["layout"], "vcpus": pt["vcpus"], "whole_core": pt["whole_core"],
-             "intensity": pt["intensity"], "mode": pt["mode"], "warmup_s": pt["warmup"],
+             "intensity": pt["intensity"], "mode": point_model(r), "warmup_s": pt["warmup"],
              "time_s": pt["time"], "samples": pt["samples"], "seed": pt["seed"],
              "domains": len(pt["domains"]), "error": r.get("error"),
              "spec": json.dumps(pt, sort_keys=True)}
@@ -318,6 +318,15 @@ def _img(data, alt):
             f'{base64.b64encode(data).decode()}">')
 
 
+def point_model(r):
+    """What answered a row: the machine model the point ran on ("cycle" or
+    "functional"), or for a --fast row the analytic model and the machine model of the
+    runs it was calibrated on."""
+    if r["source"] == "modelled":
+        return f"analytic (calibrated on {r['point']['mode']})"
+    return r["point"]["mode"]
+
+
 def _html(study, rows, rank, knees, fast, sim_best, by_key, pngs):
     e = html.escape
     target = study["target"]
@@ -424,13 +433,13 @@ def _html(study, rows, rank, knees, fast, sim_best, by_key, pngs):
     body = []
     for r in rows:
         res = r.get("result")
-        body.append([r.get("label", ""), r["source"],
+        body.append([r.get("label", ""), r["source"], point_model(r),
                      round(sum(d["throughput"] for d in res["domains"]), 1) if res else "",
                      " ".join(f"{d['name']}:{_pct(d['util_avg'])}" for d in res["domains"]
                               if d["workload"] != "idle") if res else "",
                      r.get("error") or "", r["key"]])
-    parts.append(_table(["point", "source", "throughput", "utilisation", "error", "key"],
-                        body))
+    parts.append(_table(["point", "source", "machine model", "throughput", "utilisation",
+                         "error", "key"], body))
     parts.append("<p>Files: points.csv, points.json, domains.csv, ranking.csv, "
                  + ", ".join(PLOTS) + ", points/KEY.json.</p></body></html>")
     return "\n".join(parts) + "\n"

@@ -3,16 +3,20 @@
     [study]
     name = "consolidation"          # letters, digits, - _ .
     title = "..."                   # free text for the report
-    mode = "functional"             # machine model of every point: functional (default)
-                                    # or cycle (CPI, L2 miss rate, memory bandwidth)
-    warmup = "3ms"                  # simulated time from power-on before measuring
-                                    # (the guests boot in ~2 ms functional, ~12 ms cycle)
+    mode = "cycle"                  # machine model of every point: cycle (default: the
+                                    # cycle-level model of the whole machine; CPI, L2
+                                    # miss rate, memory bandwidth) or functional (one
+                                    # instruction per strand per step: no timing)
+    warmup = "15ms"                 # simulated time from power-on before measuring
+                                    # (default 15 ms cycle, 3 ms functional: the guests
+                                    # boot in ~11 ms on a T2 in cycle mode, ~20 ms on a
+                                    # T1, ~2 ms functional)
     time = "10ms"                   # simulated time measured
     samples = 20                    # utilisation samples over `time` (heatmap columns)
     seed = 1                        # every workload's `seed` parameter (its workers'
                                     # starting values; runs are deterministic)
     target = [0.40, 0.50]           # headroom target: average utilisation band
-    quick = { warmup = "2.5ms", time = "2ms" }   # --quick: shorter times, sweep ends
+    quick = { warmup = "15ms", time = "1ms" }    # --quick: shorter times, sweep ends
 
     [control]                       # the control domain `primary` (idle)
     vcpus = 8                       # default: one core's strands
@@ -34,7 +38,9 @@
     base = "T5220"
     clock_mhz = 1600                # any chip parameter (cores, l2_size, dram_latency,
     memory_latency = 200            # fpu_per_chip ...); memory_latency = dram_latency
-                                    # in cycles; memory = installed RAM
+                                    # in cycles; memory = installed RAM.  A new clock
+                                    # keeps the DRAM's times in ns: dram_latency and
+                                    # dram_line_cycles scale with it unless given
     [[layout]]                      # explicit domains ...
     name = "tiers"
     [[layout.domain]]
@@ -75,12 +81,15 @@ from ..cmt import chips
 from ..machine import platforms
 
 MODES = ("functional", "cycle")
-DEFAULT_MODE = "functional"
+DEFAULT_MODE = "cycle"
+DEFAULT_WARMUP = {"cycle": "15ms", "functional": "3ms"}
 STUDY_KEYS = ("name", "title", "mode", "warmup", "time", "samples", "seed", "target",
               "quick")
 WORKLOAD_META = ("name", "kind", "memory", "avg_util", "peak_util", "source")
 PLATFORM_ALIASES = {"memory_latency": "dram_latency"}
 PLATFORM_OWN = ("memory",)
+# chip parameters that are physical times of the DRAM, in cycles (PlatformSpec.build)
+MEMORY_TIMES = ("dram_latency", "dram_line_cycles")
 CHIP_FIELDS = tuple(f for f in chips.Chip.__dataclass_fields__
                     if f not in ("key", "name", "family", "sockets", "hver_impl",
                                  "hver_mask"))
@@ -120,10 +129,23 @@ class PlatformSpec:
     changes: dict = field(default_factory=dict)
 
     def build(self):
-        """The platforms.Platform value (ValueError/KeyError on bad values)."""
+        """The platforms.Platform value (ValueError/KeyError on bad values).
+
+        A changed `clock_mhz` changes the chip's clock, not the DIMMs: the memory's
+        latency and a channel's time per line are physical times (reference/
+        cmt_microarch.md: 176 cycles, about 126 ns, at 1.4 GHz), so their cycle counts
+        (`dram_latency`, `dram_line_cycles`) scale by new clock / base clock, rounded,
+        unless the platform sets them too (then they are taken as given, in cycles of
+        the new clock).  On-chip timings (pipeline, L2, crossbar, the T2+ coherence
+        links, whose speed follows the core clock) stay in cycles."""
         p = platforms.platform(self.base)
         chip_ch = {PLATFORM_ALIASES.get(k, k): v for k, v in self.changes.items()
                    if k not in PLATFORM_OWN}
+        clk = chip_ch.get("clock_mhz")
+        if clk is not None and clk != p.chip.clock_mhz:
+            for f in MEMORY_TIMES:
+                if f not in chip_ch:
+                    chip_ch[f] = max(1, round(p.chip[f] * clk / p.chip.clock_mhz))
         if chip_ch:
             p = p.with_chip(**chip_ch)
         if "memory" in self.changes:
@@ -226,7 +248,7 @@ def _study(where, t):
            "mode": t.get("mode", DEFAULT_MODE)}
     if out["mode"] not in MODES:
         _err(where, f"study.mode: {out['mode']!r} is not a mode (known: {', '.join(MODES)})")
-    out["warmup"] = _time(where, "study.warmup", t.get("warmup", "3ms"))
+    out["warmup"] = _time(where, "study.warmup", t.get("warmup", DEFAULT_WARMUP[out["mode"]]))
     out["time"] = _time(where, "study.time", t.get("time", "10ms"))
     out["samples"] = _int(where, "study.samples", t.get("samples", 20), 2)
     out["seed"] = _int(where, "study.seed", t.get("seed", 1), 0)
