@@ -95,7 +95,7 @@ async def test_history_and_tab_completion(ctl):
         assert not cl.has_class("open")
         await pilot.press("colon")
         assert cl.value == ""
-        await pilot.press(*"add-vc")
+        await pilot.press(*"add-vcp")
         await pilot.press("tab")
         assert cl.value == "add-vcpu "
         await pilot.press("2", "space", "l", "tab")

@@ -35,7 +35,8 @@ def test_parse_unbalanced_quote_is_one_line_error():
 
 
 def test_complete_first_word_is_a_subcommand_or_alias():
-    assert complete("add-v", DOMS) == ["add-vcpu"]
+    assert complete("add-vcp", DOMS) == ["add-vcpu"]
+    assert complete("add-v", DOMS) == ["add-vcc", "add-vcpu", "add-vdisk", "add-vds", "add-vdsdev"]
     assert complete("ldm destr", DOMS) == ["destroy"]
     assert "list-bindings" in complete("list-b", DOMS)
     assert complete("sto", DOMS) == ["stop", "stop-domain"]
@@ -60,7 +61,8 @@ def test_complete_domain_names_and_keys():
 def test_apply_completion_extends_to_common_prefix():
     assert apply_completion("add-vcpu 4 l", DOMS) == ("add-vcpu 4 ldg", ["ldg1", "ldg2"])
     assert apply_completion("add-vcpu 4 ldg1", DOMS)[0] == "add-vcpu 4 ldg1 "
-    assert apply_completion("add-vc", DOMS)[0] == "add-vcpu "
+    assert apply_completion("add-vcp", DOMS)[0] == "add-vcpu "
+    assert apply_completion("add-vd", DOMS) == ("add-vd", ["add-vdisk", "add-vds", "add-vdsdev"])
     assert apply_completion("add-policy util-l", DOMS)[0] == "add-policy util-lower="
     assert apply_completion("zzz", DOMS) == ("zzz", [])
 
