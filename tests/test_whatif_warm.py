@@ -16,7 +16,10 @@ from sun4v.whatif.warm import ENV, warm_key
 
 
 def _point(**study):
-    sc = scenario.parse({"study": {"warmup": "2.5ms", "time": "1ms", "samples": 2,
+    # functional mode: the fork is the same in both (and a cycle-mode domain needs a
+    # longer warm-up to come up)
+    sc = scenario.parse({"study": {"mode": "functional", "warmup": "2.5ms", "time": "1ms",
+                                   "samples": 2,
                                    **study},
                          "control": {"vcpus": 2, "memory": "1G"},
                          "workload": [{"name": "w", "kind": "mix", "threads": 4,

@@ -30,10 +30,17 @@ def _session(port, line, prompt=b"ldg1# ", booting=False) -> str:
     c = Client(port)
     try:
         c.until(b"options ..\r\n")
-        if booting:                 # the guest not up yet (a cold cache compiles first)
-            c.until(b"workload idle\r\n", 1200)
-        c.send(line + b"\r")
-        return c.until(prompt, 120).decode("latin-1")
+        # booting: the guest may not be up yet (a cold cache compiles first), or up long
+        # before this client connected (vntsd keeps no backlog): the line again every few
+        # seconds until its answer and prompt come back
+        end = time.monotonic() + (1200 if booting else 0)
+        while True:
+            c.send(line + b"\r")
+            try:
+                return c.until(prompt, 5 if booting else 120).decode("latin-1")
+            except AssertionError as e:
+                if "closed before" in str(e) or time.monotonic() > end:
+                    raise
     finally:
         c.close()
 
