@@ -212,10 +212,11 @@ def test_a_program_uses_the_disk_as_a_file(tmp_path):
     assert disk.read_bytes() == bytes(want)
 
 
-def test_a_boot_configuration_with_a_missing_backend(tmp_path):
-    """`sun4v boot` refuses it: one line, exit status 2."""
+def _boot_with_a_vdisk(tmp_path, image):
+    """`sun4v boot` of a T5220 whose ldg1 has vdisk1 on vol1 = image (relative to the
+    configuration's directory), for 1 ms: (the configuration's path, the process)."""
     cfg = tmp_path / "vd.toml"
-    cfg.write_text(textwrap.dedent("""
+    cfg.write_text(textwrap.dedent(f"""
         platform = "T5220"
         [[domain]]
         name = "primary"
@@ -228,14 +229,19 @@ def test_a_boot_configuration_with_a_missing_backend(tmp_path):
         [[vds]]
         name = "primary-vds0"
         domain = "primary"
-        volumes = { vol1 = "missing.img" }
+        volumes = {{ vol1 = "{image}" }}
         [[vdisk]]
         name = "vdisk1"
         volume = "vol1@primary-vds0"
         domain = "ldg1"
         """))
-    r = subprocess.run([sys.executable, "-m", "sun4v", "boot", str(cfg), "--until", "1ms"],
-                       capture_output=True, text=True, cwd=str(L.ROOT))
+    return cfg, subprocess.run([sys.executable, "-m", "sun4v", "boot", str(cfg), "--until",
+                                "1ms"], capture_output=True, text=True, cwd=str(L.ROOT))
+
+
+def test_a_boot_configuration_with_a_missing_backend(tmp_path):
+    """`sun4v boot` refuses it: one line, exit status 2."""
+    cfg, r = _boot_with_a_vdisk(tmp_path, "missing.img")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == [
         f"sun4v: {cfg}: Path {tmp_path / 'missing.img'} is not valid on service domain "
@@ -245,28 +251,7 @@ def test_a_boot_configuration_with_a_missing_backend(tmp_path):
 def test_virtual_disks_need_the_domain_manager(tmp_path):
     """Without --ldmd nobody serves the disk: `sun4v boot` says so (one line, exit 2)."""
     (tmp_path / "d.img").write_bytes(bytes(4096))
-    cfg = tmp_path / "vd.toml"
-    cfg.write_text(textwrap.dedent("""
-        platform = "T5220"
-        [[domain]]
-        name = "primary"
-        vcpus = 4
-        memory = "1G"
-        [[domain]]
-        name = "ldg1"
-        vcpus = 4
-        memory = "1G"
-        [[vds]]
-        name = "primary-vds0"
-        domain = "primary"
-        volumes = { vol1 = "d.img" }
-        [[vdisk]]
-        name = "vdisk1"
-        volume = "vol1@primary-vds0"
-        domain = "ldg1"
-        """))
-    r = subprocess.run([sys.executable, "-m", "sun4v", "boot", str(cfg), "--until", "1ms"],
-                       capture_output=True, text=True, cwd=str(L.ROOT))
+    cfg, r = _boot_with_a_vdisk(tmp_path, "d.img")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == [f"sun4v: {cfg}: its virtual disks are served by the "
                                      f"domain manager: run it with --ldmd SOCKET"]
