@@ -57,11 +57,11 @@ venv: .venv/stamp
 
 setup: tools venv
 
-build/progs/%.O0: tests/progs/%.c | tools
+build/progs/%.O0: tests/progs/%.c $(wildcard tests/progs/*.h) | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O0 -o $@ $< -lm
 
-build/progs/%.O2: tests/progs/%.c | tools
+build/progs/%.O2: tests/progs/%.c $(wildcard tests/progs/*.h) | tools
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $< -lm
 

@@ -6,23 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MAXT 64
-
-static long rounds = 2000;
-static unsigned long result[MAXT];
-
-static void *worker(void *arg)
-{
-    unsigned long x = 0x9E3779B97F4A7C15UL * ((long)arg + 1);
-    for (long r = 0; r < rounds; r++)
-        for (int k = 0; k < 64; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-        }
-    result[(long)arg] = x;
-    return NULL;
-}
+#include "xorshift_worker.h"
 
 int main(int argc, char **argv)
 {
