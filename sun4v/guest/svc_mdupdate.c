@@ -5,6 +5,7 @@
    (reference ldoms_protocols.md §1.3; Linux ds.c md_update_data). */
 #include "dsvc.h"
 #include <sun4v/ds.h>
+#include "vdc.h"
 
 static void mdupdate_data(struct ds_service *s, const u8 *p, u32 len)
 {
@@ -16,8 +17,10 @@ static void mdupdate_data(struct ds_service *s, const u8 *p, u32 len)
     } else {
         memcpy(&req, p, 8);
         result = md_read() == 0 ? MD_UPDATE_SUCCESS : MD_UPDATE_FAILURE;
-        if (result == MD_UPDATE_SUCCESS)
+        if (result == MD_UPDATE_SUCCESS) {
             relay_md_changed();
+            vdc_md_changed();           /* virtual disks added or removed (vdc.c) */
+        }
         kprintf("md-update: machine description read again (generation %lu, %d vCPUs)\n",
                 md.generation, md.ncpus);
     }
