@@ -95,9 +95,12 @@ def test_file_operations_equal_the_backing_file_under_sun4v_run(tmp_path):
     host = _sun4v_run(exe, copy).splitlines()
     assert host == _qemu(exe, qcopy).splitlines()       # `sun4v run` is qemu's twin here
     assert qcopy.read_bytes() == copy.read_bytes()
-    assert dom[0] == "type block device" and host[0] == "type regular file"
+    assert dom[0] == "type block, fstat(62) block, statx block"
+    assert host[0] == "type regular, fstat(62) regular, statx regular"
     assert dom[1:] == host[1:], "\n".join(f"{a!r:50} {b!r}" for a, b in zip(dom, host))
     assert f"size {len(original)}" in dom
+    assert f"fstat(62): 0, size {len(original)}" in dom
+    assert f"statx: 0, size {len(original)}" in dom
     assert disk.read_bytes() == copy.read_bytes()
     assert disk.read_bytes() != original                # the writes reached the file
     # the values themselves, from the operations' definitions

@@ -1,7 +1,7 @@
 /* File operations on a virtual disk (issue 14 §2; sun4v/guest/vdfile.c), checked
    against the same operations on the backing file under `sun4v run`.
 
-   vdisk_ops ops PATH     fstat, lseek, read, pread, pwrite, readv, writev, preadv,
+   vdisk_ops ops PATH     fstat (and the plain fstat 62, statx), lseek, read, pread, pwrite, readv, writev, preadv,
                           pwritev, writes and reads not aligned to the block size,
                           the end of the disk; prints each result. Every line but the
                           `type` one (a block device in a domain, a regular file under
@@ -12,11 +12,13 @@
                           /dev/vdisk1 to appear and uses it, closes /dev/vdisk0 once
                           DIR/close0 exists, waits until /dev/vdisk0 is gone, and
                           ends once DIR/end exists. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,11 @@ static void say(const char *what, long r)
 
 static unsigned char big[20000], back[20000];
 
+static const char *kind(unsigned mode)
+{
+    return S_ISBLK(mode) ? "block" : S_ISREG(mode) ? "regular" : "other";
+}
+
 static int ops(const char *path)
 {
     int fd = open(path, O_RDWR);
@@ -51,9 +58,20 @@ static int ops(const char *path)
         printf("fstat: %s\n", strerror(errno));
         return 1;
     }
-    printf("type %s\n", S_ISBLK(st.st_mode) ? "block device" :
-           S_ISREG(st.st_mode) ? "regular file" : "other");
+    /* the sparc64 kernel's plain fstat (62): struct stat, st_mode at 16, st_size at 40 */
+    unsigned char raw[104];
+    unsigned rmode = 0;
+    long long rsize = -1;
+    long rr = syscall(62, fd, raw);
+    memcpy(&rmode, raw + 16, 4);
+    memcpy(&rsize, raw + 40, 8);
+    struct statx sx;
+    long xr = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx);
+    printf("type %s, fstat(62) %s, statx %s\n", kind(st.st_mode), kind(rmode),
+           kind(sx.stx_mode));
     printf("size %lld\n", (long long)st.st_size);
+    printf("fstat(62): %ld, size %lld\n", rr, rsize);
+    printf("statx: %ld, size %llu\n", xr, (unsigned long long)sx.stx_size);
     long long size = st.st_size;
     say("lseek end", lseek(fd, 0, SEEK_END));
     say("lseek set 3", lseek(fd, 3, SEEK_SET));
