@@ -6,7 +6,9 @@ client domains (reference ldm_xscf.md A5: `add-vds vds-name ldom`, `add-vdsdev [
 A4 `VDS|name=...|nclients=N` then `|vol=...|opts=...|dev=...`).
 
 All values are frozen; every operation returns a new `Config` or raises LdmError with
-the one line ldm prints (the configuration is then unchanged).
+the one line ldm prints (the configuration is then unchanged). add-vdisk and
+remove-vdisk work on inactive, bound and running domains: ldm/viodr.py binds or
+unbinds the disk's channel and, for a running domain, carries the change out live.
 
 Binding (ldm/binder.py's numbering): each vdisk of a domain being bound gets an LDC
 channel between the client (the lowest free channel of the client: role `vdc`) and the
