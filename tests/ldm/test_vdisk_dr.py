@@ -217,3 +217,33 @@ def test_add_and_remove_a_vdisk_while_the_program_runs(tmp_path):
             if n["name"] == "disk"] == [1]
     (flags / "end").write_bytes(b"")
     assert _run_program(lm) == ("exited", 0), (out, lm.console("ldg1"))
+
+
+def test_forced_removal_of_an_open_disk(tmp_path):
+    """remove-vdisk -f while a program holds the disk open: dr-vio FORCE_UNCONFIG
+    detaches it; the program's descriptor then gets EIO (Linux: the device is gone),
+    its close succeeds, and the backing file is untouched."""
+    exe = _exe(tmp_path)
+    a = content(37)
+    da = tmp_path / "a.img"
+    da.write_bytes(a)
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    lm, out = _machine(exe, ["hold", flags], [("d0", da)])
+    for _ in range(200):
+        if "vdisk0 open" in out["out"].decode():
+            break
+        lm.advance("1ms")
+    assert out["out"].decode() == "vdisk0 open: yes\n", (out, lm.console("ldg1"))
+    L.ldm(lm, "remove-vdisk d0 ldg1", status=1)         # busy without -f
+    L.ldm(lm, "remove-vdisk -f d0 ldg1")
+    assert "DISK" not in L.ldm(lm, "list-bindings ldg1")[0]
+    assert lm.channels.vds.ports == {}
+    (flags / "go").write_bytes(b"")
+    assert _run_program(lm) == ("exited", 0), (out, lm.console("ldg1"))
+    assert out["out"].decode() == ("vdisk0 open: yes\n"
+                                   "pread after the removal: -1 Input/output error\n"
+                                   "pwrite after the removal: -1 Input/output error\n"
+                                   "close: 0\n")
+    assert "dr-vio: vdisk0 unconfigured" in lm.console("ldg1")[0]
+    assert da.read_bytes() == a

@@ -11,7 +11,9 @@
                           `ldm remove-vdisk`: holds /dev/vdisk0 open, waits for
                           /dev/vdisk1 to appear and uses it, closes /dev/vdisk0 once
                           DIR/close0 exists, waits until /dev/vdisk0 is gone, and
-                          ends once DIR/end exists. */
+                          ends once DIR/end exists.
+   vdisk_ops hold DIR     holds /dev/vdisk0 open; once DIR/go exists, reads and
+                          writes on it (after `ldm remove-vdisk -f`: EIO) and closes. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -181,12 +183,29 @@ static int live(const char *dir)
     return 0;
 }
 
+static int hold(const char *dir)
+{
+    char flag[512], b[16];
+    int fd = open("/dev/vdisk0", O_RDWR);
+    printf("vdisk0 open: %s\n", fd >= 0 ? "yes" : strerror(errno));
+    fflush(stdout);
+    snprintf(flag, sizeof(flag), "%s/go", dir);
+    while (access(flag, F_OK))
+        nap();
+    say("pread after the removal", pread(fd, b, sizeof(b), 0));
+    say("pwrite after the removal", pwrite(fd, b, sizeof(b), 0));
+    say("close", close(fd));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "ops"))
         return ops(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "live"))
         return live(argv[2]);
-    printf("usage: vdisk_ops ops PATH | live DIR\n");
+    if (argc == 3 && !strcmp(argv[1], "hold"))
+        return hold(argv[2]);
+    printf("usage: vdisk_ops ops PATH | live DIR | hold DIR\n");
     return 2;
 }
