@@ -381,7 +381,8 @@ u32 vdc_block_size(int unit)
 void vdc_hold(int unit, int delta)
 {
     struct vdc *v = unit >= 0 ? by_id((u64)unit) : 0;
-    if (v)
+    if (v && (delta > 0 || v->opens > 0))   /* a descriptor of a disk forced away and
+                                               attached again since holds nothing */
         __sync_fetch_and_add(&v->opens, delta);
 }
 
