@@ -1,6 +1,8 @@
 /* The md-update service: the domain manager changed this domain's machine description
-   (after adding a vCPU, before its dr-cpu CONFIGURE; after removing one). The kernel
-   reads it again with mach_desc and answers.
+   (after adding a vCPU, before its dr-cpu CONFIGURE; after removing one; after a
+   virtual disk was added or removed). The kernel reads it again with mach_desc, brings
+   the relay's ports (control domain) and its virtual disks (vdc.c) in line with it,
+   and answers.
    Request {u64 req_num}; response {u64 req_num, u32 result: 0 ok, 1 failure, 2 invalid}
    (reference ldoms_protocols.md §1.3; Linux ds.c md_update_data). */
 #include "dsvc.h"
