@@ -94,7 +94,8 @@ def _blocks(d: dict, blocks, extended: bool):
         svc = d.get("vcons_service") or "hypervisor"
         yield "VCONS", (["UART"] if port is None else
                         [f"NAME             {'SERVICE':<{max(17, len(svc) + 1)}}PORT",
-                         f"{d['row']['name']:<17}{svc:<{max(17, len(svc) + 1)}}{port}"])
+                         f"{d.get('vcons_group', d['row']['name']):<17}"
+                         f"{svc:<{max(17, len(svc) + 1)}}{port}"])
     if "domain" in blocks and d.get("vccs"):
         from .vcc import bindings_block
         yield "VCC", bindings_block(d["vccs"])

@@ -69,7 +69,8 @@ def long_listing(details: list[dict], blocks=BLOCKS, extended: bool = False) -> 
             port = d["console"].port
             svc = d.get("vcons_service") or "hypervisor"
             out.append("VCONS|type=UART" if port is None else
-                       f"VCONS|group={d['row']['name']}|service={svc}|port={port}")
+                       f"VCONS|group={d.get('vcons_group', d['row']['name'])}|service={svc}"
+                       f"|port={port}")
         if "domain" in blocks:
             from .vcc import bindings_parseable
             out += bindings_parseable(d.get("vccs", ()))

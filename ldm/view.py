@@ -62,6 +62,7 @@ def detail(cfg: Config, name: str, status: DomainStatus | None) -> dict:
     d["ldc"] = sorted(cfg.bindings.endpoints_of(name), key=lambda e: e.channel)
     from .vcc import console_service, detail as vcc_detail
     d["vcons_service"] = console_service(cfg, b.console.port)
+    d["vcons_group"] = b.console.group or name          # ldm/vcons.py
     d["vccs"] = vcc_detail(cfg, name)
     return d
 
