@@ -604,7 +604,8 @@ class LiveManager:
         for name in self.uart_of:
             d = b.get(name)
             if d is not None and d.console.port is not None:
-                ports[name] = d.console.port
+                # a console group (ldm set-vcons group=, ldm/vcons.py) shares its port
+                ports[name] = (d.console.port, d.console.group or name)
         if ports == self._vntsd_ports:
             return []
         self._vntsd_ports = ports
