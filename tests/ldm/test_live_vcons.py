@@ -15,13 +15,15 @@ from sun4v.boot.config import parse_config
 KERNEL = ROOT / "build" / "fw" / "guest.bin"
 
 
-def _ask(c, line, answer, limit=1200):
-    """Type `line` until the guest's `answer` comes back (the guest may still boot)."""
+def _ask(c, line, prompt, limit=1200):
+    """Type `line` until the guest echoes it (it may still boot); its answer up to the
+    next `prompt` (after the echo: the backlog's older prompt does not count)."""
     end = time.monotonic() + limit
     while True:
         c.send(line + b"\r")
         try:
-            return c.until(answer, 5)
+            c.until(line + b"\r\n", 5)
+            return c.until(prompt, 120)
         except AssertionError as e:
             if "closed before" in str(e) or time.monotonic() > end:
                 raise

@@ -27,17 +27,19 @@ def _cfg(p):
 
 
 def _session(port, line, prompt=b"ldg1# ", booting=False) -> str:
+    """Type `line` on the console at `port`; the guest's answer (after its echo of the
+    line, so that the backlog's older prompt does not count) up to its next prompt."""
     c = Client(port)
     try:
         c.until(b"options ..\r\n")
-        # booting: the guest may not be up yet (a cold cache compiles first), or up long
-        # before this client connected (vntsd keeps no backlog): the line again every few
-        # seconds until its answer and prompt come back
+        # booting: the guest may not be up yet (a cold cache compiles first): the line
+        # again every few seconds until its echo comes back
         end = time.monotonic() + (1200 if booting else 0)
         while True:
             c.send(line + b"\r")
             try:
-                return c.until(prompt, 5 if booting else 120).decode("latin-1")
+                c.until(line + b"\r\n", 5 if booting else 120)
+                return c.until(prompt, 120).decode("latin-1")
             except AssertionError as e:
                 if "closed before" in str(e) or time.monotonic() > end:
                     raise
