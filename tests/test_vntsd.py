@@ -86,6 +86,29 @@ class Client:
         self.s.close()
 
 
+_marks = iter(range(1, 1 << 30))
+
+
+def ask(c, line: bytes, prompt: bytes, limit=1200.0) -> bytes:
+    """Type `line` on the guest's console through client `c`; the guest's answer up to
+    its next `prompt`. A line no backlog can hold goes first (a word unique to this
+    call, which the guest's monitor answers `WORD: command not found`), again every few
+    seconds while the guest still boots: what follows its answer is this line's."""
+    mark = f"mark{os.getpid()}x{next(_marks)}".encode()
+    end = time.monotonic() + limit
+    while True:
+        c.send(mark + b"\r")
+        try:
+            c.until(mark + b": command not found\r\n", 5)
+            break
+        except AssertionError as e:
+            if "closed before" in str(e) or time.monotonic() > end:
+                raise
+    c.send(line + b"\r")
+    c.until(line + b"\r\n", 120)
+    return c.until(prompt, 120)
+
+
 def wait_input(v, name, want: bytes, limit=10.0) -> bytes:
     got = b""
     end = time.monotonic() + limit
