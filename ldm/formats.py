@@ -184,5 +184,8 @@ def _constraint_blocks(c):
         yield "VARIABLES", [f"{k}={v}" for k, v in c.variables]
     if c.policies:
         yield "POLICY", policy_table(list(c.policies))
-    if c.console_port is not None:
+    if c.console_group is not None:             # ldm set-vcons group= (ldm/vcons.py)
+        port = "" if c.console_port is None else str(c.console_port)
+        yield "VCONS", [f"{'GROUP':<17}PORT", f"{c.console_group:<17}{port}".rstrip()]
+    elif c.console_port is not None:
         yield "VCONS", ["PORT", str(c.console_port)]

@@ -127,6 +127,9 @@ def constraints(cs: list) -> list[str]:
             out.append("VARIABLES")
             out += [f"|{k}={v}" for k, v in c.variables]
         out += [_fields("POLICY", p.items()) for p in c.policies]
-        if c.console_port is not None:
+        if c.console_group is not None:
+            out.append(f"VCONS|group={c.console_group}|port="
+                       f"{'' if c.console_port is None else c.console_port}")
+        elif c.console_port is not None:
             out.append(f"VCONS|port={c.console_port}")
     return out

@@ -90,7 +90,11 @@ def test_conflicts_and_usage(room):
     assert st != 0 and "Invalid property 'log'" in err and "Usage: ldm set-vcons" in err
     st, out, err = ldm.run("set-vcons port=5001")
     assert st != 0 and "Usage: ldm set-vcons" in err
-    assert "VCONS|group=ldg2" not in ldm.ok("list-constraints -p ldg2")
+    assert "VCONS" not in ldm.ok("list-constraints -p ldg2")
+    assert "VCONS|group=g|port=5020" in ldm.ok("list-constraints -p ldg1").splitlines()
+    h = ldm.ok("list-constraints ldg1").splitlines()
+    i = h.index("VCONS")
+    assert [x.split() for x in h[i + 1:i + 3]] == [["GROUP", "PORT"], ["g", "5020"]]
 
 
 def test_group_survives_save_and_load(room):
