@@ -8,8 +8,9 @@ the guest kernel (sun4v/guest/prog.h), served with the syscall-emulation layer
     px.started_at         # machine time of the first poll that saw it loaded and running
 
 The guest kernel owns memory, threads, futexes and exit; what reaches the host is files,
-the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
-AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
+the clock (the domain's simulated time, on which the guest kernel's sleeps and timers run:
+Syscalls.clock_ns), ids and PROG_OP_INFO (the program's path, argv, environment, ids,
+stack size, AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
 virtual: the program's, translated with the guest's `struct uspace` (each range: va_lo,
 va_hi, TTE, the kernel's VA of va_lo), or -- in the kernel's own requests only (the
 slot's `kernel` word) -- the kernel's linear map (KERNBASE + RA - RA0); a program passing
@@ -203,6 +204,11 @@ class ProgramProxy:
         self.mem = GuestUserMemory(self.dm, uspace_ra)
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
+        # the program's clocks are the domain's simulated time (its sleeps and timers
+        # run on it in the guest kernel), as `sun4v run` in cycle mode: the same
+        # program gives the same clock-derived output at every run
+        m = self.dm.m
+        self.sys.clock_ns = lambda: m.time * 10**9 // m.platform.clock_hz
         stdin = os.open(os.devnull, os.O_RDONLY)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)

@@ -54,6 +54,8 @@ struct thread {
     char name[24];
     u64 fpregs[33];             /* %f0-%f62, %fsr */
     struct uthread *user;       /* a thread of the program (prog.c), or 0 */
+    u64 acct_mark;              /* cputime.c: %stick its CPU time is counted from */
+    int in_kernel;              /* cputime.c: in a system call (system time) */
 };
 
 struct event {
@@ -190,6 +192,14 @@ void sched_unbind(int cpu);
 void idle_loop(void) __attribute__((noreturn));
 void sched_idle_thread(struct cpu *c, struct thread *t);
 enum { WHY_INTR, WHY_YIELD, WHY_SLEEP, WHY_EXIT };
+
+/* ---- cputime.c ----------------------------------------------------------------------- */
+extern volatile u64 prog_cpu_ticks[2];          /* the program's user, system time (%stick) */
+void cputime_switch(struct thread *cur, struct thread *next, u64 now);
+void cputime_enter(struct thread *t);           /* a trap from user mode: system time */
+void cputime_leave(struct thread *t);           /* back to user mode: user time */
+void cputime_charge(struct thread *t);          /* count it up to now */
+u64 cputime_now(int which);                     /* 1: user, 2: user + system (ticks) */
 
 static inline u64 rd_stick(void)
 {

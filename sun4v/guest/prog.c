@@ -29,6 +29,7 @@
 
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
+   An exited thread's record is used again by a later clone (up to 1024 live threads).
    The end: exit_group (or the last thread's exit) writes the status to the proxy area
    and the console, and the domain stops with it (mach_exit). */
 #include "kernel.h"
@@ -120,8 +121,14 @@ static struct {
     const char *name;
 } P;
 
-static struct uthread *uthreads[1024];      /* the program's threads, by tid - pid */
-static spinlock_t prog_lock;    /* P.live, the futex wait list */
+/* the program's live threads (slot 0: the main thread while it lives); an exited
+   thread's record goes to ut_free and is used again by a later clone, so a program
+   may create any number of threads over its life, UT_MAX at a time (then EAGAIN) */
+#define UT_MAX 1024
+static struct uthread *uthreads[UT_MAX];
+static struct uthread *ut_free;
+static const u64 fp_zero[33];   /* a new thread's FP registers when its parent had none */
+static spinlock_t prog_lock;    /* P.live, the futex wait list, uthreads, ut_free */
 static struct uthread *fwaiters;
 static char progname[64];
 
@@ -175,7 +182,58 @@ static void prog_end(int state, u64 status)
 /* ---- user threads -------------------------------------------------------------------- */
 static struct uthread *me(void) { return mycpu()->cur->user; }
 
-static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
+/* the live thread `tid`, or 0 */
+static struct uthread *uthread_of(long tid)
+{
+    if (tid <= 0)
+        return 0;
+    for (int i = 0; i < UT_MAX; i++)
+        if (uthreads[i] && uthreads[i]->tid == tid)
+            return uthreads[i];
+    return 0;
+}
+
+/* a zeroed thread record in a free slot of uthreads (tid 0 until the caller sets it),
+   or 0 when UT_MAX threads live */
+static struct uthread *ut_alloc(void)
+{
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int i;
+    for (i = 0; i < UT_MAX && uthreads[i]; i++)
+        ;
+    struct uthread *u = 0;
+    if (i < UT_MAX) {
+        u = ut_free;
+        if (u)
+            ut_free = u->fnext;
+        else
+            u = (struct uthread *)1;        /* a new one, made below */
+        uthreads[i] = u;
+    }
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (u == (struct uthread *)1) {
+        struct uthread *n = kalloc(sizeof(*n), 64);
+        uthreads[i] = n;                    /* (tid 0: no lookup finds it yet) */
+        return n;
+    }
+    if (u)
+        memset(u, 0, sizeof(*u));
+    return u;
+}
+
+/* thread u's record back to ut_free, its slot free (prog_lock held) */
+static void ut_release(struct uthread *u)
+{
+    for (int i = 0; i < UT_MAX; i++)
+        if (uthreads[i] == u)
+            uthreads[i] = 0;
+    u->fnext = ut_free;
+    ut_free = u;
+}
+
+static int spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs)
 {
     char name[24];
     snprintf(name, sizeof(name), "%s.%d", progname, u->tid);
@@ -185,8 +243,6 @@ static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
     spin_unlock(&prog_lock);
     intr_restore(p);
     prog_area->threads++;
-    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
-        uthreads[u->tid - P.pid] = u;
     thread_create_user(name, utf, u, fpregs);
     return 0;
 }
@@ -332,7 +388,6 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
         return -LX_ENOSYS;                     /* a new process: the domain runs one */
     struct uthread *parent = me();
-    struct uthread *u = kalloc(sizeof(*u), 64);
     struct trapframe ctf = *tf;
     ctf.tpc = tf->tnpc;                     /* both continue after the ta */
     ctf.tnpc = tf->tnpc + 4;
@@ -345,19 +400,28 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
             dist = 192;
         u64 csp = (newsp + STACK_BIAS) & ~15UL;
         u64 rval = csp - dist;
-        u64 *frame = kalloc_high_try(dist, 8);
-        if (!frame || uvm_copyin(frame, psp, dist))
-            return -LX_EFAULT;
-        for (int i = 0; i < 8; i++) {
-            frame[i] = tf->l[i];
-            frame[8 + i] = tf->i[i];
+        u64 frame[32];                      /* a piece at a time (dist: 8-byte multiple) */
+        dist &= ~7UL;
+        for (u64 off = 0; off < dist; off += sizeof(frame)) {
+            u64 n = MIN(sizeof(frame), dist - off);
+            if (uvm_copyin(frame, psp + off, n))
+                return -LX_EFAULT;
+            if (off == 0) {                 /* the window: 16 words, dist >= 128 */
+                for (int i = 0; i < 8; i++) {
+                    frame[i] = tf->l[i];
+                    frame[8 + i] = tf->i[i];
+                }
+                frame[8 + 6] = csp - STACK_BIAS;
+            }
+            if (uvm_copyout(rval + off, frame, n))
+                return -LX_EFAULT;
         }
-        frame[8 + 6] = csp - STACK_BIAS;
-        if (uvm_copyout(rval, frame, dist))
-            return -LX_EFAULT;
         ctf.i[6] = csp - STACK_BIAS;
         ctf.o[6] = rval - STACK_BIAS;
     }
+    struct uthread *u = ut_alloc();
+    if (!u)
+        return -LX_EAGAIN;                  /* UT_MAX threads live (Linux: EAGAIN) */
     int tid;
     u64 p = intr_off();
     spin_lock(&prog_lock);
@@ -365,10 +429,15 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     spin_unlock(&prog_lock);
     intr_restore(p);
     u32 t32 = (u32)tid;
-    if ((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4))
+    if (((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4)) ||
+        ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))) {
+        p = intr_off();
+        spin_lock(&prog_lock);
+        ut_release(u);
+        spin_unlock(&prog_lock);
+        intr_restore(p);
         return -LX_EFAULT;
-    if ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))
-        return -LX_EFAULT;
+    }
     u->tid = tid;
     u->sigmask = parent->sigmask;
     u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
@@ -377,14 +446,9 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     ctf.tstate &= ~((u64)0x11 << TSTATE_CCR_SHIFT);
     if (flags & CLONE_SETTLS)
         ctf.g[7] = tls;
-    /* the FP registers: the parent's, saved when it trapped (prog_trap) */
+    /* the FP registers: the parent's, saved when it trapped (prog_trap); copied */
     struct thread *pt = mycpu()->cur;
-    u64 *fp = kalloc_high_try(sizeof(pt->fpregs), 8);
-    if (!fp)
-        return -LX_ENOMEM;
-    if (pt->fp_used)
-        memcpy(fp, pt->fpregs, sizeof(pt->fpregs));
-    spawn(&ctf, u, fp);
+    spawn(&ctf, u, pt->fp_used ? pt->fpregs : fp_zero);
     tf->o[1] = 0;                           /* parent: %o1 = 0 */
     return tid;
 }
@@ -403,13 +467,16 @@ static void thread_done(u64 status, int group)
     u64 p = intr_off();
     spin_lock(&prog_lock);
     int left = --P.live;
+    if (left > 0) {
+        /* tkill of it now: ESRCH; its record free for a later clone. It leaves this
+           vCPU as a kernel thread (cur->user 0: no CPU time, no more signals) */
+        mycpu()->cur->user = 0;
+        ut_release(u);
+    }
     spin_unlock(&prog_lock);
     intr_restore(p);
     if (left == 0)
         prog_end(PS_EXITED, status & 0xff);
-    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
-        uthreads[u->tid - P.pid] = 0;       /* tkill of it now: ESRCH */
-    mycpu()->cur->user = 0;
     thread_exit();
 }
 
@@ -828,7 +895,7 @@ static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
         n[3] &= ~UNBLOCKABLE;
         memcpy(P.sigact[sig], n, 32);
         if (n[0] == 1 || (n[0] == 0 && sig_default_ignored((int)sig)))
-            for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
+            for (int i = 0; i < UT_MAX; i++)
                 if (uthreads[i])
                     uthreads[i]->pending &= ~SIGBIT(sig);
     }
@@ -1135,8 +1202,8 @@ static struct uthread *signal_target(int sig)
     struct uthread *main_u = uthreads[0];
     if (main_u && !(main_u->sigmask & SIGBIT(sig)))
         return main_u;
-    for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
-        if (uthreads[i] && !(uthreads[i]->sigmask & SIGBIT(sig)))
+    for (int i = 0; i < UT_MAX; i++)
+        if (uthreads[i] && uthreads[i]->tid && !(uthreads[i]->sigmask & SIGBIT(sig)))
             return uthreads[i];
     return main_u;
 }
@@ -1149,9 +1216,8 @@ static void ptimer_fire(int k)
     struct ptimer *t = &ptimers[k];
     if (t->notify == SIGEV_NONE)
         return;
-    struct uthread *u = t->notify == SIGEV_THREAD_ID &&
-                        t->tid - P.pid >= 0 && t->tid - P.pid < (int)ARRAY_SIZE(uthreads)
-                        ? uthreads[t->tid - P.pid] : signal_target(t->sig);
+    struct uthread *u = t->notify == SIGEV_THREAD_ID ? uthread_of(t->tid)
+                                                     : signal_target(t->sig);
     if (!u)
         return;
     u64 h = P.sigact[t->sig][0];
@@ -1198,7 +1264,7 @@ static void ptimer_thread(void *arg)
         u64 p = intr_off();
         spin_lock(&ptimer_lock);
         u64 now = rd_stick(), first = U64_MAX;
-        for (int k = 0; k < NTIMERS + 3; k++) {
+        for (int k = 0; k < NTIMERS + 1; k++) {     /* (not the CPU-time itimers) */
             struct ptimer *t = &ptimers[k];
             if (!t->used || !t->next)
                 continue;
@@ -1240,8 +1306,7 @@ static long sys_timer_create(u64 clock, u64 sevp, u64 idp)
         return -LX_EINVAL;
     if (notify != SIGEV_NONE && (sig < 1 || sig > 64))
         return -LX_EINVAL;
-    if (notify == SIGEV_THREAD_ID && (tid < P.pid || tid - P.pid >= (int)ARRAY_SIZE(uthreads) ||
-                                      !uthreads[tid - P.pid]))
+    if (notify == SIGEV_THREAD_ID && !uthread_of(tid))
         return -LX_EINVAL;
     u64 p = intr_off();
     spin_lock(&ptimer_lock);
@@ -1281,9 +1346,11 @@ static struct ptimer *ptimer_of(u64 id)
     return &ptimers[id];
 }
 
+static u64 ptimer_clock_now(struct ptimer *t);
+
 static void itimerspec_now(struct ptimer *t, u64 out[4])
 {
-    u64 per = ticks_per_us(), now = rd_stick();
+    u64 per = ticks_per_us(), now = ptimer_clock_now(t);
     u64 left_ns = t->next ? (t->next > now ? (t->next - now) / per * 1000 : 1) : 0;
     u64 iv_ns = t->interval / per * 1000;
     out[0] = iv_ns / NSEC_PER_SEC;
@@ -1353,14 +1420,48 @@ static long sys_timer_delete(u64 id)
 /* ---- interval timers (setitimer, getitimer, alarm) and sigqueue -----------------------
    ITIMER_REAL is one more timer of the ptimers thread (SIGALRM, si_code SI_KERNEL, a
    pending one is not counted again). ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF
-   (SIGPROF) count the domain's time as well: the program's CPU time is not accounted
-   separately here, so they fire as for a program that computes all along (what they are
-   used for: profiling and timing out a computation). */
+   (SIGPROF) count the program's CPU time (cputime.c: user, and user + system, of all
+   its threads on the domain's vCPUs), checked as Linux checks them, when a thread's
+   time is counted: at each trap from user mode (the 1 ms clock interrupt of a computing
+   thread included) and at each return from a system call. */
 enum { NR_alarm = 27, NR_setitimer = 83, NR_getitimer = 86, NR_rt_sigqueueinfo = 106 };
 #define SI_KERNEL       0x80
 #define SI_QUEUE        (-1)
 
 static const int itimer_sig[3] = {14 /* SIGALRM */, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
+
+/* the clock timer t counts on: %stick, or the program's CPU time (ITIMER_VIRTUAL,
+   ITIMER_PROF) */
+static u64 ptimer_clock_now(struct ptimer *t)
+{
+    int k = (int)(t - ptimers);
+    return k > NTIMERS ? cputime_now(k - NTIMERS) : rd_stick();
+}
+
+/* the CPU-time itimers: fire those whose time has been consumed (interrupts off) */
+static void cpu_itimers_check(void)
+{
+    if (!ptimers[NTIMERS + 1].next && !ptimers[NTIMERS + 2].next)
+        return;
+    spin_lock(&ptimer_lock);
+    for (int k = NTIMERS + 1; k < NTIMERS + 3; k++) {
+        struct ptimer *t = &ptimers[k];
+        if (!t->used || !t->next)
+            continue;
+        u64 now = ptimer_clock_now(t);
+        if (now < t->next)
+            continue;
+        ptimer_fire(k);
+        if (t->interval) {
+            u64 missed = (now - t->next) / t->interval;
+            t->overrun += (int)missed;
+            t->next += (missed + 1) * t->interval;
+        } else {
+            t->next = 0;
+        }
+    }
+    spin_unlock(&ptimer_lock);
+}
 
 static void itimer_get(int which, u64 out[4])
 {
@@ -1387,10 +1488,10 @@ static void itimer_set(int which, u64 iv_us, u64 val_us)
     t->notify = SIGEV_SIGNAL;
     t->code = SI_KERNEL;
     t->interval = iv_us * per;
-    t->next = val_us ? rd_stick() + val_us * per : 0;
+    t->next = val_us ? ptimer_clock_now(t) + val_us * per : 0;
     spin_unlock(&ptimer_lock);
     intr_restore(p);
-    if (!ptimer_thread_up) {
+    if (which == 0 && !ptimer_thread_up) {
         ptimer_thread_up = 1;
         thread_create("ptimers", ptimer_thread, 0, -1);
     }
@@ -1594,10 +1695,15 @@ static long syscall(struct trapframe *tf)
         int sig = (int)(nr == NR_tgkill ? a[2] : a[1]);
         if (nr == NR_tgkill && (int)a[0] != P.pid)
             return -LX_ESRCH;
-        if (tid < P.pid || tid - P.pid >= (long)ARRAY_SIZE(uthreads) ||
-            !uthreads[tid - P.pid])
-            return -LX_ESRCH;
-        return send_signal(uthreads[tid - P.pid], sig, SI_TKILL);
+        if (tid <= 0)
+            return -LX_EINVAL;
+        u64 p = intr_off();                 /* (its record is not reused meanwhile) */
+        spin_lock(&prog_lock);
+        struct uthread *u = uthread_of(tid);
+        long r = u ? send_signal(u, sig, SI_TKILL) : -LX_ESRCH;
+        spin_unlock(&prog_lock);
+        intr_restore(p);
+        return r;
     }
     case NR_sigaltstack:
         return sys_sigaltstack(a[0], a[1], tf->o[6]);
@@ -1874,6 +1980,7 @@ u64 prog_trap(struct trapframe *tf)
         fp_save(t->fpregs);
         t->fp_used = 1;
     }
+    cputime_enter(t);
     intr_on();
     if (!t->user)
         panic("a trap from user mode on kernel thread %s", t->name);
@@ -1904,8 +2011,10 @@ u64 prog_trap(struct trapframe *tf)
     } else {
         fault(tf, tt, c);
     }
-    return_to_user(tf);
     intr_off();
+    cputime_leave(mycpu()->cur);
+    cpu_itimers_check();
+    return_to_user(tf);
     c = mycpu();
     c->in_trap = 1;
     u64 r = schedule(c, tf, WHY_INTR);
@@ -1920,7 +2029,11 @@ void prog_intr_return(struct trapframe *tf)
 {
     struct thread *t = mycpu()->cur;
     struct uthread *u = t ? t->user : 0;
-    if (!u || !(u->pending & ~u->sigmask))
+    if (!u)
+        return;
+    cputime_charge(t);
+    cpu_itimers_check();
+    if (!(u->pending & ~u->sigmask))
         return;
     if (tf->fprs & FPRS_FEF) {
         fp_save(t->fpregs);
@@ -2137,7 +2250,7 @@ static void loader(void *arg)
     P.mmap_next = top;
 
     /* the main thread */
-    struct uthread *u = kalloc(sizeof(*u), 64);
+    struct uthread *u = ut_alloc();         /* slot 0 */
     u->tid = P.pid;
     struct trapframe tf;
     memset(&tf, 0, sizeof(tf));
@@ -2146,11 +2259,10 @@ static void loader(void *arg)
     tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
     tf.tstate = user_tstate(0);
     tf.fprs = FPRS_FEF;
-    u64 *fp = kalloc(sizeof(u->ev) + 33 * 8, 8);     /* zeroed FP registers */
     prog_area->state = PS_RUNNING;
     kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
             eh.entry, (end - first_va) >> 10);
-    spawn(&tf, u, fp);
+    spawn(&tf, u, fp_zero);
 }
 
 void prog_start(void)

@@ -433,6 +433,7 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
         if (requeued && next != cur)
             kick_for(cur);              /* another vCPU may be idle and able to run it */
         if (next != cur) {
+            cputime_switch(cur, next, now);
             flush_windows();
             if (tf->fprs & FPRS_FEF) {
                 fp_save(cur->fpregs);

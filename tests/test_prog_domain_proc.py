@@ -1,0 +1,147 @@
+"""A domain program's clocks, threads and CPU time (issue 14 §1), with small programs
+built here (their output depends on timing, so they are not in the qemu corpus):
+
+- its clock_gettime reads the domain's simulated time, the clock its sleeps run on: a
+  50 ms nanosleep measures 50 ms (and a little more), and two runs print the same
+  nanoseconds (with the host's clock they would not);
+- a program creating more threads over its life than the guest kernel's thread table
+  holds (1024) still works: each thread signals itself (tgkill) and is joined;
+- ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (setitimer(2)): not while
+  it sleeps, and they fire while it computes -- as under `sun4v run` (whose CPU time is
+  the instructions it ran) and Linux."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import setup_tools  # noqa: E402
+from progdomkit import boot_program  # noqa: E402
+from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
+
+CLOCK = r'''
+#include <stdio.h>
+#include <time.h>
+#include <sys/time.h>
+int main(void) {
+    struct timespec a, b, d = {0, 50000000};
+    struct timeval r;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    nanosleep(&d, 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    gettimeofday(&r, 0);
+    printf("slept %ld ns, at %ld.%06ld\n",
+           (long)(b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec),
+           (long)r.tv_sec, (long)r.tv_usec);
+    return 0;
+}
+'''
+
+MANY_THREADS = r'''
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#define N 1500
+static volatile int hits, failed;
+static void on_usr1(int s) { (void)s; __sync_fetch_and_add(&hits, 1); }
+static void *body(void *arg) {
+    if (pthread_kill(pthread_self(), SIGUSR1) != 0)
+        __sync_fetch_and_add(&failed, 1);
+    return arg;
+}
+int main(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, 0);
+    int made = 0, joined = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_t t;
+        void *r;
+        if (pthread_create(&t, 0, body, (void *)(long)i) != 0)
+            break;
+        made++;
+        if (pthread_join(t, &r) == 0 && (long)r == i)
+            joined++;
+    }
+    printf("threads %d joined %d signalled %d failed %d\n", made, joined, hits, failed);
+    return made == N ? 0 : 1;
+}
+'''
+
+ITIMERS = r'''
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+static volatile int vt, pf;
+static void on_vt(int s) { (void)s; vt++; }
+static void on_pf(int s) { (void)s; pf++; }
+static void burn(volatile int *flag) {
+    volatile unsigned long x = 0;
+    for (unsigned long i = 0; !*flag && i < 4000000000UL; i++)
+        x += i;
+}
+static void check(int which, const char *name, volatile int *flag) {
+    struct itimerval v = {{0, 0}, {0, 20000}}, left;
+    struct timespec d = {0, 200000000};
+    setitimer(which, &v, 0);
+    nanosleep(&d, 0);                   /* 200 ms asleep: no CPU time */
+    getitimer(which, &left);
+    printf("%s after a 200 ms sleep: fired %d, left more than 10 ms %d\n", name, *flag,
+           left.it_value.tv_sec == 0 && left.it_value.tv_usec > 10000);
+    burn(flag);
+    printf("%s after computing: fired %d\n", name, *flag);
+}
+int main(void) {
+    signal(SIGVTALRM, on_vt);
+    signal(SIGPROF, on_pf);
+    check(ITIMER_VIRTUAL, "ITIMER_VIRTUAL", &vt);
+    check(ITIMER_PROF, "ITIMER_PROF", &pf);
+    return 0;
+}
+'''
+
+
+@pytest.fixture(scope="module")
+def cc():
+    """`make setup` installs the cross compiler: a missing one fails the test."""
+    setup_tools.require_tools(setup_tools.CROSS_CC)
+
+
+def _build(tmp_path, name, src, *flags):
+    c = tmp_path / f"{name}.c"
+    c.write_text(src)
+    exe = tmp_path / name
+    subprocess.run([CROSS_CC, "-static", "-O2", *flags, "-o", str(exe), str(c)], check=True)
+    return exe
+
+
+def test_clock_is_the_domains_simulated_time(cc, tmp_path):
+    exe = _build(tmp_path, "clock", CLOCK)
+    runs = [boot_program(exe, until="1s")[:3] for _ in range(2)]
+    out, err, rc = runs[0]
+    assert rc == 0 and err == b"", runs[0]
+    assert runs[0] == runs[1], f"two runs differ: {runs}"
+    ns = int(out.split()[1])
+    assert 50_000_000 <= ns < 55_000_000, out     # the sleep, and the calls around it
+
+
+def test_more_threads_over_its_life_than_the_table_holds(cc, tmp_path):
+    exe = _build(tmp_path, "many_threads", MANY_THREADS, "-pthread")
+    out, err, rc, _s = boot_program(exe, vcpus=2, until="20s")
+    assert out == b"threads 1500 joined 1500 signalled 1500 failed 0\n", (out, err, rc)
+    compare_runs("many_threads in a domain", run_sun4v(exe), (out, err, rc))
+
+
+def test_cpu_time_itimers_count_the_process_cpu_time(cc, tmp_path):
+    exe = _build(tmp_path, "itimers", ITIMERS)
+    out, err, rc, _s = boot_program(exe, until="5s")
+    assert out.count(b"after a 200 ms sleep: fired 0, left more than 10 ms 1") == 2, out
+    assert out.count(b"after computing: fired 1") == 2, out
+    compare_runs("itimers in a domain", run_sun4v(exe), (out, err, rc))
