@@ -2,8 +2,9 @@
 built here (their output depends on timing, so they are not in the qemu corpus):
 
 - its clock_gettime reads the domain's simulated time, the clock its sleeps run on: a
-  50 ms nanosleep measures 50 ms (and a little more), and two runs print the same
-  nanoseconds (with the host's clock they would not);
+  50 ms nanosleep measures 50 ms (and a little more), two runs print the same
+  nanoseconds (with the host's clock they would not), and so does a run saved in the
+  middle of the sleep and restored;
 - a program creating more threads over its life than the guest kernel's thread table
   holds (1024) still works: each thread signals itself (tgkill) and is joined;
 - ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (setitimer(2)): not while
@@ -21,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import setup_tools  # noqa: E402
 from progdomkit import boot_program  # noqa: E402
 from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
+from sun4v.boot import System  # noqa: E402
+from sun4v.boot.config import parse_config  # noqa: E402
 
 CLOCK = r'''
 #include <stdio.h>
@@ -130,6 +133,33 @@ def test_clock_is_the_domains_simulated_time(cc, tmp_path):
     assert runs[0] == runs[1], f"two runs differ: {runs}"
     ns = int(out.split()[1])
     assert 50_000_000 <= ns < 55_000_000, out     # the sleep, and the calls around it
+
+
+def test_clock_goes_on_after_a_restore(cc, tmp_path):
+    """Saved 20 ms into the 50 ms sleep, restored: the clock the program reads goes on
+    from the saved machine's time (sun4v/boot/progstate.py rebuilds the host side with
+    progproxy's _make_syscalls): the output of the run that went straight on."""
+    exe = _build(tmp_path, "clock", CLOCK)
+    straight = boot_program(exe, until="1s")[:3]
+    cfg = parse_config({"platform": "T5220", "domain": [
+        {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
+    s = System(cfg)
+    out = {"out": bytearray(), "err": bytearray()}
+
+    def on_program(_name, stream, data):
+        out[stream] += data
+
+    s.run(until=s.steps("20ms"), on_program=on_program)
+    assert s.program_results()["primary"][0] == "running" and not out["out"]
+    path = str(tmp_path / "clock.ckpt")
+    s.checkpoint(path)
+    s.close()
+    r = System.restore(path)
+    r.run(until=r.steps("1s"), on_program=on_program)
+    r.close()
+    state, status = r.program_results()["primary"]
+    assert (bytes(out["out"]), bytes(out["err"]), status if state == "exited" else None) \
+        == straight
 
 
 def test_more_threads_over_its_life_than_the_table_holds(cc, tmp_path):
