@@ -7,6 +7,8 @@ built here (their output depends on timing, so they are not in the qemu corpus):
   middle of the sleep and restored;
 - a program creating more threads over its life than the guest kernel's thread table
   holds (1024) still works: each thread signals itself (tgkill) and is joined;
+- the program's pages are mapped in its own MMU context, never in the kernel's context
+  0 (so that user mode reaches only them on a core whose strands share the TLB);
 - ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (setitimer(2)): not while
   it sleeps, and they fire while it computes -- as under `sun4v run` (whose CPU time is
   the instructions it ran) and Linux."""
@@ -24,6 +26,10 @@ from progdomkit import boot_program  # noqa: E402
 from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
 from sun4v.boot import System  # noqa: E402
 from sun4v.boot.config import parse_config  # noqa: E402
+from sun4v.cmt import mmu as MMU  # noqa: E402
+
+KERNBASE = 0x4000_0000                  # sun4v/guest/layout.h: the kernel's linear map
+PROG_CTX = 1                            # sun4v/guest/prog.h
 
 CLOCK = r'''
 #include <stdio.h>
@@ -160,6 +166,30 @@ def test_clock_goes_on_after_a_restore(cc, tmp_path):
     state, status = r.program_results()["primary"]
     assert (bytes(out["out"]), bytes(out["err"]), status if state == "exited" else None) \
         == straight
+
+
+def test_program_pages_are_in_its_own_context(cc, tmp_path):
+    """Stopped while it sleeps: the TLBs hold the program's pages (its text, data and
+    stack) under its context, and nothing outside the kernel's linear map (the 1 GB
+    domain's) under the kernel's context 0."""
+    exe = _build(tmp_path, "clock", CLOCK)
+    cfg = parse_config({"platform": "T5220", "domain": [
+        {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
+    s = System(cfg)
+    s.run(until=s.steps("20ms"))
+    assert s.program_results()["primary"][0] == "running"
+    tlb = s.m.mmu.tlb.reshape(-1, 3)
+    valid = tlb[(tlb[:, MMU.TLB_KEY] & MMU.KEY_VALID) != 0]
+    valid = valid[(valid[:, MMU.TLB_KEY] & MMU.KEY_REAL) == 0]
+    ctx = valid[:, MMU.TLB_KEY] & 0x1FFF
+    va = valid[:, MMU.TLB_VA]
+    user = va[ctx == PROG_CTX]
+    assert len(user) >= 3 and all(v < KERNBASE or v >= KERNBASE + (1 << 30) for v in user)
+    kernel = va[ctx == 0]
+    assert all(KERNBASE <= v < KERNBASE + (1 << 30) for v in kernel), \
+        [hex(v) for v in kernel if not KERNBASE <= v < KERNBASE + (1 << 30)]
+    assert set(ctx.tolist()) <= {0, PROG_CTX}
+    s.close()
 
 
 def test_more_threads_over_its_life_than_the_table_holds(cc, tmp_path):

@@ -71,7 +71,7 @@ static void cpu_mondo_entry(u64 *e, struct cpu *c)
     if (e[0] == MONDO_QUIESCE)  /* the program ended: the domain stops */
         prog_quiesce();
     if (e[0] == MONDO_DEMAP)    /* the program unmapped or protected pages */
-        hv_call(MMU_DEMAP_CTX, 0, 0, 0, MAP_ITLB | MAP_DTLB, 0, 0, 0, 0);
+        uvm_demap_local();
     /* MONDO_KICK and MONDO_STOP: look at the run queue */
     c->need_resched = 1;
 }

@@ -79,6 +79,8 @@ struct cpu {
     u64 id;                     /* CPU_ID */
     struct thread *prev;        /* CPU_PREV */
     u64 ksp;                    /* CPU_KSP: the running thread's kernel stack top */
+    u64 uctx;                   /* CPU_UCTX: the running program's MMU context */
+    u64 uspace;                 /* CPU_USPACE: its address space (struct uspace *) */
     u64 mondo_data[8] __attribute__((aligned(64)));   /* cpu_mondo_send payload */
     u16 mondo_list[32] __attribute__((aligned(64)));  /* cpu_mondo_send targets */
     volatile int state;
@@ -200,6 +202,9 @@ void cputime_enter(struct thread *t);           /* a trap from user mode: system
 void cputime_leave(struct thread *t);           /* back to user mode: user time */
 void cputime_charge(struct thread *t);          /* count it up to now */
 u64 cputime_now(int which);                     /* 1: user, 2: user + system (ticks) */
+
+/* ---- uvm.c (prog.h) ------------------------------------------------------------------ */
+void uvm_switch(struct cpu *c, struct thread *next);   /* schedule(): next runs on c */
 
 static inline u64 rd_stick(void)
 {

@@ -117,6 +117,12 @@ struct uspace {
 };
 
 extern struct uspace uspace;
+/* the program's MMU context: its pages are mapped in it, never in the kernel's
+   context 0; user mode runs with it as the primary context, the kernel with 0 as the
+   primary and it as the secondary (trap.S: trap_enter, trap_exit, umiss; the window
+   handlers spill_1_normal / fill_1_normal store the program's windows with ASI_AIUS) */
+#define PROG_CTX        1
+void uvm_demap_local(void);                     /* this vCPU: drop the program's pages */
 int uvm_map(u64 va, u64 len, int prot);         /* 0 or -errno (LX_ENOMEM) */
 int uvm_unmap(u64 va, u64 len);
 int uvm_protect(u64 va, u64 len, int prot);     /* -LX_ENOMEM when not all mapped */

@@ -1,18 +1,20 @@
 /* The program's address space: ranges of 8 KB pages (struct uspace, prog.h), each
-   backed by contiguous kernel memory, in context 0 beside the kernel's linear map.
+   backed by contiguous kernel memory, in the program's MMU context (PROG_CTX).
 
-   The kernel's 4 MB pages carry TTE_P (privileged), the program's do not, so user mode
-   can reach only its own pages, while the kernel (and its spill/fill handlers, which
-   store a user window at the user's %sp) reaches both without changing context. A TLB
-   miss outside the linear map reaches umiss (trap.S), which walks uspace; the ranges
+   The kernel's 4 MB pages carry TTE_P (privileged) and are in context 0, the
+   program's in its own context: user mode reaches only its own pages; the kernel
+   reaches them through its linear map (uvm_kva), its window handlers through the
+   secondary context (ASI_AIUS). A TLB miss in the program's context reaches umiss
+   (trap.S), which walks the address space of the vCPU's running program; the ranges
    are few (the ELF segments, the heap's pieces, the stack, the mmaps), so a linear walk
    is enough. A range's TTE: V (clear for PROT_NONE), CP, CV, W for PROT_WRITE, X for
    PROT_EXEC; the Linux sparc64 page size, 8 KB.
 
    Memory comes from the top of the domain's memory (kalloc_high_try) or from the free
    list of what munmap gave back (first fit), zeroed, as Linux gives anonymous pages.
-   Changes take uspace_lock; after an unmap or a protection change this vCPU's TLB
-   drops the context's entries (mmu_demap_ctx), and every other online vCPU running a
+   The pages are mapped in the program's own MMU context (PROG_CTX, prog.h), never in
+   the kernel's. Changes take uspace_lock; after an unmap or a protection change this
+   vCPU's TLB drops the context's entries (mmu_demap_ctx), and every other online vCPU running a
    thread of the program is sent a cpu mondo that makes it do the same (prog.c). */
 #include "kernel.h"
 #include "hcall.h"
@@ -135,10 +137,28 @@ static int split_at(u64 va)
     return insert(va, hi, tte, kva);
 }
 
+void uvm_demap_local(void)
+{
+    hv_call(MMU_DEMAP_CTX, 0, 0, PROG_CTX, MAP_ITLB | MAP_DTLB, 0, 0, 0, 0);
+}
+
 static void tlb_flush(void)
 {
-    hv_call(MMU_DEMAP_CTX, 0, 0, 0, MAP_ITLB | MAP_DTLB, 0, 0, 0, 0);
+    uvm_demap_local();
     prog_tlb_shootdown();
+}
+
+/* a thread of the program about to run on vCPU c (sched_lock held, interrupts off):
+   its address space is the one umiss walks there, its context the secondary one now
+   and the primary one in user mode (trap_exit) */
+void uvm_switch(struct cpu *c, struct thread *next)
+{
+    if (!next->user)
+        return;
+    c->uspace = (u64)&uspace;
+    c->uctx = PROG_CTX;
+    __asm__ __volatile__("stxa %0, [%1] %2" : : "r"((u64)PROG_CTX), "r"(0x10UL),
+                         "i"(ASI_MMU_CONTEXTID) : "memory");
 }
 
 /* ---- the calls ------------------------------------------------------------------------ */
