@@ -9,6 +9,10 @@ built here (their output depends on timing, so they are not in the qemu corpus):
   holds (1024) still works: each thread signals itself (tgkill) and is joined;
 - the program's pages are mapped in its own MMU context, never in the kernel's context
   0 (so that user mode reaches only them on a core whose strands share the TLB);
+- a forked child's memory is its own copy: what the child writes (a global, the heap,
+  an anonymous mapping, its stack) the parent does not see, and the reverse, while
+  both run on vCPUs of one core (whose strands share the TLB); a checkpoint while a
+  child lives is refused in one line;
 - ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (setitimer(2)): not while
   it sleeps, and they fire while it computes -- as under `sun4v run` (whose CPU time is
   the instructions it ran) and Linux."""
@@ -26,6 +30,7 @@ from progdomkit import boot_program  # noqa: E402
 from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
 from sun4v.boot import System  # noqa: E402
 from sun4v.boot.config import parse_config  # noqa: E402
+from sun4v.checkpoint import CheckpointError  # noqa: E402
 from sun4v.cmt import mmu as MMU  # noqa: E402
 
 KERNBASE = 0x4000_0000                  # sun4v/guest/layout.h: the kernel's linear map
@@ -79,6 +84,61 @@ int main(void) {
     }
     printf("threads %d joined %d signalled %d failed %d\n", made, joined, hits, failed);
     return made == N ? 0 : 1;
+}
+'''
+
+ISOLATION = r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static volatile long global = 1;
+static int bad(volatile long *g, volatile long *h, volatile long *m, volatile long *s, long v) {
+    return (*g != v) | (*h != v) << 1 | (*m != v) << 2 | (*s != v) << 3;
+}
+int main(void) {
+    volatile long *heap = malloc(64 * 1024), stack = 1;
+    volatile long *map = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                              -1, 0);
+    *heap = 1, *map = 1;
+    int to_parent[2], to_child[2];
+    pipe(to_parent), pipe(to_child);
+    char c;
+    pid_t p = fork();
+    if (p == 0) {
+        global = 2, *heap = 2, *map = 2, stack = 2;    /* the child's copy */
+        write(to_parent[1], "c", 1);
+        read(to_child[0], &c, 1);                      /* the parent has written 3 */
+        _exit(bad(&global, heap, map, &stack, 2));
+    }
+    read(to_parent[0], &c, 1);                         /* the child has written 2 */
+    printf("parent after the child's writes: %d\n", bad(&global, heap, map, &stack, 1));
+    global = 3, *heap = 3, *map = 3, stack = 3;
+    write(to_child[1], "p", 1);
+    int st;
+    waitpid(p, &st, 0);
+    printf("child after the parent's writes: %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return 0;
+}
+'''
+
+CHILD_SLEEPS = r'''
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int main(void) {
+    pid_t p = fork();
+    if (p == 0) {
+        struct timespec t = {0, 100000000};
+        nanosleep(&t, 0);
+        _exit(7);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    printf("child %d\n", WEXITSTATUS(st));
+    return 0;
 }
 '''
 
@@ -189,6 +249,32 @@ def test_program_pages_are_in_its_own_context(cc, tmp_path):
     assert all(KERNBASE <= v < KERNBASE + (1 << 30) for v in kernel), \
         [hex(v) for v in kernel if not KERNBASE <= v < KERNBASE + (1 << 30)]
     assert set(ctx.tolist()) <= {0, PROG_CTX}
+    s.close()
+
+
+def test_forked_child_memory_is_its_own(cc, tmp_path):
+    exe = _build(tmp_path, "isolation", ISOLATION)
+    out, err, rc, _s = boot_program(exe, vcpus=2, until="3s")
+    assert out == (b"parent after the child's writes: 0\n"
+                   b"child after the parent's writes: 0\n"), (out, err, rc)
+    compare_runs("isolation in a domain", run_sun4v(exe), (out, err, rc))
+
+
+def test_checkpoint_with_a_child_is_refused(cc, tmp_path):
+    exe = _build(tmp_path, "child_sleeps", CHILD_SLEEPS)
+    cfg = parse_config({"platform": "T5220", "domain": [
+        {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
+    s = System(cfg)
+    s.run(until=s.steps("30ms"))
+    path = tmp_path / "c.ckpt"
+    with pytest.raises(CheckpointError) as e:
+        s.checkpoint(str(path))
+    assert str(e.value) == ("domain primary: the program has child processes (fork): "
+                            "they cannot be saved in a checkpoint")
+    assert not path.exists()
+    out = bytearray()
+    s.run(until=s.steps("1s"), on_program=lambda _n, _s, d: out.extend(d))
+    assert bytes(out) == b"child 7\n" and s.program_results()["primary"] == ("exited", 0)
     s.close()
 
 

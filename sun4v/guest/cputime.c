@@ -8,17 +8,21 @@
    system call (in_kernel): at each switch (sched.c), each trap from user mode and each
    return to it (prog.c) the time since the mark goes to user or system time, so a thread
    that sleeps, waits or stands in the run queue consumes none. The sums are the
-   process's (all its threads), in %stick ticks. */
+   process's (all its threads: struct proc cpu_ticks), in %stick ticks. */
 #include "kernel.h"
+#include "proc.h"
 
-volatile u64 prog_cpu_ticks[2];         /* [0] user, [1] system */
+static volatile u64 *ticks_of(struct thread *t)
+{
+    return t->user->proc->cpu_ticks;        /* [0] user, [1] system */
+}
 
 void cputime_charge(struct thread *t)
 {
     u64 now = rd_stick();
     u64 d = now - t->acct_mark;
     t->acct_mark = now;
-    atomic_add_64(&prog_cpu_ticks[t->in_kernel ? 1 : 0], d);
+    atomic_add_64(&ticks_of(t)[t->in_kernel ? 1 : 0], d);
 }
 
 /* schedule() switching vCPU from cur to next (sched_lock held) */
@@ -26,7 +30,7 @@ void cputime_switch(struct thread *cur, struct thread *next, u64 now)
 {
     if (cur->user) {
         u64 d = now - cur->acct_mark;
-        atomic_add_64(&prog_cpu_ticks[cur->in_kernel ? 1 : 0], d);
+        atomic_add_64(&ticks_of(cur)[cur->in_kernel ? 1 : 0], d);
     }
     if (next->user)
         next->acct_mark = now;
@@ -46,5 +50,6 @@ void cputime_leave(struct thread *t)
 
 u64 cputime_now(int which)
 {
-    return prog_cpu_ticks[0] + (which == 2 ? prog_cpu_ticks[1] : 0);
+    struct proc *p = curproc();
+    return p->cpu_ticks[0] + (which == 2 ? p->cpu_ticks[1] : 0);
 }

@@ -196,7 +196,6 @@ void sched_idle_thread(struct cpu *c, struct thread *t);
 enum { WHY_INTR, WHY_YIELD, WHY_SLEEP, WHY_EXIT };
 
 /* ---- cputime.c ----------------------------------------------------------------------- */
-extern volatile u64 prog_cpu_ticks[2];          /* the program's user, system time (%stick) */
 void cputime_switch(struct thread *cur, struct thread *next, u64 now);
 void cputime_enter(struct thread *t);           /* a trap from user mode: system time */
 void cputime_leave(struct thread *t);           /* back to user mode: user time */

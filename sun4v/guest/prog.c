@@ -18,8 +18,11 @@
    set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
    the waits of poll, ppoll, select, _newselect and pselect6 (the host looks at its
    descriptors, the kernel waits: below), exit_group are the kernel's own; everything else goes to the host (proxy.c), which
-   serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
-   CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
+   serves it with sun4v/se exactly as `sun4v run` would; a read or readv the host
+   holds (an empty pipe) a signal ends: restarted after an SA_RESTART handler, else
+   EINTR. Processes (proc.c): fork, vfork and clone without CLONE_VM make a new
+   process; wait4, waitid, getppid and kill of another process are the kernel's;
+   execve is refused with ENOSYS (not carried out in a domain).
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
    Linux's frame and rt_sigreturn (on the way back from a system call or an interrupt
    taken in user mode), faults with their si_code and si_addr; waits for a signal
@@ -30,12 +33,16 @@
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
    An exited thread's record is used again by a later clone (up to 1024 live threads).
-   The end: exit_group (or the last thread's exit) writes the status to the proxy area
-   and the console, and the domain stops with it (mach_exit). */
+   The state that is a process's (struct proc, proc.h: its address space and MMU
+   context, signal actions, timers, brk, CPU time) is the running thread's process's
+   (P). The end: exit_group (or the last thread's exit) of the first process writes the
+   status to the proxy area and the console, and the domain stops with it (mach_exit);
+   another process's ends that process (proc.c). */
 #include "kernel.h"
 #include "hcall.h"
 #include "vdc.h"
 #include "prog.h"
+#include "proc.h"
 
 #define AT_FDCWD        (-100)
 #define LX_EPERM   1
@@ -65,7 +72,8 @@ enum {
     NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
     NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
     NR_close = 6, NR_clock_gettime = 257, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
-    NR_rt_sigsuspend = 107, NR_pause = 29,
+    NR_rt_sigsuspend = 107, NR_pause = 29, NR_wait4 = 7, NR_waitid = 279,
+    NR_getppid = 197,
 };
 
 #define CLONE_VM                0x00000100
@@ -74,6 +82,7 @@ enum {
 #define CLONE_CHILD_CLEARTID    0x00200000
 #define CLONE_CHILD_SETTID      0x01000000
 #define CLONE_THREAD            0x00010000
+#define CLONE_VFORK             0x00004000
 
 #define MAP_FIXED       0x10
 #define MAP_ANONYMOUS   0x20
@@ -92,34 +101,12 @@ enum {
 #define SIGKILL 9
 #define SIGBUS  10
 #define SIGSEGV 11
+#define SIGCHLD 20
 
-/* a thread of the program */
-struct uthread {
-    int tid;
-    u64 clear_tid;              /* CLONE_CHILD_CLEARTID / set_tid_address */
-    u64 sigmask;
-    struct event ev;            /* its futex wait */
-    u64 futex_addr;             /* the word it waits on, 0 when not waiting */
-    u32 bitset;
-    int woken;
-    struct uthread *fnext;      /* the futex wait list */
-    u64 pending;                /* signals sent to it, not yet delivered */
-    u64 saved_mask;             /* the mask ppoll/pselect6/sigsuspend replaced, back */
-    int has_saved;              /* on the way to user mode (or in the handler's frame) */
-    u64 waitset;                /* the signals its rt_sigtimedwait waits for */
-    struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
-};
-
-static struct {
-    int pid;
-    int next_tid;
-    int live;                   /* threads not yet exited */
-    u64 brk_start, brk_cur, brk_kva, brk_max;
-    u64 brk_high;               /* the highest top the heap has had: above it, fresh */
-    u64 mmap_next;
-    u64 sigact[65][4];          /* handler, flags, restorer, mask (kernel sigaction64) */
-    const char *name;
-} P;
+/* the running process's state (proc.h; a kernel thread: the first process's) */
+#define P (*curproc())
+static int next_id;             /* the next thread or process id */
+u64 prog_uid;                   /* the program's real user id (its children's si_uid) */
 
 /* the program's live threads (slot 0: the main thread while it lives); an exited
    thread's record goes to ut_free and is used again by a later clone, so a program
@@ -157,8 +144,14 @@ void prog_quiesce(void)
         hv_cpu_yield();
 }
 
+/* the end of the running process (proc.c: the domain's end for the first one) */
 static void prog_end(int state, u64 status) __attribute__((noreturn));
 static void prog_end(int state, u64 status)
+{
+    proc_end(state, status);
+}
+
+void prog_domain_end(int state, u64 status)
 {
     prog_area->status = status;
     membar_sync();
@@ -182,13 +175,49 @@ static void prog_end(int state, u64 status)
 /* ---- user threads -------------------------------------------------------------------- */
 static struct uthread *me(void) { return mycpu()->cur->user; }
 
+static struct proc *ptimer_proc;        /* the process whose timers the ptimers thread */
+static struct thread *ptimer_thr;       /* looks at */
+
+struct proc *curproc(void)
+{
+    struct thread *t = mycpu()->cur;
+    if (t && t->user)
+        return t->user->proc;
+    if (t && t == ptimer_thr && ptimer_proc)
+        return ptimer_proc;
+    return &procs[0];
+}
+
+int prog_alloc_id(void)
+{
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int id = next_id++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return id;
+}
+
+/* the next live thread of process p from slot *i on (the caller holds prog_lock or
+   accepts a thread ending meanwhile), or 0 */
+struct uthread *prog_each_thread(struct proc *p, int *i)
+{
+    while (*i < UT_MAX) {
+        struct uthread *u = uthreads[(*i)++];
+        if (u && u->tid && u->proc == p)
+            return u;
+    }
+    return 0;
+}
+
 /* the live thread `tid`, or 0 */
 static struct uthread *uthread_of(long tid)
 {
     if (tid <= 0)
         return 0;
+    struct proc *p = curproc();
     for (int i = 0; i < UT_MAX; i++)
-        if (uthreads[i] && uthreads[i]->tid == tid)
+        if (uthreads[i] && uthreads[i]->tid == tid && uthreads[i]->proc == p)
             return uthreads[i];
     return 0;
 }
@@ -233,13 +262,21 @@ static void ut_release(struct uthread *u)
     ut_free = u;
 }
 
+struct uthread *prog_ut_alloc(void) { return ut_alloc(); }
+static int spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs);
+
+void prog_spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs)
+{
+    spawn(utf, u, fpregs);
+}
+
 static int spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs)
 {
     char name[24];
     snprintf(name, sizeof(name), "%s.%d", progname, u->tid);
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    P.live++;
+    u->proc->live++;
     spin_unlock(&prog_lock);
     intr_restore(p);
     prog_area->threads++;
@@ -306,7 +343,8 @@ static long futex_wake(u64 uaddr, u64 n, u32 bitset)
     while ((u64)woke < n) {
         struct uthread **pick = 0;
         for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
-            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset))
+            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset) &&
+                (*pp)->proc == curproc())
                 pick = pp;
         if (!pick)
             break;
@@ -385,8 +423,10 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
                       u64 ctid)
 {
     flags &= 0xffffffff;
-    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
-        return -LX_ENOSYS;                     /* a new process: the domain runs one */
+    if (!(flags & CLONE_VM) || (flags & CLONE_VFORK))
+        return proc_fork(tf, flags, newsp, ptid, ctid);        /* a new process */
+    if (!(flags & CLONE_THREAD))
+        return -LX_EINVAL;              /* (CLONE_VM without CLONE_THREAD: not modelled) */
     struct uthread *parent = me();
     struct trapframe ctf = *tf;
     ctf.tpc = tf->tnpc;                     /* both continue after the ta */
@@ -425,7 +465,7 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     int tid;
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    tid = P.next_tid++;
+    tid = next_id++;
     spin_unlock(&prog_lock);
     intr_restore(p);
     u32 t32 = (u32)tid;
@@ -439,6 +479,7 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
         return -LX_EFAULT;
     }
     u->tid = tid;
+    u->proc = parent->proc;
     u->sigmask = parent->sigmask;
     u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
     ctf.o[0] = (u64)P.pid;                  /* child: %o0 = the parent's pid, %o1 = 1 */
@@ -466,17 +507,31 @@ static void thread_done(u64 status, int group)
     }
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    int left = --P.live;
-    if (left > 0) {
-        /* tkill of it now: ESRCH; its record free for a later clone. It leaves this
-           vCPU as a kernel thread (cur->user 0: no CPU time, no more signals) */
-        mycpu()->cur->user = 0;
-        ut_release(u);
-    }
+    int last = P.live == 1;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (last)                               /* (a thread exiting meanwhile: the same) */
+        prog_end(PS_EXITED, status & 0xff);
+    prog_thread_end();
+}
+
+/* the calling thread leaves (its process goes on, or has ended: proc_end); the last
+   one of a process other than the first finishes it (proc.c) */
+void prog_thread_end(void)
+{
+    struct uthread *u = me();
+    struct proc *pr = u->proc;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int left = --pr->live;
+    /* tkill of it now: ESRCH; its record free for a later clone. It leaves this vCPU
+       as a kernel thread (cur->user 0: no CPU time, no more signals) */
+    mycpu()->cur->user = 0;
+    ut_release(u);
     spin_unlock(&prog_lock);
     intr_restore(p);
     if (left == 0)
-        prog_end(PS_EXITED, status & 0xff);
+        proc_finish(pr);
     thread_exit();
 }
 
@@ -646,6 +701,13 @@ static int on_altstack(u64 sp)
            sp + STACK_BIAS <= altstack.sp + altstack.size;
 }
 
+static void post(struct uthread *u, int sig, int code, u64 addr, int trapno);
+
+void prog_post(struct uthread *u, int sig, int code, u64 addr, int trapno)
+{
+    post(u, sig, code, addr, trapno);
+}
+
 static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
 {
     u->pending |= SIGBIT(sig);
@@ -688,6 +750,11 @@ static void fill_siginfo(struct uthread *u, int sig, u8 *info)
     } else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
         *(u64 *)(info + 16) = u->info[sig].addr;
         *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
+    } else if (sig == SIGCHLD && u->info[sig].code > 0) {
+        /* a child's end (proc.c): si_pid, si_uid, si_status (si_utime, si_stime 0) */
+        *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+        *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+        *(u32 *)(info + 24) = (u32)u->info[sig].addr;
     } else {
         *(u32 *)(info + 16) = (u32)u->info[sig].pid;
         *(u32 *)(info + 20) = (u32)u->info[sig].uid;
@@ -795,6 +862,8 @@ static void deliver_pending(struct trapframe *tf)
 static void return_to_user(struct trapframe *tf)
 {
     struct uthread *u = me();
+    if (u->proc->exiting)                   /* another thread ended the process */
+        prog_thread_end();
     deliver_pending(tf);
     if (u->has_saved) {
         u->sigmask = u->saved_mask;
@@ -896,7 +965,7 @@ static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
         memcpy(P.sigact[sig], n, 32);
         if (n[0] == 1 || (n[0] == 0 && sig_default_ignored((int)sig)))
             for (int i = 0; i < UT_MAX; i++)
-                if (uthreads[i])
+                if (uthreads[i] && uthreads[i]->proc == curproc())
                     uthreads[i]->pending &= ~SIGBIT(sig);
     }
     return 0;
@@ -946,6 +1015,32 @@ static int sig_ready(struct uthread *u) { return (u->pending & ~u->sigmask) != 0
 
 /* sleep until stick `until` (U64_MAX: no limit) or a signal the thread takes:
    1 when a signal ended it */
+static int sig_sleep_until(struct uthread *u, u64 until);
+static void kick_running(struct uthread *u);
+
+/* sleep up to `us` or until an event for u (a child's end): 1 when a signal u takes is
+   pending */
+int prog_wait_signal(struct uthread *u, u64 us)
+{
+    return sig_sleep_until(u, rd_stick() + us * (stick_hz / 1000000));
+}
+
+/* SIGCHLD for u's process: a child's end (si_code, si_status, si_pid) */
+void prog_post_child(struct uthread *u, int code, u64 status, int pid)
+{
+    u->info[SIGCHLD].code = code;
+    u->info[SIGCHLD].addr = status;
+    u->info[SIGCHLD].trapno = 0;
+    u->info[SIGCHLD].pid = (u64)pid;
+    u->info[SIGCHLD].uid = prog_uid;
+    membar_sync();
+    u->pending |= SIGBIT(SIGCHLD);
+    membar_sync();
+    if ((!(u->sigmask & SIGBIT(SIGCHLD)) || (u->waitset & SIGBIT(SIGCHLD))) && u->ev.waiter)
+        event_signal(&u->ev);
+    kick_running(u);
+}
+
 static int sig_sleep_until(struct uthread *u, u64 until)
 {
     for (;;) {
@@ -1182,33 +1277,43 @@ enum { NR_timer_settime = 262, NR_timer_gettime = 263, NR_timer_getoverrun = 264
 #define SIGEV_NONE      1
 #define SIGEV_THREAD_ID 4
 #define TIMER_ABSTIME   1
-#define NTIMERS         32
 
-static struct ptimer {
-    int used, clock, sig, notify, tid, overrun, last_overrun;
-    u64 value;                  /* si_value */
-    u64 next;                   /* %stick of the next expiry, 0: disarmed */
-    u64 interval;               /* in ticks, 0: one-shot */
-    int code;                   /* si_code: SI_TIMER, or SI_KERNEL (the itimers) */
-} ptimers[NTIMERS + 3];         /* + ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+#define ptimers (P.ptimers)     /* the process's (proc.h) */
 static spinlock_t ptimer_lock;
 static struct event ptimer_ev;
 static int ptimer_thread_up;
 
 static u64 ticks_per_us(void) { return stick_hz / 1000000; }
 
-static struct uthread *signal_target(int sig)
+/* the thread of process p a signal for the process goes to: its main thread unless
+   that blocks it, else the first that does not, else the main one (or the first) */
+struct uthread *prog_signal_target(struct proc *p, int sig)
 {
-    struct uthread *main_u = uthreads[0];
+    struct uthread *main_u = 0, *first = 0;
+    for (int i = 0; i < UT_MAX; i++) {
+        struct uthread *u = uthreads[i];
+        if (!u || !u->tid || u->proc != p)
+            continue;
+        if (u->tid == p->pid)
+            main_u = u;
+        if (!first)
+            first = u;
+    }
     if (main_u && !(main_u->sigmask & SIGBIT(sig)))
         return main_u;
-    for (int i = 0; i < UT_MAX; i++)
-        if (uthreads[i] && uthreads[i]->tid && !(uthreads[i]->sigmask & SIGBIT(sig)))
-            return uthreads[i];
-    return main_u;
+    for (int i = 0; i < UT_MAX; i++) {
+        struct uthread *u = uthreads[i];
+        if (u && u->tid && u->proc == p && !(u->sigmask & SIGBIT(sig)))
+            return u;
+    }
+    return main_u ? main_u : first;
 }
 
+static struct uthread *signal_target(int sig) { return prog_signal_target(curproc(), sig); }
+
 static void kick_running(struct uthread *u);
+
+void prog_kick(struct uthread *u) { kick_running(u); }
 
 /* one expiry of timer k (ptimer_lock held) */
 static void ptimer_fire(int k)
@@ -1260,10 +1365,15 @@ static void kick_running(struct uthread *u)
 static void ptimer_thread(void *arg)
 {
     (void)arg;
+    ptimer_thr = mycpu()->cur;
     for (;;) {
         u64 p = intr_off();
         spin_lock(&ptimer_lock);
         u64 now = rd_stick(), first = U64_MAX;
+        for (int pi = 0; pi < NPROC; pi++) {        /* each live process's timers */
+        if (procs[pi].state != PR_LIVE || procs[pi].exiting)
+            continue;
+        ptimer_proc = &procs[pi];
         for (int k = 0; k < NTIMERS + 1; k++) {     /* (not the CPU-time itimers) */
             struct ptimer *t = &ptimers[k];
             if (!t->used || !t->next)
@@ -1281,6 +1391,8 @@ static void ptimer_thread(void *arg)
             if (t->next && t->next < first)
                 first = t->next;
         }
+        }
+        ptimer_proc = 0;
         ptimer_ev.flag = 0;
         spin_unlock(&ptimer_lock);
         intr_restore(p);
@@ -1665,8 +1777,22 @@ static long syscall(struct trapframe *tf)
         return 0;
     case NR_clone:
         return sys_clone(tf, a[0], a[1], a[2], a[3], a[4]);
-    case NR_fork: case NR_vfork: case NR_execve:
-        return -LX_ENOSYS;
+    case NR_fork:
+        return proc_fork(tf, 20 /* SIGCHLD */, 0, 0, 0);
+    case NR_vfork:
+        return proc_fork(tf, CLONE_VFORK | CLONE_VM | 20, 0, 0, 0);
+    case NR_execve:
+        return -LX_ENOSYS;                  /* (not carried out in a domain) */
+    case NR_wait4:
+        return proc_wait4(a[0], a[1], a[2], a[3]);
+    case NR_waitid:
+        return proc_waitid(a[0], a[1], a[2], a[3]);
+    case NR_getppid: {
+        int pp = proc_getppid();
+        if (pp >= 0)
+            return pp;
+        break;                              /* the first process: the host's answer */
+    }
     case NR_futex:
         return sys_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
     case NR_set_tid_address:
@@ -1687,7 +1813,7 @@ static long syscall(struct trapframe *tf)
         return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
     case NR_kill:
         if ((int)a[0] != P.pid && (int)a[0] != 0 && (int)a[0] != -1)
-            return -LX_ESRCH;
+            return proc_kill((int)a[0], (int)a[1]);
         return send_signal(me(), (int)a[1], SI_USER);
     case NR_tkill:
     case NR_tgkill: {
@@ -1767,7 +1893,24 @@ static long syscall(struct trapframe *tf)
     r = vdfile_syscall(nr, a, &own);        /* /dev/vdisk0: the kernel's (vdfile.c) */
     if (own)
         return r;
+    if (nr == 3 /* read */ || nr == 120 /* readv */)
+        return proxy_call_intr(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* a call a signal ended (-LX_ERESTARTSYS): made again after the handler of the
+   signal about to be delivered when that has SA_RESTART (or when no signal is left to
+   take: it was another thread's), else -EINTR (kernel/signal.c, arch/sparc
+   signal_64.c syscall_restart) */
+#define SA_RESTART      0x2
+static int restart_after_signal(struct uthread *u)
+{
+    u64 ready = u->pending & ~u->sigmask;
+    if (!ready)
+        return 1;
+    int sig = 1 + fw_ctz64(ready);
+    u64 *act = P.sigact[sig];
+    return act[0] > 1 && (act[1] & SA_RESTART);
 }
 
 /* ---- getcontext / setcontext (ta 0x6e / 0x6f: glibc's setjmp and longjmp) -------------
@@ -1989,6 +2132,12 @@ u64 prog_trap(struct trapframe *tf)
         sys_rt_sigreturn(tf);               /* the whole state comes from the frame */
     } else if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
         long r = syscall(tf);
+        if (r == -LX_ERESTARTSYS && restart_after_signal(me())) {
+            /* the ta again after the handler: its pc, its arguments unchanged */
+            goto back;
+        }
+        if (r == -LX_ERESTARTSYS)
+            r = -LX_EINTR;
         tf->tpc = tf->tnpc;
         tf->tnpc += 4;
         u64 carry = (u64)0x11 << TSTATE_CCR_SHIFT;
@@ -2011,6 +2160,7 @@ u64 prog_trap(struct trapframe *tf)
     } else {
         fault(tf, tt, c);
     }
+back:
     intr_off();
     cputime_leave(mycpu()->cur);
     cpu_itimers_check();
@@ -2103,8 +2253,11 @@ static void loader(void *arg)
             slash = q + 1;
     strlcpy(progname, slash, sizeof(progname));
     long pid = proxy_kcall(NR_getpid, 0, 0, 0, 0, 0, 0);
+    procs[0].state = PR_LIVE;
+    procs[0].us = &uspace;
+    procs[0].ctx = PROG_CTX;
     P.pid = (int)pid;
-    P.next_tid = (int)pid + 1;
+    next_id = (int)pid + 1;
 
     long fd = proxy_kcall(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
     if (fd < 0)
@@ -2229,7 +2382,7 @@ static void loader(void *arg)
         K(sp)[i] = (char)(0x5a + i);
     u64 aux[][2] = {
         {3, phdr_va}, {4, 56}, {5, eh.phnum}, {6, UPAGE_SIZE}, {7, 0}, {8, 0},
-        {9, eh.entry}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
+        {9, (prog_uid = pi.uid, eh.entry)}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
         {16, pi.hwcap}, {17, 100}, {25, random_va}, {23, 0}, {31, execfn_va}, {0, 0},
     };
     u64 nwords = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
@@ -2252,6 +2405,7 @@ static void loader(void *arg)
     /* the main thread */
     struct uthread *u = ut_alloc();         /* slot 0 */
     u->tid = P.pid;
+    u->proc = &procs[0];
     struct trapframe tf;
     memset(&tf, 0, sizeof(tf));
     tf.tpc = eh.entry;

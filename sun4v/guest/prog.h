@@ -23,7 +23,11 @@
      0x100 + 128 * i  slot i: state (SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED), nr
                       (Linux sparc64 syscall number or PROG_OP_*), args[6], ret
                       (value or -errno), tid, kernel (1: the kernel's own request, whose
-                      addresses may be the kernel's; 0: the program's, whose may not)
+                      addresses may be the kernel's; 0: the program's, whose may not),
+                      pid (the calling process: its descriptor table on the host), uspace
+                      (real address of its struct uspace: its addresses), waiting
+                      (the host's: the call waits for data; a signal may end it: the
+                      thread takes the slot back, casx REQUEST -> FREE)
    A thread claims a free slot (casx FREE -> CLAIMED), writes nr and args, then state =
    REQUEST; the host serves the REQUEST slots in slot order, writes ret, then state =
    DONE; the thread reads ret and frees the slot. Addresses in args are virtual: the
@@ -54,6 +58,9 @@
 #define PROG_OP_MATHEMU 0x10001 /* a0 struct fpemu_rec, a1 its size: an FP instruction
                                    the chip trapped, completed by the host's
                                    sun4v/se/mathemu.py (fpemu.c) */
+#define PROG_OP_FORK    0x10002 /* a0 parent pid, a1 child pid: the child's descriptor
+                                   table, a copy of the parent's (proc.c) */
+#define PROG_OP_EXIT    0x10003 /* a0 pid: the process ended, its descriptors closed */
 
 /* PROG_OP_INFO's answer: then the strings, each NUL-terminated: the program's path,
    AT_EXECFN, argv[0..argc), envp[0..envc) */
@@ -68,7 +75,11 @@ struct prog_slot {
     volatile u64 ret;
     volatile u64 tid;
     volatile u64 kernel;        /* 1: addresses may be the kernel's (proxy_kcall) */
-    u64 pad[5];
+    volatile u64 pid;           /* the calling process (proc.h) */
+    volatile u64 uspace;        /* real address of its struct uspace */
+    volatile u64 waiting;       /* set by the host: the call waits (a read of an
+                                   empty pipe); the thread may then take it back */
+    u64 pad[2];
 };
 
 struct prog_area {
@@ -143,6 +154,9 @@ extern struct prog_area *prog_area;
 void proxy_init(void);
 long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 long proxy_kcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+long proxy_call_intr(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+                                                /* -LX_ERESTARTSYS: a signal ended the wait */
+#define LX_ERESTARTSYS  512
 
 /* ---- prog.c ----------------------------------------------------------------------- */
 struct trapframe;
