@@ -13,6 +13,9 @@ built here (their output depends on timing, so they are not in the qemu corpus):
   an anonymous mapping, its stack) the parent does not see, and the reverse, while
   both run on vCPUs of one core (whose strands share the TLB); a checkpoint while a
   child lives is refused in one line;
+- execve: errors leave the caller as it was (ENOENT, EACCES); a forked child, a vfork
+  child and the process itself run another static program (the corpus's args.c) with
+  its arguments and environment, as under `sun4v run`;
 - ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (setitimer(2)): not while
   it sleeps, and they fire while it computes -- as under `sun4v run` (whose CPU time is
   the instructions it ran) and Linux."""
@@ -27,7 +30,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import setup_tools  # noqa: E402
 from progdomkit import boot_program  # noqa: E402
-from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
+from qemu_oracle import (CROSS_CC, compare_runs, corpus_binary, ensure_corpus,  # noqa: E402
+                         run_sun4v)
 from sun4v.boot import System  # noqa: E402
 from sun4v.boot.config import parse_config  # noqa: E402
 from sun4v.checkpoint import CheckpointError  # noqa: E402
@@ -139,6 +143,44 @@ int main(void) {
     waitpid(p, &st, 0);
     printf("child %d\n", WEXITSTATUS(st));
     return 0;
+}
+'''
+
+EXEC = r'''
+#include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    setvbuf(stdout, 0, _IOLBF, 0);
+    char *none[] = {"x", 0};
+    errno = 0;
+    int r = execve("/nonexistent/program", none, 0);
+    printf("execve of a missing file: %d ENOENT %d\n", r, errno == ENOENT);
+    errno = 0;
+    r = execve("/dev/null", none, 0);
+    printf("execve of /dev/null: %d EACCES %d\n", r, errno == EACCES);
+    int st;
+    pid_t p = fork();
+    if (p == 0) {
+        char *av[] = {"args", "one", "two words", 0};
+        char *ev[] = {"A=1", 0};
+        execve(argv[1], av, ev);
+        _exit(99);
+    }
+    waitpid(p, &st, 0);
+    printf("forked child: exited %d\n", WEXITSTATUS(st));
+    p = vfork();
+    if (p == 0) {
+        char *av[] = {"args", "vforked", 0};
+        execve(argv[1], av, 0);
+        _exit(98);
+    }
+    waitpid(p, &st, 0);
+    printf("vfork child: exited %d\n", WEXITSTATUS(st));
+    char *av[] = {"args", "the", "last", "image", 0};
+    execve(argv[1], av, 0);
+    return 97;
 }
 '''
 
@@ -276,6 +318,16 @@ def test_checkpoint_with_a_child_is_refused(cc, tmp_path):
     s.run(until=s.steps("1s"), on_program=lambda _n, _s, d: out.extend(d))
     assert bytes(out) == b"child 7\n" and s.program_results()["primary"] == ("exited", 0)
     s.close()
+
+
+def test_execve(cc, tmp_path):
+    ensure_corpus()
+    target = corpus_binary("args", "O2")
+    exe = _build(tmp_path, "exec", EXEC)
+    out, err, rc, _s = boot_program(exe, [target], vcpus=2, until="3s")
+    assert b"execve of a missing file: -1 ENOENT 1" in out and rc == 4, (out, err, rc)
+    assert out.count(b"argc=") == 3 and b'argv[2]="two words"' in out
+    compare_runs("exec in a domain", run_sun4v(exe, [target]), (out, err, rc))
 
 
 def test_more_threads_over_its_life_than_the_table_holds(cc, tmp_path):

@@ -21,7 +21,9 @@ address of its struct uspace). The first process's system calls are served by
 self.sys; a fork in the domain (PROG_OP_FORK: parent pid, child pid) gives the child a
 Syscalls of its own whose descriptor table is the parent's copied as fork(2) copies it
 (sun4v/se FdTable.fork_copy: each host descriptor dup'ed); PROG_OP_EXIT closes an
-ended child's descriptors (a pipe's write end closes with it: the reader sees EOF).
+ended child's descriptors (a pipe's write end closes with it: the reader sees EOF);
+PROG_OP_EXEC checks an execve as `sun4v run` does (sys_process.resolve_exec) and
+closes the close-on-exec descriptors.
 The host's own process-wide state (its working directory, umask) is the processes'
 shared one.
 
@@ -49,6 +51,7 @@ from ..se import loader as L
 from ..se import mathemu
 from ..se.linux_abi import SYSCALL_NAMES
 from ..se.sysbase import GuestError as SysGuestError, guest_errno
+from ..se.sys_process import resolve_exec
 from ..se.syscalls import Syscalls
 
 PROG_MAGIC = 0x53345650524F4731         # "S4VPROG1" (prog.h)
@@ -62,6 +65,7 @@ PROG_OP_INFO = 0x10000
 PROG_OP_MATHEMU = 0x10001
 PROG_OP_FORK = 0x10002
 PROG_OP_EXIT = 0x10003
+PROG_OP_EXEC = 0x10004
 FPEMU_WORDS = 77                        # prog.h struct fpemu_rec
 TTE_V, TTE_W, TTE_X = 1 << 63, 1 << 6, 1 << 7
 POLL_US = 2                             # prog.h's guest side polls at the same period
@@ -335,6 +339,13 @@ class ProgramProxy:
             return self._fork(args[0], args[1])
         if nr == PROG_OP_EXIT:
             return self._exit(args[0])
+        if nr == PROG_OP_EXEC:
+            try:
+                return self._exec(sy, mem, *args[:5])
+            except SysGuestError as e:
+                return -e.err
+            except MemFault:
+                return -EFAULT
         if self._would_block(sy, nr, args):
             return None
         h = sy.handlers.get(nr)
@@ -361,9 +372,15 @@ class ProgramProxy:
     def _info(self, mem, buf, size):
         argv = [os.fsencode(self.path)] + [os.fsencode(a) for a in self.args]
         env = [e if isinstance(e, bytes) else os.fsencode(e) for e in self.env]
+        return self._image_info(mem, buf, size, os.fsencode(self.path), argv[0], argv, env)
+
+    @staticmethod
+    def _image_info(mem, buf, size, path, execfn, argv, env):
+        """prog.h's PROG_OP_INFO answer at buf: what the guest's loader needs to run
+        `path` (the file it opens) with argv and env; its length, or -E2BIG."""
         head = struct.pack(">8Q", len(argv), len(env), os.getuid(), os.geteuid(),
                            os.getgid(), os.getegid(), L.stack_size(), L.GENERIC_HWCAP)
-        strings = [os.fsencode(self.path), argv[0]] + argv + env
+        strings = [path, execfn] + argv + env
         data = head + b"".join(s + b"\0" for s in strings)
         if len(data) > size:
             return -7                       # E2BIG
@@ -372,6 +389,22 @@ class ProgramProxy:
         except MemFault:
             return -EFAULT
         return len(data)
+
+    def _exec(self, sy, mem, buf, size, path, argv, envp):
+        """PROG_OP_EXEC: process sy's execve(path, argv, envp) (its addresses), checked
+        as `sun4v run` checks it (sys_process.resolve_exec: a static sparc64 ELF, or a
+        `#!` script's interpreter); then, as its point of no return, the descriptors
+        with close-on-exec close and the answer for the guest's loader is written at
+        buf (the PROG_OP_INFO format). The length, or -errno (nothing changed)."""
+        p = sy.path(path)
+        run_path, run_argv = resolve_exec(p, sy._strings(argv))
+        n = self._image_info(mem, buf, size, run_path, p, run_argv, sy._strings(envp))
+        if n < 0:
+            return n
+        for fd in sorted(sy.fds.cloexec):
+            sy.fds.close(fd)
+        sy.exe_path = os.path.realpath(run_path)
+        return n
 
     def _mathemu(self, mem, rec, size):
         """PROG_OP_MATHEMU (guest fpemu.c): the FP instruction the chip trapped at the

@@ -248,11 +248,13 @@ void proc_finish(struct proc *p)
         event_signal(&p->vfork_ev);
     if (!tell)
         return;
-    if (par->sigact[SIGCHLD][0] != 1) {
-        struct uthread *t = prog_signal_target(par, SIGCHLD);
-        if (t)
-            prog_post_child(t, code, (u64)status, pid);
-    }
+    /* SIGCHLD: to a handler; SIG_DFL ignores it (not even queued, so it ends no wait)
+       unless the thread blocks it or waits for it (kernel/signal.c sig_ignored) */
+    struct uthread *t = prog_signal_target(par, SIGCHLD);
+    u64 bit = 1UL << (SIGCHLD - 1);
+    if (t && (par->sigact[SIGCHLD][0] > 1 ||
+              (par->sigact[SIGCHLD][0] == 0 && ((t->sigmask | t->waitset) & bit))))
+        prog_post_child(t, code, (u64)status, pid);
     struct uthread *u;
     int i = 0;
     while ((u = prog_each_thread(par, &i)))     /* its waits look again */

@@ -37,6 +37,7 @@ struct uthread {
     u64 waitset;                /* the signals its rt_sigtimedwait waits for */
     struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
     struct proc *proc;          /* its process */
+    int exit_now;               /* another thread's execve: leave */
 };
 
 enum { PR_FREE, PR_LIVE, PR_ZOMBIE };

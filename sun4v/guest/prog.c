@@ -22,7 +22,7 @@
    holds (an empty pipe) a signal ends: restarted after an SA_RESTART handler, else
    EINTR. Processes (proc.c): fork, vfork and clone without CLONE_VM make a new
    process; wait4, waitid, getppid and kill of another process are the kernel's;
-   execve is refused with ENOSYS (not carried out in a domain).
+   execve loads a static ELF the host checks (below, with the loader).
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
    Linux's frame and rt_sigreturn (on the way back from a system call or an interrupt
    taken in user mode), faults with their si_code and si_addr; waits for a signal
@@ -862,8 +862,8 @@ static void deliver_pending(struct trapframe *tf)
 static void return_to_user(struct trapframe *tf)
 {
     struct uthread *u = me();
-    if (u->proc->exiting)                   /* another thread ended the process */
-        prog_thread_end();
+    if (u->proc->exiting || u->exit_now)    /* another thread ended the process, or */
+        prog_thread_end();                  /* replaced its image (execve) */
     deliver_pending(tf);
     if (u->has_saved) {
         u->sigmask = u->saved_mask;
@@ -1747,6 +1747,9 @@ static long sleep_interruptible(u64 us, u64 rem)
 }
 
 /* ---- the system call dispatcher ------------------------------------------------------ */
+static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp);
+#define LX_EJUSTRETURN  0x1001          /* internal: return to the frame as it is */
+
 static long syscall(struct trapframe *tf)
 {
     u64 nr = tf->g[1];
@@ -1782,7 +1785,7 @@ static long syscall(struct trapframe *tf)
     case NR_vfork:
         return proc_fork(tf, CLONE_VFORK | CLONE_VM | 20, 0, 0, 0);
     case NR_execve:
-        return -LX_ENOSYS;                  /* (not carried out in a domain) */
+        return sys_execve(tf, a[0], a[1], a[2]);
     case NR_wait4:
         return proc_wait4(a[0], a[1], a[2], a[3]);
     case NR_waitid:
@@ -2136,6 +2139,8 @@ u64 prog_trap(struct trapframe *tf)
             /* the ta again after the handler: its pc, its arguments unchanged */
             goto back;
         }
+        if (r == -LX_EJUSTRETURN)           /* execve: the new image's first state */
+            goto back;
         if (r == -LX_ERESTARTSYS)
             r = -LX_EINTR;
         tf->tpc = tf->tnpc;
@@ -2225,12 +2230,20 @@ struct phdr {
 #define MAXPH 32
 #define INFO_SIZE 0x10000
 
+static u64 loaded_kb;           /* what the last load_image loaded, in KB */
 static void load_fail(const char *what, long err) __attribute__((noreturn));
 static void load_fail(const char *what, long err)
 {
     kprintf("program %s: %s\n", progname, what);
     prog_end(PS_FAILED, (u64)(err < 0 ? -err : err));
 }
+
+/* the image PROG_OP_INFO (or PROG_OP_EXEC) describes at info (`len` bytes of its
+   INFO_SIZE), loaded into the running process's (empty) address space: its segments,
+   heap, stack with the arguments, environment and auxiliary vector; *entry and *sp the
+   first instruction and stack pointer. 0, or -errno with *why saying what failed. */
+static long load_image(char *info, long len, u64 *entry, u64 *sp_out, u64 *argc_out,
+                       const char **why);
 
 static void loader(void *arg)
 {
@@ -2239,14 +2252,7 @@ static void loader(void *arg)
     long r = proxy_kcall(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
     if (r < 0)
         load_fail("the host gave no program", r);
-    struct prog_info pi;
-    memcpy(&pi, info, sizeof(pi));
-    const char *s = info + sizeof(pi);
-    const char *path = s;
-    s += strlen(s) + 1;
-    const char *execfn = s;
-    s += strlen(s) + 1;
-    const char *argv0 = s;
+    const char *path = info + sizeof(struct prog_info);
     const char *slash = path;
     for (const char *q = path; *q; q++)
         if (*q == '/')
@@ -2258,19 +2264,56 @@ static void loader(void *arg)
     procs[0].ctx = PROG_CTX;
     P.pid = (int)pid;
     next_id = (int)pid + 1;
+    u64 entry, sp, argc;
+    const char *why = 0;
+    r = load_image(info, r, &entry, &sp, &argc, &why);
+    if (r < 0)
+        load_fail(why, r);
+
+    /* the main thread */
+    struct uthread *u = ut_alloc();         /* slot 0 */
+    u->tid = P.pid;
+    u->proc = &procs[0];
+    struct trapframe tf;
+    memset(&tf, 0, sizeof(tf));
+    tf.tpc = entry;
+    tf.tnpc = entry + 4;
+    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf.tstate = user_tstate(0);
+    tf.fprs = FPRS_FEF;
+    prog_area->state = PS_RUNNING;
+    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
+            entry, loaded_kb);
+    spawn(&tf, u, fp_zero);
+}
+
+static long load_image(char *info, long info_len, u64 *entry, u64 *sp_out, u64 *argc_out,
+                       const char **why)
+{
+#define FAIL(what, err) do { *why = (what); return (err) < 0 ? (err) : -(err); } while (0)
+    struct prog_info pi;
+    memcpy(&pi, info, sizeof(pi));
+    const char *s = info + sizeof(pi);
+    const char *path = s;
+    s += strlen(s) + 1;
+    const char *execfn = s;
+    s += strlen(s) + 1;
+    const char *argv0 = s;
 
     long fd = proxy_kcall(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
     if (fd < 0)
-        load_fail("cannot open the program", fd);
+        FAIL("cannot open the program", fd);
     struct ehdr eh;
     struct phdr ph[MAXPH];
+#define CLOSE_FAIL(what, err) do { proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0); \
+                                   FAIL(what, err); } while (0)
     if (proxy_kcall(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
         memcmp(eh.ident, "\177ELF\2\2", 6) || eh.type != 2 || eh.machine != 43 ||
         eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > MAXPH)
-        load_fail("not a static sparc64 ELF executable", LX_ENOEXEC);
+        CLOSE_FAIL("not a static sparc64 ELF executable", LX_ENOEXEC);
     u64 phsz = (u64)eh.phnum * sizeof(struct phdr);
     if ((u64)proxy_kcall(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
-        load_fail("cannot read the program headers", LX_ENOEXEC);
+        CLOSE_FAIL("cannot read the program headers", LX_ENOEXEC);
     u64 end = 0, phdr_va = 0, first_va = U64_MAX, first_off = 0;
     int exec_stack = 1;
     for (int i = 0; i < eh.phnum; i++) {
@@ -2295,50 +2338,57 @@ static void loader(void *arg)
             lo = e;
         }
         if (lo < hi && uvm_map(lo, hi - lo, prot))
-            load_fail("no memory for the program", LX_ENOMEM);
+            CLOSE_FAIL("no memory for the program", LX_ENOMEM);
         for (u64 done = 0; done < p->filesz;) {
             u64 va = p->vaddr + done;
             int k;
             u64 n = p->filesz - done;
             void *dst = 0;
-            for (k = 0; k < (int)uspace.n; k++)
-                if (uspace.r[k].va_lo <= va && va < uspace.r[k].va_hi) {
-                    n = MIN(n, uspace.r[k].va_hi - va);
-                    dst = (void *)(uspace.r[k].kva + (va - uspace.r[k].va_lo));
+            struct uspace *us = P.us;
+            for (k = 0; k < (int)us->n; k++)
+                if (us->r[k].va_lo <= va && va < us->r[k].va_hi) {
+                    n = MIN(n, us->r[k].va_hi - va);
+                    dst = (void *)(us->r[k].kva + (va - us->r[k].va_lo));
                     break;
                 }
             if (!dst || (u64)proxy_kcall(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
                                         0, 0) != n)
-                load_fail("cannot read the program", LX_ENOEXEC);
+                CLOSE_FAIL("cannot read the program", LX_ENOEXEC);
             done += n;
         }
         end = MAX(end, p->vaddr + p->memsz);
     }
     proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0);
     if (!end)
-        load_fail("the ELF has no loadable segment", LX_ENOEXEC);
+        FAIL("the ELF has no loadable segment", LX_ENOEXEC);
     if (!phdr_va)
         phdr_va = first_va - first_off + eh.phoff;
 
     /* the heap: brk grows one range over a reservation (zeroed as it grows) */
-    P.brk_start = P.brk_cur = P.brk_high = ALIGN_UP(end, UPAGE_SIZE);
-    P.brk_max = MIN(md.memsize / 4, 1UL << 30);
-    P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+    P.brk_start = P.brk_cur = ALIGN_UP(end, UPAGE_SIZE);
+    if (!P.brk_kva) {                       /* (an exec keeps its reservation) */
+        P.brk_max = MIN(md.memsize / 4, 1UL << 30);
+        P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+        P.brk_high = P.brk_start;
+    } else {
+        P.brk_high = P.brk_start + P.brk_max;   /* not fresh: brk clears what it gives */
+    }
     if (!P.brk_kva)
-        load_fail("no memory for the heap", LX_ENOMEM);
+        FAIL("no memory for the heap", LX_ENOMEM);
 
     /* the stack (loader.py's layout) */
     u64 size = pi.stack_size;
     u64 low = MMAP_BASE + GUARD_SIZE, top = low + size;
     if (uvm_map(low, size, UPROT_R | UPROT_W | (exec_stack ? UPROT_X : 0)))
-        load_fail("no memory for the stack", LX_ENOMEM);
+        FAIL("no memory for the stack", LX_ENOMEM);
     char *kb = uvm_kva_any(low, size);
 #define K(va) (kb + ((va) - low))
     u64 p = top - 8;
     u64 argc = pi.argc, envc = pi.envc;
-    u64 *argp = kalloc_high_try(8 * (argc + envc + 2), 8);
-    if (!argp)
-        load_fail("no memory for the arguments", LX_ENOMEM);
+    /* the string pointers: after the strings in info's buffer */
+    u64 *argp = (u64 *)(info + ALIGN_UP((u64)info_len, 8));
+    if (ALIGN_UP((u64)info_len, 8) + 8 * (argc + envc + 2) > INFO_SIZE)
+        FAIL("too many arguments", 7 /* E2BIG */);
     /* strings: AT_EXECFN, then the environment and argv, each pushed last first */
     const char *strs[2];
     strs[0] = argv0;
@@ -2382,7 +2432,7 @@ static void loader(void *arg)
         K(sp)[i] = (char)(0x5a + i);
     u64 aux[][2] = {
         {3, phdr_va}, {4, 56}, {5, eh.phnum}, {6, UPAGE_SIZE}, {7, 0}, {8, 0},
-        {9, (prog_uid = pi.uid, eh.entry)}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
+        {9, eh.entry}, {11, pi.uid}, {12, pi.euid}, {13, pi.gid}, {14, pi.egid},
         {16, pi.hwcap}, {17, 100}, {25, random_va}, {23, 0}, {31, execfn_va}, {0, 0},
     };
     u64 nwords = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
@@ -2401,22 +2451,95 @@ static void loader(void *arg)
     }
 #undef K
     P.mmap_next = top;
+    prog_uid = pi.uid;
+    loaded_kb = (end - first_va) >> 10;
+    *entry = eh.entry;
+    *sp_out = sp;
+    *argc_out = argc;
+    return 0;
+#undef CLOSE_FAIL
+#undef FAIL
+}
 
-    /* the main thread */
-    struct uthread *u = ut_alloc();         /* slot 0 */
-    u->tid = P.pid;
-    u->proc = &procs[0];
-    struct trapframe tf;
-    memset(&tf, 0, sizeof(tf));
-    tf.tpc = eh.entry;
-    tf.tnpc = eh.entry + 4;
-    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
-    tf.tstate = user_tstate(0);
-    tf.fprs = FPRS_FEF;
-    prog_area->state = PS_RUNNING;
-    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
-            eh.entry, (end - first_va) >> 10);
-    spawn(&tf, u, fp_zero);
+/* ---- execve -------------------------------------------------------------------------
+   The host checks the call as `sun4v run` does (PROG_OP_EXEC: the path, argv and envp
+   read from the caller's memory, sys_process.resolve_exec: a static sparc64 ELF or a
+   `#!` script's interpreter; an error changes nothing) and, at the point of no return,
+   closes the close-on-exec descriptors and answers with what the loader needs (the
+   PROG_OP_INFO format). Then, as fs/exec.c: the process's other threads end, its
+   address space is emptied, its caught signals go back to SIG_DFL (SIG_IGN stays;
+   flags and masks cleared), its POSIX timers go (the itimers stay), the signal mask and
+   pending signals stay, a vfork parent goes on; load_image lays out the new image and
+   the calling thread starts it with every register zero. A failure after the point of
+   no return kills the process with SIGSEGV. The pid stays; the close-on-exec state and
+   /proc/self/exe are the host's. */
+static char *exec_buf;
+static volatile u64 exec_busy;
+
+static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp)
+{
+    struct uthread *u = me();
+    struct thread *t = mycpu()->cur;
+    struct proc *pr = u->proc;
+    while (atomic_cas_64(&exec_busy, 0, 1) != 0)
+        sleep_us(10);
+    if (!exec_buf)
+        exec_buf = kalloc(INFO_SIZE, 64);
+    long r = proxy_kcall(PROG_OP_EXEC, (u64)exec_buf, INFO_SIZE, path, argv, envp, 0);
+    if (r < 0) {
+        exec_busy = 0;
+        return r;
+    }
+    /* the point of no return: the other threads leave (a pending SIGKILL ends their
+       waits; exit_now makes them leave on the way to user mode) */
+    struct uthread *o;
+    int i = 0;
+    while ((o = prog_each_thread(pr, &i)))
+        if (o != u) {
+            o->exit_now = 1;
+            post(o, SIGKILL, 0, 0, 0);
+            kick_running(o);
+        }
+    while (pr->live > 1)
+        sleep_us(20);
+    uvm_free_all(pr->us, pr->brk_start);
+    uvm_demap_local();
+    prog_tlb_shootdown();
+    for (int sig = 1; sig <= 64; sig++) {
+        if (pr->sigact[sig][0] != 1)
+            pr->sigact[sig][0] = 0;
+        pr->sigact[sig][1] = pr->sigact[sig][2] = pr->sigact[sig][3] = 0;
+    }
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    for (int k = 0; k < NTIMERS; k++)
+        ptimers[k].used = 0;                /* (P: pr) */
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    u->clear_tid = 0;
+    if (pr->vfork_parent_waits) {
+        pr->vfork_parent_waits = 0;
+        event_signal(&pr->vfork_ev);
+    }
+    u64 entry, sp, argc;
+    const char *why = 0;
+    r = load_image(exec_buf, r, &entry, &sp, &argc, &why);
+    exec_busy = 0;
+    if (r < 0) {
+        kprintf("program %s: execve: %s (error %ld)\n", progname, why, -r);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    u64 cwp = tf->tstate & TSTATE_CWP_MASK;
+    memset(tf, 0, sizeof(*tf));
+    tf->tpc = entry;
+    tf->tnpc = entry + 4;
+    tf->o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf->tstate = user_tstate(0) | cwp;
+    tf->fprs = FPRS_FEF;
+    memset(t->fpregs, 0, sizeof(t->fpregs));
+    t->fp_used = 1;
+    fp_restore(t->fpregs);                  /* (the live FP registers too) */
+    return -LX_EJUSTRETURN;
 }
 
 void prog_start(void)

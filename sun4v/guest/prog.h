@@ -61,6 +61,9 @@
 #define PROG_OP_FORK    0x10002 /* a0 parent pid, a1 child pid: the child's descriptor
                                    table, a copy of the parent's (proc.c) */
 #define PROG_OP_EXIT    0x10003 /* a0 pid: the process ended, its descriptors closed */
+#define PROG_OP_EXEC    0x10004 /* a0 buffer, a1 size, a2-a4 the caller's execve path,
+                                   argv, envp: checked, close-on-exec descriptors closed,
+                                   the PROG_OP_INFO answer for the new image (prog.c) */
 
 /* PROG_OP_INFO's answer: then the strings, each NUL-terminated: the program's path,
    AT_EXECFN, argv[0..argc), envp[0..envc) */
