@@ -127,6 +127,47 @@ int main(void) {
 }
 '''
 
+CHILDREN_THREADS = r'''
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static unsigned long sums[4];
+static void *work(void *arg) {
+    long k = (long)arg;
+    unsigned long x = 88172645463325252UL + k, s = 0;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        s += x;
+    }
+    sums[k] = s;
+    return 0;
+}
+int main(void) {
+    pid_t kids[3];
+    for (int c = 0; c < 3; c++) {
+        kids[c] = fork();
+        if (kids[c] == 0) {                 /* 4 threads, a heap of its own */
+            pthread_t t[4];
+            unsigned long *heap = malloc(1 << 20);
+            for (long k = 0; k < 4; k++)
+                pthread_create(&t[k], 0, work, (void *)(k + 10 * c));
+            for (int k = 0; k < 4; k++)
+                pthread_join(t[k], 0);
+            heap[1000] = sums[0] ^ sums[1] ^ sums[2] ^ sums[3];
+            _exit((int)(heap[1000] % 200));
+        }
+    }
+    for (int c = 0; c < 3; c++) {
+        int st;
+        waitpid(kids[c], &st, 0);
+        printf("child %d: exited %d\n", c, WEXITSTATUS(st));
+    }
+    return 0;
+}
+'''
+
 CHILD_SLEEPS = r'''
 #include <stdio.h>
 #include <sys/wait.h>
@@ -300,6 +341,15 @@ def test_forked_child_memory_is_its_own(cc, tmp_path):
     assert out == (b"parent after the child's writes: 0\n"
                    b"child after the parent's writes: 0\n"), (out, err, rc)
     compare_runs("isolation in a domain", run_sun4v(exe), (out, err, rc))
+
+
+def test_children_with_threads_at_once(cc, tmp_path):
+    """Three children at once, four threads each, over four vCPUs: each exits with what
+    its threads computed, as under `sun4v run`."""
+    exe = _build(tmp_path, "children_threads", CHILDREN_THREADS, "-pthread")
+    out, err, rc, _s = boot_program(exe, vcpus=4, until="5s")
+    assert out.count(b": exited ") == 3, (out, err, rc)
+    compare_runs("children_threads in a domain", run_sun4v(exe), (out, err, rc))
 
 
 def test_checkpoint_with_a_child_is_refused(cc, tmp_path):
