@@ -50,7 +50,7 @@ _REOPEN_FLAGS = (os.O_ACCMODE | os.O_APPEND | os.O_NONBLOCK | os.O_DSYNC | os.O_
 # the attributes saved (or rebuilt) here; another one that is not empty is refused
 _PROXY_KNOWN = {"name", "path", "args", "dm", "on_output", "env", "area", "state",
                 "status", "sys", "mem", "requests", "output", "_streams", "cwd0",
-                "started_at"}
+                "started_at", "children", "_mems"}
 _SYS_KNOWN = {"mem", "St", "s", "exe_path", "brk_start", "brk_cur", "mmap_next", "fds",
               "signals", "rng", "counts", "warned", "tid_address", "personality", "pid",
               "start_time", "threads", "clock_ns", "creds", "clock_mhz", "usage",
@@ -169,6 +169,9 @@ def save(px: ProgramProxy) -> dict:
     """The JSON-able host state of `px` (see the module docstring); CheckpointError (one
     line) when some of it cannot be saved. Changes nothing (a pipe's data is put back)."""
     _unknown(px, _PROXY_KNOWN, "proxy", px.name)
+    if px.children:
+        raise CheckpointError(f"domain {px.name}: the program has child processes "
+                              f"(fork): they cannot be saved in a checkpoint")
     px._drain()
     out = {"name": px.name, "path": px.path, "args": list(px.args),
            "env": [e.decode("latin-1") if isinstance(e, bytes) else e for e in px.env],
@@ -274,6 +277,7 @@ def load(meta: dict, dm) -> ProgramProxy:
     px.cwd0 = meta["cwd0"]
     px.started_at = meta.get("started_at")
     px.sys = px.mem = None
+    px.children, px._mems = {}, {}
     px._streams = {1: ["out", ProgramProxy._tempfile(), 0],
                    2: ["err", ProgramProxy._tempfile(), 0]}
     ss = meta["sys"]
