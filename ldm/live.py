@@ -261,7 +261,8 @@ class LiveManager:
         self._snap: dict = {}
         self._progress: dict[str, tuple] = {}
         self.on_notice = on_notice
-        self._ckpt = None                        # checkpoint_at(): [steps, path, result]
+        self._ckpt = None                        # checkpoint_at(): [steps, path]
+        self.checkpoint_result = None            # (seconds, None) or (None, error)
         self._safe_point = False                 # restored: the next thing is a slice
         self.vntsd = None
         self._vntsd_ports: dict = {}

@@ -60,7 +60,7 @@ _REBUILT = {"boot", "system", "m", "platform", "stick_hz", "_sp_store", "on_cons
             "on_program", "backend", "channels", "mdarea", "drm", "_lock", "_drive",
             "_subs", "_log", "_jobs", "_thread", "_stopping", "_paused", "_paused_evt",
             "_wake", "_speed", "_anchor", "on_notice", "vntsd", "_vntsd_ports", "_ckpt",
-            "_safe_point"}
+            "_safe_point", "checkpoint_result"}
 # attributes of the channel objects rebuilt on restore (callables, back references)
 _CH_REBUILT = {"relay", "log", "on_late", "hvctl", "ds", "vds", "volume_of", "connecting"}
 _PEER_REBUILT = {"log", "link", "mgr", "on_late"}
@@ -220,6 +220,10 @@ def _save_channels(ch) -> dict:
         rec["channel_key"] = c
         if p.fd is not None:
             path = os.readlink(f"/proc/self/fd/{p.fd}")
+            if os.fstat(p.fd).st_nlink == 0:
+                raise CheckpointError(f"the virtual disk {p.client}:{p.disk}'s backing "
+                                      f"file {path} has been deleted: a restored run "
+                                      f"could not open it again")
             size, digest = _file_digest(p.fd)
             rec["backing"] = {"path": path, "size": size, "sha256": digest}
         ports.append(rec)

@@ -26,6 +26,13 @@ DOMAINS = [dict(name="primary", vcpus=4, memory="1G"),
                 iterations=100_000_000)]
 
 
+def settle(lm):
+    """Advance to the next safe point (the same in both runs: deterministic)."""
+    while livestate.busy(lm) is not None:
+        lm.advance("100us")
+    return livestate.save(lm)
+
+
 def after_checkpoint(lm):
     """The same commands at the same simulated times; what they show."""
     seen = {"list0": L.ldm(lm, "list")}                 # what the checkpoint holds
@@ -45,7 +52,7 @@ def after_checkpoint(lm):
                       for e in lm.events()]
     seen["consoles"] = {n: lm.console(n)[0] for n in ("primary", "ldg1")}
     seen["time"], seen["insns"] = lm.m.time, lm.m.insns_run
-    seen["manager"] = livestate.save(lm)
+    seen["manager"] = settle(lm)
     seen["machine"] = lm.system.state()
     return seen
 
@@ -130,3 +137,141 @@ def _sun4v(*args, **kw):
     env = dict(os.environ, SUN4V_VNTSD="0")
     return subprocess.run([sys.executable, "-m", "sun4v", *args], capture_output=True,
                           text=True, env=env, timeout=600, **kw)
+
+
+CFG_TOML = ('platform = "T5220"\n'
+            '[[domain]]\nname = "primary"\nvcpus = 4\nmemory = "1G"\n'
+            '[[domain]]\nname = "ldg1"\nvcpus = 4\nmemory = "1G"\nworkload = "int"\n'
+            'threads = 8\niterations = 100000000\n')
+
+
+def _ldm(sock, *args):
+    ldm = os.path.join(os.path.dirname(sys.executable), "ldm")
+    return subprocess.run([ldm, "--socket", str(sock), *args],
+                          capture_output=True, text=True, timeout=300, cwd=L.ROOT)
+
+
+def _served(proc, sock):
+    end = time.monotonic() + 180
+    while True:
+        if os.path.exists(sock):
+            r = _ldm(sock, "list")
+            if r.returncode == 0:
+                return r
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < end, "ldmd never served its socket"
+        time.sleep(0.2)
+
+
+def _fixed(lines):
+    """`ldm list` rows without UTIL and UPTIME (they move while the machine runs)."""
+    return [ln.split()[:6] for ln in lines]
+
+
+def test_cli_checkpoint_and_restore_with_the_manager(tmp_path):
+    """`sun4v boot CFG --ldmd S --checkpoint-at T F` saves at the first safe point from
+    T (the worker's slices: with no command, the same point an in-process run reaches,
+    with the same state); `--restore F --ldmd S2` serves the saved manager: `ldm list`
+    shows what it showed then, live DR works, and the consoles are printed from the
+    start."""
+    cfg = tmp_path / "m.toml"
+    cfg.write_text(CFG_TOML)
+    ck = tmp_path / "w.ckpt"
+    r = _sun4v("boot", str(cfg), "--ldmd", str(tmp_path / "a.sock"), "--checkpoint-at",
+               "30ms", str(ck), "--until", "31ms", cwd=L.ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "ldmd: checkpoint " + str(ck) + " written at 30.000 ms" in r.stderr
+    assert f"checkpoint {ck} written at 30.000 ms" in r.stdout.splitlines()
+
+    # the same machine driven in this thread to the same time: the same state
+    inproc = L.boot(DOMAINS)
+    inproc.advance((inproc.system.steps("30ms") - inproc.m.time) / inproc.platform.clock_hz)
+    saved = LiveManager.restore(str(ck))
+    assert saved.m.time == inproc.m.time
+    assert livestate.save(saved) == livestate.save(inproc)
+    want = L.ldm(saved, "list")[0]
+
+    sock = tmp_path / "b.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "sun4v", "boot", "--restore", str(ck),
+                             "--ldmd", str(sock)], cwd=L.ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, SUN4V_VNTSD="0"))
+    try:
+        got = _served(proc, sock)
+        assert _fixed(got.stdout.splitlines()) == _fixed(want)
+        assert _ldm(sock, "add-vcpu", "2", "ldg1").returncode == 0
+        rows = _ldm(sock, "list").stdout.splitlines()
+        assert next(ln.split()[4] for ln in rows if ln.startswith("ldg1")) == "6"
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "restored from " + str(ck) + " at 30.000 ms" in out
+    console = inproc.console("ldg1")[0]
+    printed = "".join(ln[len("[ldg1] "):] + "\n" for ln in out.splitlines()
+                      if ln.startswith("[ldg1] "))
+    assert printed.startswith(console.rsplit("\n", 1)[0])
+
+
+def test_cli_restore_refuses_the_wrong_mode_of_use(tmp_path):
+    """A manager's checkpoint restored without --ldmd, a plain one with it: one line,
+    exit status 2, nothing run."""
+    cfg = tmp_path / "m.toml"
+    cfg.write_text(CFG_TOML)
+    ck = tmp_path / "w.ckpt"
+    r = _sun4v("boot", str(cfg), "--ldmd", str(tmp_path / "a.sock"), "--checkpoint-at",
+               "25ms", str(ck), "--until", "25ms", cwd=L.ROOT)
+    assert r.returncode == 0, r.stderr
+    r = _sun4v("boot", "--restore", str(ck), "--until", "26ms", cwd=L.ROOT)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [f"sun4v: --restore {ck}: a checkpoint of a machine "
+                                     f"run with the domain manager: restore it with "
+                                     f"--ldmd SOCKET"]
+    plain = tmp_path / "p.ckpt"
+    r = _sun4v("boot", str(cfg), "--checkpoint-at", "1ms", str(plain), "--until", "1ms",
+               cwd=L.ROOT)
+    assert r.returncode == 0, r.stderr
+    r = _sun4v("boot", "--restore", str(plain), "--ldmd", str(tmp_path / "c.sock"),
+               cwd=L.ROOT)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [f"sun4v: --restore {plain}: a checkpoint of a "
+                                     f"machine run without the domain manager: restore "
+                                     f"it without --ldmd"]
+    assert not os.path.exists(tmp_path / "c.sock")
+
+
+def test_a_virtual_disk_backing_file_is_checked_on_restore(tmp_path):
+    """The disk's content is not in the checkpoint: a backing file missing or changed
+    since is refused (one line, nothing else done); put back, the restored run goes on
+    exactly, the disk served again."""
+    disk = tmp_path / "d.img"
+    disk.write_bytes(bytes(64 * 512))
+    from test_vdisk_live import _machine, _run_until
+    lm = _machine(disk, 8)
+    text = _run_until(lm, ["read back: match", "read back: MISMATCH"])
+    assert "8 blocks read back: match" in text, text
+    assert lm.channels.vds.ports
+    path = str(tmp_path / "v.ckpt")
+    lm.checkpoint(path)
+    content = disk.read_bytes()
+    disk.write_bytes(content[:-1] + b"x")
+    with pytest.raises(CheckpointError) as e:
+        LiveManager.restore(path)
+    assert str(e.value) == (f"{path}: the virtual disk ldg1:vdisk1's backing file {disk} "
+                            f"changed since the checkpoint ({len(content)} bytes then, "
+                            f"{len(content)} now, different content): put back the file "
+                            f"saved with the checkpoint")
+    disk.write_bytes(content)                           # the same file, as it was
+    disk.rename(tmp_path / "aside.img")
+    with pytest.raises(CheckpointError, match=r"backing file .* cannot be opened \(No "
+                                              r"such file or directory\)$"):
+        LiveManager.restore(path)
+    (tmp_path / "aside.img").rename(disk)
+    back = LiveManager.restore(path)
+    assert [p.fd is not None for p in back.channels.vds.ports.values()] == [True]
+    seen = []
+    for m in (lm, back):
+        m.advance("1ms")
+        seen.append((L.ldm(m, "add-vcpu 1 ldg1"), L.ldm(m, "list-bindings ldg1"),
+                     settle(m), m.console("ldg1"), m.m.time, m.m.insns_run))
+    assert seen[0] == seen[1]
