@@ -367,6 +367,8 @@ def _run(a):
         raise UsageError("--ldmd-log needs --ldmd SOCKET")
     if a.ldmd_state and not a.ldmd:
         raise UsageError("--ldmd-state needs --ldmd SOCKET")
+    for note in getattr(sysm, "restore_notes", ()):
+        sys.stderr.write(f"sun4v: boot: {a.restore}: {note}\n")
     vt = None if a.ldmd else _vntsd(sysm.console_ports())
     if a.console:
         os.makedirs(a.console, exist_ok=True)

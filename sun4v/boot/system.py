@@ -400,7 +400,9 @@ class System:
         """The System saved at `path` by checkpoint(): run() goes on exactly as the saved
         system would have (same consoles, instruction counts, hypervisor and guest
         counters). No image or ELF file is read again. CheckpointError (one line) for a
-        missing, corrupt, truncated or foreign file; nothing is changed."""
+        missing, corrupt, truncated or foreign file; nothing is changed. A program's file
+        found changed is replaced by the checkpoint's copy (progstate.py), one line each
+        in `restore_notes`."""
         m, extra = Machine.restore(path, hv_uart_sink=hv_uart_sink)
         try:
             st = extra["system"]
@@ -438,11 +440,15 @@ class System:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None
         from . import progstate
+        self.restore_notes = []             # files a program goes on with from the copy
         try:
             for name, pm in progs.items():
                 b = self.bindings.get(name)
                 dm = DomainMemory(m, [(x.ra, x.pa, x.size) for x in b.mblocks])
-                self.programs[name] = progstate.load(pm, dm)
+                self.programs[name] = progstate.load(pm, dm, self.restore_notes)
+        except CheckpointError as e:
+            self.close()
+            raise CheckpointError(f"{path}: {e}") from None
         except OSError as e:
             self.close()
             raise CheckpointError(f"{path}: domain {name}: the program's file "
