@@ -292,26 +292,80 @@ def _restore_channels(lm, st: dict):
             p = Port(decode(rec["channel"]), decode(rec["name"]), decode(rec["slot"]))
             _set_attrs(p, rec)
             if backing is not None:
-                path = backing["path"]
-                what = f"the virtual disk {p.client}:{p.disk}'s backing file {path}"
+                _check_backing(p.client, p.disk, backing)
                 try:
-                    size, digest = _path_digest(path)
-                    p.fd = os.open(path, os.O_RDONLY if p.ro else os.O_RDWR)
+                    p.fd = os.open(backing["path"], os.O_RDONLY if p.ro else os.O_RDWR)
                 except OSError as e:
-                    raise CheckpointError(f"{what} cannot be opened ({e.strerror})") \
-                        from None
+                    raise CheckpointError(f"the virtual disk {p.client}:{p.disk}'s backing "
+                                          f"file {backing['path']} cannot be opened "
+                                          f"({e.strerror})") from None
                 made.append(p)
-                if (size, digest) != (backing["size"], backing["sha256"]):
-                    raise CheckpointError(
-                        f"{what} changed since the checkpoint ({backing['size']} bytes "
-                        f"then, {size} now, different content): put back the file saved "
-                        f"with the checkpoint")
             ch.vds.ports[key] = p
     except BaseException:
         for p in made:
             p.close()
         raise
     return ch
+
+
+def _check_backing(client, disk, backing):
+    path = backing["path"]
+    what = f"the virtual disk {client}:{disk}'s backing file {path}"
+    try:
+        size, digest = _path_digest(path)
+    except OSError as e:
+        raise CheckpointError(f"{what} cannot be opened ({e.strerror})") from None
+    if (size, digest) != (backing["size"], backing["sha256"]):
+        raise CheckpointError(
+            f"{what} changed since the checkpoint ({backing['size']} bytes then, {size} "
+            f"now, different content): put back the file saved with the checkpoint")
+
+
+def preflight(state: dict, sp_dir: str | None = None) -> None:
+    """What would make restore() refuse `state`, checked before anything is made or
+    opened: CheckpointError (one line) for a virtual disk backing file missing or
+    changed, or a store directory holding other saved configurations; KeyError /
+    ValueError / TypeError for a malformed state (every piece is decoded)."""
+    from .config import Config
+    from .spconfig import SpStore
+    if state.get("version") != VERSION:
+        raise ValueError(f"manager state version {state.get('version')!r}")
+    Config.from_dict(state["config"])
+    SpStore.from_dict(state["sp"])
+    for v in state["attrs"].values():
+        decode(v)
+    for v in state["events"]["v"]:
+        decode(v)
+    decode(state["drm"]["acc"])
+    ch = state.get("channels") or {}
+    for k, v in ch.items():
+        if k == "hvctl":
+            [decode(x) for x in v.values()]
+        elif k == "ds":
+            [decode(x) for peer in v.values() for part in peer.values()
+             for x in part.values()]
+        elif k == "vds":
+            for k2, v2 in v.items():
+                if k2 == "ports":
+                    [decode(x) for rec in v2 for k3, x in rec.items() if k3 != "backing"]
+                else:
+                    decode(v2)
+        else:
+            decode(v)
+    for rec in ch.get("vds", {}).get("ports", []):
+        if rec.get("backing"):
+            _check_backing(decode(rec["client"]), decode(rec["disk"]), rec["backing"])
+    if sp_dir is not None:
+        from .store import SP_FILE, Store
+        st = Store(sp_dir)
+        if os.path.exists(st.path(SP_FILE)):
+            with st.locked():
+                if st.load_sp().to_dict() != SpStore.from_dict(state["sp"]).to_dict():
+                    raise CheckpointError(_SP_OTHER.format(sp_dir))
+
+
+_SP_OTHER = ("--ldmd-state {}: its saved configurations are not the checkpoint's (the "
+             "store is left as it is; give an empty directory)")
 
 
 def restore(system, state: dict, *, log_file=None, on_console=None, sp_dir=None,
@@ -337,8 +391,8 @@ def restore(system, state: dict, *, log_file=None, on_console=None, sp_dir=None,
     system.cfg = boot
     cfg = Config.from_dict(state["config"])
     system.bindings = cfg.bindings
-    lm = LiveManager(boot, system=system, config_db=cfg, log_file=log_file,
-                     on_console=on_console, on_notice=on_notice, on_program=on_program)
+    lm = LiveManager(boot, system=system, config_db=cfg, on_console=on_console,
+                     on_notice=on_notice, on_program=on_program)
     lm._sp = SpStore.from_dict(state["sp"])
     rb = state["relay_bindings"]
     from .bindings import Bindings
@@ -367,6 +421,8 @@ def restore(system, state: dict, *, log_file=None, on_console=None, sp_dir=None,
         lm.close()
         _close_disks(lm)
         raise
+    if log_file:                        # made only once the restore has succeeded
+        lm._log = open(log_file, "a", encoding="utf-8")
     return lm
 
 
@@ -388,7 +444,5 @@ def _restore_sp(lm, directory):
         if not os.path.exists(st.path(SP_FILE)):
             st.save_sp(lm._sp)
         elif st.load_sp().to_dict() != lm._sp.to_dict():
-            raise CheckpointError(f"--ldmd-state {directory}: its saved configurations "
-                                  f"are not the checkpoint's (the store is left as it "
-                                  f"is; give an empty directory)")
+            raise CheckpointError(_SP_OTHER.format(directory))
     lm._sp_store = st

@@ -295,6 +295,8 @@ def _parse_time(sysm, text, what):
 
 
 def _run(a):
+    from ldm.errors import LdmError
+
     from ..checkpoint import CheckpointError
     from .system import System
     if a.example:
@@ -336,6 +338,20 @@ def _run(a):
                     f"manager: restore it with --ldmd SOCKET" if managed else
                     f"--restore {a.restore}: a checkpoint of a machine run without the "
                     f"domain manager: restore it without --ldmd")
+            if managed:
+                from ldm import livestate
+                try:
+                    livestate.preflight(sysm.restored_extra["ldmd"], a.ldmd_state)
+                except CheckpointError as e:
+                    sysm.close()
+                    raise UsageError(f"{a.restore}: {e}") from None
+                except LdmError as e:
+                    sysm.close()
+                    raise UsageError(str(e)) from None
+                except (KeyError, ValueError, TypeError, AttributeError) as e:
+                    sysm.close()
+                    raise UsageError(f"{a.restore}: not a domain manager's checkpoint "
+                                     f"({type(e).__name__}: {e})") from None
             if a.mode is not None and a.mode != sysm.m.mode:
                 raise UsageError(f"--mode {a.mode}: {a.restore} is a {sysm.m.mode}-mode "
                                  f"checkpoint")

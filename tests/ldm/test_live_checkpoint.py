@@ -275,3 +275,63 @@ def test_a_virtual_disk_backing_file_is_checked_on_restore(tmp_path):
         seen.append((L.ldm(m, "add-vcpu 1 ldg1"), L.ldm(m, "list-bindings ldg1"),
                      settle(m), m.console("ldg1"), m.m.time, m.m.insns_run))
     assert seen[0] == seen[1]
+
+
+def test_cli_bad_manager_checkpoints_change_nothing(tmp_path):
+    """`sun4v boot --restore F --ldmd S` with a vdisk backing file missing or changed,
+    an --ldmd-state directory holding other saved configurations, a damaged manager
+    state (its digest right) or a truncated file: one line naming the problem, exit
+    status 2, and nothing made (no socket, console directory, log, store) or changed."""
+    from test_vdisk_live import _machine, _run_until
+
+    from ldm.config import factory_default
+    from ldm.spconfig import SpStore
+    from ldm.store import Store
+    from sun4v import checkpoint
+    disk = tmp_path / "d.img"
+    disk.write_bytes(bytes(64 * 512))
+    lm = _machine(disk, 8)
+    assert "read back: match" in _run_until(lm, ["read back: match", "MISMATCH"])
+    L.ldm(lm, "add-spconfig warm")
+    settle(lm)
+    ck = tmp_path / "v.ckpt"
+    lm.checkpoint(str(ck))
+    content = disk.read_bytes()
+    store = tmp_path / "store"
+    st = Store(str(store))
+    os.makedirs(st.dir)
+    with st.locked():
+        st.save_sp(SpStore.initial(factory_default(lm.system.topology)))
+    store_files = {p.name: p.read_bytes() for p in store.iterdir()}
+    arrays, meta = checkpoint.read(str(ck))
+    meta["extra"]["ldmd"]["attrs"]["_seq"] = {"__t": "zz"}
+    odd = tmp_path / "odd.ckpt"
+    checkpoint.write(str(odd), arrays, meta)
+    cut = tmp_path / "cut.ckpt"
+    cut.write_bytes(ck.read_bytes()[:-300])
+
+    def restore(path, *more):
+        before = sorted(os.listdir(tmp_path))
+        r = _sun4v("boot", "--restore", str(path), "--ldmd", str(tmp_path / "s.sock"),
+                   "--console", str(tmp_path / "cons"), "--ldmd-log",
+                   str(tmp_path / "log"), *more, cwd=L.ROOT)
+        assert (r.returncode, r.stdout) == (2, ""), (r.returncode, r.stdout, r.stderr)
+        assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("sun4v: "), r.stderr
+        assert sorted(os.listdir(tmp_path)) == before
+        return r.stderr.strip()
+
+    disk.rename(tmp_path / "aside.img")
+    assert restore(ck) == (f"sun4v: {ck}: the virtual disk ldg1:vdisk1's backing file "
+                           f"{disk} cannot be opened (No such file or directory)")
+    (tmp_path / "aside.img").rename(disk)
+    disk.write_bytes(b"\1" + content[1:])
+    assert "backing file " + str(disk) + " changed since the checkpoint" in restore(ck)
+    disk.write_bytes(content)
+    assert restore(ck, "--ldmd-state", str(store)) == (
+        f"sun4v: {ck}: --ldmd-state {store}: its saved configurations are not the "
+        f"checkpoint's (the store is left as it is; give an empty directory)")
+    assert {p.name: p.read_bytes() for p in store.iterdir()} == store_files
+    assert restore(odd).startswith(f"sun4v: {odd}: not a domain manager's checkpoint "
+                                   f"(ValueError: unknown tag 'zz')")
+    assert "corrupt or truncated checkpoint" in restore(cut)
+    assert disk.read_bytes() == content
