@@ -514,12 +514,14 @@ class LiveManager:
     # ---- the worker -----------------------------------------------------------------
     def _worker(self):
         with self._drive:
+            ticked = False
             while not self._stopping and self.ended is None:
                 if self._safe_point:                # restored where a slice comes next
                     self._safe_point = False
                 else:
                     self._run_jobs()
                     self._between_commands()
+                ticked = False
                 self._checkpoint_due()
                 if self._paused:
                     self._paused_evt.set()
@@ -527,7 +529,16 @@ class LiveManager:
                     self._wake.clear()
                     continue
                 self._tick(self.slice)
+                ticked = True
                 self._throttle()
+            if ticked and self.ended is None:
+                # stopped after a slice: served up to the safe point (a checkpoint due,
+                # as with --until at its time, is taken there; checkpoint() may be), and
+                # a restart or advance() goes on from it with the next slice
+                self._run_jobs()
+                self._between_commands()
+                self._safe_point = True
+                self._checkpoint_due()
 
     def _throttle(self):
         if self._speed is None:

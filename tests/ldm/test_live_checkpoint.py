@@ -335,3 +335,35 @@ def test_cli_bad_manager_checkpoints_change_nothing(tmp_path):
                                    f"(ValueError: unknown tag 'zz')")
     assert "corrupt or truncated checkpoint" in restore(cut)
     assert disk.read_bytes() == content
+
+
+def test_restored_manager_serves_consoles_store_and_log(tmp_path):
+    """Restored with vntsd, an empty --ldmd-state directory and a log: the guest's
+    console answers on its port again (typed input reaches it), the directory gets the
+    checkpoint's saved configurations, and the log goes on with the restored events."""
+    from test_live_vntsd import _cfg, _session
+    from test_vntsd import free_range
+
+    from ldm.store import SP_FILE, Store
+    p = free_range()
+    lm = LiveManager(_cfg(p))
+    assert lm.wait_ready("40ms")
+    L.ldm(lm, "add-spconfig warm")
+    settle(lm)
+    ck = str(tmp_path / "c.ckpt")
+    lm.checkpoint(ck)
+    log = tmp_path / "ldmd.log"
+    back = LiveManager.restore(ck, vntsd=True, sp_dir=str(tmp_path / "sp"),
+                               log_file=str(log))
+    try:
+        assert back.vntsd is not None and back.vntsd.clients("ldg1") == 0
+        back.start()
+        out = _session(p, b"vcpus", booting=True)
+        assert "2 vCPUs online: 0-1\r\n" in out
+        assert L.ldm(back, "list-spconfig")[0] == L.ldm(lm, "list-spconfig")[0]
+        assert Store(str(tmp_path / "sp")).load_sp() == lm._sp
+        assert os.path.exists(tmp_path / "sp" / SP_FILE)
+        L.ldm(back, "add-vcpu 1 ldg1")
+    finally:
+        back.close()
+    assert "ldm add-vcpu 1 ldg1" in log.read_text()
