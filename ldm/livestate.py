@@ -264,7 +264,9 @@ def save(lm) -> dict:
 # ---- restoring ------------------------------------------------------------------------
 def _restore_channels(lm, st: dict):
     from sun4v.guest.hostif import Relay
-    relay = Relay(lm._memory("primary", lm._relay_bindings))
+
+    from .constraints import PRIMARY
+    relay = Relay(lm._memory(PRIMARY, lm._relay_bindings))
     ch = lm._new_channels(relay)
     hv, ds, vds = st["hvctl"], st["ds"], st["vds"]
     _set_attrs(ch, {k: v for k, v in st.items() if k not in ("hvctl", "ds", "vds")})
@@ -377,8 +379,6 @@ def restore(system, state: dict, *, log_file=None, on_console=None, sp_dir=None,
     run would not go on as the saved one, and the store is not overwritten).
     CheckpointError (one line) for a backing file that cannot be used again; KeyError /
     ValueError / TypeError for a malformed state (the caller names the file)."""
-    from sun4v.boot.config import BootConfig  # noqa: F401  (the type of system.cfg)
-
     from .config import Config
     from .drm import Drm
     from .live import LiveManager

@@ -367,8 +367,8 @@ class System:
 
     def state(self, more: dict | None = None):
         """(arrays, meta): what checkpoint() writes (Machine.state's arrays; meta
-        {"machine": Machine.state's meta, "extra": {"system": the host side}}), copied.
-        CheckpointError as checkpoint()."""
+        {"machine": Machine.state's meta, "extra": {"system": the host side, **more}}),
+        copied. CheckpointError as checkpoint()."""
         from . import progstate
         programs = {n: progstate.save(px) for n, px in self.programs.items()}
         evs = self.m._events

@@ -367,3 +367,20 @@ def test_restored_manager_serves_consoles_store_and_log(tmp_path):
     finally:
         back.close()
     assert "ldm add-vcpu 1 ldg1" in log.read_text()
+
+
+def test_a_checkpoint_before_the_channels_are_up(tmp_path):
+    """Saved while the control domain boots (no relay, no hvctl yet): the restored
+    manager builds its channels as the uninterrupted one does, at the same times."""
+    from sun4v.boot.config import parse_config
+    lm = LiveManager(parse_config({"platform": "T5220", "domain": DOMAINS}))
+    lm.advance("1ms")
+    assert lm.channels is None
+    ck = str(tmp_path / "early.ckpt")
+    lm.checkpoint(ck)
+    back = LiveManager.restore(ck)
+    seen = []
+    for m in (lm, back):
+        assert m.wait_ready("40ms")
+        seen.append((m.m.time, L.ldm(m, "add-vcpu 1 ldg1"), settle(m), m.m.insns_run))
+    assert seen[0] == seen[1]
