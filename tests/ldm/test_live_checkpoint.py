@@ -95,6 +95,15 @@ def test_restored_manager_continues_exactly(tmp_path, mode):
     assert L.ldm(again, "list") == L.ldm(lm, "list")
     assert L.ldm(again, "add-vcpu 1 ldg1", status=1) == L.ldm(lm, "add-vcpu 1 ldg1",
                                                                status=1)
+    # the control domain's reboot applies it alike (the MD area's pending set, the
+    # channels starting over)
+    seen = []
+    for m in (lm, again):
+        out = L.ldm(m, "stop-domain -r primary")
+        assert m.wait_ready("100ms")
+        seen.append((out, L.ldm(m, "list"), settle(m), m.m.time))
+    assert seen[0] == seen[1]
+    assert not again.config().delayed
 
 
 def test_a_checkpoint_waits_for_a_safe_point(tmp_path):
