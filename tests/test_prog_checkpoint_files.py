@@ -28,7 +28,8 @@ def _named():
 
 def _links(s):
     """What the restored program's host fds are open on."""
-    return {os.readlink(f"/proc/self/fd/{h}") for h in s.programs["ldg1"].sys.fds.host.values()}
+    fds = s.programs["ldg1"].sys.fds.host.values()
+    return {os.readlink(f"/proc/self/fd/{h}") for h in fds}
 
 
 @pytest.mark.parametrize("after", ["removed", "replaced"])

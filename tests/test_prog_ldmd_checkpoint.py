@@ -67,8 +67,8 @@ def test_a_program_under_the_manager_restores_exactly(binary, tmp_path):
     back = LiveManager.restore(ck)
     assert back.system.restore_notes == []
     again = _go_on(back)
-    (am, (aa, ameta)), (bm, (ba, bmeta)) = (straight.pop("manager"), straight.pop("machine")), \
-        (again.pop("manager"), again.pop("machine"))
+    am, (aa, ameta) = straight.pop("manager"), straight.pop("machine")
+    bm, (ba, bmeta) = again.pop("manager"), again.pop("machine")
     assert again == straight
     assert bm == am and bmeta == ameta
     for k in aa:

@@ -2,8 +2,8 @@
 [--console DIR] [--stats FILE|-] [--quantum Q] [--checkpoint-at TIME FILE]
 [--ldmd SOCKET [--ldmd-log FILE] [--ldmd-state DIR]]`,
 `sun4v boot --restore FILE [--until TIME | --insns N] [--console DIR] [--stats FILE|-]
-[--checkpoint-at TIME FILE] [--ldmd SOCKET ...]` and `sun4v boot --example PLATFORM` (issue 11 §4, 12 §1,
-14 §3).
+[--checkpoint-at TIME FILE] [--ldmd SOCKET ...]` and `sun4v boot --example PLATFORM`
+(issue 11 §4, 12 §1, 14 §3).
 
 With --ldmd SOCKET the Logical Domains Manager runs with the machine (ldm/live.py):
 the machine runs until stopped (Ctrl-C, SIGTERM, or --until TIME) in a worker thread,
@@ -545,6 +545,10 @@ def _run_ldmd(a, cfg, until, restored=None, ck_at=None):
         server.shutdown()
         server.server_close()
         lm.close()
+    if ck_path and not said and lm.checkpoint_result is not None:
+        t, err = lm.checkpoint_result           # written as the worker stopped
+        notice(f"checkpoint {ck_path} written at {t * 1e3:.3f} ms" if err is None
+               else f"checkpoint {ck_path}: {err}")
     host = time.time() - t0
     cons.close(lm.system.hv_console())
     from .system import BootResult

@@ -69,7 +69,8 @@ def same(a, b):
             assert a[k] == b[k], k
 
 
-@pytest.mark.parametrize("mode", ["functional", pytest.param("cycle", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("mode", ["functional",
+                                  pytest.param("cycle", marks=pytest.mark.slow)])
 def test_restored_manager_continues_exactly(tmp_path, mode):
     path = str(tmp_path / "live.ckpt")
     lm = L.boot(DOMAINS, mode=mode)
