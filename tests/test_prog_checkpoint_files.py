@@ -91,3 +91,34 @@ def test_a_big_changed_file_is_refused(binary, tmp_path, monkeypatch):
                             f"since the checkpoint and its {size} bytes (over 0 MB) are "
                             f"not in it: put the file back as it was")
     saved.s.close()
+
+
+@pytest.mark.parametrize("how", [os.O_WRONLY, os.O_WRONLY | os.O_APPEND, os.O_RDONLY])
+def test_a_write_only_file_round_trip(tmp_path, how):
+    """The host side alone (progstate's description of one open file and its opening
+    again): a file the program opened write-only (its content read through a read-only
+    open) or read-only; restored after it changed, the copy has the saved content, the
+    flags and the offset."""
+    from types import SimpleNamespace
+    f = tmp_path / "out.txt"
+    f.write_bytes(b"0123456789")
+    h = os.open(f, how)
+    os.lseek(h, 4, os.SEEK_SET)
+    px = SimpleNamespace(name="ldg1", _streams={
+        n: [st, os.open(os.devnull, os.O_WRONLY), 0] for n, st in ((1, "out"), (2, "err"))})
+    rec = progstate._describe(px, h, 3)
+    assert (rec["kind"], rec["offset"], rec["size"]) == ("file", 4, 10)
+    import base64
+    assert base64.b64decode(rec["data"]) == b"0123456789"
+    os.close(h)
+    f.write_bytes(b"changed")
+    notes, made = [], []
+    g = progstate._open(rec, px, {}, made, {}, notes)
+    assert len(notes) == 1 and str(f) in notes[0]
+    assert os.lseek(g, 0, os.SEEK_CUR) == 4
+    import fcntl
+    assert fcntl.fcntl(g, fcntl.F_GETFL) & (os.O_ACCMODE | os.O_APPEND) == how
+    assert os.readlink(f"/proc/self/fd/{g}").startswith("/tmp/sun4v-prog-")
+    assert f.read_bytes() == b"changed"
+    for x in made + [px._streams[1][1], px._streams[2][1]]:
+        os.close(x)

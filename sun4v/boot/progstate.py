@@ -203,8 +203,20 @@ def _describe(px, h: int, gfd: int) -> dict:
                 data += chunk
             return {"kind": "deleted", "flags": flags, "offset": off, "data": _b64(data)}
         rec = {"kind": "file", "path": link, "flags": flags, "offset": off}
-        data = _content(h, st.st_size) if st.st_size <= FILE_MAX else None
-        rec["size"], rec["sha256"] = _digest(h, st.st_size, data)
+        r = h
+        if flags & os.O_ACCMODE == os.O_WRONLY:     # read through a read-only open of it
+            try:
+                r = os.open(f"/proc/self/fd/{h}", os.O_RDONLY)
+            except OSError as e:
+                raise CheckpointError(f"domain {px.name}: the program's fd {gfd} ({link}): "
+                                      f"its content cannot be read for the checkpoint "
+                                      f"({e.strerror})") from None
+        try:
+            data = _content(r, st.st_size) if st.st_size <= FILE_MAX else None
+            rec["size"], rec["sha256"] = _digest(r, st.st_size, data)
+        finally:
+            if r != h:
+                os.close(r)
         if data is not None:
             rec["data"] = _b64(data)
         return rec
