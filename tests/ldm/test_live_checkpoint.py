@@ -108,26 +108,33 @@ def test_restored_manager_continues_exactly(tmp_path, mode):
 
 
 def test_a_checkpoint_waits_for_a_safe_point(tmp_path):
-    """During a DR exchange save() refuses with one line; checkpoint_at() takes the
-    first safe point at or after the time, and the run goes on unperturbed."""
+    """During a DR exchange save() refuses with one line; checkpoint_at() due then is
+    taken at the first safe point after the guest's reply, and the restored manager is
+    at that time."""
+    from ldm import ds as DS
     lm = L.boot(DOMAINS)
     peer = lm.channels.ds["ldg1"]
-    w = peer.dr_cpu(0, [0])                              # a dr-cpu request in flight
+    w = peer.dr_cpu(DS.DR_STATUS, [0, 1])                 # a dr-cpu request in flight
     why = livestate.busy(lm)
     assert why and "dr-cpu to ldg1" in why
     with pytest.raises(CheckpointError) as e:
         lm.checkpoint(str(tmp_path / "x.ckpt"))
     assert "\n" not in str(e.value) and "busy" in str(e.value)
     assert not os.path.exists(tmp_path / "x.ckpt")
-    peer.forget(w)
-    lm.advance("300us")
-    at = lm.time + 250e-6
-    lm.checkpoint_at(at, str(tmp_path / "y.ckpt"))
-    lm.advance("1ms")
+    asked = lm.time
+    lm.checkpoint_at(asked, str(tmp_path / "y.ckpt"))
+    replied = None
+    for _ in range(500):
+        lm.advance("20us")
+        if w.done and replied is None:
+            replied = lm.time
+        if lm.checkpoint_result is not None:
+            break
+        assert not w.done
     t, err = lm.checkpoint_result
-    assert err is None and t >= at
+    assert err is None and w.error is None and t == replied > asked
     back = LiveManager.restore(str(tmp_path / "y.ckpt"))
-    assert abs(back.time - t) < 1e-12
+    assert back.time == t
 
 
 def test_restore_refuses_bad_inputs(tmp_path):
