@@ -25,6 +25,10 @@ Controller API (thread-safe; every method may be called from any thread):
     q = lm.subscribe(); q.get()             # the same events as they happen
     lm.time                                 # simulated seconds
     lm.stop()                               # ends the worker (the machine stays)
+    lm.checkpoint("w.ckpt")                 # machine + programs + manager, now (at a
+                                            # safe point: livestate.py), or
+    lm.checkpoint_at("30ms", "w.ckpt")      # at the first safe point from 30 ms
+    lm2 = LiveManager.restore("w.ckpt")     # goes on exactly as lm would have
 
 Without start() the caller's thread drives: `lm.advance("5ms")` runs the machine that
 long and `execute` runs the command at once (deterministic: the same commands at the
