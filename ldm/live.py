@@ -446,8 +446,23 @@ class LiveManager:
         calls, or from the thread driving the machine. CheckpointError (one line) when
         the manager is not at a safe point (livestate.busy: a command, a DR exchange, an
         hvctl request, an MD copy or a disk request in flight) or the file cannot be
-        written; nothing is written then."""
+        written; nothing is written then. From another thread while the worker runs:
+        taken by the worker at its next safe point, this call waiting for it."""
         from . import livestate
+        if self._thread is not None and self._thread.is_alive() and \
+                threading.current_thread() is not self._thread:
+            from sun4v.checkpoint import CheckpointError
+            self.checkpoint_result = None
+            self._ckpt = [0, path]                  # due now
+            self._wake.set()
+            while self.checkpoint_result is None:
+                if not self._thread.is_alive():
+                    raise CheckpointError("the machine stopped before a safe point: no "
+                                          "checkpoint written")
+                _time.sleep(0.01)
+            if self.checkpoint_result[1] is not None:
+                raise CheckpointError(self.checkpoint_result[1])
+            return
         mgr = livestate.save(self)
         self.system.checkpoint(path, extra={"ldmd": mgr})
 

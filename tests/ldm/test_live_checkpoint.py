@@ -401,3 +401,24 @@ def test_a_checkpoint_before_the_channels_are_up(tmp_path):
         assert m.wait_ready("40ms")
         seen.append((m.m.time, L.ldm(m, "add-vcpu 1 ldg1"), settle(m), m.m.insns_run))
     assert seen[0] == seen[1]
+
+
+def test_checkpoint_from_another_thread_while_the_worker_runs(tmp_path):
+    """The worker takes it at its next safe point; the state is one an in-thread run
+    goes on from exactly."""
+    lm = L.boot(DOMAINS)
+    lm.start()
+    try:
+        time.sleep(0.5)
+        ck = str(tmp_path / "t.ckpt")
+        lm.checkpoint(ck)
+    finally:
+        lm.stop()
+    t = lm.checkpoint_result[0]
+    a, b = LiveManager.restore(ck), LiveManager.restore(ck)
+    assert a.time == t and livestate.busy(a) is None
+    seen = []
+    for m in (a, b):
+        m.advance("300us")
+        seen.append((L.ldm(m, "add-vcpu 1 ldg1"), settle(m), m.m.time))
+    assert seen[0] == seen[1]
