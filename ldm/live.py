@@ -270,6 +270,7 @@ class LiveManager:
         self._safe_point = False                 # restored: the next thing is a slice
         self.vntsd = None
         self._vntsd_ports: dict = {}
+        self._typed: dict[str, bytearray] = {}      # type_console(): fed by the worker
         if vntsd:
             from .vntsd import Vntsd, VntsdError
             self.vntsd = Vntsd()
@@ -393,6 +394,15 @@ class LiveManager:
 
     def strand_map(self) -> list[dict]:
         return self.snapshot()["strands"]
+
+    def type_console(self, name: str, data: bytes) -> None:
+        """Bytes typed on domain `name`'s console (the TUI's console pane; any thread):
+        fed to its guest UART's receive FIFO, where the hypervisor's cons_getchar finds
+        them, when the machine next runs. KeyError: no such domain console."""
+        with self._lock:
+            if name not in self._consoles:
+                raise KeyError(name)
+            self._typed.setdefault(name, bytearray()).extend(data)
 
     def console(self, name: str, cursor: int = 0) -> tuple[str, int]:
         """(text written on domain `name`'s console since `cursor`, the new cursor)."""
@@ -681,6 +691,7 @@ class LiveManager:
 
     def _service(self):
         self._consoles_read()
+        self._typed_feed()
         self._programs_ended()
         if self.vntsd is not None:
             self._vntsd_serve()
@@ -704,6 +715,16 @@ class LiveManager:
                 if self.vntsd is not None:
                     self.vntsd.output(name, new)
 
+    def _typed_feed(self):
+        if not self._typed:
+            return
+        with self._lock:
+            typed, self._typed = self._typed, {}
+        for name, data in typed.items():
+            idx = self.uart_of.get(name)
+            if idx is not None and data:
+                self.m.guest_uarts[idx].feed(bytes(data))
+
     def _vntsd_sync(self) -> list[str]:
         """Serve the consoles of the bound guests that have a console (UART) and a port."""
         b = self.config().bindings
@@ -711,7 +732,8 @@ class LiveManager:
         for name in self.uart_of:
             d = b.get(name)
             if d is not None and d.console.port is not None:
-                ports[name] = d.console.port
+                # a console group (ldm set-vcons group=, ldm/vcons.py) shares its port
+                ports[name] = (d.console.port, d.console.group or name)
         if ports == self._vntsd_ports:
             return []
         self._vntsd_ports = ports
