@@ -30,7 +30,8 @@ JSON encoding of plain data, so a new attribute is saved too or refused by name)
   content is not in the checkpoint (disks are large; copy the backing file with the
   checkpoint to keep a restorable pair).
 Not saved (host side): clients connected to the socket or to vntsd's TCP ports (the
-restored manager serves the domains' ports again), commands queued by clients and not
+restored manager serves the domains' ports again, with each console's recent lines for
+a client connecting), commands queued by clients and not
 yet run, pause and speed, the event subscribers, the log file (given again).
 
 When: only at a safe point (busy() is None): no `ldm` command running, no hvctl request
@@ -417,6 +418,8 @@ def restore(system, state: dict, *, log_file=None, on_console=None, sp_dir=None,
             errs = lm._vntsd_sync()
             if errs:
                 raise VntsdError(errs[0])
+            for name, data in lm._consoles.items():     # a new client's recent lines
+                lm.vntsd.output(name, bytes(data))
     except BaseException:
         lm.close()
         _close_disks(lm)

@@ -374,6 +374,9 @@ def test_restored_manager_serves_consoles_store_and_log(tmp_path):
                                log_file=str(log))
     try:
         assert back.vntsd is not None and back.vntsd.clients("ldg1") == 0
+        # a client connecting gets the console's recent lines, as from the saved run's
+        assert back.vntsd.backlog("ldg1").replace(b"\r\n", b"\n").endswith(
+            lm.console("ldg1")[0].encode().split(b"\n")[-2] + b"\n")
         back.start()
         out = _session(p, b"vcpus", booting=True)
         assert "2 vCPUs online: 0-1\r\n" in out
