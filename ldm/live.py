@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import threading
 import time as _time
 from collections import deque
@@ -66,6 +67,7 @@ from sun4v.boot.system import GUEST_KERNEL, HV_ELF, parse_time
 from sun4v.guest.hostif import Counters, DomainMemory, GuestError, Relay
 
 from . import hvctl as H
+from . import progvar
 from .channels import Channels
 from .config import Config
 from .constraints import PRIMARY, Constraints
@@ -134,7 +136,8 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
     """The manager's configuration of a machine `sun4v boot` bound: every domain of the
     boot configuration active, its constraints those of the TOML (vCPUs or whole cores,
     memory), the workload and its parameters as the domain's variables (what the guest
-    kernel reads from its MD's workload node), identities from `seed`; the [vcc] table
+    kernel reads from its MD's workload node; a program: the variables `program` and
+    `program-args`, ldm/progvar.py), identities from `seed`; the [vcc] table
     as the control domain's vcc."""
     cfg = Config(topology=system.topology, seed=seed, serial=0, domains=(),
                  bindings=system.bindings)
@@ -142,6 +145,9 @@ def initial_config(system: System, boot: BootConfig, seed: int = 0) -> Config:
     for d in boot.domains:
         cfg, ident = cfg.new_identity()
         variables = [("workload", d.workload)] + [(k, _text(v)) for k, v in d.params.items()]
+        if d.program is not None:           # its program as variables (ldm/progvar.py)
+            variables = [(progvar.PROGRAM, os.path.abspath(d.program))] + (
+                [(progvar.ARGS, shlex.join(d.args))] if d.args else [])
         c = Constraints(d.name, vcpus=d.vcpus, whole_core=bool(d.cores), cores=d.cores,
                         memory=d.memory, mac=ident.mac, hostid=ident.hostid,
                         uuid=ident.uuid, variables=tuple(variables))

@@ -38,6 +38,7 @@ from dataclasses import replace
 from . import binder
 from . import ds as DS
 from . import hvctl as H
+from . import progvar
 from . import viodr
 from .actions import (CancelReconfigure, DelayedReconfigure, DomainStatus, DrConfigure,
                       DrUnconfigure, GuestReboot, GuestStart, GuestStop, MdUpdate,
@@ -167,6 +168,9 @@ class LiveBackend:
             used.add(free[0])
             c = cfg.domain(d.name).constraints
             wl = {"name": c.variable("workload") or "idle"}
+            if c.variable(progvar.PROGRAM) is not None or wl["name"] == progvar.WORKLOAD:
+                self._program(cfg, d.name, "bind")      # checked: the guest waits for it
+                wl = {"name": progvar.WORKLOAD}
             for k in WORKLOAD_PARAMS:
                 v = c.variable(k)
                 if v is not None:
@@ -188,6 +192,53 @@ class LiveBackend:
             if cfg.bindings.get(name) is None:
                 lm.uart_of.pop(name, None)
                 lm.images.pop(name, None)
+        for name in list(lm.system.programs):
+            if cfg.bindings.get(name) is None:     # unbound: its program is dropped
+                lm.system.set_program(name, None)
+                lm.system.program_uarts.pop(name, None)
+                lm._programs_reported.discard(name)
+
+    def _program(self, cfg: Config, name: str, what: str):
+        """(path, argv[1:]) of domain `name`'s program variables (ldm/progvar.py), the
+        file checked; None without one. Refused (one line) when it cannot run."""
+        c = cfg.domain(name).constraints
+        try:
+            prog = progvar.program_of(c)
+            if prog is None:
+                if c.variable("workload") == progvar.WORKLOAD:
+                    raise LdmError(f"workload {progvar.WORKLOAD} needs the variable "
+                                   f"{progvar.PROGRAM}=PATH")
+                return None
+            progvar.check_file(prog[0])
+        except LdmError as e:
+            raise Refused(f"Cannot {what} {name}: {e.lines[0]}") from None
+        return prog
+
+    def _new_proxy(self, cfg: Config, name: str):
+        """A fresh ProgramProxy for domain `name`'s program over its memory (each start
+        runs it from the beginning), or None."""
+        from sun4v.boot.progproxy import ProgramError, ProgramProxy
+        lm = self.lm
+        if lm.images.get(name) is None or \
+                lm.images[name].workload.get("name") != progvar.WORKLOAD:
+            return None
+        prog = self._program(cfg, name, "start")
+        if prog is None:
+            return None
+        dm = lm._memory(name, cfg.bindings)
+        try:
+            px = ProgramProxy(name, prog[0], prog[1], dm)
+        except ProgramError as e:
+            raise Refused(f"Cannot start {name}: program {e}") from None
+        # the stopped domain's memory holds what ran there last (its last run's program
+        # and proxy area, or another domain's before it was bound): scrubbed, as a guest's
+        # firmware clears memory as it boots, since the guest kernel gives a program the
+        # memory no one has used yet without clearing it (sun4v/guest/vm.c
+        # kalloc_high_try); the hypervisor copies the kernel's image in at guest_start.
+        # The new proxy then waits for the area the guest kernel sets up as it boots.
+        for _ra, pa, size in dm.blocks:
+            lm.m.scrub(pa, size)
+        return px
 
     def _write_mds(self, cfg: Config, bindings=None, delayed=False):
         """New MDs of `cfg` (or of `bindings`) into the hypervisor's MD area:
@@ -562,7 +613,14 @@ class LiveBackend:
     # --- life cycle ------------------------------------------------------------------
     def _start(self, cfg: Config, name: str) -> Config:
         gid = cfg.bindings.get(name).gid
-        self.lm.hv_guest_state.pop(gid, None)
+        lm = self.lm
+        px = self._new_proxy(cfg, name)
+        if px is not None:      # in place before the guest runs: the last run's is closed
+            lm.system.set_program(name, px)
+            if name in lm.uart_of and name not in {d.name for d in lm.system.cfg.domains}:
+                lm.system.program_uarts[name] = lm.uart_of[name]
+            lm._programs_reported.discard(name)
+        lm.hv_guest_state.pop(gid, None)
         self._hv("guest_start", H.guest_op_body(gid), f"guest_start of {name}")
         cfg = cfg.with_domain(cfg.domain(name).with_state(ACTIVE))
         self.lm.drm.forget(name)

@@ -9,6 +9,7 @@ every other change to it.
 """
 from __future__ import annotations
 
+from . import progvar
 from .actions import Change, SetVariables
 from .config import Config
 from .errors import LdmError
@@ -16,28 +17,34 @@ from .policy import Policy
 from .reconf import commit, effective, guard_other
 
 
-def set_variables(cfg: Config, name: str, pairs: list[tuple[str, str]]) -> Change:
-    cfg.domain(name)
+def set_variables(cfg: Config, name: str, pairs: list[tuple[str, str]],
+                  cwd: str | None = None) -> Change:
+    """cwd: where a relative `program` file is (ldm/progvar.py)."""
+    d = cfg.domain(name)
     guard_other(cfg, name)
-    c = effective(cfg, name)
+    c0 = c = effective(cfg, name)
     if not pairs:
         raise LdmError("set-variable needs at least one name=value")
     for var, value in pairs:
         _check_var(var)
+        if var == progvar.PROGRAM:
+            value = progvar.resolve(value, cwd)
         c = c.with_variable(var, value)
+    progvar.check_change(name, d.state, c0, c)
     return commit(cfg, c, dynamic=True, extra=(SetVariables(name),))
 
 
 def remove_variables(cfg: Config, name: str, names: list[str]) -> Change:
-    cfg.domain(name)
+    d = cfg.domain(name)
     guard_other(cfg, name)
-    c = effective(cfg, name)
+    c0 = c = effective(cfg, name)
     if not names:
         raise LdmError("remove-variable needs at least one variable name")
     for var in names:
         if c.variable(var) is None:
             raise LdmError(f"Variable {var} not found in LDom {name}")
         c = c.with_variable(var, None)
+    progvar.check_change(name, d.state, c0, c)
     return commit(cfg, c, dynamic=True, extra=(SetVariables(name),))
 
 

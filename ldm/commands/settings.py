@@ -9,11 +9,15 @@ from .registry import (apply, check_domains, command, json_or_p, kv, one_domain,
 
 
 @command("set-variable", "name=value... ldom")
-def _set_var(ctx, args, res):
+def _set_var(ctx, args, res, cwd=None):
     _, rest = parse_opts("set-variable", args, "")
     props, names = kv("set-variable", rest)
     dom = one_domain("set-variable", names)
-    apply(ctx, settings.set_variables(ctx.config(), dom, list(props.items())), res)
+    apply(ctx, settings.set_variables(ctx.config(), dom, list(props.items()), cwd=cwd),
+          res)
+
+
+_set_var.takes_cwd = True
 
 
 @command("remove-variable", "name... ldom")

@@ -171,6 +171,9 @@ class _Consoles:
         """A domain program's stdout ("out") or stderr ("err"): on its console, and
         alone in DIR/NAME.out / NAME.err."""
         f = self.streams.get((name, stream))
+        if f is None and self.dir:              # a program of a domain bound later
+            f = self.streams[name, stream] = open(
+                os.path.join(self.dir, f"{name}.{stream}"), "wb")
         if f is not None:
             f.write(data)
             f.flush()

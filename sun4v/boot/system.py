@@ -238,6 +238,8 @@ class System:
         # where each piece of program output fell in its domain's console output:
         # {domain: [[console bytes before it, "out"/"err", bytes], ...]} (replay_output)
         self._prog_marks = {name: [] for name in self.programs}
+        # the guest UART of a program's domain bound after boot (ldm/livebackend.py)
+        self.program_uarts = {}
         self.console_input = None   # () -> {name: bytes typed} (ldm/vntsd.py), per slice
 
     # ---- running -----------------------------------------------------------------------
@@ -313,9 +315,24 @@ class System:
                 self._stop_for_programs = True
                 self.m.att[0] = 1               # Machine.run returns at once
 
+    def set_program(self, name: str, px) -> None:
+        """Domain `name` runs the program of proxy `px` (a ProgramProxy over its memory)
+        from now on, replacing (and closing) the one it had; px None: it has none. For a
+        domain bound or started while the machine runs (ldm/livebackend.py); the
+        programs' poll starts again at the next run()."""
+        old = self.programs.pop(name, None)
+        if old is not None and old is not px:
+            old.close()
+        self._prog_marks.pop(name, None)
+        if px is not None:
+            self.programs[name] = px
+            self._prog_marks[name] = []
+            self._ended_seen = False
+
     def _on_program_output(self, name, stream, data):
-        i = next(i for i, d in enumerate(self.cfg.domains) if d.name == name)
-        pos = len(self.m.guest_uarts[i].out)
+        i = next((i for i, d in enumerate(self.cfg.domains) if d.name == name),
+                 self.program_uarts.get(name))
+        pos = len(self.m.guest_uarts[i].out) if i is not None else 0
         marks = self._prog_marks.setdefault(name, [])
         if marks and marks[-1][0] == pos and marks[-1][1] == stream:
             marks[-1][2] += len(data)
@@ -385,7 +402,8 @@ class System:
             "programs": programs, "polls": polls,
             "poll": {"polling": self._polling, "now": self._poll_now,
                      "ended_seen": self._ended_seen, "stop": self._stop_for_programs},
-            "prog_marks": self._prog_marks}, **(more or {})}
+            "prog_marks": self._prog_marks,
+            "program_uarts": dict(self.program_uarts)}, **(more or {})}
         # the programs' poll is this System's event, saved here: the machine saves the rest
         self.m._events = [e for e in evs if e[2] != self._poll]
         heapq.heapify(self.m._events)
@@ -436,6 +454,8 @@ class System:
                     bool(poll["stop"])
             self._prog_marks = {n: [list(x) for x in v]
                                 for n, v in st.get("prog_marks", {}).items()}
+            self.program_uarts = {str(n): int(i)
+                                  for n, i in st.get("program_uarts", {}).items()}
         except (KeyError, TypeError, ValueError, BootError, LdmError) as e:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None

@@ -351,6 +351,18 @@ class Memory(WordAccess):
         self.free_slots.extend(int(x) for x in slots)
         self.flush_stlb()
 
+    def scrub(self, addr, size):
+        """Zero [addr, addr+size) (page aligned) of physical memory with allocation on
+        touch: its pages are given back and read as zeros again until touched (what
+        untouched memory is at power-on). Costs nothing per untouched page."""
+        v0, v1 = self._vpns(addr, size)
+        if v1 <= v0:
+            return
+        h, slots, _ = self._made(v0, v1)
+        self.keys[h] = TOMB
+        self.free_slots.extend(int(x) for x in slots)
+        self.flush_stlb()
+
     def protect(self, addr, size, perm):
         """Set the protection of [addr, addr+size); False (and nothing changed) if a page
         of it is not mapped."""

@@ -197,6 +197,15 @@ class Machine:
         """Load a raw image (bytes, or a file's contents) at physical address pa."""
         return loader.load_image(self, data_or_path, pa)
 
+    def scrub(self, pa, size):
+        """Zero physical memory [pa, pa+size) (8 KB aligned) from the host, between
+        run() calls: its pages read as zeros again, as memory no one has used (a domain's
+        memory scrubbed before it starts, ldm/livebackend.py). The strands' translation
+        caches hold page slots (cmt/mmu.py xc_lookup): they are emptied."""
+        self.mem.scrub(pa, size)
+        self.mmu.xc[..., MMU.XE_TAG] = 0
+        self.mmu.xfill[..., 0] = 0
+
     # ---- time and events ----------------------------------------------------------
     @property
     def quantum(self):
