@@ -265,7 +265,7 @@ def summary(sysm, result, host_s):
                      f"{100 * d['util']:>5.1f}% {d['hcalls']:>8,} {d['traps']:>8,} {ex:>5}"
                      + cpi)
     for name, (state, status) in sysm.program_results().items():
-        path = next(d.program for d in sysm.cfg.domains if d.name == name)
+        path = sysm.programs[name].path         # (a domain bound later: its variable)
         what = {"exited": f"exit status {status}", "killed": f"killed by signal {status}",
                 "failed": f"not started (errno {status})"}.get(state, f"still {state}")
         lines.append(f"program {name}: {path}: {what}")

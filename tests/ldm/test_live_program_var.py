@@ -210,3 +210,63 @@ def test_bad_program_variables_are_refused_with_one_line(lm, tmp_path):
     assert lm.config().bindings.get("ldg5") is None
     ldm(lm, ["remove-domain", "ldg5"])
     L.check(lm)
+
+
+def test_sun4v_boot_ldmd_program_variable_from_the_ldm_command(tmp_path):
+    """On `sun4v boot CONFIG --ldmd SOCKET --console DIR --ldmd-log FILE`, the `ldm`
+    command (its own process, a relative program name from its directory, the shell's
+    quoting of program-args) makes a domain run a program: DIR/ldg3.out and ldg3.err
+    hold its stdout and stderr as `sun4v run` writes them, FILE its end, and the summary
+    at SIGTERM its program line."""
+    import signal
+    import subprocess
+    import time
+    ensure_corpus()
+    binary = corpus_binary("args", "O2")
+    args = ["4", "2 000"]
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('platform = "T5220"\n'
+                   '[[domain]]\nname = "primary"\nvcpus = 4\nmemory = "1G"\n')
+    sock, log, cdir = str(tmp_path / "s.sock"), tmp_path / "ldmd.log", tmp_path / "cons"
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, LDMD_SOCKET=sock)
+    env.pop("LDM_STATE", None)
+    p = subprocess.Popen([os.path.join(bindir, "sun4v"), "boot", str(cfg), "--ldmd", sock,
+                          "--console", str(cdir), "--ldmd-log", str(log)],
+                         cwd=str(L.ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+
+    def run(*argv):
+        return subprocess.run([os.path.join(bindir, "ldm"), *argv], capture_output=True,
+                              text=True, env=env, timeout=300, cwd=str(binary.parent))
+    try:
+        deadline = time.time() + 240
+        while True:
+            r = run("add-domain", "ldg3")
+            if r.returncode == 0 or time.time() > deadline or p.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert r.returncode == 0, (r, p.poll())
+        for argv in (["add-vcpu", "4", "ldg3"], ["add-memory", "1G", "ldg3"],
+                     ["set-variable", f"program={binary.name}", "ldg3"],
+                     ["set-variable", "program-args=4 '2 000'", "ldg3"],
+                     ["bind", "ldg3"], ["start", "ldg3"]):
+            r = run(*argv)
+            assert r.returncode == 0, (argv, r)
+        r = run("set-variable", "program=no-such-file", "ldg3")
+        assert r.returncode == 1 and len(r.stderr.splitlines()) == 1, r
+        while time.time() < deadline and p.poll() is None:
+            if log.exists() and "program ldg3:" in log.read_text():
+                break
+            time.sleep(0.5)
+        assert p.poll() is None, p.communicate()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    ro, re_, rrc = run_sun4v(binary, args)
+    assert (cdir / "ldg3.out").read_bytes() == ro
+    assert (cdir / "ldg3.err").read_bytes() == re_
+    end = f"program ldg3: {binary}: exit status {rrc}"
+    assert end in log.read_text()
+    assert out.splitlines()[-1] == end, out
