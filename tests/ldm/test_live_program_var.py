@@ -270,3 +270,39 @@ def test_sun4v_boot_ldmd_program_variable_from_the_ldm_command(tmp_path):
     end = f"program ldg3: {binary}: exit status {rrc}"
     assert end in log.read_text()
     assert out.splitlines()[-1] == end, out
+
+
+def test_boot_configuration_program_is_a_variable_and_runs_again_at_start():
+    """A `[[domain]]` table's program and args are the domain's variables in the
+    manager (list-variable shows them); the program's end stops the domain, and
+    `ldm start` runs it again from the beginning, as `sun4v run` does."""
+    ensure_corpus()
+    binary = corpus_binary("args", "O2")
+    args = ["one", "two words"]
+    out = {}
+
+    def on_program(name, stream, data):
+        out.setdefault(name, {"out": b"", "err": b""})[stream] += data
+    m = L.boot([{"name": "primary", "vcpus": 4, "memory": "1G"},
+                {"name": "ldg1", "vcpus": 2, "memory": "1G", "program": str(binary),
+                 "args": args}], on_program=on_program)
+    m.prog_out = out
+    try:
+        lines = ldm(m, ["list-variable", "ldg1"])[0]
+        assert f"program={binary}" in lines and "program-args=one 'two words'" in lines, \
+            lines
+        want = run_sun4v(binary, args)
+        assert m.run_until(lambda: m.system.programs["ldg1"].result()[0] in ENDED,
+                           limit="2s")
+        assert m.run_until(lambda: m.config().domain("ldg1").state == "bound",
+                           limit="50ms")
+        compare_runs("args from the boot configuration", want,
+                     (out["ldg1"]["out"], out["ldg1"]["err"],
+                      m.system.programs["ldg1"].result()[1]))
+        ldm(m, ["start", "ldg1"])
+        compare_runs("args from the boot configuration, started again", want,
+                     run_program(m, "ldg1"))
+        assert ends(m, "ldg1") == [f"program ldg1: {binary}: exit status {want[2]}"] * 2
+    finally:
+        m.close()
+        m.system.close()
