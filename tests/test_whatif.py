@@ -71,17 +71,18 @@ def small(tmp_path, vcpus="[1, 8]", time="4ms"):
 
 
 # ---- scenarios ---------------------------------------------------------------------------
-def test_examples_listed_and_printed():
-    r = whatif("--example")
-    assert r.returncode == 0
-    names = [ln.split()[0] for ln in r.stdout.splitlines()]
+def test_examples_listed_and_printed(capsys):
+    # in this process: the command's own code, without a Python start per call
+    status, out, err = whatif_here(capsys, "--example")
+    assert status == 0
+    names = [ln.split()[0] for ln in out.splitlines()]
     assert names == ["consolidation", "vcpu-scaling"]
-    r = whatif("--example", "consolidation")
-    assert r.returncode == 0
+    status, out, err = whatif_here(capsys, "--example", "consolidation")
+    assert status == 0
     with open(os.path.join(EXAMPLES, "consolidation.toml")) as f:
-        assert r.stdout == f.read()
-    r = whatif("--example", "nope")
-    assert r.returncode == 2 and "no such example" in r.stderr
+        assert out == f.read()
+    status, out, err = whatif_here(capsys, "--example", "nope")
+    assert status == 2 and "no such example" in err
 
 
 def test_consolidation_example_is_twelve_servers_on_three_platforms():
