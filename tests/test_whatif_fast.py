@@ -125,3 +125,27 @@ def test_contention_terms_against_their_definitions():
     assert r[0][0] + r[4][0] == pytest.approx(2 / 18.1, rel=1e-3)
     lam = 0.5 * t1.dram_channels / t1.dram_line_cycles            # rho = 0.5
     assert contention.memory_wait(lam, t1) == pytest.approx(t1.dram_line_cycles / 2)
+
+
+def test_calibration_on_half_the_l2_only_for_shared_l2():
+    """A study whose points have two guest domains also calibrates each class at T
+    vCPUs on half the L2 (half its ways, the same sets); one with a single guest domain
+    does not; calibration_key names the runs as calibration_points does."""
+    from sun4v.whatif import scenario
+    root = os.path.dirname(DATA)
+    for name, shared in (("whatif_fast_l2share.toml", True), ("whatif_fast_mem.toml", False)):
+        pts = scenario.expand(scenario.load(os.path.join(root, name)))
+        cps = model.calibration_points(pts)
+        halves = {k: p for k, p in cps.items() if k[-1] == model.L2_HALF}
+        assert bool(halves) == shared, name
+        for k, p in cps.items():
+            chip = PlatformSpec(p["platform"]["name"], p["platform"]["base"],
+                                dict(p["platform"]["changes"])).build().chip
+            assert model.calibration_key(p, "t1") == k
+            if k[-1] == model.L2_HALF:
+                T = p["domains"][1]["params"]["threads"]
+                full = cps[k[:-1] + (T,)]
+                assert p["domains"] == full["domains"] and p["vcpus"] == T == 2
+                assert (chip.l2_size, chip.l2_ways) == (32768, 2)
+            else:
+                assert (chip.l2_size, chip.l2_ways) == (65536, 4)
