@@ -107,7 +107,7 @@ class DsPeer:
         self._replies()
 
     def _replies(self):
-        for service in ("md-update", "dr-cpu", "domain-shutdown"):
+        for service in ("md-update", "dr-cpu", "domain-shutdown", "dr-vio"):
             q = self.mgr.data.get(service)
             while q:
                 payload = q.pop(0)
@@ -133,6 +133,9 @@ class DsPeer:
 
     def dr_cpu(self, type_: int, vids) -> Waiter:
         return self._request("dr-cpu", lambda: self.mgr.dr_cpu(type_, list(vids)))
+
+    def dr_vio(self, type_: int, dev_id: int, name: str = "disk") -> Waiter:
+        return self._request("dr-vio", lambda: self.mgr.dr_vio(type_, dev_id, name))
 
     def shutdown(self, ms_delay: int = 0) -> Waiter:
         return self._request("domain-shutdown", lambda: self.mgr.domain_shutdown(ms_delay))

@@ -33,7 +33,7 @@ DR_STATUSES = {0: "not present", 1: "unconfigured", 2: "configured"}
 
 # the services the manager accepts and the highest version of each it speaks
 SERVICES = {"md-update": (1, 0), "dr-cpu": (1, 1), "domain-shutdown": (1, 0),
-            "domain-panic": (1, 0)}
+            "domain-panic": (1, 0), "dr-vio": (1, 0)}
 
 
 class DsError(Exception):
@@ -90,6 +90,34 @@ def parse_dr_cpu_reply(payload: bytes) -> DrReply:
             s = payload[off:end].decode("latin-1")
         recs.append(DrRecord(cpu, result, status, s))
     return DrReply(req, type_, tuple(recs))
+
+
+# dr-vio (illumos sun4v/sys/dr_io.h, "VIO DR Control Protocol"): request {u64 req_num,
+# u64 dev_id, u32 msg_type, char name[]}; response {u64 req_num, u32 result, u32 status,
+# char reason[]}
+DR_VIO_CONFIGURE, DR_VIO_UNCONFIGURE = 0x494F43, 0x494F55
+DR_VIO_FORCE_UNCONFIG, DR_VIO_STATUS = 0x494F46, 0x494F53
+DR_VIO_RESULTS = {0: "ok", 1: "failure", 2: "blocked", 3: "not in MD"}
+DR_VIO_STATUSES = {0: "not present", 1: "unconfigured", 2: "configured"}
+
+
+class DrVioReply(NamedTuple):
+    req_num: int
+    result: int
+    status: int
+    reason: str
+
+
+def dr_vio_request(req_num: int, type_: int, dev_id: int, name: str) -> bytes:
+    return struct.pack(">QQI", req_num, dev_id, type_) + name.encode() + b"\0"
+
+
+def parse_dr_vio_reply(payload: bytes) -> DrVioReply:
+    if len(payload) < 16:
+        raise DsError(f"dr-vio reply of {len(payload)} bytes")
+    req, result, status = struct.unpack(">QII", payload[:16])
+    reason = payload[16:].split(b"\0")[0].decode("latin-1")
+    return DrVioReply(req, result, status, reason)
 
 
 class Manager:
@@ -183,6 +211,11 @@ class Manager:
     def dr_cpu(self, type_: int, cpus) -> int:
         req = self.next_req()
         self.send_data("dr-cpu", dr_cpu_request(req, type_, cpus))
+        return req
+
+    def dr_vio(self, type_: int, dev_id: int, name: str) -> int:
+        req = self.next_req()
+        self.send_data("dr-vio", dr_vio_request(req, type_, dev_id, name))
         return req
 
     def domain_shutdown(self, ms_delay: int = 0) -> int:

@@ -38,6 +38,7 @@ from dataclasses import replace
 from . import binder
 from . import ds as DS
 from . import hvctl as H
+from . import viodr
 from .actions import (CancelReconfigure, DelayedReconfigure, DomainStatus, DrConfigure,
                       DrUnconfigure, GuestReboot, GuestStart, GuestStop, MdUpdate,
                       Outcome, Reconfigure, SetVariables)
@@ -326,7 +327,8 @@ class LiveBackend:
                            ("ldmd: the hypervisor control channel is not connected yet "
                             "(the control domain's relay is starting): try again",), 1)
         try:
-            cfg, more, err, status = self._apply(change)
+            with viodr.serving(lm.channels, change.after):
+                cfg, more, err, status = self._apply(change)
         except Refused as r:
             return Outcome(r.config or change.before, tuple(out + r.out), tuple(r.lines), 1)
         return Outcome(cfg, tuple(out + more), tuple(err), status)
@@ -335,6 +337,9 @@ class LiveBackend:
         acts = change.actions
         dr_un = [a for a in acts if isinstance(a, DrUnconfigure)]
         dr_cf = [a for a in acts if isinstance(a, DrConfigure)]
+        vio_un = [a for a in acts if isinstance(a, viodr.VioUnconfigure)]
+        if vio_un:
+            return viodr.remove(self, change, vio_un[0])
         if dr_un:
             return self._remove(change, dr_un[0])
         if dr_cf:
@@ -343,6 +348,10 @@ class LiveBackend:
         for a in acts:
             if isinstance(a, Reconfigure):
                 cfg, o, e = self._plain_reconfigure(change.before, change.after)
+                out += o
+                err += e
+            elif isinstance(a, viodr.VioConfigure):
+                o, e = viodr.configure(self, a)
                 out += o
                 err += e
             elif isinstance(a, MdUpdate):

@@ -6,7 +6,9 @@ client domains (reference ldm_xscf.md A5: `add-vds vds-name ldom`, `add-vdsdev [
 A4 `VDS|name=...|nclients=N` then `|vol=...|opts=...|dev=...`).
 
 All values are frozen; every operation returns a new `Config` or raises LdmError with
-the one line ldm prints (the configuration is then unchanged).
+the one line ldm prints (the configuration is then unchanged). add-vdisk and
+remove-vdisk work on inactive, bound and running domains: ldm/viodr.py binds or
+unbinds the disk's channel and, for a running domain, carries the change out live.
 
 Binding (ldm/binder.py's numbering): each vdisk of a domain being bound gets an LDC
 channel between the client (the lowest free channel of the client: role `vdc`) and the
@@ -124,13 +126,6 @@ def _with_vds(vio: VirtualIO, new: Vds) -> VirtualIO:
     return replace(vio, vds=tuple(new if v.name == new.name else v for v in vio.vds))
 
 
-def _inactive(cfg, ldom: str, what: str):
-    d = cfg.domain(ldom)
-    if d.state != "inactive":
-        raise LdmError(f"LDom {ldom} is {d.state}: {what} works on an inactive domain "
-                       f"here (stop and unbind it first)")
-
-
 # --- the commands' operations ----------------------------------------------------------
 
 def add_vds(cfg, name: str, ldom: str):
@@ -215,7 +210,6 @@ def add_vdisk(cfg, disk: str, volspec: str, ldom: str, timeout: int | None = Non
     mine = cfg.vio.disks_of(ldom)
     if any(d.name == disk for d in mine):
         raise LdmError(f"Disk {disk} already exists in LDom {ldom}")
-    _inactive(cfg, ldom, "add-vdisk")
     ids = {d.id for d in mine}
     if id_ is None:
         id_ = next(i for i in range(len(ids) + 1) if i not in ids)
@@ -229,7 +223,6 @@ def remove_vdisk(cfg, disk: str, ldom: str):
     cfg.domain(ldom)
     if not any(d.name == disk for d in cfg.vio.disks_of(ldom)):
         raise LdmError(f"Disk {disk} does not exist in LDom {ldom}")
-    _inactive(cfg, ldom, "remove-vdisk")
     return replace(cfg, vio=replace(cfg.vio, vdisks=tuple(
         d for d in cfg.vio.vdisks if not (d.ldom == ldom and d.name == disk))))
 
@@ -239,21 +232,37 @@ def remove_vdisk(cfg, disk: str, ldom: str):
 def bind_vdisks(vio: VirtualIO, b, name: str):
     """Bindings `b` (domain `name` just bound) with one LDC channel per vdisk of `name`
     to the service domain of its VDS (which must be bound)."""
-    from .binder import BindError, _free_ids, _next_channel
     for d in vio.disks_of(name):
-        server = _vds(vio, d.server).ldom
-        if b.get(server) is None:
-            raise BindError(f"Cannot bind {name}: the service domain {server} of "
-                            f"{d.server} is not bound")
-        rids = _free_ids({e.resource_id for e in b.endpoints})
-        cch = _next_channel(b, name)
-        sch = _next_channel(b, server)
-        svc = f"{SERVICE_PREFIX}{d.id}:{d.name}"
-        client = Endpoint(next(rids), name, cch, 0, server, sch, svc, "vdc")
-        srv = Endpoint(next(rids), server, sch, 0, name, cch, svc, "vds")
-        b = replace(b, endpoints=tuple(sorted(b.endpoints + (client, srv),
-                                              key=lambda e: e.resource_id)))
+        b = bind_vdisk(vio, b, name, d)
     return b
+
+
+def bind_vdisk(vio: VirtualIO, b, name: str, d: Vdisk):
+    """Bindings `b` with the LDC channel of vdisk `d` of bound domain `name`: the
+    client's lowest free channel (role vdc) to the lowest free one of the service
+    domain of its VDS (role vds); BindError when that domain is not bound."""
+    from .binder import BindError, _free_ids, _next_channel
+    server = _vds(vio, d.server).ldom
+    if b.get(server) is None:
+        raise BindError(f"Cannot bind {name}: the service domain {server} of "
+                        f"{d.server} is not bound")
+    rids = _free_ids({e.resource_id for e in b.endpoints})
+    cch = _next_channel(b, name)
+    sch = _next_channel(b, server)
+    svc = f"{SERVICE_PREFIX}{d.id}:{d.name}"
+    client = Endpoint(next(rids), name, cch, 0, server, sch, svc, "vdc")
+    srv = Endpoint(next(rids), server, sch, 0, name, cch, svc, "vds")
+    return replace(b, endpoints=tuple(sorted(b.endpoints + (client, srv),
+                                             key=lambda e: e.resource_id)))
+
+
+def unbind_vdisk(b, name: str, d: Vdisk):
+    """Bindings `b` without the LDC channel (both ends) of vdisk `d` of domain `name`."""
+    svc = f"{SERVICE_PREFIX}{d.id}:{d.name}"
+    return replace(b, endpoints=tuple(
+        e for e in b.endpoints
+        if not (e.service == svc and (e.guest == name and e.role == "vdc" or
+                                      e.target_guest == name and e.role == "vds"))))
 
 
 def problems(cfg) -> list[str]:

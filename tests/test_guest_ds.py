@@ -36,7 +36,7 @@ def test_handshake_and_registration_bytes():
     reg = [ds_msg(DS.REG_REQ, struct.pack(">QHH", (i << 32) | (i + 1), 1, minor) +
                   name.encode() + b"\0")
            for i, (name, minor) in enumerate((("md-update", 0), ("dr-cpu", 1),
-                                             ("domain-shutdown", 0)))]
+                                             ("domain-shutdown", 0), ("dr-vio", 0)))]
     want = [
         make(CTRL, ACK, VERS, vers=(1, 0)),                     # VERS 1.0 accepted
         make(CTRL, INFO, RTR, env=3, seqid=0),                  # RTS answered, mode 3
@@ -48,9 +48,10 @@ def test_handshake_and_registration_bytes():
     ]
     assert got[:len(want)] == want, [parse(p)[:6] for p in got[:len(want)]]
     assert ds.mgr.versions == {"md-update": (1, 0), "dr-cpu": (1, 1),
-                               "domain-shutdown": (1, 0)}
+                               "domain-shutdown": (1, 0), "dr-vio": (1, 0)}
     assert ds.run(lambda: K.counters(s, "ldg1")["ds_state"] == "registered")
-    assert "ds: services registered: md-update 1.0 dr-cpu 1.1 domain-shutdown 1.0" in \
+    assert "ds: services registered: md-update 1.0 dr-cpu 1.1 domain-shutdown 1.0 " \
+        "dr-vio 1.0" in \
         s.console("ldg1")
 
 

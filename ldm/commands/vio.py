@@ -4,7 +4,7 @@ ldm/vio.py). Aliases: vdiskserver = vds, vdiskserverdevice = vdsdev (A5).
 list-services (services.py) shows ldm/vio.py's VDS block after the VCC one."""
 from __future__ import annotations
 
-from .. import vio
+from .. import vio, viodr
 from ..actions import Change
 from ..errors import LdmError
 from .registry import NOUN_ALIASES, apply, command, kv, parse_opts, usage_error
@@ -74,13 +74,13 @@ def _add_vdisk(ctx, args, res):
             if not props[k].isdigit():
                 raise LdmError(f"Invalid {k} {props[k]!r}: expected a number")
             nums[k] = int(props[k])
-    _change(ctx, res, vio.add_vdisk(ctx.config(), rest[0], rest[1], rest[2],
-                                    nums.get("timeout"), nums.get("id")))
+    apply(ctx, viodr.add_vdisk(ctx.config(), rest[0], rest[1], rest[2],
+                               nums.get("timeout"), nums.get("id")), res)
 
 
 @command("remove-vdisk", "[-f] disk-name ldom")
 def _remove_vdisk(ctx, args, res):
-    _, rest = parse_opts("remove-vdisk", args, "f")
+    opts, rest = parse_opts("remove-vdisk", args, "f")
     if len(rest) != 2:
         raise usage_error("remove-vdisk")
-    _change(ctx, res, vio.remove_vdisk(ctx.config(), rest[0], rest[1]))
+    apply(ctx, viodr.remove_vdisk(ctx.config(), rest[0], rest[1], "-f" in opts), res)

@@ -24,7 +24,8 @@
 enum { DS_HS_NONE, DS_HS_START, DS_HS_DONE };
 enum { SVC_UNREG, SVC_SENT, SVC_REG };
 
-static struct ds_service *services[] = { &svc_mdupdate, &svc_drcpu, &svc_shutdown };
+static struct ds_service *services[] = { &svc_mdupdate, &svc_drcpu, &svc_shutdown,
+                                         &svc_drvio };
 #define NSVC ((int)ARRAY_SIZE(services))
 
 static struct ldc ds_ldc;

@@ -13,7 +13,7 @@ struct ds_service {
     void (*data)(struct ds_service *s, const u8 *payload, u32 len);
 };
 
-extern struct ds_service svc_mdupdate, svc_drcpu, svc_shutdown;
+extern struct ds_service svc_mdupdate, svc_drcpu, svc_shutdown, svc_drvio;
 int ds_send_data(struct ds_service *s, const u8 *payload, u32 len);
 
 #endif

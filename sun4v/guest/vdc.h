@@ -127,16 +127,27 @@ _Static_assert(sizeof(struct vio_rdx) == 56, "RDX is 56 bytes");
 _Static_assert(sizeof(struct vio_dring_data) == 56, "DRING_DATA is 56 bytes");
 _Static_assert(sizeof(struct vio_disk_desc) == 64, "a descriptor is 64 bytes");
 
-/* the disk as the rest of the kernel uses it (0 when there is none or it failed) */
-int vdc_ready(void);
-int vdc_wait_ready(u64 us);             /* a disk coming up: 1 once it is ready */
-u64 vdc_blocks(void);
-u32 vdc_block_size(void);
-/* whole blocks at block `blk`; 0, or -errno (EIO: the server failed it, ETIMEDOUT) */
-int vdc_read(u64 blk, void *buf, u64 nblocks);
-int vdc_write(u64 blk, const void *buf, u64 nblocks);
+/* The disks as the rest of the kernel uses them, by unit = the vdisk id (cfg-handle):
+   0 / nothing when there is no such disk or it is not ready. */
+#define VDC_MAX             8           /* disks served at once */
+#define VDC_BUSY            1           /* vdc_unconfigure: open descriptors */
+#define VDC_NOT_PRESENT     2           /* vdc_unconfigure: no such disk */
+int vdc_present(int unit);              /* in the machine description (maybe not ready) */
+int vdc_ready(int unit);
+int vdc_wait_ready(int unit, u64 us);   /* a disk coming up: 1 once it is ready */
+u64 vdc_blocks(int unit);
+u32 vdc_block_size(int unit);
+/* whole blocks at block `blk`; 0, or -errno (EIO: the server failed it or the disk is
+   gone, ETIMEDOUT) */
+int vdc_read(int unit, u64 blk, void *buf, u64 nblocks);
+int vdc_write(int unit, u64 blk, const void *buf, u64 nblocks);
+void vdc_hold(int unit, int delta);     /* an open descriptor more (+1) or less (-1) */
+/* detach a disk (the dr-vio UNCONFIGURE): 0 done, VDC_BUSY (open descriptors and not
+   `force`), VDC_NOT_PRESENT */
+int vdc_unconfigure(int unit, int force);
+void vdc_md_changed(void);              /* attach new disks of the MD, detach gone ones */
 void vdc_start(void);
-/* vdfile.c: a program's system call on /dev/vdisk0 (*handled = 1), else *handled = 0 */
+/* vdfile.c: a program's system call on /dev/vdiskN (*handled = 1), else *handled = 0 */
 long vdfile_syscall(u64 nr, const u64 *a, int *handled);
 
 #endif

@@ -233,6 +233,31 @@ class FileCalls:
             return total
         return self.when_ready(h, POLLIN, read) if any(n for _b, n in vecs) else read()
 
+    def sys_preadv(self, fd, iov, cnt, pos, *_):
+        """preadv (Linux fs/read_write.c): the iovecs filled from byte `pos` (the
+        64-bit kernel takes pos_l whole) until a short read; EINVAL for pos < 0."""
+        h = self.fds.get(_s32(fd))
+        vecs = self.iovecs(iov, cnt)
+        if pos & (1 << 63):
+            raise GuestError(EINVAL)
+        total = 0
+        for b, n in vecs:
+            self.check_range(b, n, write=True)
+            data = os.pread(h, min(n, 1 << 24), pos + total)
+            self.mem.write(b, data)
+            total += len(data)
+            if len(data) < n:
+                break
+        return total
+
+    def sys_pwritev(self, fd, iov, cnt, pos, *_):
+        """pwritev: the iovecs written at byte `pos` one after the other."""
+        h = self.fds.get(_s32(fd))
+        vecs = self.iovecs(iov, cnt)
+        if pos & (1 << 63):
+            raise GuestError(EINVAL)
+        return os.pwrite(h, b"".join(self.mem.read(b, n) for b, n in vecs), pos)
+
     def sys_openat(self, dirfd, path, flags, mode, *_):
         p = self.path(path)
         dfd = self.dirfd(dirfd)

@@ -92,7 +92,27 @@ def test_refusals_change_nothing(ldm, tmp_path):
     ldm.fails("remove-vdsdev vol2@primary-vds0", "does not exist")
     ldm.fails("remove-vds primary-vds0", "in use")
     ldm.ok("bind-domain ldg1")
-    ldm.fails("remove-vdisk vdisk1 ldg1", "bound")
+    ldm.fails("remove-vdisk nosuch ldg1", "Disk nosuch does not exist in LDom ldg1")
+
+
+def test_a_bound_domain_gains_and_loses_a_disk_with_its_channel(ldm, tmp_path):
+    """add-vdisk / remove-vdisk on a bound domain (ldm/viodr.py): the disk's channel is
+    bound or unbound with it, both ends; the domain stays bound."""
+    disk = _carve(ldm, tmp_path)
+    ldm.ok("add-vds primary-vds0 primary")
+    ldm.ok(f"add-vdsdev {disk} vol1@primary-vds0")
+    ldm.ok("bind-domain ldg1")
+
+    def ends():
+        return sorted((e.guest, e.role, e.service) for e in ldm.config().bindings.endpoints
+                      if e.service.startswith("vdisk:"))
+    assert ends() == []
+    ldm.ok("add-vdisk id=2 vdisk1 vol1@primary-vds0 ldg1")
+    assert ends() == [("ldg1", "vdc", "vdisk:2:vdisk1"), ("primary", "vds", "vdisk:2:vdisk1")]
+    assert ldm.config().domain("ldg1").state == "bound"
+    ldm.ok("remove-vdisk vdisk1 ldg1")
+    assert ends() == []
+    assert ldm.config().domain("ldg1").state == "bound"
 
 
 def test_a_backend_that_cannot_be_opened(ldm, tmp_path):
