@@ -265,7 +265,7 @@ def test_consolidation_quick_end_to_end(tmp_path):
     rows = read_csv(out / "points.csv")
     assert len(rows) == 12
     doc = json.loads((out / "points.json").read_text())
-    # every point ran on the cycle model, past its warm-up (20 ms, measured: the
+    # every point ran on the cycle model, past its warm-up (24 ms, measured: the
     # scenario's comment): every guest domain's workload runs and made progress
     for r, p in zip(rows, doc["points"]):
         assert r["error"] == "", r["error"]
@@ -274,13 +274,6 @@ def test_consolidation_quick_end_to_end(tmp_path):
         for d in p["result"]["domains"][1:]:
             assert d["state"] == "running" and d["throughput"] > 0, (r["label"], d)
             assert d["cpi"] >= 1.0
-        # lightly used servers: their requests are the offered load, whatever the platform
-    tot = {r["label"]: sum(d["throughput"] for d in p["result"]["domains"][1:])
-           for r, p in zip(rows, doc["points"])}
-    for lab, x in tot.items():
-        if lab.startswith("T5440/"):
-            other = tot["T5220/" + lab[len("T5440/"):]]
-            assert abs(x / other - 1) < 0.25, (lab, x, other)
 
 
 def test_seed_reaches_the_guest_workload():
