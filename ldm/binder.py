@@ -81,7 +81,8 @@ def bind(b: Bindings, c: Constraints, ports: range = CONSOLE_PORTS) -> Bindings:
     partid = _partid(b, name, pids)
     vcpus = tuple(Vcpu(i, p) for i, p in enumerate(sorted(pids)))
     mblocks = _pick_memory(b, name, c.memory_size(), c.named_mblocks, control, ())
-    console = Console(gid, CONSOLE_INO, None if control else _console_port(b, c, ports))
+    console = Console(gid, CONSOLE_INO, None if control else _console_port(b, c, ports),
+                      None if control else c.console_group)
     b = b.with_domain(DomainBinding(name, gid, partid, vcpus, mblocks, console))
     if control:
         b = _add_hvctl(b)
@@ -390,6 +391,15 @@ def _free_ids(used) -> "iter":
 # --- consoles and channels ---------------------------------------------------------
 
 def _console_port(b: Bindings, c: Constraints, ports: range = CONSOLE_PORTS) -> int:
+    if c.console_group is not None:         # a bound member of its group: share its port
+        port = next((d.console.port for d in b.domains
+                     if (d.console.group or d.name) == c.console_group
+                     and d.console.port is not None), None)
+        if port is not None:
+            if c.console_port is not None and c.console_port != port:
+                raise BindError(f"Console port {c.console_port} differs from port {port} "
+                                f"of console group {c.console_group}")
+            return port
     used = {d.console.port for d in b.domains}
     if c.console_port is not None:
         if c.console_port in used:

@@ -15,9 +15,10 @@ names below are the MD's).
   `control` (primary's end of hvctl), `hypervisor` (the hypervisor's end, svc_id 1),
   `manager` (ldmd's end of a domain's DS channel: always a primary endpoint), `domain`
   (the domain's own domain-services-port).
-- `Console(resource_id, ino, port)`: the domain's hypervisor console (MD console; ino
-  0x11 as in Sun's configuration); `port` is the TCP port the host serves it on (5000+),
-  None for the control domain's (`UART` in `ldm list`).
+- `Console(resource_id, ino, port, group)`: the domain's hypervisor console (MD console;
+  ino 0x11 as in Sun's configuration); `port` is the TCP port the host serves it on
+  (5000+), None for the control domain's (`UART` in `ldm list`); `group` its vntsd
+  console group (None: its own; the consoles of one group share its port).
 - `DomainBinding`: a bound domain: gid (the hypervisor's guest id, MD guest gid and
   resource_id), partid (the partition ID loaded into its strands' MMUs; 3 bits, unique
   among the domains sharing a core, as the TLBs are per core), vcpus, mblocks, console.
@@ -81,6 +82,8 @@ class Console:
     resource_id: int
     ino: int
     port: int | None
+    group: str | None = None    # its vntsd console group (`ldm set-vcons group=`,
+                                # ldm/vcons.py); None: its own, named after the domain
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ class Bindings:
         t = self.topology
         out: list[str] = []
         seen: dict[int, str] = {}
-        gids, ports = set(), set()
+        gids, ports = set(), {}
         for d in self.domains:
             if d.gid in gids:
                 out.append(f"gid {d.gid} used twice")
@@ -227,9 +230,10 @@ class Bindings:
                 if b0 > a1:
                     out.append(f"{d.name}: real ranges overlap at {a1:#x}")
             if d.console.port is not None:
-                if d.console.port in ports:
+                # the consoles of one group share its port (vntsd: a port per group)
+                g = d.console.group or d.name
+                if ports.setdefault(d.console.port, g) != g:
                     out.append(f"console port {d.console.port} used twice")
-                ports.add(d.console.port)
         spans = self.memory_owners()
         for pa, size, owner in spans:
             if not any(b <= pa and pa + size <= b + s for b, s in t.ram_ranges):
@@ -269,7 +273,8 @@ class Bindings:
             domains=[dict(name=d.name, gid=d.gid, partid=d.partid,
                           vcpus=[[v.vid, v.pid] for v in d.vcpus],
                           mblocks=[[m.ra, m.pa, m.size, m.resource_id] for m in d.mblocks],
-                          console=[d.console.resource_id, d.console.ino, d.console.port])
+                          console=[d.console.resource_id, d.console.ino, d.console.port]
+                          + ([d.console.group] if d.console.group else []))
                      for d in self.domains],
             endpoints=[[e.resource_id, e.guest, e.channel, e.target_type, e.target_guest,
                         e.target_channel, e.service, e.role, e.svc_id]
@@ -282,7 +287,8 @@ class Bindings:
             vcpus=tuple(Vcpu(int(a), int(b)) for a, b in x["vcpus"]),
             mblocks=tuple(MBlock(*(int(v) for v in m)) for m in x["mblocks"]),
             console=Console(int(x["console"][0]), int(x["console"][1]),
-                            None if x["console"][2] is None else int(x["console"][2])))
+                            None if x["console"][2] is None else int(x["console"][2]),
+                            x["console"][3] if len(x["console"]) > 3 else None))
             for x in d["domains"])
         eps = tuple(Endpoint(*e) for e in d["endpoints"])
         return cls(topology, tuple(sorted(doms, key=lambda x: x.gid)),

@@ -72,8 +72,15 @@ class Config:
     def delayed(self) -> bool:
         return self.pending is not None
 
+    def serves_vio(self, name: str) -> bool:
+        """Whether domain `name` provides a virtual I/O service (a vcc or a vds): FLAGS
+        position 5 `v` (reference ldm_xscf.md A2)."""
+        return (any(v.ldom == name for v in self.vccs)
+                or any(v.ldom == name for v in self.vio.vds))
+
     def flags(self, name: str) -> str:
-        return self.domain(name).flags(self.delayed and name == PRIMARY)
+        return self.domain(name).flags(self.delayed and name == PRIMARY,
+                                       self.serves_vio(name))
 
     def slaves_of(self, name: str) -> list[str]:
         return [d.name for d in self.domains if name in d.constraints.master]

@@ -71,6 +71,7 @@ class Constraints:
     shutdown_group: int = 15
     rc_add_policy: str = ""
     console_port: int | None = None
+    console_group: str | None = None    # `ldm set-vcons group=` (ldm/vcons.py)
     variables: tuple[tuple[str, str], ...] = ()
     policies: tuple[Policy, ...] = field(default=())
 

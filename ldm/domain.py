@@ -4,8 +4,9 @@ ldm_xscf.md A1: inactive -> bound -> active) and what the FLAGS column shows (A2
 FLAGS, six positions (A2): 1 `s` starting or stopping; 2 `n` normal (active), `t`
 transition, `d` degraded (cannot start: resources missing); 3 `d` delayed reconfiguration
 pending, `r` memory DR in progress (never: memory DR is not modelled); 4 `c` control
-domain; 5 `v` virtual I/O service domain (never: no vds/vsw/vcc services are modelled,
-so primary shows `-n-c--`, the reference's "primary with no services"); 6 migration
+domain; 5 `v` virtual I/O service domain: one providing a vcc or a vds (ldm/vcc.py,
+ldm/vio.py; there is no vsw), so primary shows `-n-cv-` with them and `-n-c--`, the
+reference's "primary with no services", without; 6 migration
 (never). Unused positions print `-`. With `-l -p` the flags are words (A2:
 `normal,control,vio-service`); the words for the other letters are [M].
 """
@@ -43,7 +44,8 @@ class Domain:
         return replace(self, state=state, transition="", degraded=False)
 
     # --- FLAGS ----------------------------------------------------------------------
-    def flags(self, delayed_reconf: bool = False) -> str:
+    def flags(self, delayed_reconf: bool = False, vio_service: bool = False) -> str:
+        """The six FLAGS letters (A2); `vio_service`: the domain provides a vcc or vds."""
         f = ["-"] * 6
         if self.transition:
             f[0] = "s"
@@ -57,10 +59,13 @@ class Domain:
             f[2] = "d"
         if self.is_control:
             f[3] = "c"
+        if vio_service:
+            f[4] = "v"
         return "".join(f)
 
-    def flag_words(self, delayed_reconf: bool = False) -> list[str]:
-        """The spelled-out flags of `-l -p` output (A2)."""
+    def flag_words(self, delayed_reconf: bool = False, vio_service: bool = False
+                   ) -> list[str]:
+        """The spelled-out flags of `-l -p` output (A2: `normal,control,vio-service`)."""
         words = []
         if self.transition:
             words.append(self.transition)
@@ -74,6 +79,8 @@ class Domain:
             words.append("delayed-reconfig")
         if self.is_control:
             words.append("control")
+        if vio_service:
+            words.append("vio-service")
         return words
 
     def to_dict(self) -> dict:

@@ -94,7 +94,8 @@ def _blocks(d: dict, blocks, extended: bool):
         svc = d.get("vcons_service") or "hypervisor"
         yield "VCONS", (["UART"] if port is None else
                         [f"NAME             {'SERVICE':<{max(17, len(svc) + 1)}}PORT",
-                         f"{d['row']['name']:<17}{svc:<{max(17, len(svc) + 1)}}{port}"])
+                         f"{d.get('vcons_group', d['row']['name']):<17}"
+                         f"{svc:<{max(17, len(svc) + 1)}}{port}"])
     if "domain" in blocks and d.get("vccs"):
         from .vcc import bindings_block
         yield "VCC", bindings_block(d["vccs"])
@@ -183,5 +184,8 @@ def _constraint_blocks(c):
         yield "VARIABLES", [f"{k}={v}" for k, v in c.variables]
     if c.policies:
         yield "POLICY", policy_table(list(c.policies))
-    if c.console_port is not None:
+    if c.console_group is not None:             # ldm set-vcons group= (ldm/vcons.py)
+        port = "" if c.console_port is None else str(c.console_port)
+        yield "VCONS", [f"{'GROUP':<17}PORT", f"{c.console_group:<17}{port}".rstrip()]
+    elif c.console_port is not None:
         yield "VCONS", ["PORT", str(c.console_port)]

@@ -65,7 +65,7 @@ def constraints(c) -> dict:
              master=list(c.master), whole_core=c.whole_core,
              memory=c.memory_size(), mblocks=[list(b) for b in c.named_mblocks],
              variables=dict(c.variables), policies=[policy(p) for p in c.policies],
-             console_port=c.console_port)
+             console_port=c.console_port, console_group=c.console_group)
     if c.whole_core:
         d.update(cores=c.core_count(), cids=list(c.named_cores))
     else:

@@ -69,7 +69,8 @@ def long_listing(details: list[dict], blocks=BLOCKS, extended: bool = False) -> 
             port = d["console"].port
             svc = d.get("vcons_service") or "hypervisor"
             out.append("VCONS|type=UART" if port is None else
-                       f"VCONS|group={d['row']['name']}|service={svc}|port={port}")
+                       f"VCONS|group={d.get('vcons_group', d['row']['name'])}|service={svc}"
+                       f"|port={port}")
         if "domain" in blocks:
             from .vcc import bindings_parseable
             out += bindings_parseable(d.get("vccs", ()))
@@ -126,6 +127,9 @@ def constraints(cs: list) -> list[str]:
             out.append("VARIABLES")
             out += [f"|{k}={v}" for k, v in c.variables]
         out += [_fields("POLICY", p.items()) for p in c.policies]
-        if c.console_port is not None:
+        if c.console_group is not None:
+            out.append(f"VCONS|group={c.console_group}|port="
+                       f"{'' if c.console_port is None else c.console_port}")
+        elif c.console_port is not None:
             out.append(f"VCONS|port={c.console_port}")
     return out

@@ -4,7 +4,9 @@ ldom` (reference ldm_xscf.md A5), shown by list-services / list-bindings as
 
 A vcc belongs to a service domain (here the control domain, where vntsd runs) and owns
 a TCP port range; each bound guest's console takes the lowest free port of the range
-(the CONS column of `ldm list`, A3), on which vntsd (ldm/vntsd.py) serves it.
+(the CONS column of `ldm list`, A3), on which vntsd (ldm/vntsd.py) serves it; `ldm
+set-vcons port= group=` (ldm/vcons.py) picks the port, and the consoles of one group
+share one.
 
 This project's choices where the reference is silent: one vcc at a time (the console
 of a guest names no service, so two would make its port ambiguous); a configuration

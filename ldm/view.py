@@ -24,8 +24,9 @@ def row(cfg: Config, name: str, status: DomainStatus | None) -> dict:
     c = dom.constraints
     b = cfg.bindings.get(name)
     delayed = cfg.delayed and name == PRIMARY
-    r = dict(name=name, state=dom.state, flags=dom.flags(delayed),
-             flag_words=dom.flag_words(delayed), cons="", ncpu=None, mem=None,
+    vsvc = cfg.serves_vio(name)
+    r = dict(name=name, state=dom.state, flags=dom.flags(delayed, vsvc),
+             flag_words=dom.flag_words(delayed, vsvc), cons="", ncpu=None, mem=None,
              util=None, uptime=None, softstate="")
     if b is not None:
         r["cons"] = "UART" if b.console.port is None else str(b.console.port)
@@ -61,6 +62,7 @@ def detail(cfg: Config, name: str, status: DomainStatus | None) -> dict:
     d["ldc"] = sorted(cfg.bindings.endpoints_of(name), key=lambda e: e.channel)
     from .vcc import console_service, detail as vcc_detail
     d["vcons_service"] = console_service(cfg, b.console.port)
+    d["vcons_group"] = b.console.group or name          # ldm/vcons.py
     d["vccs"] = vcc_detail(cfg, name)
     return d
 

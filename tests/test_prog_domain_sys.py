@@ -20,7 +20,8 @@ from qemu_oracle import (compare_runs, corpus_binary, ensure_corpus,  # noqa: E4
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PROGRAMS = ["quad_fpops", "poll_select", "timer_thread", "signals_timers"]
+PROGRAMS = ["quad_fpops", "poll_select", "timer_thread", "signals_timers", "process_wait",
+            "interrupted_waits"]
 UNTIL = {"poll_select": "8s", "signals_timers": "8s"}   # simulated: timeouts of about 2 s
 
 

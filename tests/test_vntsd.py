@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from ldm.vntsd import (DO, DONT, IAC, OFFER, SB, SE, WILL, WONT, Vntsd, VntsdError,
-                       banner)
+from ldm.vntsd import (BACKLOG_LINES, DO, DONT, IAC, OFFER, SB, SE, WILL, WONT, Vntsd,
+                       VntsdError, banner)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -86,6 +86,29 @@ class Client:
         self.s.close()
 
 
+_marks = iter(range(1, 1 << 30))
+
+
+def ask(c, line: bytes, prompt: bytes, limit=1200.0) -> bytes:
+    """Type `line` on the guest's console through client `c`; the guest's answer up to
+    its next `prompt`. A line no backlog can hold goes first (a word unique to this
+    call, which the guest's monitor answers `WORD: command not found`), again every few
+    seconds while the guest still boots: what follows its answer is this line's."""
+    mark = f"mark{os.getpid()}x{next(_marks)}".encode()
+    end = time.monotonic() + limit
+    while True:
+        c.send(mark + b"\r")
+        try:
+            c.until(mark + b": command not found\r\n", 5)
+            break
+        except AssertionError as e:
+            if "closed before" in str(e) or time.monotonic() > end:
+                raise
+    c.send(line + b"\r")
+    c.until(line + b"\r\n", 120)
+    return c.until(prompt, 120)
+
+
 def wait_input(v, name, want: bytes, limit=10.0) -> bytes:
     got = b""
     end = time.monotonic() + limit
@@ -121,20 +144,38 @@ def server():
     v.close()
 
 
-def test_banner_offer_and_output_from_then_on(server):
+def test_banner_offer_backlog_then_live_output(server):
     v, p = server
-    v.output("ldg1", b"before anyone connected\r\n")
+    v.output("ldg1", b"before anyone connected\n")
     c = Client(p)
     head = c.until(b"options ..\r\n")
     assert head == OFFER + banner("ldg1")
     assert head.startswith(bytes([IAC, WILL, 1, IAC, WILL, 3, IAC, DONT, 34]))
     assert b'Connecting to console "ldg1" in group "ldg1" ....' in head
+    # the backlog (written before the client came, its LF made CR LF) comes first
+    assert c.until(b"connected\r\n") == b"before anyone connected\r\n"
     v.output("ldg1", b"hello\r\n\xffx")
     assert c.until(b"x") == b"hello\r\n\xff\xffx"          # IAC doubled on the wire
     v.output("ldg1", b"a\nb\r")                          # a bare LF gets its CR
     v.output("ldg1", b"\nc\n")
     assert c.until(b"c\r\n") == b"a\r\nb\r\nc\r\n"
-    assert b"before" not in c.buf
+    c.close()
+
+
+def test_backlog_keeps_the_last_lines_and_the_prompt(server):
+    """A client connecting late gets the last BACKLOG_LINES lines, the unfinished one
+    (the guest's prompt) included, and nothing older."""
+    v, p = server
+    for i in range(BACKLOG_LINES + 10):
+        v.output("ldg1", f"line {i}\n".encode())
+    v.output("ldg1", b"ldg1# ")
+    c = Client(p)
+    c.until(b"options ..\r\n")
+    got = c.until(b"ldg1# ")
+    want = b"".join(f"line {i}\r\n".encode()
+                    for i in range(10, BACKLOG_LINES + 10)) + b"ldg1# "
+    assert got == want
+    assert v.backlog("ldg1") == want
     c.close()
 
 

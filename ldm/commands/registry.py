@@ -26,7 +26,7 @@ WORD_ALIASES = {"ls": "list-domain", "list": "list-domain", "bind": "bind-domain
                 "destroy": "remove-domain"}
 VERB_ALIASES = {"rm": "remove", "ls": "list"}
 NOUN_ALIASES = {"mem": "memory", "var": "variable", "config": "spconfig",
-                "dom": "domain", "vconscon": "vcc"}
+                "dom": "domain", "vconscon": "vcc", "vconsole": "vcons"}
 
 
 def canonical(word: str) -> str:

@@ -87,6 +87,7 @@ class LdmApp(App):
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
         Binding("c", "console", "Console", show=False),
+        Binding("i", "console_input", "Type to console", show=False),
         Binding("p", "pause", "Pause"),
         Binding("left_square_bracket", "speed(-1)", "Slower", show=False),
         Binding("right_square_bracket", "speed(1)", "Faster", show=False),
@@ -443,6 +444,31 @@ class LdmApp(App):
     def action_console(self) -> None:
         if self.selected:
             self.show_console(self.selected)
+
+    def action_console_input(self) -> None:
+        """`i`: the selected domain's console, the cursor on its input line."""
+        if self.selected:
+            self.show_console(self.selected)
+            line = self.query_one(Consoles).input(self.selected)
+            if line is not None:
+                line.focus()
+
+    def send_console(self, name: str, data: bytes) -> bool:
+        """Bytes typed in `name`'s console pane: to the domain's console (the live
+        machine's guest UART). False, with a notification, when the controller carries
+        no console (an attached ldmd)."""
+        send = getattr(self.controller, "send_console", None)
+        ok = send is not None and send(name, data)
+        if not ok:
+            self.notify(f"{name}'s console takes no input here: only the machine run by "
+                        f"this TUI (ldm tui [CONFIG]) has its consoles",
+                        severity="warning", timeout=4)
+        self._refresh.set()
+        return bool(ok)
+
+    def leave_console(self) -> None:
+        """Escape on a console's input line: back to the domain table."""
+        self.query_one(DomainTable).focus()
 
     def action_pause(self) -> None:
         if self.controller.live:

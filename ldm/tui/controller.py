@@ -16,6 +16,8 @@ reports the machine's state (model.Snapshot), its consoles and the manager's eve
                        new cursor); cursor 0 is the beginning
     events(since)      (the manager's events after `since`, oldest first, the new
                        `since`)
+    send_console(name, data)  bytes typed in the console pane to the domain's console
+                       (its guest UART); False when this controller carries none
     close()            stop the machine / drop the connection
 
 Two kinds: the live machine of `ldm tui [CONFIG]` (live.py, over the manager's
@@ -58,6 +60,8 @@ class Controller(Protocol):
     def snapshot(self) -> Snapshot: ...
 
     def console(self, name: str, cursor: int) -> tuple[str, int]: ...
+
+    def send_console(self, name: str, data: bytes) -> bool: ...
 
     def events(self, since: int) -> tuple[list[Event], int]: ...
 
@@ -139,6 +143,10 @@ class AttachedController:
 
     def console(self, name: str, cursor: int) -> tuple[str, int]:
         return "", cursor
+
+    def send_console(self, name: str, data: bytes) -> bool:
+        """The ldmd protocol carries no console (its consoles are vntsd's ports)."""
+        return False
 
     def events(self, since: int) -> tuple[list[Event], int]:
         """The manager's events after `since` (its log keeps the last 4000), without

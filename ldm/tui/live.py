@@ -200,6 +200,15 @@ class LiveController:
         except KeyError:
             return "", cursor
 
+    def send_console(self, name: str, data: bytes) -> bool:
+        """Bytes typed in the TUI's console pane: to domain `name`'s guest UART
+        (LiveManager.type_console). False: no such domain console."""
+        try:
+            self.lm.type_console(name, data)
+        except KeyError:
+            return False
+        return True
+
     def events(self, since: int) -> tuple[list[Event], int]:
         evs = self.lm.events(since)
         out = [x for x in (event_of(e) for e in evs) if x is not None]

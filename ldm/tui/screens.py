@@ -19,6 +19,7 @@ KEYS = (
     ("s", "start the selected domain (binds it first when inactive); asks first"),
     ("x", "stop the selected domain; asks first"),
     ("c", "show the selected domain's console"),
+    ("i", "type to the selected domain's console (Enter sends the line, Esc leaves)"),
     ("p", "pause / resume the machine"),
     ("[ / ]", "slower / faster simulation"),
     ("ctrl+p", "command palette: the same actions, searchable"),

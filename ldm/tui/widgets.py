@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, Log, RichLog, Static, Tabbe
 
 from ..formats import HEADER as LIST_HEADER, util_text
 from ..units import format_size, format_uptime
+from .consinput import ConsoleInput
 from .cmdline import History, apply_completion
 from .model import Event, History as Trend, Rates, Snapshot
 
@@ -253,7 +254,7 @@ class Consoles(TabbedContent):
                 pid = f"console-{len(self.panes)}"
                 self.panes[n] = pid
                 await self.add_pane(TabPane(n, Log(highlight=False, max_lines=2000),
-                                            id=pid))
+                                            ConsoleInput(n), id=pid))
                 added = True
         if added:
             self.call_after_refresh(self._underline_active)
@@ -279,6 +280,11 @@ class Consoles(TabbedContent):
     def show_domain(self, name: str) -> None:
         if name in self.panes:
             self.active = self.panes[name]
+
+    def input(self, name: str):
+        """The input line of `name`'s pane (ldm/tui/consinput.py), or None."""
+        pid = self.panes.get(name)
+        return None if pid is None else self.get_pane(pid).query_one(ConsoleInput)
 
 
 # --- the event log --------------------------------------------------------------------

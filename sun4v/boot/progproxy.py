@@ -8,12 +8,24 @@ the guest kernel (sun4v/guest/prog.h), served with the syscall-emulation layer
     px.started_at         # machine time of the first poll that saw it loaded and running
 
 The guest kernel owns memory, threads, futexes and exit; what reaches the host is files,
-the clock, ids and PROG_OP_INFO (the program's path, argv, environment, ids, stack size,
-AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
+the clock (the domain's simulated time, on which the guest kernel's sleeps and timers run:
+Syscalls.clock_ns), ids and PROG_OP_INFO (the program's path, argv, environment, ids,
+stack size, AT_HWCAP: what sun4v/se/loader.py would put on the stack). Addresses in a request are
 virtual: the program's, translated with the guest's `struct uspace` (each range: va_lo,
 va_hi, TTE, the kernel's VA of va_lo), or -- in the kernel's own requests only (the
 slot's `kernel` word) -- the kernel's linear map (KERNBASE + RA - RA0); a program passing
 a kernel address gets EFAULT, as from Linux.
+
+Processes: the slot names the calling process (pid) and its address space (the real
+address of its struct uspace). The first process's system calls are served by
+self.sys; a fork in the domain (PROG_OP_FORK: parent pid, child pid) gives the child a
+Syscalls of its own whose descriptor table is the parent's copied as fork(2) copies it
+(sun4v/se FdTable.fork_copy: each host descriptor dup'ed); PROG_OP_EXIT closes an
+ended child's descriptors (a pipe's write end closes with it: the reader sees EOF);
+PROG_OP_EXEC checks an execve as `sun4v run` does (sys_process.resolve_exec) and
+closes the close-on-exec descriptors.
+The host's own process-wide state (its working directory, umask) is the processes'
+shared one.
 
 The program's stdout and stderr (guest fds 1 and 2) are files of the host
 (`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
@@ -24,6 +36,7 @@ Errors: ProgramError (one line) for a program that cannot be run (missing, not a
 sparc64 ELF: sun4v/se/loader.py's checks)."""
 from __future__ import annotations
 
+import copy
 import fcntl
 import os
 import select
@@ -38,6 +51,7 @@ from ..se import loader as L
 from ..se import mathemu
 from ..se.linux_abi import SYSCALL_NAMES
 from ..se.sysbase import GuestError as SysGuestError, guest_errno
+from ..se.sys_process import resolve_exec
 from ..se.syscalls import Syscalls
 
 PROG_MAGIC = 0x53345650524F4731         # "S4VPROG1" (prog.h)
@@ -49,6 +63,9 @@ SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED = 0, 1, 2, 3
 PS_NAMES = {0: "loading", 1: "running", 2: "exited", 3: "killed", 4: "failed"}
 PROG_OP_INFO = 0x10000
 PROG_OP_MATHEMU = 0x10001
+PROG_OP_FORK = 0x10002
+PROG_OP_EXIT = 0x10003
+PROG_OP_EXEC = 0x10004
 FPEMU_WORDS = 77                        # prog.h struct fpemu_rec
 TTE_V, TTE_W, TTE_X = 1 << 63, 1 << 6, 1 << 7
 POLL_US = 2                             # prog.h's guest side polls at the same period
@@ -169,6 +186,8 @@ class ProgramProxy:
         self.status = None
         self.sys = None
         self.mem = None
+        self.children = {}                  # pid -> Syscalls of a process it forked
+        self._mems = {}                     # struct uspace RA -> GuestUserMemory
         self.requests = 0
         self.output = {"out": bytearray(), "err": bytearray()}   # all of it, in order
         self.cwd0 = os.getcwd()             # its directory (a checkpoint's, progstate.py)
@@ -201,8 +220,15 @@ class ProgramProxy:
         table (stdin /dev/null, stdout and stderr the capture files)."""
         uspace_ra = self.dm.read_u64(self.area + 0x20)
         self.mem = GuestUserMemory(self.dm, uspace_ra)
+        self._mems = {uspace_ra: self.mem}
+        self.children = {}
         St = S.StrandArrays(1)
         self.sys = Syscalls(self.mem, St, _Prog(), self.path)
+        # the program's clocks are the domain's simulated time (its sleeps and timers
+        # run on it in the guest kernel), as `sun4v run` in cycle mode: the same
+        # program gives the same clock-derived output at every run
+        m = self.dm.m
+        self.sys.clock_ns = lambda: m.time * 10**9 // m.platform.clock_hz
         stdin = os.open(os.devnull, os.O_RDONLY)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
@@ -222,25 +248,27 @@ class ProgramProxy:
         if st >= 2:
             self.status = self.dm.read_u64(self.area + 0x18)
         n = self.dm.read_u64(self.area + 0x28)
-        served = False
         for i in range(n):
             slot = self.area + SLOTS + SLOT_SIZE * i
             if self.dm.read_u64(slot) != SL_REQUEST:
                 continue
-            if not served:
-                self.mem.refresh()
-                served = True
             nr = self.dm.read_u64(slot + 8)
             args = self.dm.read_words(slot + 16, 6)
-            self.mem.kernel_ok = self.dm.read_u64(slot + 0x50) == 1
+            kernel, pid, us = self.dm.read_words(slot + 0x50, 3)
+            sy = self.children.get(pid, self.sys)
+            mem = self._mem(us)
+            mem.refresh()
+            mem.kernel_ok = kernel == 1
+            sy.mem = mem
             # the program's file-system ids for the call, the simulator's own after it
             # (sys_creds.py: setfsuid/setfsgid of this host thread)
-            self.sys.creds.sync_host()
+            sy.creds.sync_host()
             try:
-                ret = self._serve(nr, args)
+                ret = self._serve(sy, mem, nr, args)
             finally:
-                self.sys.creds.restore_host()
-            if ret is None:                 # would block: look again at the next poll
+                sy.creds.restore_host()
+            if ret is None:                 # would block: look again at the next poll;
+                self.dm.write_u64(slot + 0x68, 1)   # a signal may end it (prog.h: waiting)
                 continue
             self.dm.write_u64(slot + 0x40, ret & (2**64 - 1))
             self.dm.write_u64(slot, SL_DONE)
@@ -248,12 +276,48 @@ class ProgramProxy:
         self._drain()
         return st < 2
 
-    def _would_block(self, nr, args):
+    def _mem(self, uspace_ra):
+        """The memory of the process whose struct uspace is at uspace_ra."""
+        if not uspace_ra:
+            return self.mem
+        m = self._mems.get(uspace_ra)
+        if m is None:
+            m = self._mems[uspace_ra] = GuestUserMemory(self.dm, uspace_ra)
+        return m
+
+    def _fork(self, ppid, cpid):
+        """PROG_OP_FORK: process cpid, forked by ppid, gets a copy of its parent's
+        descriptor table (and its ids, its executable's path)."""
+        parent = self.children.get(ppid, self.sys)
+        child = Syscalls(self.mem, S.StrandArrays(1), _Prog(), self.path)
+        child.clock_ns = parent.clock_ns
+        child.fds = parent.fds.fork_copy()
+        child.creds = copy.copy(parent.creds)
+        child.exe_path = parent.exe_path
+        child.pid = cpid
+        self.children[cpid] = child
+        return 0
+
+    def _exit(self, pid):
+        """PROG_OP_EXIT: process pid ended; its descriptors close."""
+        child = self.children.pop(pid, None)
+        if child is None:
+            return -3                       # ESRCH
+        for h in child.fds.owned:
+            try:
+                os.close(h)
+            except OSError:
+                pass
+        child.fds.owned.clear()
+        child.fds.host.clear()
+        return 0
+
+    def _would_block(self, sy, nr, args):
         """A read that would wait for data (a pipe, a terminal): never in the host's
         thread (the machine would stop with it); the request stays until data comes."""
         if nr not in (NR_READ, NR_READV):
             return False
-        h = self.sys.fds.host.get(args[0] & 0xFFFFFFFF)
+        h = sy.fds.host.get(args[0] & 0xFFFFFFFF)
         if h is None:
             return False
         try:
@@ -264,17 +328,29 @@ class ProgramProxy:
         except (OSError, ValueError):
             return False
 
-    def _serve(self, nr, args):
-        """The answer (value or -errno), or None for a call that has to wait."""
+    def _serve(self, sy, mem, nr, args):
+        """The answer (value or -errno) of process `sy`'s call (its memory `mem`), or
+        None for a call that has to wait."""
         if nr == PROG_OP_INFO:
-            return self._info(args[0], args[1])
+            return self._info(mem, args[0], args[1])
         if nr == PROG_OP_MATHEMU:
-            return self._mathemu(args[0], args[1])
-        if self._would_block(nr, args):
+            return self._mathemu(mem, args[0], args[1])
+        if nr == PROG_OP_FORK:
+            return self._fork(args[0], args[1])
+        if nr == PROG_OP_EXIT:
+            return self._exit(args[0])
+        if nr == PROG_OP_EXEC:
+            try:
+                return self._exec(sy, mem, *args[:5])
+            except SysGuestError as e:
+                return -e.err
+            except MemFault:
+                return -EFAULT
+        if self._would_block(sy, nr, args):
             return None
-        h = self.sys.handlers.get(nr)
+        h = sy.handlers.get(nr)
         name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
-        self.sys.counts[name] = self.sys.counts.get(name, 0) + 1
+        sy.counts[name] = sy.counts.get(name, 0) + 1
         if h is None:
             return -ENOSYS
         try:
@@ -293,29 +369,51 @@ class ProgramProxy:
             return -ENOSYS                  # program cannot do through the host
         return r
 
-    def _info(self, buf, size):
+    def _info(self, mem, buf, size):
         argv = [os.fsencode(self.path)] + [os.fsencode(a) for a in self.args]
         env = [e if isinstance(e, bytes) else os.fsencode(e) for e in self.env]
+        return self._image_info(mem, buf, size, os.fsencode(self.path), argv[0], argv, env)
+
+    @staticmethod
+    def _image_info(mem, buf, size, path, execfn, argv, env):
+        """prog.h's PROG_OP_INFO answer at buf: what the guest's loader needs to run
+        `path` (the file it opens) with argv and env; its length, or -E2BIG."""
         head = struct.pack(">8Q", len(argv), len(env), os.getuid(), os.geteuid(),
                            os.getgid(), os.getegid(), L.stack_size(), L.GENERIC_HWCAP)
-        strings = [os.fsencode(self.path), argv[0]] + argv + env
+        strings = [path, execfn] + argv + env
         data = head + b"".join(s + b"\0" for s in strings)
         if len(data) > size:
             return -7                       # E2BIG
         try:
-            self.mem.write(buf, data)
+            mem.write(buf, data)
         except MemFault:
             return -EFAULT
         return len(data)
 
-    def _mathemu(self, rec, size):
+    def _exec(self, sy, mem, buf, size, path, argv, envp):
+        """PROG_OP_EXEC: process sy's execve(path, argv, envp) (its addresses), checked
+        as `sun4v run` checks it (sys_process.resolve_exec: a static sparc64 ELF, or a
+        `#!` script's interpreter); then, as its point of no return, the descriptors
+        with close-on-exec close and the answer for the guest's loader is written at
+        buf (the PROG_OP_INFO format). The length, or -errno (nothing changed)."""
+        p = sy.path(path)
+        run_path, run_argv = resolve_exec(p, sy._strings(argv))
+        n = self._image_info(mem, buf, size, run_path, p, run_argv, sy._strings(envp))
+        if n < 0:
+            return n
+        for fd in sorted(sy.fds.cloexec):
+            sy.fds.close(fd)
+        sy.exe_path = os.path.realpath(run_path)
+        return n
+
+    def _mathemu(self, mem, rec, size):
         """PROG_OP_MATHEMU (guest fpemu.c): the FP instruction the chip trapped at the
         record's PC, completed (or refused, with Linux's signals) by sun4v/se/mathemu.py
         on the user state the record holds, exactly as `sun4v run` completes it."""
         if size != 8 * FPEMU_WORDS:
             return -22                      # EINVAL
         try:
-            w = list(struct.unpack(f">{FPEMU_WORDS}Q", self.mem.read(rec, 8 * FPEMU_WORDS)))
+            w = list(struct.unpack(f">{FPEMU_WORDS}Q", mem.read(rec, 8 * FPEMU_WORDS)))
         except MemFault:
             return -EFAULT
         tt, pc, npc, fsr, fprs = w[0:5]
@@ -328,11 +426,11 @@ class ProgramProxy:
         for i in range(32):                 # %d(2i): %f(2i) high, %f(2i+1) low
             St.set_freg(0, 2 * i, w[38 + i] >> 32)
             St.set_freg(0, 2 * i + 1, w[38 + i])
-        self.mem.kernel_ok = False          # the instruction's accesses are the program's
+        mem.kernel_ok = False               # the instruction's accesses are the program's
         try:
-            sigs = mathemu.handle_trap(St, 0, self.mem, tt)
+            sigs = mathemu.handle_trap(St, 0, mem, tt)
         finally:
-            self.mem.kernel_ok = True
+            mem.kernel_ok = True
         w[1], w[2], w[3], w[4] = (int(C[S.PC]), int(C[S.NPC]), int(C[S.FSR]),
                                   int(C[S.FPRS]))
         for i in range(32):
@@ -340,7 +438,7 @@ class ProgramProxy:
         w[5] = len(sigs[:2])
         for k, (sig, code, addr) in enumerate(sigs[:2]):
             w[70 + 3 * k:73 + 3 * k] = [sig, code & (2**64 - 1), addr & (2**64 - 1)]
-        self.mem.write(rec, struct.pack(f">{FPEMU_WORDS}Q", *w))
+        mem.write(rec, struct.pack(f">{FPEMU_WORDS}Q", *w))
         return 0
 
     def _drain(self):
@@ -364,6 +462,8 @@ class ProgramProxy:
                 os.close(self._streams[fd][1])
             except OSError:
                 pass
+        for pid in list(self.children):
+            self._exit(pid)
         if self.sys is not None:
             for h in list(self.sys.fds.owned):
                 try:

@@ -26,6 +26,9 @@ _Static_assert(__builtin_offsetof(struct cpu, panic_sp) == CPU_PANIC_SP, "CPU_PA
 _Static_assert(__builtin_offsetof(struct cpu, panic_tt) == CPU_PANIC_TT, "CPU_PANIC_TT");
 _Static_assert(__builtin_offsetof(struct cpu, id) == CPU_ID, "CPU_ID");
 _Static_assert(__builtin_offsetof(struct cpu, prev) == CPU_PREV, "CPU_PREV");
+_Static_assert(__builtin_offsetof(struct cpu, ksp) == CPU_KSP, "CPU_KSP");
+_Static_assert(__builtin_offsetof(struct cpu, uctx) == CPU_UCTX, "CPU_UCTX");
+_Static_assert(__builtin_offsetof(struct cpu, uspace) == CPU_USPACE, "CPU_USPACE");
 _Static_assert(__builtin_offsetof(struct thread, on_cpu) == T_ONCPU, "T_ONCPU");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "TF_SIZE");
 _Static_assert(__builtin_offsetof(struct counters, kmisses) == COUNTERS_KMISSES,

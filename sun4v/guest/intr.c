@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "hcall.h"
 #include "prog.h"
+#include "proc.h"
 
 #define QSIZE   1024            /* bytes per queue: 16 entries (cpu.c) */
 
@@ -71,7 +72,7 @@ static void cpu_mondo_entry(u64 *e, struct cpu *c)
     if (e[0] == MONDO_QUIESCE)  /* the program ended: the domain stops */
         prog_quiesce();
     if (e[0] == MONDO_DEMAP)    /* the program unmapped or protected pages */
-        hv_call(MMU_DEMAP_CTX, 0, 0, 0, MAP_ITLB | MAP_DTLB, 0, 0, 0, 0);
+        proc_demap_all();
     /* MONDO_KICK and MONDO_STOP: look at the run queue */
     c->need_resched = 1;
 }

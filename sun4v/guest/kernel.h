@@ -54,6 +54,8 @@ struct thread {
     char name[24];
     u64 fpregs[33];             /* %f0-%f62, %fsr */
     struct uthread *user;       /* a thread of the program (prog.c), or 0 */
+    u64 acct_mark;              /* cputime.c: %stick its CPU time is counted from */
+    int in_kernel;              /* cputime.c: in a system call (system time) */
 };
 
 struct event {
@@ -77,6 +79,8 @@ struct cpu {
     u64 id;                     /* CPU_ID */
     struct thread *prev;        /* CPU_PREV */
     u64 ksp;                    /* CPU_KSP: the running thread's kernel stack top */
+    u64 uctx;                   /* CPU_UCTX: the running program's MMU context */
+    u64 uspace;                 /* CPU_USPACE: its address space (struct uspace *) */
     u64 mondo_data[8] __attribute__((aligned(64)));   /* cpu_mondo_send payload */
     u16 mondo_list[32] __attribute__((aligned(64)));  /* cpu_mondo_send targets */
     volatile int state;
@@ -190,6 +194,16 @@ void sched_unbind(int cpu);
 void idle_loop(void) __attribute__((noreturn));
 void sched_idle_thread(struct cpu *c, struct thread *t);
 enum { WHY_INTR, WHY_YIELD, WHY_SLEEP, WHY_EXIT };
+
+/* ---- cputime.c ----------------------------------------------------------------------- */
+void cputime_switch(struct thread *cur, struct thread *next, u64 now);
+void cputime_enter(struct thread *t);           /* a trap from user mode: system time */
+void cputime_leave(struct thread *t);           /* back to user mode: user time */
+void cputime_charge(struct thread *t);          /* count it up to now */
+u64 cputime_now(int which);                     /* 1: user, 2: user + system (ticks) */
+
+/* ---- uvm.c (prog.h) ------------------------------------------------------------------ */
+void uvm_switch(struct cpu *c, struct thread *next);   /* schedule(): next runs on c */
 
 static inline u64 rd_stick(void)
 {

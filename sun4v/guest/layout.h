@@ -54,7 +54,10 @@
 #define CPU_PREV        0xb0    /* thread switched away from; trap_exit clears its on_cpu */
 #define CPU_KSP         0xb8    /* top of the running thread's kernel stack (biased):
                                    trap_enter's stack for a trap from user mode */
-#define CPU_ASM_SIZE    0xc0
+#define CPU_UCTX        0xc0    /* MMU context of the running program thread's address
+                                   space (0: none): trap_exit's primary context */
+#define CPU_USPACE      0xc8    /* its struct uspace (prog.h), which umiss walks */
+#define CPU_ASM_SIZE    0xd0
 #define UPAGE_SHIFT_ASM 13      /* prog.h: the program's pages, and sizeof(struct urange) */
 #define URANGE_SIZE_ASM 32
 

@@ -18,8 +18,11 @@
    set_tid_address, futex, gettid, sched_yield), the signal mask and actions, sleeps,
    the waits of poll, ppoll, select, _newselect and pselect6 (the host looks at its
    descriptors, the kernel waits: below), exit_group are the kernel's own; everything else goes to the host (proxy.c), which
-   serves it with sun4v/se exactly as `sun4v run` would. A fork (clone without
-   CLONE_VM), vfork and execve are refused with ENOSYS: the domain runs one program.
+   serves it with sun4v/se exactly as `sun4v run` would; a read or readv the host
+   holds (an empty pipe) a signal ends: restarted after an SA_RESTART handler, else
+   EINTR. Processes (proc.c): fork, vfork and clone without CLONE_VM make a new
+   process; wait4, waitid, getppid and kill of another process are the kernel's;
+   execve loads a static ELF the host checks (below, with the loader).
    Signals (below): actions, masks, the alternate stack, delivery to handlers with
    Linux's frame and rt_sigreturn (on the way back from a system call or an interrupt
    taken in user mode), faults with their si_code and si_addr; waits for a signal
@@ -29,12 +32,17 @@
 
    Threads: each thread of the program is a kernel thread (sched.c) whose frame is a
    user frame; it runs on any online vCPU, so dr-cpu moves it like any other thread.
-   The end: exit_group (or the last thread's exit) writes the status to the proxy area
-   and the console, and the domain stops with it (mach_exit). */
+   An exited thread's record is used again by a later clone (up to 1024 live threads).
+   The state that is a process's (struct proc, proc.h: its address space and MMU
+   context, signal actions, timers, brk, CPU time) is the running thread's process's
+   (P). The end: exit_group (or the last thread's exit) of the first process writes the
+   status to the proxy area and the console, and the domain stops with it (mach_exit);
+   another process's ends that process (proc.c). */
 #include "kernel.h"
 #include "hcall.h"
 #include "vdc.h"
 #include "prog.h"
+#include "proc.h"
 
 #define AT_FDCWD        (-100)
 #define LX_EPERM   1
@@ -64,7 +72,8 @@ enum {
     NR_clone = 217, NR_sched_yield = 245, NR_nanosleep = 249, NR_mremap = 250,
     NR_clock_nanosleep = 259, NR_openat = 284, NR_set_robust_list = 300,
     NR_close = 6, NR_clock_gettime = 257, NR_rt_sigpending = 104, NR_rt_sigtimedwait = 105,
-    NR_rt_sigsuspend = 107, NR_pause = 29,
+    NR_rt_sigsuspend = 107, NR_pause = 29, NR_wait4 = 7, NR_waitid = 279,
+    NR_getppid = 197,
 };
 
 #define CLONE_VM                0x00000100
@@ -73,6 +82,7 @@ enum {
 #define CLONE_CHILD_CLEARTID    0x00200000
 #define CLONE_CHILD_SETTID      0x01000000
 #define CLONE_THREAD            0x00010000
+#define CLONE_VFORK             0x00004000
 
 #define MAP_FIXED       0x10
 #define MAP_ANONYMOUS   0x20
@@ -91,37 +101,21 @@ enum {
 #define SIGKILL 9
 #define SIGBUS  10
 #define SIGSEGV 11
+#define SIGCHLD 20
 
-/* a thread of the program */
-struct uthread {
-    int tid;
-    u64 clear_tid;              /* CLONE_CHILD_CLEARTID / set_tid_address */
-    u64 sigmask;
-    struct event ev;            /* its futex wait */
-    u64 futex_addr;             /* the word it waits on, 0 when not waiting */
-    u32 bitset;
-    int woken;
-    struct uthread *fnext;      /* the futex wait list */
-    u64 pending;                /* signals sent to it, not yet delivered */
-    u64 saved_mask;             /* the mask ppoll/pselect6/sigsuspend replaced, back */
-    int has_saved;              /* on the way to user mode (or in the handler's frame) */
-    u64 waitset;                /* the signals its rt_sigtimedwait waits for */
-    struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
-};
+/* the running process's state (proc.h; a kernel thread: the first process's) */
+#define P (*curproc())
+static int next_id;             /* the next thread or process id */
+u64 prog_uid;                   /* the program's real user id (its children's si_uid) */
 
-static struct {
-    int pid;
-    int next_tid;
-    int live;                   /* threads not yet exited */
-    u64 brk_start, brk_cur, brk_kva, brk_max;
-    u64 brk_high;               /* the highest top the heap has had: above it, fresh */
-    u64 mmap_next;
-    u64 sigact[65][4];          /* handler, flags, restorer, mask (kernel sigaction64) */
-    const char *name;
-} P;
-
-static struct uthread *uthreads[1024];      /* the program's threads, by tid - pid */
-static spinlock_t prog_lock;    /* P.live, the futex wait list */
+/* the program's live threads (slot 0: the main thread while it lives); an exited
+   thread's record goes to ut_free and is used again by a later clone, so a program
+   may create any number of threads over its life, UT_MAX at a time (then EAGAIN) */
+#define UT_MAX 1024
+static struct uthread *uthreads[UT_MAX];
+static struct uthread *ut_free;
+static const u64 fp_zero[33];   /* a new thread's FP registers when its parent had none */
+static spinlock_t prog_lock;    /* P.live, the futex wait list, uthreads, ut_free */
 static struct uthread *fwaiters;
 static char progname[64];
 
@@ -150,8 +144,14 @@ void prog_quiesce(void)
         hv_cpu_yield();
 }
 
+/* the end of the running process (proc.c: the domain's end for the first one) */
 static void prog_end(int state, u64 status) __attribute__((noreturn));
 static void prog_end(int state, u64 status)
+{
+    proc_end(state, status);
+}
+
+void prog_domain_end(int state, u64 status)
 {
     prog_area->status = status;
     membar_sync();
@@ -175,18 +175,111 @@ static void prog_end(int state, u64 status)
 /* ---- user threads -------------------------------------------------------------------- */
 static struct uthread *me(void) { return mycpu()->cur->user; }
 
-static int spawn(const struct trapframe *utf, struct uthread *u, u64 *fpregs)
+static struct proc *ptimer_proc;        /* the process whose timers the ptimers thread */
+static struct thread *ptimer_thr;       /* looks at */
+
+struct proc *curproc(void)
+{
+    struct thread *t = mycpu()->cur;
+    if (t && t->user)
+        return t->user->proc;
+    if (t && t == ptimer_thr && ptimer_proc)
+        return ptimer_proc;
+    return &procs[0];
+}
+
+int prog_alloc_id(void)
+{
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int id = next_id++;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    return id;
+}
+
+/* the next live thread of process p from slot *i on (the caller holds prog_lock or
+   accepts a thread ending meanwhile), or 0 */
+struct uthread *prog_each_thread(struct proc *p, int *i)
+{
+    while (*i < UT_MAX) {
+        struct uthread *u = uthreads[(*i)++];
+        if (u && u->tid && u->proc == p)
+            return u;
+    }
+    return 0;
+}
+
+/* the live thread `tid`, or 0 */
+static struct uthread *uthread_of(long tid)
+{
+    if (tid <= 0)
+        return 0;
+    struct proc *p = curproc();
+    for (int i = 0; i < UT_MAX; i++)
+        if (uthreads[i] && uthreads[i]->tid == tid && uthreads[i]->proc == p)
+            return uthreads[i];
+    return 0;
+}
+
+/* a zeroed thread record in a free slot of uthreads (tid 0 until the caller sets it),
+   or 0 when UT_MAX threads live */
+static struct uthread *ut_alloc(void)
+{
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int i;
+    for (i = 0; i < UT_MAX && uthreads[i]; i++)
+        ;
+    struct uthread *u = 0;
+    if (i < UT_MAX) {
+        u = ut_free;
+        if (u)
+            ut_free = u->fnext;
+        else
+            u = (struct uthread *)1;        /* a new one, made below */
+        uthreads[i] = u;
+    }
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (u == (struct uthread *)1) {
+        struct uthread *n = kalloc(sizeof(*n), 64);
+        uthreads[i] = n;                    /* (tid 0: no lookup finds it yet) */
+        return n;
+    }
+    if (u)
+        memset(u, 0, sizeof(*u));
+    return u;
+}
+
+/* thread u's record back to ut_free, its slot free (prog_lock held) */
+static void ut_release(struct uthread *u)
+{
+    for (int i = 0; i < UT_MAX; i++)
+        if (uthreads[i] == u)
+            uthreads[i] = 0;
+    u->fnext = ut_free;
+    ut_free = u;
+}
+
+struct uthread *prog_ut_alloc(void) { return ut_alloc(); }
+static int spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs);
+
+void prog_spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs)
+{
+    spawn(utf, u, fpregs);
+}
+
+static int spawn(const struct trapframe *utf, struct uthread *u, const u64 *fpregs)
 {
     char name[24];
     snprintf(name, sizeof(name), "%s.%d", progname, u->tid);
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    P.live++;
+    u->proc->live++;
     spin_unlock(&prog_lock);
     intr_restore(p);
     prog_area->threads++;
-    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
-        uthreads[u->tid - P.pid] = u;
     thread_create_user(name, utf, u, fpregs);
     return 0;
 }
@@ -250,7 +343,8 @@ static long futex_wake(u64 uaddr, u64 n, u32 bitset)
     while ((u64)woke < n) {
         struct uthread **pick = 0;
         for (struct uthread **pp = &fwaiters; *pp; pp = &(*pp)->fnext)
-            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset))
+            if ((*pp)->futex_addr == uaddr && ((*pp)->bitset & bitset) &&
+                (*pp)->proc == curproc())
                 pick = pp;
         if (!pick)
             break;
@@ -329,10 +423,11 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
                       u64 ctid)
 {
     flags &= 0xffffffff;
-    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
-        return -LX_ENOSYS;                     /* a new process: the domain runs one */
+    if (!(flags & CLONE_VM) || (flags & CLONE_VFORK))
+        return proc_fork(tf, flags, newsp, ptid, ctid);        /* a new process */
+    if (!(flags & CLONE_THREAD))
+        return -LX_EINVAL;              /* (CLONE_VM without CLONE_THREAD: not modelled) */
     struct uthread *parent = me();
-    struct uthread *u = kalloc(sizeof(*u), 64);
     struct trapframe ctf = *tf;
     ctf.tpc = tf->tnpc;                     /* both continue after the ta */
     ctf.tnpc = tf->tnpc + 4;
@@ -345,31 +440,46 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
             dist = 192;
         u64 csp = (newsp + STACK_BIAS) & ~15UL;
         u64 rval = csp - dist;
-        u64 *frame = kalloc_high_try(dist, 8);
-        if (!frame || uvm_copyin(frame, psp, dist))
-            return -LX_EFAULT;
-        for (int i = 0; i < 8; i++) {
-            frame[i] = tf->l[i];
-            frame[8 + i] = tf->i[i];
+        u64 frame[32];                      /* a piece at a time (dist: 8-byte multiple) */
+        dist &= ~7UL;
+        for (u64 off = 0; off < dist; off += sizeof(frame)) {
+            u64 n = MIN(sizeof(frame), dist - off);
+            if (uvm_copyin(frame, psp + off, n))
+                return -LX_EFAULT;
+            if (off == 0) {                 /* the window: 16 words, dist >= 128 */
+                for (int i = 0; i < 8; i++) {
+                    frame[i] = tf->l[i];
+                    frame[8 + i] = tf->i[i];
+                }
+                frame[8 + 6] = csp - STACK_BIAS;
+            }
+            if (uvm_copyout(rval + off, frame, n))
+                return -LX_EFAULT;
         }
-        frame[8 + 6] = csp - STACK_BIAS;
-        if (uvm_copyout(rval, frame, dist))
-            return -LX_EFAULT;
         ctf.i[6] = csp - STACK_BIAS;
         ctf.o[6] = rval - STACK_BIAS;
     }
+    struct uthread *u = ut_alloc();
+    if (!u)
+        return -LX_EAGAIN;                  /* UT_MAX threads live (Linux: EAGAIN) */
     int tid;
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    tid = P.next_tid++;
+    tid = next_id++;
     spin_unlock(&prog_lock);
     intr_restore(p);
     u32 t32 = (u32)tid;
-    if ((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4))
+    if (((flags & CLONE_PARENT_SETTID) && uvm_copyout(ptid, &t32, 4)) ||
+        ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))) {
+        p = intr_off();
+        spin_lock(&prog_lock);
+        ut_release(u);
+        spin_unlock(&prog_lock);
+        intr_restore(p);
         return -LX_EFAULT;
-    if ((flags & CLONE_CHILD_SETTID) && uvm_copyout(ctid, &t32, 4))
-        return -LX_EFAULT;
+    }
     u->tid = tid;
+    u->proc = parent->proc;
     u->sigmask = parent->sigmask;
     u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
     ctf.o[0] = (u64)P.pid;                  /* child: %o0 = the parent's pid, %o1 = 1 */
@@ -377,14 +487,9 @@ static long sys_clone(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 
     ctf.tstate &= ~((u64)0x11 << TSTATE_CCR_SHIFT);
     if (flags & CLONE_SETTLS)
         ctf.g[7] = tls;
-    /* the FP registers: the parent's, saved when it trapped (prog_trap) */
+    /* the FP registers: the parent's, saved when it trapped (prog_trap); copied */
     struct thread *pt = mycpu()->cur;
-    u64 *fp = kalloc_high_try(sizeof(pt->fpregs), 8);
-    if (!fp)
-        return -LX_ENOMEM;
-    if (pt->fp_used)
-        memcpy(fp, pt->fpregs, sizeof(pt->fpregs));
-    spawn(&ctf, u, fp);
+    spawn(&ctf, u, pt->fp_used ? pt->fpregs : fp_zero);
     tf->o[1] = 0;                           /* parent: %o1 = 0 */
     return tid;
 }
@@ -402,14 +507,31 @@ static void thread_done(u64 status, int group)
     }
     u64 p = intr_off();
     spin_lock(&prog_lock);
-    int left = --P.live;
+    int last = P.live == 1;
+    spin_unlock(&prog_lock);
+    intr_restore(p);
+    if (last)                               /* (a thread exiting meanwhile: the same) */
+        prog_end(PS_EXITED, status & 0xff);
+    prog_thread_end();
+}
+
+/* the calling thread leaves (its process goes on, or has ended: proc_end); the last
+   one of a process other than the first finishes it (proc.c) */
+void prog_thread_end(void)
+{
+    struct uthread *u = me();
+    struct proc *pr = u->proc;
+    u64 p = intr_off();
+    spin_lock(&prog_lock);
+    int left = --pr->live;
+    /* tkill of it now: ESRCH; its record free for a later clone. It leaves this vCPU
+       as a kernel thread (cur->user 0: no CPU time, no more signals) */
+    mycpu()->cur->user = 0;
+    ut_release(u);
     spin_unlock(&prog_lock);
     intr_restore(p);
     if (left == 0)
-        prog_end(PS_EXITED, status & 0xff);
-    if (u->tid >= P.pid && u->tid - P.pid < (int)ARRAY_SIZE(uthreads))
-        uthreads[u->tid - P.pid] = 0;       /* tkill of it now: ESRCH */
-    mycpu()->cur->user = 0;
+        proc_finish(pr);
     thread_exit();
 }
 
@@ -579,6 +701,13 @@ static int on_altstack(u64 sp)
            sp + STACK_BIAS <= altstack.sp + altstack.size;
 }
 
+static void post(struct uthread *u, int sig, int code, u64 addr, int trapno);
+
+void prog_post(struct uthread *u, int sig, int code, u64 addr, int trapno)
+{
+    post(u, sig, code, addr, trapno);
+}
+
 static void post(struct uthread *u, int sig, int code, u64 addr, int trapno)
 {
     u->pending |= SIGBIT(sig);
@@ -621,6 +750,11 @@ static void fill_siginfo(struct uthread *u, int sig, u8 *info)
     } else if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
         *(u64 *)(info + 16) = u->info[sig].addr;
         *(u32 *)(info + 24) = (u32)u->info[sig].trapno;
+    } else if (sig == SIGCHLD && u->info[sig].code > 0) {
+        /* a child's end (proc.c): si_pid, si_uid, si_status (si_utime, si_stime 0) */
+        *(u32 *)(info + 16) = (u32)u->info[sig].pid;
+        *(u32 *)(info + 20) = (u32)u->info[sig].uid;
+        *(u32 *)(info + 24) = (u32)u->info[sig].addr;
     } else {
         *(u32 *)(info + 16) = (u32)u->info[sig].pid;
         *(u32 *)(info + 20) = (u32)u->info[sig].uid;
@@ -728,6 +862,8 @@ static void deliver_pending(struct trapframe *tf)
 static void return_to_user(struct trapframe *tf)
 {
     struct uthread *u = me();
+    if (u->proc->exiting || u->exit_now)    /* another thread ended the process, or */
+        prog_thread_end();                  /* replaced its image (execve) */
     deliver_pending(tf);
     if (u->has_saved) {
         u->sigmask = u->saved_mask;
@@ -828,8 +964,8 @@ static long sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 restorer, u64 size)
         n[3] &= ~UNBLOCKABLE;
         memcpy(P.sigact[sig], n, 32);
         if (n[0] == 1 || (n[0] == 0 && sig_default_ignored((int)sig)))
-            for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
-                if (uthreads[i])
+            for (int i = 0; i < UT_MAX; i++)
+                if (uthreads[i] && uthreads[i]->proc == curproc())
                     uthreads[i]->pending &= ~SIGBIT(sig);
     }
     return 0;
@@ -879,6 +1015,32 @@ static int sig_ready(struct uthread *u) { return (u->pending & ~u->sigmask) != 0
 
 /* sleep until stick `until` (U64_MAX: no limit) or a signal the thread takes:
    1 when a signal ended it */
+static int sig_sleep_until(struct uthread *u, u64 until);
+static void kick_running(struct uthread *u);
+
+/* sleep up to `us` or until an event for u (a child's end): 1 when a signal u takes is
+   pending */
+int prog_wait_signal(struct uthread *u, u64 us)
+{
+    return sig_sleep_until(u, rd_stick() + us * (stick_hz / 1000000));
+}
+
+/* SIGCHLD for u's process: a child's end (si_code, si_status, si_pid) */
+void prog_post_child(struct uthread *u, int code, u64 status, int pid)
+{
+    u->info[SIGCHLD].code = code;
+    u->info[SIGCHLD].addr = status;
+    u->info[SIGCHLD].trapno = 0;
+    u->info[SIGCHLD].pid = (u64)pid;
+    u->info[SIGCHLD].uid = prog_uid;
+    membar_sync();
+    u->pending |= SIGBIT(SIGCHLD);
+    membar_sync();
+    if ((!(u->sigmask & SIGBIT(SIGCHLD)) || (u->waitset & SIGBIT(SIGCHLD))) && u->ev.waiter)
+        event_signal(&u->ev);
+    kick_running(u);
+}
+
 static int sig_sleep_until(struct uthread *u, u64 until)
 {
     for (;;) {
@@ -1115,33 +1277,43 @@ enum { NR_timer_settime = 262, NR_timer_gettime = 263, NR_timer_getoverrun = 264
 #define SIGEV_NONE      1
 #define SIGEV_THREAD_ID 4
 #define TIMER_ABSTIME   1
-#define NTIMERS         32
 
-static struct ptimer {
-    int used, clock, sig, notify, tid, overrun, last_overrun;
-    u64 value;                  /* si_value */
-    u64 next;                   /* %stick of the next expiry, 0: disarmed */
-    u64 interval;               /* in ticks, 0: one-shot */
-    int code;                   /* si_code: SI_TIMER, or SI_KERNEL (the itimers) */
-} ptimers[NTIMERS + 3];         /* + ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+#define ptimers (P.ptimers)     /* the process's (proc.h) */
 static spinlock_t ptimer_lock;
 static struct event ptimer_ev;
 static int ptimer_thread_up;
 
 static u64 ticks_per_us(void) { return stick_hz / 1000000; }
 
-static struct uthread *signal_target(int sig)
+/* the thread of process p a signal for the process goes to: its main thread unless
+   that blocks it, else the first that does not, else the main one (or the first) */
+struct uthread *prog_signal_target(struct proc *p, int sig)
 {
-    struct uthread *main_u = uthreads[0];
+    struct uthread *main_u = 0, *first = 0;
+    for (int i = 0; i < UT_MAX; i++) {
+        struct uthread *u = uthreads[i];
+        if (!u || !u->tid || u->proc != p)
+            continue;
+        if (u->tid == p->pid)
+            main_u = u;
+        if (!first)
+            first = u;
+    }
     if (main_u && !(main_u->sigmask & SIGBIT(sig)))
         return main_u;
-    for (int i = 0; i < (int)ARRAY_SIZE(uthreads); i++)
-        if (uthreads[i] && !(uthreads[i]->sigmask & SIGBIT(sig)))
-            return uthreads[i];
-    return main_u;
+    for (int i = 0; i < UT_MAX; i++) {
+        struct uthread *u = uthreads[i];
+        if (u && u->tid && u->proc == p && !(u->sigmask & SIGBIT(sig)))
+            return u;
+    }
+    return main_u ? main_u : first;
 }
 
+static struct uthread *signal_target(int sig) { return prog_signal_target(curproc(), sig); }
+
 static void kick_running(struct uthread *u);
+
+void prog_kick(struct uthread *u) { kick_running(u); }
 
 /* one expiry of timer k (ptimer_lock held) */
 static void ptimer_fire(int k)
@@ -1149,9 +1321,8 @@ static void ptimer_fire(int k)
     struct ptimer *t = &ptimers[k];
     if (t->notify == SIGEV_NONE)
         return;
-    struct uthread *u = t->notify == SIGEV_THREAD_ID &&
-                        t->tid - P.pid >= 0 && t->tid - P.pid < (int)ARRAY_SIZE(uthreads)
-                        ? uthreads[t->tid - P.pid] : signal_target(t->sig);
+    struct uthread *u = t->notify == SIGEV_THREAD_ID ? uthread_of(t->tid)
+                                                     : signal_target(t->sig);
     if (!u)
         return;
     u64 h = P.sigact[t->sig][0];
@@ -1194,11 +1365,16 @@ static void kick_running(struct uthread *u)
 static void ptimer_thread(void *arg)
 {
     (void)arg;
+    ptimer_thr = mycpu()->cur;
     for (;;) {
         u64 p = intr_off();
         spin_lock(&ptimer_lock);
         u64 now = rd_stick(), first = U64_MAX;
-        for (int k = 0; k < NTIMERS + 3; k++) {
+        for (int pi = 0; pi < NPROC; pi++) {        /* each live process's timers */
+        if (procs[pi].state != PR_LIVE || procs[pi].exiting)
+            continue;
+        ptimer_proc = &procs[pi];
+        for (int k = 0; k < NTIMERS + 1; k++) {     /* (not the CPU-time itimers) */
             struct ptimer *t = &ptimers[k];
             if (!t->used || !t->next)
                 continue;
@@ -1215,6 +1391,8 @@ static void ptimer_thread(void *arg)
             if (t->next && t->next < first)
                 first = t->next;
         }
+        }
+        ptimer_proc = 0;
         ptimer_ev.flag = 0;
         spin_unlock(&ptimer_lock);
         intr_restore(p);
@@ -1240,8 +1418,7 @@ static long sys_timer_create(u64 clock, u64 sevp, u64 idp)
         return -LX_EINVAL;
     if (notify != SIGEV_NONE && (sig < 1 || sig > 64))
         return -LX_EINVAL;
-    if (notify == SIGEV_THREAD_ID && (tid < P.pid || tid - P.pid >= (int)ARRAY_SIZE(uthreads) ||
-                                      !uthreads[tid - P.pid]))
+    if (notify == SIGEV_THREAD_ID && !uthread_of(tid))
         return -LX_EINVAL;
     u64 p = intr_off();
     spin_lock(&ptimer_lock);
@@ -1281,9 +1458,11 @@ static struct ptimer *ptimer_of(u64 id)
     return &ptimers[id];
 }
 
+static u64 ptimer_clock_now(struct ptimer *t);
+
 static void itimerspec_now(struct ptimer *t, u64 out[4])
 {
-    u64 per = ticks_per_us(), now = rd_stick();
+    u64 per = ticks_per_us(), now = ptimer_clock_now(t);
     u64 left_ns = t->next ? (t->next > now ? (t->next - now) / per * 1000 : 1) : 0;
     u64 iv_ns = t->interval / per * 1000;
     out[0] = iv_ns / NSEC_PER_SEC;
@@ -1353,14 +1532,48 @@ static long sys_timer_delete(u64 id)
 /* ---- interval timers (setitimer, getitimer, alarm) and sigqueue -----------------------
    ITIMER_REAL is one more timer of the ptimers thread (SIGALRM, si_code SI_KERNEL, a
    pending one is not counted again). ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF
-   (SIGPROF) count the domain's time as well: the program's CPU time is not accounted
-   separately here, so they fire as for a program that computes all along (what they are
-   used for: profiling and timing out a computation). */
+   (SIGPROF) count the program's CPU time (cputime.c: user, and user + system, of all
+   its threads on the domain's vCPUs), checked as Linux checks them, when a thread's
+   time is counted: at each trap from user mode (the 1 ms clock interrupt of a computing
+   thread included) and at each return from a system call. */
 enum { NR_alarm = 27, NR_setitimer = 83, NR_getitimer = 86, NR_rt_sigqueueinfo = 106 };
 #define SI_KERNEL       0x80
 #define SI_QUEUE        (-1)
 
 static const int itimer_sig[3] = {14 /* SIGALRM */, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
+
+/* the clock timer t counts on: %stick, or the program's CPU time (ITIMER_VIRTUAL,
+   ITIMER_PROF) */
+static u64 ptimer_clock_now(struct ptimer *t)
+{
+    int k = (int)(t - ptimers);
+    return k > NTIMERS ? cputime_now(k - NTIMERS) : rd_stick();
+}
+
+/* the CPU-time itimers: fire those whose time has been consumed (interrupts off) */
+static void cpu_itimers_check(void)
+{
+    if (!ptimers[NTIMERS + 1].next && !ptimers[NTIMERS + 2].next)
+        return;
+    spin_lock(&ptimer_lock);
+    for (int k = NTIMERS + 1; k < NTIMERS + 3; k++) {
+        struct ptimer *t = &ptimers[k];
+        if (!t->used || !t->next)
+            continue;
+        u64 now = ptimer_clock_now(t);
+        if (now < t->next)
+            continue;
+        ptimer_fire(k);
+        if (t->interval) {
+            u64 missed = (now - t->next) / t->interval;
+            t->overrun += (int)missed;
+            t->next += (missed + 1) * t->interval;
+        } else {
+            t->next = 0;
+        }
+    }
+    spin_unlock(&ptimer_lock);
+}
 
 static void itimer_get(int which, u64 out[4])
 {
@@ -1387,10 +1600,10 @@ static void itimer_set(int which, u64 iv_us, u64 val_us)
     t->notify = SIGEV_SIGNAL;
     t->code = SI_KERNEL;
     t->interval = iv_us * per;
-    t->next = val_us ? rd_stick() + val_us * per : 0;
+    t->next = val_us ? ptimer_clock_now(t) + val_us * per : 0;
     spin_unlock(&ptimer_lock);
     intr_restore(p);
-    if (!ptimer_thread_up) {
+    if (which == 0 && !ptimer_thread_up) {
         ptimer_thread_up = 1;
         thread_create("ptimers", ptimer_thread, 0, -1);
     }
@@ -1534,6 +1747,9 @@ static long sleep_interruptible(u64 us, u64 rem)
 }
 
 /* ---- the system call dispatcher ------------------------------------------------------ */
+static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp);
+#define LX_EJUSTRETURN  0x1001          /* internal: return to the frame as it is */
+
 static long syscall(struct trapframe *tf)
 {
     u64 nr = tf->g[1];
@@ -1564,8 +1780,22 @@ static long syscall(struct trapframe *tf)
         return 0;
     case NR_clone:
         return sys_clone(tf, a[0], a[1], a[2], a[3], a[4]);
-    case NR_fork: case NR_vfork: case NR_execve:
-        return -LX_ENOSYS;
+    case NR_fork:
+        return proc_fork(tf, 20 /* SIGCHLD */, 0, 0, 0);
+    case NR_vfork:
+        return proc_fork(tf, CLONE_VFORK | CLONE_VM | 20, 0, 0, 0);
+    case NR_execve:
+        return sys_execve(tf, a[0], a[1], a[2]);
+    case NR_wait4:
+        return proc_wait4(a[0], a[1], a[2], a[3]);
+    case NR_waitid:
+        return proc_waitid(a[0], a[1], a[2], a[3]);
+    case NR_getppid: {
+        int pp = proc_getppid();
+        if (pp >= 0)
+            return pp;
+        break;                              /* the first process: the host's answer */
+    }
     case NR_futex:
         return sys_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
     case NR_set_tid_address:
@@ -1586,7 +1816,7 @@ static long syscall(struct trapframe *tf)
         return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
     case NR_kill:
         if ((int)a[0] != P.pid && (int)a[0] != 0 && (int)a[0] != -1)
-            return -LX_ESRCH;
+            return proc_kill((int)a[0], (int)a[1]);
         return send_signal(me(), (int)a[1], SI_USER);
     case NR_tkill:
     case NR_tgkill: {
@@ -1594,10 +1824,15 @@ static long syscall(struct trapframe *tf)
         int sig = (int)(nr == NR_tgkill ? a[2] : a[1]);
         if (nr == NR_tgkill && (int)a[0] != P.pid)
             return -LX_ESRCH;
-        if (tid < P.pid || tid - P.pid >= (long)ARRAY_SIZE(uthreads) ||
-            !uthreads[tid - P.pid])
-            return -LX_ESRCH;
-        return send_signal(uthreads[tid - P.pid], sig, SI_TKILL);
+        if (tid <= 0)
+            return -LX_EINVAL;
+        u64 p = intr_off();                 /* (its record is not reused meanwhile) */
+        spin_lock(&prog_lock);
+        struct uthread *u = uthread_of(tid);
+        long r = u ? send_signal(u, sig, SI_TKILL) : -LX_ESRCH;
+        spin_unlock(&prog_lock);
+        intr_restore(p);
+        return r;
     }
     case NR_sigaltstack:
         return sys_sigaltstack(a[0], a[1], tf->o[6]);
@@ -1661,7 +1896,24 @@ static long syscall(struct trapframe *tf)
     r = vdfile_syscall(nr, a, &own);        /* /dev/vdisk0: the kernel's (vdfile.c) */
     if (own)
         return r;
+    if (nr == 3 /* read */ || nr == 120 /* readv */)
+        return proxy_call_intr(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     return proxy_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* a call a signal ended (-LX_ERESTARTSYS): made again after the handler of the
+   signal about to be delivered when that has SA_RESTART (or when no signal is left to
+   take: it was another thread's), else -EINTR (kernel/signal.c, arch/sparc
+   signal_64.c syscall_restart) */
+#define SA_RESTART      0x2
+static int restart_after_signal(struct uthread *u)
+{
+    u64 ready = u->pending & ~u->sigmask;
+    if (!ready)
+        return 1;
+    int sig = 1 + fw_ctz64(ready);
+    u64 *act = P.sigact[sig];
+    return act[0] > 1 && (act[1] & SA_RESTART);
 }
 
 /* ---- getcontext / setcontext (ta 0x6e / 0x6f: glibc's setjmp and longjmp) -------------
@@ -1874,6 +2126,7 @@ u64 prog_trap(struct trapframe *tf)
         fp_save(t->fpregs);
         t->fp_used = 1;
     }
+    cputime_enter(t);
     intr_on();
     if (!t->user)
         panic("a trap from user mode on kernel thread %s", t->name);
@@ -1882,6 +2135,14 @@ u64 prog_trap(struct trapframe *tf)
         sys_rt_sigreturn(tf);               /* the whole state comes from the frame */
     } else if (tt == TT_TRAP_INSTRUCTION(0x6d)) {
         long r = syscall(tf);
+        if (r == -LX_ERESTARTSYS && restart_after_signal(me())) {
+            /* the ta again after the handler: its pc, its arguments unchanged */
+            goto back;
+        }
+        if (r == -LX_EJUSTRETURN)           /* execve: the new image's first state */
+            goto back;
+        if (r == -LX_ERESTARTSYS)
+            r = -LX_EINTR;
         tf->tpc = tf->tnpc;
         tf->tnpc += 4;
         u64 carry = (u64)0x11 << TSTATE_CCR_SHIFT;
@@ -1904,8 +2165,11 @@ u64 prog_trap(struct trapframe *tf)
     } else {
         fault(tf, tt, c);
     }
-    return_to_user(tf);
+back:
     intr_off();
+    cputime_leave(mycpu()->cur);
+    cpu_itimers_check();
+    return_to_user(tf);
     c = mycpu();
     c->in_trap = 1;
     u64 r = schedule(c, tf, WHY_INTR);
@@ -1920,7 +2184,11 @@ void prog_intr_return(struct trapframe *tf)
 {
     struct thread *t = mycpu()->cur;
     struct uthread *u = t ? t->user : 0;
-    if (!u || !(u->pending & ~u->sigmask))
+    if (!u)
+        return;
+    cputime_charge(t);
+    cpu_itimers_check();
+    if (!(u->pending & ~u->sigmask))
         return;
     if (tf->fprs & FPRS_FEF) {
         fp_save(t->fpregs);
@@ -1962,12 +2230,20 @@ struct phdr {
 #define MAXPH 32
 #define INFO_SIZE 0x10000
 
+static u64 loaded_kb;           /* what the last load_image loaded, in KB */
 static void load_fail(const char *what, long err) __attribute__((noreturn));
 static void load_fail(const char *what, long err)
 {
     kprintf("program %s: %s\n", progname, what);
     prog_end(PS_FAILED, (u64)(err < 0 ? -err : err));
 }
+
+/* the image PROG_OP_INFO (or PROG_OP_EXEC) describes at info (`len` bytes of its
+   INFO_SIZE), loaded into the running process's (empty) address space: its segments,
+   heap, stack with the arguments, environment and auxiliary vector; *entry and *sp the
+   first instruction and stack pointer. 0, or -errno with *why saying what failed. */
+static long load_image(char *info, long len, u64 *entry, u64 *sp_out, u64 *argc_out,
+                       const char **why);
 
 static void loader(void *arg)
 {
@@ -1976,6 +2252,45 @@ static void loader(void *arg)
     long r = proxy_kcall(PROG_OP_INFO, (u64)info, INFO_SIZE, 0, 0, 0, 0);
     if (r < 0)
         load_fail("the host gave no program", r);
+    const char *path = info + sizeof(struct prog_info);
+    const char *slash = path;
+    for (const char *q = path; *q; q++)
+        if (*q == '/')
+            slash = q + 1;
+    strlcpy(progname, slash, sizeof(progname));
+    long pid = proxy_kcall(NR_getpid, 0, 0, 0, 0, 0, 0);
+    procs[0].state = PR_LIVE;
+    procs[0].us = &uspace;
+    procs[0].ctx = PROG_CTX;
+    P.pid = (int)pid;
+    next_id = (int)pid + 1;
+    u64 entry, sp, argc;
+    const char *why = 0;
+    r = load_image(info, r, &entry, &sp, &argc, &why);
+    if (r < 0)
+        load_fail(why, r);
+
+    /* the main thread */
+    struct uthread *u = ut_alloc();         /* slot 0 */
+    u->tid = P.pid;
+    u->proc = &procs[0];
+    struct trapframe tf;
+    memset(&tf, 0, sizeof(tf));
+    tf.tpc = entry;
+    tf.tnpc = entry + 4;
+    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf.tstate = user_tstate(0);
+    tf.fprs = FPRS_FEF;
+    prog_area->state = PS_RUNNING;
+    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
+            entry, loaded_kb);
+    spawn(&tf, u, fp_zero);
+}
+
+static long load_image(char *info, long info_len, u64 *entry, u64 *sp_out, u64 *argc_out,
+                       const char **why)
+{
+#define FAIL(what, err) do { *why = (what); return (err) < 0 ? (err) : -(err); } while (0)
     struct prog_info pi;
     memcpy(&pi, info, sizeof(pi));
     const char *s = info + sizeof(pi);
@@ -1984,27 +2299,21 @@ static void loader(void *arg)
     const char *execfn = s;
     s += strlen(s) + 1;
     const char *argv0 = s;
-    const char *slash = path;
-    for (const char *q = path; *q; q++)
-        if (*q == '/')
-            slash = q + 1;
-    strlcpy(progname, slash, sizeof(progname));
-    long pid = proxy_kcall(NR_getpid, 0, 0, 0, 0, 0, 0);
-    P.pid = (int)pid;
-    P.next_tid = (int)pid + 1;
 
     long fd = proxy_kcall(NR_openat, (u64)AT_FDCWD, (u64)path, 0, 0, 0, 0);
     if (fd < 0)
-        load_fail("cannot open the program", fd);
+        FAIL("cannot open the program", fd);
     struct ehdr eh;
     struct phdr ph[MAXPH];
+#define CLOSE_FAIL(what, err) do { proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0); \
+                                   FAIL(what, err); } while (0)
     if (proxy_kcall(NR_pread64, (u64)fd, (u64)&eh, sizeof(eh), 0, 0, 0) != sizeof(eh) ||
         memcmp(eh.ident, "\177ELF\2\2", 6) || eh.type != 2 || eh.machine != 43 ||
         eh.phentsize != sizeof(struct phdr) || eh.phnum == 0 || eh.phnum > MAXPH)
-        load_fail("not a static sparc64 ELF executable", LX_ENOEXEC);
+        CLOSE_FAIL("not a static sparc64 ELF executable", LX_ENOEXEC);
     u64 phsz = (u64)eh.phnum * sizeof(struct phdr);
     if ((u64)proxy_kcall(NR_pread64, (u64)fd, (u64)ph, phsz, eh.phoff, 0, 0) != phsz)
-        load_fail("cannot read the program headers", LX_ENOEXEC);
+        CLOSE_FAIL("cannot read the program headers", LX_ENOEXEC);
     u64 end = 0, phdr_va = 0, first_va = U64_MAX, first_off = 0;
     int exec_stack = 1;
     for (int i = 0; i < eh.phnum; i++) {
@@ -2029,50 +2338,57 @@ static void loader(void *arg)
             lo = e;
         }
         if (lo < hi && uvm_map(lo, hi - lo, prot))
-            load_fail("no memory for the program", LX_ENOMEM);
+            CLOSE_FAIL("no memory for the program", LX_ENOMEM);
         for (u64 done = 0; done < p->filesz;) {
             u64 va = p->vaddr + done;
             int k;
             u64 n = p->filesz - done;
             void *dst = 0;
-            for (k = 0; k < (int)uspace.n; k++)
-                if (uspace.r[k].va_lo <= va && va < uspace.r[k].va_hi) {
-                    n = MIN(n, uspace.r[k].va_hi - va);
-                    dst = (void *)(uspace.r[k].kva + (va - uspace.r[k].va_lo));
+            struct uspace *us = P.us;
+            for (k = 0; k < (int)us->n; k++)
+                if (us->r[k].va_lo <= va && va < us->r[k].va_hi) {
+                    n = MIN(n, us->r[k].va_hi - va);
+                    dst = (void *)(us->r[k].kva + (va - us->r[k].va_lo));
                     break;
                 }
             if (!dst || (u64)proxy_kcall(NR_pread64, (u64)fd, (u64)dst, n, p->offset + done,
                                         0, 0) != n)
-                load_fail("cannot read the program", LX_ENOEXEC);
+                CLOSE_FAIL("cannot read the program", LX_ENOEXEC);
             done += n;
         }
         end = MAX(end, p->vaddr + p->memsz);
     }
     proxy_kcall(NR_close, (u64)fd, 0, 0, 0, 0, 0);
     if (!end)
-        load_fail("the ELF has no loadable segment", LX_ENOEXEC);
+        FAIL("the ELF has no loadable segment", LX_ENOEXEC);
     if (!phdr_va)
         phdr_va = first_va - first_off + eh.phoff;
 
     /* the heap: brk grows one range over a reservation (zeroed as it grows) */
-    P.brk_start = P.brk_cur = P.brk_high = ALIGN_UP(end, UPAGE_SIZE);
-    P.brk_max = MIN(md.memsize / 4, 1UL << 30);
-    P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+    P.brk_start = P.brk_cur = ALIGN_UP(end, UPAGE_SIZE);
+    if (!P.brk_kva) {                       /* (an exec keeps its reservation) */
+        P.brk_max = MIN(md.memsize / 4, 1UL << 30);
+        P.brk_kva = (u64)kalloc_high_try(P.brk_max, UPAGE_SIZE);
+        P.brk_high = P.brk_start;
+    } else {
+        P.brk_high = P.brk_start + P.brk_max;   /* not fresh: brk clears what it gives */
+    }
     if (!P.brk_kva)
-        load_fail("no memory for the heap", LX_ENOMEM);
+        FAIL("no memory for the heap", LX_ENOMEM);
 
     /* the stack (loader.py's layout) */
     u64 size = pi.stack_size;
     u64 low = MMAP_BASE + GUARD_SIZE, top = low + size;
     if (uvm_map(low, size, UPROT_R | UPROT_W | (exec_stack ? UPROT_X : 0)))
-        load_fail("no memory for the stack", LX_ENOMEM);
+        FAIL("no memory for the stack", LX_ENOMEM);
     char *kb = uvm_kva_any(low, size);
 #define K(va) (kb + ((va) - low))
     u64 p = top - 8;
     u64 argc = pi.argc, envc = pi.envc;
-    u64 *argp = kalloc_high_try(8 * (argc + envc + 2), 8);
-    if (!argp)
-        load_fail("no memory for the arguments", LX_ENOMEM);
+    /* the string pointers: after the strings in info's buffer */
+    u64 *argp = (u64 *)(info + ALIGN_UP((u64)info_len, 8));
+    if (ALIGN_UP((u64)info_len, 8) + 8 * (argc + envc + 2) > INFO_SIZE)
+        FAIL("too many arguments", 7 /* E2BIG */);
     /* strings: AT_EXECFN, then the environment and argv, each pushed last first */
     const char *strs[2];
     strs[0] = argv0;
@@ -2135,22 +2451,95 @@ static void loader(void *arg)
     }
 #undef K
     P.mmap_next = top;
+    prog_uid = pi.uid;
+    loaded_kb = (end - first_va) >> 10;
+    *entry = eh.entry;
+    *sp_out = sp;
+    *argc_out = argc;
+    return 0;
+#undef CLOSE_FAIL
+#undef FAIL
+}
 
-    /* the main thread */
-    struct uthread *u = kalloc(sizeof(*u), 64);
-    u->tid = P.pid;
-    struct trapframe tf;
-    memset(&tf, 0, sizeof(tf));
-    tf.tpc = eh.entry;
-    tf.tnpc = eh.entry + 4;
-    tf.o[6] = sp - REGWIN_SIZE - STACK_BIAS;
-    tf.tstate = user_tstate(0);
-    tf.fprs = FPRS_FEF;
-    u64 *fp = kalloc(sizeof(u->ev) + 33 * 8, 8);     /* zeroed FP registers */
-    prog_area->state = PS_RUNNING;
-    kprintf("program %s: %lu arguments, entry 0x%lx, %lu KB loaded\n", progname, argc,
-            eh.entry, (end - first_va) >> 10);
-    spawn(&tf, u, fp);
+/* ---- execve -------------------------------------------------------------------------
+   The host checks the call as `sun4v run` does (PROG_OP_EXEC: the path, argv and envp
+   read from the caller's memory, sys_process.resolve_exec: a static sparc64 ELF or a
+   `#!` script's interpreter; an error changes nothing) and, at the point of no return,
+   closes the close-on-exec descriptors and answers with what the loader needs (the
+   PROG_OP_INFO format). Then, as fs/exec.c: the process's other threads end, its
+   address space is emptied, its caught signals go back to SIG_DFL (SIG_IGN stays;
+   flags and masks cleared), its POSIX timers go (the itimers stay), the signal mask and
+   pending signals stay, a vfork parent goes on; load_image lays out the new image and
+   the calling thread starts it with every register zero. A failure after the point of
+   no return kills the process with SIGSEGV. The pid stays; the close-on-exec state and
+   /proc/self/exe are the host's. */
+static char *exec_buf;
+static volatile u64 exec_busy;
+
+static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp)
+{
+    struct uthread *u = me();
+    struct thread *t = mycpu()->cur;
+    struct proc *pr = u->proc;
+    while (atomic_cas_64(&exec_busy, 0, 1) != 0)
+        sleep_us(10);
+    if (!exec_buf)
+        exec_buf = kalloc(INFO_SIZE, 64);
+    long r = proxy_kcall(PROG_OP_EXEC, (u64)exec_buf, INFO_SIZE, path, argv, envp, 0);
+    if (r < 0) {
+        exec_busy = 0;
+        return r;
+    }
+    /* the point of no return: the other threads leave (a pending SIGKILL ends their
+       waits; exit_now makes them leave on the way to user mode) */
+    struct uthread *o;
+    int i = 0;
+    while ((o = prog_each_thread(pr, &i)))
+        if (o != u) {
+            o->exit_now = 1;
+            post(o, SIGKILL, 0, 0, 0);
+            kick_running(o);
+        }
+    while (pr->live > 1)
+        sleep_us(20);
+    uvm_free_all(pr->us, pr->brk_start);
+    uvm_demap_local();
+    prog_tlb_shootdown();
+    for (int sig = 1; sig <= 64; sig++) {
+        if (pr->sigact[sig][0] != 1)
+            pr->sigact[sig][0] = 0;
+        pr->sigact[sig][1] = pr->sigact[sig][2] = pr->sigact[sig][3] = 0;
+    }
+    u64 p = intr_off();
+    spin_lock(&ptimer_lock);
+    for (int k = 0; k < NTIMERS; k++)
+        ptimers[k].used = 0;                /* (P: pr) */
+    spin_unlock(&ptimer_lock);
+    intr_restore(p);
+    u->clear_tid = 0;
+    if (pr->vfork_parent_waits) {
+        pr->vfork_parent_waits = 0;
+        event_signal(&pr->vfork_ev);
+    }
+    u64 entry, sp, argc;
+    const char *why = 0;
+    r = load_image(exec_buf, r, &entry, &sp, &argc, &why);
+    exec_busy = 0;
+    if (r < 0) {
+        kprintf("program %s: execve: %s (error %ld)\n", progname, why, -r);
+        prog_end(PS_KILLED, SIGSEGV);
+    }
+    u64 cwp = tf->tstate & TSTATE_CWP_MASK;
+    memset(tf, 0, sizeof(*tf));
+    tf->tpc = entry;
+    tf->tnpc = entry + 4;
+    tf->o[6] = sp - REGWIN_SIZE - STACK_BIAS;
+    tf->tstate = user_tstate(0) | cwp;
+    tf->fprs = FPRS_FEF;
+    memset(t->fpregs, 0, sizeof(t->fpregs));
+    t->fp_used = 1;
+    fp_restore(t->fpregs);                  /* (the live FP registers too) */
+    return -LX_EJUSTRETURN;
 }
 
 void prog_start(void)

@@ -23,7 +23,11 @@
      0x100 + 128 * i  slot i: state (SL_FREE, SL_REQUEST, SL_DONE, SL_CLAIMED), nr
                       (Linux sparc64 syscall number or PROG_OP_*), args[6], ret
                       (value or -errno), tid, kernel (1: the kernel's own request, whose
-                      addresses may be the kernel's; 0: the program's, whose may not)
+                      addresses may be the kernel's; 0: the program's, whose may not),
+                      pid (the calling process: its descriptor table on the host), uspace
+                      (real address of its struct uspace: its addresses), waiting
+                      (the host's: the call waits for data; a signal may end it: the
+                      thread takes the slot back, casx REQUEST -> FREE)
    A thread claims a free slot (casx FREE -> CLAIMED), writes nr and args, then state =
    REQUEST; the host serves the REQUEST slots in slot order, writes ret, then state =
    DONE; the thread reads ret and frees the slot. Addresses in args are virtual: the
@@ -54,6 +58,12 @@
 #define PROG_OP_MATHEMU 0x10001 /* a0 struct fpemu_rec, a1 its size: an FP instruction
                                    the chip trapped, completed by the host's
                                    sun4v/se/mathemu.py (fpemu.c) */
+#define PROG_OP_FORK    0x10002 /* a0 parent pid, a1 child pid: the child's descriptor
+                                   table, a copy of the parent's (proc.c) */
+#define PROG_OP_EXIT    0x10003 /* a0 pid: the process ended, its descriptors closed */
+#define PROG_OP_EXEC    0x10004 /* a0 buffer, a1 size, a2-a4 the caller's execve path,
+                                   argv, envp: checked, close-on-exec descriptors closed,
+                                   the PROG_OP_INFO answer for the new image (prog.c) */
 
 /* PROG_OP_INFO's answer: then the strings, each NUL-terminated: the program's path,
    AT_EXECFN, argv[0..argc), envp[0..envc) */
@@ -68,7 +78,11 @@ struct prog_slot {
     volatile u64 ret;
     volatile u64 tid;
     volatile u64 kernel;        /* 1: addresses may be the kernel's (proxy_kcall) */
-    u64 pad[5];
+    volatile u64 pid;           /* the calling process (proc.h) */
+    volatile u64 uspace;        /* real address of its struct uspace */
+    volatile u64 waiting;       /* set by the host: the call waits (a read of an
+                                   empty pipe); the thread may then take it back */
+    u64 pad[2];
 };
 
 struct prog_area {
@@ -117,6 +131,12 @@ struct uspace {
 };
 
 extern struct uspace uspace;
+/* the program's MMU context: its pages are mapped in it, never in the kernel's
+   context 0; user mode runs with it as the primary context, the kernel with 0 as the
+   primary and it as the secondary (trap.S: trap_enter, trap_exit, umiss; the window
+   handlers spill_1_normal / fill_1_normal store the program's windows with ASI_AIUS) */
+#define PROG_CTX        1
+void uvm_demap_local(void);                     /* this vCPU: drop the program's pages */
 int uvm_map(u64 va, u64 len, int prot);         /* 0 or -errno (LX_ENOMEM) */
 int uvm_unmap(u64 va, u64 len);
 int uvm_protect(u64 va, u64 len, int prot);     /* -LX_ENOMEM when not all mapped */
@@ -137,6 +157,9 @@ extern struct prog_area *prog_area;
 void proxy_init(void);
 long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 long proxy_kcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+long proxy_call_intr(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+                                                /* -LX_ERESTARTSYS: a signal ended the wait */
+#define LX_ERESTARTSYS  512
 
 /* ---- prog.c ----------------------------------------------------------------------- */
 struct trapframe;

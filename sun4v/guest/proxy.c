@@ -10,6 +10,7 @@
    (interrupts on); the answer is the value or -errno. */
 #include "kernel.h"
 #include "prog.h"
+#include "proc.h"
 
 #define PROXY_POLL_US   2               /* the host looks every 2 us too (progproxy.py) */
 #define PROXY_POLL_MAX_US 64            /* ... doubling while nothing comes */
@@ -31,12 +32,21 @@ void proxy_init(void)
 }
 
 static long call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 kernel);
+static long call_intr(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, int intr);
 
 /* the program's system call: its addresses are the program's (the host refuses the
    kernel's, EFAULT, as Linux does) */
 long proxy_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
     return call(nr, a0, a1, a2, a3, a4, a5, 0);
+}
+
+/* the same for a call that may wait for data (read, readv): once the host says it
+   waits, a signal the thread takes ends it (-LX_ERESTARTSYS: prog.c restarts it after
+   an SA_RESTART handler, else -EINTR), as Linux's pipe_read */
+long proxy_call_intr(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    return call_intr(nr, a0, a1, a2, a3, a4, a5, 1);
 }
 
 /* the kernel's own (loading, the clock for a futex timeout): kernel addresses allowed */
@@ -47,6 +57,13 @@ long proxy_kcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 
 static long call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 kernel)
 {
+    return kernel ? call_intr(nr, a0, a1, a2, a3, a4, a5, 2)
+                  : call_intr(nr, a0, a1, a2, a3, a4, a5, 0);
+}
+
+static long call_intr(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, int intr)
+{
+    u64 kernel = intr == 2;
     struct prog_slot *s = 0;
     while (!s) {
         for (int i = 0; i < PROG_SLOTS; i++)
@@ -67,12 +84,23 @@ static long call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 ker
     s->args[5] = a5;
     s->tid = t ? (u64)t->id : 0;
     s->kernel = kernel;
+    struct proc *p = curproc();
+    s->pid = (u64)p->pid;
+    s->uspace = p->us ? va2ra(p->us) : 0;     /* (0: the loader, before it is set) */
     s->ret = (u64)-LX_EAGAIN;
+    s->waiting = 0;
     membar_sync();
     s->state = SL_REQUEST;
     u64 us = PROXY_POLL_US;
+    struct uthread *u = t ? t->user : 0;
     while (s->state != SL_DONE) {           /* the host backs off when idle: so do we */
-        sleep_us(us);
+        if (intr == 1 && u && s->waiting) {
+            if (prog_wait_signal(u, us) &&
+                atomic_cas_64(&s->state, SL_REQUEST, SL_FREE) == SL_REQUEST)
+                return -LX_ERESTARTSYS;     /* taken back before the host answered */
+        } else {
+            sleep_us(us);
+        }
         us = MIN(us * 2, PROXY_POLL_MAX_US);
     }
     membar_sync();

@@ -433,6 +433,8 @@ u64 schedule(struct cpu *c, struct trapframe *tf, int why)
         if (requeued && next != cur)
             kick_for(cur);              /* another vCPU may be idle and able to run it */
         if (next != cur) {
+            cputime_switch(cur, next, now);
+            uvm_switch(c, next);
             flush_windows();
             if (tf->fprs & FPRS_FEF) {
                 fp_save(cur->fpregs);

@@ -43,6 +43,8 @@ trap_enter:
 	 nop
 	ldxa [%g0] ASI_SCRATCHPAD, %g1
 	ldx [%g1 + CPU_KSP], %sp
+	mov 8, %g1				/* the primary context: the kernel's (0) at TL 0; */
+	stxa %g0, [%g1] ASI_MMU_CONTEXTID	/* the secondary stays the program's */
 0:	sub %sp, TF_FRAME, %sp
 	add %sp, STACK_BIAS + FRAME_MIN, %g1	/* %g1 = the trapframe */
 	stx %o0, [%g1 + TF_O + 0]
@@ -102,7 +104,8 @@ trap_enter:
 	andcc %g1, PSTATE_PRIV << TSTATE_PSTATE_SHIFT, %g0
 	bnz,pt %xcc, 2f
 	 nop
-	flushw
+	flushw					/* (%wstate 1: spill_1_normal, ASI_AIUS) */
+	wrpr %g0, 0, %wstate			/* the kernel's own windows from here */
 2:	call trap_dispatch
 	 mov %l0, %o0
 	/* fall through: resume the frame trap_dispatch returned */
@@ -139,7 +142,17 @@ trap_exit:
 	wrpr %g0, 0, %canrestore
 	wrpr %g0, 0, %otherwin
 1:	wrpr %g2, %tstate
-	ldx [%g1 + TF_TPC], %g2
+	/* to user mode: the program's context as the primary one, its windows spill and
+	   fill through spill_1_normal / fill_1_normal */
+	andcc %g2, PSTATE_PRIV << TSTATE_PSTATE_SHIFT, %g0
+	bnz,pt %xcc, 2f
+	 nop
+	ldxa [%g0] ASI_SCRATCHPAD, %g3
+	ldx [%g3 + CPU_UCTX], %g3
+	mov 8, %g4
+	stxa %g3, [%g4] ASI_MMU_CONTEXTID
+	wrpr %g0, 1, %wstate
+2:	ldx [%g1 + TF_TPC], %g2
 	wrpr %g2, %tpc
 	ldx [%g1 + TF_TNPC], %g2
 	wrpr %g2, %tnpc
@@ -187,7 +200,7 @@ kmiss:
 	 nop
 	ldx [%g2 + CPU_FAULT_IADDR], %g3
 	ldx [%g2 + CPU_FAULT_ICTX], %g4
-1:	brnz,pn %g4, kmiss_fatal		/* only context 0 is the kernel's */
+1:	brnz,pn %g4, umiss			/* only context 0 is the kernel's */
 	 srlx %g3, KERN_PAGE_SHIFT, %g3
 	sllx %g3, KERN_PAGE_SHIFT, %g3		/* %g3 = the 4 MB page's VA */
 	/* find the range holding it: vm_ranges[i] = {va_lo, va_hi, tte of va_lo} */
@@ -195,7 +208,7 @@ kmiss:
 	or %g4, %lo(vm_ranges), %g4
 	sethi %hi(vm_nranges), %g5
 	ldx [%g5 + %lo(vm_nranges)], %g5
-2:	brz,pn %g5, umiss			/* not the kernel's: the program's? */
+2:	brz,pn %g5, kmiss_fatal			/* not the kernel's */
 	 nop
 	ldx [%g4 + 0], %g6
 	cmp %g3, %g6
@@ -246,8 +259,12 @@ kmiss_tlb:	/* the TLB: ta MMU_MAP_ADDR(va, ctx 0, tte, flags), keeping the %o re
 	mov %o2, %g5
 	mov %o3, %g7
 	mov %g3, %o0
-	mov 0, %o1
-	mov %g6, %o2
+	ldxa [%g0] ASI_SCRATCHPAD, %o1		/* the context that missed */
+	cmp %g1, MAP_ITLB
+	be,a,pn %xcc, 7f
+	 ldx [%o1 + CPU_FAULT_ICTX], %o1
+	ldx [%o1 + CPU_FAULT_DCTX], %o1
+7:	mov %g6, %o2
 	mov %g1, %o3
 	ta MMU_MAP_ADDR
 	brnz,pn %o0, kmiss_fatal
@@ -268,15 +285,17 @@ kmiss_fatal:
    came from user mode at TL 1 (trap_enter, then prog_trap: SIGSEGV), else fatal. */
 umiss:
 	ldxa [%g0] ASI_SCRATCHPAD, %g2
-	ldx [%g2 + CPU_FAULT_DADDR], %g3
+	ldx [%g2 + CPU_UCTX], %g5
+	cmp %g4, %g5				/* the running program's context? */
+	bne,pn %xcc, ufault
+	 ldx [%g2 + CPU_FAULT_DADDR], %g3
 	cmp %g1, MAP_ITLB
 	bne,pt %xcc, 1f
 	 nop
 	ldx [%g2 + CPU_FAULT_IADDR], %g3
 1:	srlx %g3, UPAGE_SHIFT_ASM, %g3
 	sllx %g3, UPAGE_SHIFT_ASM, %g3		/* %g3 = the 8 KB page's VA */
-	sethi %hi(uspace), %g4
-	or %g4, %lo(uspace), %g4
+	ldx [%g2 + CPU_USPACE], %g4		/* its address space */
 	ldx [%g4], %g5				/* ranges in use */
 	add %g4, 16, %g4
 2:	brz,pn %g5, ufault

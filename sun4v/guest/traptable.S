@@ -14,6 +14,10 @@
      0x041-0x04f      interrupt_level_n (14: %stick compare = the scheduler's clock)
      0x07c 0x07d 0x07e  cpu mondo, device mondo, resumable error queues
      0x080 / 0x0c0    spill_0_normal / fill_0_normal: 64-bit windows, biased stack
+     0x084 / 0x0c4    spill_1_normal / fill_1_normal: the same for the program's windows
+                      (%wstate 1 while a program thread runs in user mode, and until
+                      trap_enter has flushed its windows): stored and loaded as if user
+                      through the secondary context, the program's address space
      0x150 0x152 0x153  the kernel's software traps (yield, sleep, exit)
      others           trap_enter -> trap_dispatch, which reports and stops the domain
    TL > 0 half: the MMU misses (the trap entry path touches the stack at TL 1) go to
@@ -63,6 +67,53 @@
 	.align 128
 	.endm
 
+/* the program's windows: ASI_AIUS (%asi is part of TSTATE: retry restores it) */
+	.macro SPILL_64_USER
+	wr %g0, ASI_AIUS, %asi
+	stxa %l0, [%sp + STACK_BIAS + 0] %asi
+	stxa %l1, [%sp + STACK_BIAS + 8] %asi
+	stxa %l2, [%sp + STACK_BIAS + 16] %asi
+	stxa %l3, [%sp + STACK_BIAS + 24] %asi
+	stxa %l4, [%sp + STACK_BIAS + 32] %asi
+	stxa %l5, [%sp + STACK_BIAS + 40] %asi
+	stxa %l6, [%sp + STACK_BIAS + 48] %asi
+	stxa %l7, [%sp + STACK_BIAS + 56] %asi
+	stxa %i0, [%sp + STACK_BIAS + 64] %asi
+	stxa %i1, [%sp + STACK_BIAS + 72] %asi
+	stxa %i2, [%sp + STACK_BIAS + 80] %asi
+	stxa %i3, [%sp + STACK_BIAS + 88] %asi
+	stxa %i4, [%sp + STACK_BIAS + 96] %asi
+	stxa %i5, [%sp + STACK_BIAS + 104] %asi
+	stxa %i6, [%sp + STACK_BIAS + 112] %asi
+	stxa %i7, [%sp + STACK_BIAS + 120] %asi
+	saved
+	retry
+	.align 128
+	.endm
+
+	.macro FILL_64_USER
+	wr %g0, ASI_AIUS, %asi
+	ldxa [%sp + STACK_BIAS + 0] %asi, %l0
+	ldxa [%sp + STACK_BIAS + 8] %asi, %l1
+	ldxa [%sp + STACK_BIAS + 16] %asi, %l2
+	ldxa [%sp + STACK_BIAS + 24] %asi, %l3
+	ldxa [%sp + STACK_BIAS + 32] %asi, %l4
+	ldxa [%sp + STACK_BIAS + 40] %asi, %l5
+	ldxa [%sp + STACK_BIAS + 48] %asi, %l6
+	ldxa [%sp + STACK_BIAS + 56] %asi, %l7
+	ldxa [%sp + STACK_BIAS + 64] %asi, %i0
+	ldxa [%sp + STACK_BIAS + 72] %asi, %i1
+	ldxa [%sp + STACK_BIAS + 80] %asi, %i2
+	ldxa [%sp + STACK_BIAS + 88] %asi, %i3
+	ldxa [%sp + STACK_BIAS + 96] %asi, %i4
+	ldxa [%sp + STACK_BIAS + 104] %asi, %i5
+	ldxa [%sp + STACK_BIAS + 112] %asi, %i6
+	ldxa [%sp + STACK_BIAS + 120] %asi, %i7
+	restored
+	retry
+	.align 128
+	.endm
+
 	.section .text.traptable, "ax"
 	.align 32768
 	.globl trap_table, trap_table_end
@@ -83,9 +134,11 @@ trap_table:
 	TO_N 3, trap_enter
 	TO_N 0x080 - 0x06c, trap_enter		/* 0x06c-0x07f (0x07c-0x07e: queues) */
 	SPILL_64				/* 0x080-0x083 spill_0_normal */
-	TO_N 0x0c0 - 0x084, trap_enter		/* 0x084-0x0bf */
+	SPILL_64_USER				/* 0x084-0x087 spill_1_normal */
+	TO_N 0x0c0 - 0x088, trap_enter		/* 0x088-0x0bf */
 	FILL_64					/* 0x0c0-0x0c3 fill_0_normal */
-	TO_N 0x200 - 0x0c4, trap_enter		/* 0x0c4-0x1ff (0x150-0x153: ours) */
+	FILL_64_USER				/* 0x0c4-0x0c7 fill_1_normal */
+	TO_N 0x200 - 0x0c8, trap_enter		/* 0x0c8-0x1ff (0x150-0x153: ours) */
 
 /* ---- TL > 0 ------------------------------------------------------------------------ */
 	TO_N 0x009, fatal_tl			/* 0x000-0x008 */

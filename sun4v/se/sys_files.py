@@ -140,6 +140,24 @@ class FdTable:
         self.install(fd, hfd, cloexec)
         return fd
 
+    def fork_copy(self):
+        """The table a fork gives the child when the host process itself does not fork
+        (a logical domain's processes, sun4v/boot/progproxy.py): each host descriptor
+        dup'ed once (guest fds that shared one still share its copy), so that the child
+        and the parent share the open files, offsets and pipe ends as after fork(2),
+        and each closes its own. The copy owns all of them."""
+        t = FdTable()
+        dups = {}
+        t.host = {}
+        for fd, h in self.host.items():
+            if h not in dups:
+                dups[h] = os.dup(h)
+            t.host[fd] = dups[h]
+        t.cloexec = set(self.cloexec)
+        t.owned = set(dups.values())
+        t.max_fds = self.max_fds
+        return t
+
     def close(self, fd):
         h = self.get(fd)
         del self.host[fd]

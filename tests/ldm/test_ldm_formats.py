@@ -213,3 +213,29 @@ def test_json_outputs(carved):
     sp = json.loads(carved.ok("list-spconfig -o json"))
     assert sp == {"configs": [{"name": "factory-default", "tag": "[next poweron]"}]}
     carved.fails("list -p -o json", "-p and -o json cannot be combined")
+
+
+def _flags(ldm):
+    lines = ldm.ok("list").splitlines()[1:]
+    return {cut(x)[0]: cut(x)[2] for x in lines}
+
+
+def test_v_flag_while_primary_serves_virtual_io(carved):
+    """FLAGS position 5 (A2): `v` = virtual I/O service domain. primary shows `-n-cv-`
+    while it provides a vds or a vcc, and `-n-c--` ("primary with no services") without;
+    guests never get it; `-l -p` spells it `vio-service` after `control`."""
+    assert _flags(carved)["primary"] == "-n-c--"
+    carved.ok("add-vds primary-vds0 primary")
+    assert _flags(carved)["primary"] == "-n-cv-"            # a vds
+    carved.ok("remove-vds primary-vds0")
+    assert _flags(carved)["primary"] == "-n-c--"
+    carved.ok("add-vcc port-range=5000-5100 primary-vcc0 primary")
+    f = _flags(carved)
+    assert f["primary"] == "-n-cv-"                         # a vcc
+    assert f["ldg1"] == "-n----" and f["ldg2"] == "------" and f["ldg3"] == "------"
+    assert carved.ok("list primary").splitlines()[1].startswith(
+        "primary          active     -n-cv-  UART    8     4224M")
+    d = {r[1]["name"]: r[1] for r in parse_p(carved.ok("list -l -p"))
+         if r[0] == "DOMAIN"}
+    assert d["primary"]["flags"] == "normal,control,vio-service"
+    assert d["ldg1"]["flags"] == "normal"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from setup_tools import ROOT, require_built
-from test_vntsd import Client, bindable, free_range
+from test_vntsd import Client, ask, bindable, free_range
 
 from ldm.live import LiveManager
 from ldm.vntsd import VntsdError
@@ -27,20 +27,12 @@ def _cfg(p):
 
 
 def _session(port, line, prompt=b"ldg1# ", booting=False) -> str:
+    """Type `line` on the console at `port`: the guest's answer up to its next prompt
+    (test_vntsd.ask: not an older one from the backlog)."""
     c = Client(port)
     try:
         c.until(b"options ..\r\n")
-        # booting: the guest may not be up yet (a cold cache compiles first), or up long
-        # before this client connected (vntsd keeps no backlog): the line again every few
-        # seconds until its answer and prompt come back
-        end = time.monotonic() + (1200 if booting else 0)
-        while True:
-            c.send(line + b"\r")
-            try:
-                return c.until(prompt, 5 if booting else 120).decode("latin-1")
-            except AssertionError as e:
-                if "closed before" in str(e) or time.monotonic() > end:
-                    raise
+        return ask(c, line, prompt, 1200 if booting else 120).decode("latin-1")
     finally:
         c.close()
 
