@@ -265,15 +265,21 @@ def test_consolidation_quick_end_to_end(tmp_path):
     rows = read_csv(out / "points.csv")
     assert len(rows) == 12
     doc = json.loads((out / "points.json").read_text())
-    # every point ran on the cycle model, past its warm-up (24 ms, measured: the
-    # scenario's comment): every guest domain's workload runs and made progress
+    # every point ran on the cycle model, past its warm-up (26 ms, measured: the
+    # scenario's comment): every guest domain's workload runs; in 1 ms a lightly used
+    # domain may complete no request (db: 8 threads 15 % busy on 12000-unit requests),
+    # so its progress is asked of the study, not of each point
+    done = {}
     for r, p in zip(rows, doc["points"]):
         assert r["error"] == "", r["error"]
         assert r["mode"] == "cycle" and r["source"] == "simulated"
         assert float(r["l2_miss_rate"]) >= 0 and float(r["memory_bandwidth_GBps"]) > 0
+        assert sum(d["throughput"] for d in p["result"]["domains"][1:]) > 0
         for d in p["result"]["domains"][1:]:
-            assert d["state"] == "running" and d["throughput"] > 0, (r["label"], d)
+            assert d["state"] == "running" and d["instructions"] > 0, (r["label"], d)
             assert d["cpi"] >= 1.0
+            done[d["name"]] = done.get(d["name"], 0) + d["throughput"]
+    assert done and all(x > 0 for x in done.values()), done
 
 
 def test_seed_reaches_the_guest_workload():
