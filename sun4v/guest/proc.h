@@ -41,7 +41,13 @@ struct uthread {
     struct proc *proc;          /* its process */
     int exit_now;               /* another thread's execve: leave */
     volatile u64 cpu_ticks[2];  /* its own user, system time (cputime.c), %stick ticks */
+    struct { u64 sp, flags, size; } alt;    /* its alternate signal stack (sigaltstack(2):
+                                   per thread; a new thread has none, a fork child the
+                                   parent thread's, execve drops it) */
 };
+
+#define SS_ONSTACK      1
+#define SS_DISABLE      2
 
 enum { PR_FREE, PR_LIVE, PR_ZOMBIE };
 #define CLD_EXITED      1

@@ -245,10 +245,13 @@ static struct uthread *ut_alloc(void)
     if (u == (struct uthread *)1) {
         struct uthread *n = kalloc(sizeof(*n), 64);
         uthreads[i] = n;                    /* (tid 0: no lookup finds it yet) */
+        n->alt.flags = SS_DISABLE;
         return n;
     }
     if (u)
         memset(u, 0, sizeof(*u));
+    if (u)
+        u->alt.flags = SS_DISABLE;          /* a new thread: no alternate stack */
     return u;
 }
 
@@ -738,8 +741,6 @@ static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_add
 #define SA_RESETHAND    0x4
 #define SA_NODEFER      0x20
 #define SA_SIGINFO      0x200
-#define SS_ONSTACK      1
-#define SS_DISABLE      2
 #define SI_USER         0
 #define SI_TKILL        (-6)
 #define SI_NOINFO       32767
@@ -754,7 +755,7 @@ static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_add
 #define UNBLOCKABLE     ((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)))
 #define SIGBIT(s)       (1UL << ((s) - 1))
 
-static struct { u64 sp, flags, size; } altstack = {0, SS_DISABLE, 0};
+#define altstack (me()->alt)   /* the calling thread's (proc.h) */
 
 static int sig_default_ignored(int sig)
 {
@@ -2622,6 +2623,8 @@ static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp)
     spin_unlock(&ptimer_lock);
     intr_restore(p);
     u->clear_tid = 0;
+    u->alt.sp = u->alt.size = 0;            /* the new image: no alternate stack */
+    u->alt.flags = SS_DISABLE;
     if (pr->vfork_parent_waits) {
         pr->vfork_parent_waits = 0;
         event_signal(&pr->vfork_ev);
