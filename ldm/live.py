@@ -25,6 +25,10 @@ Controller API (thread-safe; every method may be called from any thread):
     q = lm.subscribe(); q.get()             # the same events as they happen
     lm.time                                 # simulated seconds
     lm.stop()                               # ends the worker (the machine stays)
+    lm.checkpoint("w.ckpt")                 # machine + programs + manager, now (at a
+                                            # safe point: livestate.py), or
+    lm.checkpoint_at("30ms", "w.ckpt")      # at the first safe point from 30 ms
+    lm2 = LiveManager.restore("w.ckpt")     # goes on exactly as lm would have
 
 Without start() the caller's thread drives: `lm.advance("5ms")` runs the machine that
 long and `execute` runs the command at once (deterministic: the same commands at the
@@ -164,7 +168,8 @@ class LiveManager:
                  reboot_timeout: str = "100ms",
                  drm_scale: float = 1e-3, seed: int = 0, log_file: str | None = None,
                  on_console=None, sp_dir: str | None = None, vntsd: bool = False,
-                 on_notice=None, on_program=None):
+                 on_notice=None, on_program=None, system: System | None = None,
+                 config_db: Config | None = None):
         """config: a `sun4v boot` TOML path or a BootConfig. slice: simulated time the
         machine runs between two services; sample: the period of the hypervisor
         statistics; dr_timeout / stop_timeout: how long a guest may take to answer a
@@ -186,25 +191,30 @@ class LiveManager:
         on_program(name, stream, bytes): what a domain's program (issue 14 §1) writes on
         its stdout ("out") and stderr ("err"), as it appears (worker thread); without
         it, on_console gets it. A program's end is an event ("program NAME: PATH: exit
-        status N"); the machine runs on (its other domains, the manager)."""
+        status N"); the machine runs on (its other domains, the manager).
+        system: a System restored from a checkpoint to serve instead of booting one
+        (livestate.restore puts the manager's own state back), with config_db: the
+        manager's configuration there."""
         boot = load_config(config) if isinstance(config, (str, os.PathLike)) else config
         if not isinstance(boot, BootConfig):
             raise BootError("LiveManager needs a configuration file or a BootConfig")
         self.boot = boot
-        self.system = System(boot, mode=mode, kernel=kernel, hv_elf=hv_elf,
-                             quantum=quantum, guest_uarts=8)
+        self.system = system if system is not None else \
+            System(boot, mode=mode, kernel=kernel, hv_elf=hv_elf, quantum=quantum,
+                   guest_uarts=8)
         self.m = self.system.m
         self.platform = self.system.platform
         self.stick_hz = self.platform.stick_hz
-        self._cfg = initial_config(self.system, boot, seed)
+        self._cfg = config_db if config_db is not None else \
+            initial_config(self.system, boot, seed)
         from .config import factory_default
         self._sp = SpStore.initial(factory_default(self.system.topology, seed))
         self._sp_store = None
         if sp_dir is not None:
             self._sp = self._open_sp(sp_dir)
-        self.images = dict(self.system.images)
+        self.images = dict(self.system.images or {})
         self.kernel_image = next((self.images[d.name] for d in boot.domains
-                                  if d.image is None), None)
+                                  if d.image is None and d.name in self.images), None)
         self.uart_of = {d.name: i for i, d in enumerate(boot.domains)}
         self.uart_start = {d.name: 0 for d in boot.domains}
         self.mdarea = MdArea(self.system.info)
@@ -255,6 +265,9 @@ class LiveManager:
         self._snap: dict = {}
         self._progress: dict[str, tuple] = {}
         self.on_notice = on_notice
+        self._ckpt = None                        # checkpoint_at(): [steps, path]
+        self.checkpoint_result = None            # (seconds, None) or (None, error)
+        self._safe_point = False                 # restored: the next thing is a slice
         self.vntsd = None
         self._vntsd_ports: dict = {}
         self._typed: dict[str, bytearray] = {}      # type_console(): fed by the worker
@@ -351,9 +364,11 @@ class LiveManager:
         with self._drive:
             end = self.m.time + self.system.steps(duration)
             while self.m.time < end and self.ended is None:
+                self._safe_point = False
                 self._tick(min(self.slice, end - self.m.time))
                 self._between_commands()
                 self._run_jobs()
+                self._checkpoint_due()
 
     def run_until(self, cond, limit="100ms", step=None) -> bool:
         """advance() in slices until cond() (called in this thread) or `limit`."""
@@ -434,6 +449,83 @@ class LiveManager:
             self._log.close()
             self._log = None
 
+    # ---- checkpoints (issue 14 §3, livestate.py) -----------------------------------
+    def checkpoint(self, path: str) -> None:
+        """Save the whole machine with its programs and this manager to `path` (the
+        sun4v checkpoint format, written atomically), now: between advance()/execute()
+        calls, or from the thread driving the machine. CheckpointError (one line) when
+        the manager is not at a safe point (livestate.busy: a command, a DR exchange, an
+        hvctl request, an MD copy or a disk request in flight) or the file cannot be
+        written; nothing is written then. From another thread while the worker runs:
+        taken by the worker at its next safe point, this call waiting for it."""
+        from . import livestate
+        if self._thread is not None and self._thread.is_alive() and \
+                threading.current_thread() is not self._thread:
+            from sun4v.checkpoint import CheckpointError
+            self.checkpoint_result = None
+            self._ckpt = [0, path]                  # due now
+            self._wake.set()
+            while self.checkpoint_result is None:
+                if not self._thread.is_alive():
+                    raise CheckpointError("the machine stopped before a safe point: no "
+                                          "checkpoint written")
+                _time.sleep(0.01)
+            if self.checkpoint_result[1] is not None:
+                raise CheckpointError(self.checkpoint_result[1])
+            return
+        mgr = livestate.save(self)
+        self.system.checkpoint(path, extra={"ldmd": mgr})
+
+    def checkpoint_at(self, time, path: str) -> None:
+        """Save a checkpoint to `path` at the first safe point at or after the
+        simulated time `time` ("30ms" or seconds from power-on), while the machine runs
+        (worker or advance()); `checkpoint_result` is then (seconds, None) or (None,
+        error line)."""
+        self._ckpt = [self.system.steps(time), path]
+        self.checkpoint_result = None
+
+    def _checkpoint_due(self):
+        ck = self._ckpt
+        if ck is None or self.m.time < ck[0]:
+            return
+        from sun4v.checkpoint import CheckpointError
+        from . import livestate
+        if livestate.busy(self) is not None:
+            return                                  # the next safe point
+        self._ckpt = None
+        try:
+            self.checkpoint(ck[1])
+        except CheckpointError as e:               # not an event: the saved run and
+            self.checkpoint_result = (None, str(e))     # the restored one log alike
+        else:
+            self.checkpoint_result = (self.time, None)
+
+    @classmethod
+    def restore(cls, path: str, **kw) -> "LiveManager":
+        """The manager and machine saved at `path` by checkpoint(): it goes on exactly
+        as the saved one would have for the same commands at the same simulated times.
+        kw: log_file, on_console, sp_dir, vntsd, on_notice, on_program (as for the
+        constructor). CheckpointError (one line) for a missing, corrupt, truncated or
+        foreign file, a checkpoint of a machine run without the manager, or a virtual
+        disk's backing file missing or changed; nothing is changed then."""
+        from sun4v.checkpoint import CheckpointError
+        from . import livestate
+        system = System.restore(path)
+        mgr = (system.restored_extra or {}).get("ldmd")
+        if mgr is None:
+            system.close()
+            raise CheckpointError(f"{path}: a checkpoint of a machine run without the "
+                                  f"domain manager (restore it without --ldmd)")
+        try:
+            return livestate.restore(system, mgr, **kw)
+        except CheckpointError as e:
+            system.close()
+            raise CheckpointError(f"{path}: {e}") from None
+        except (KeyError, ValueError, TypeError, AttributeError) as e:
+            system.close()
+            raise CheckpointError(f"{path}: not a domain manager's checkpoint "
+                                  f"({type(e).__name__}: {e})") from None
+
     # ---- events ---------------------------------------------------------------------
     def _event(self, kind: str, domain: str | None, text: str, **data) -> Event:
         with self._lock:
@@ -451,16 +543,31 @@ class LiveManager:
     # ---- the worker -----------------------------------------------------------------
     def _worker(self):
         with self._drive:
+            ticked = False
             while not self._stopping and self.ended is None:
-                self._run_jobs()
-                self._between_commands()
+                if self._safe_point:                # restored where a slice comes next
+                    self._safe_point = False
+                else:
+                    self._run_jobs()
+                    self._between_commands()
+                ticked = False
+                self._checkpoint_due()
                 if self._paused:
                     self._paused_evt.set()
                     self._wake.wait(0.05)
                     self._wake.clear()
                     continue
                 self._tick(self.slice)
+                ticked = True
                 self._throttle()
+            if ticked and self.ended is None:
+                # stopped after a slice: served up to the safe point (a checkpoint due,
+                # as with --until at its time, is taken there; checkpoint() may be), and
+                # a restart or advance() goes on from it with the next slice
+                self._run_jobs()
+                self._between_commands()
+                self._safe_point = True
+                self._checkpoint_due()
 
     def _throttle(self):
         if self._speed is None:
@@ -654,9 +761,7 @@ class LiveManager:
                     return
             except GuestError:
                 return
-            self.channels = Channels(relay, lambda t: self._event("info", None, t),
-                                     on_async=self._on_async, on_late=self._on_late)
-            self.channels.volume_of = lambda client, disk: volume_for(self._cfg, client, disk)
+            self.channels = self._new_channels(relay)
             self.channels.refresh_ports()
         ch = self.channels
         was = ch.hvctl.state
@@ -673,6 +778,12 @@ class LiveManager:
                         f"{H.VERSION[0]}.{H.VERSION[1]})")
             p = ch.hvctl.request("get_hvconfig")
             p.callbacks.append(self._got_hvconfig)
+
+    def _new_channels(self, relay) -> Channels:
+        ch = Channels(relay, lambda t: self._event("info", None, t),
+                      on_async=self._on_async, on_late=self._on_late)
+        ch.volume_of = lambda client, disk: volume_for(self._cfg, client, disk)
+        return ch
 
     def _relay_lost(self):
         """The control domain's relay stopped or started again (primary rebooted):

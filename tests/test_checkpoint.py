@@ -240,7 +240,8 @@ def test_cli_checkpoint_then_restore(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "flipped", "directory",
-                                    "wrong-version"])
+                                    "wrong-version", "other-sun4v", "empty", "text",
+                                    "zip-without-header"])
 def test_cli_bad_checkpoint(tmp_path, damage):
     src = str(tmp_path / "good.ckpt")
     checkpoint.write(src, {"a": np.arange(100)}, {"machine": {}})
@@ -254,13 +255,24 @@ def test_cli_bad_checkpoint(tmp_path, damage):
         open(p, "wb").write(bytes(raw))
     elif damage == "directory":
         os.mkdir(p)
-    elif damage == "wrong-version":
+    elif damage in ("wrong-version", "other-sun4v"):
+        from sun4v import __version__
         with zipfile.ZipFile(src) as z, zipfile.ZipFile(p, "w") as out:
             for n in z.namelist():
                 d = z.read(n)
                 if n == "__header__.npy":
-                    d = d.replace(b'"format_version": 1', b'"format_version": 2')
+                    d = d.replace(b'"format_version": 1', b'"format_version": 2') \
+                        if damage == "wrong-version" else \
+                        d.replace(f'"sun4v": "{__version__}"'.encode(), b'"sun4v": "0.0.0"')
+                    assert d != z.read(n)
                 out.writestr(n, d)
+    elif damage == "empty":
+        open(p, "wb").close()
+    elif damage == "text":
+        open(p, "w").write("platform = \"T2000\"\n")
+    elif damage == "zip-without-header":
+        with zipfile.ZipFile(p, "w") as out:
+            out.writestr("a.npy", b"x")
     cons = str(tmp_path / "cons")
     after = str(tmp_path / "after.ckpt")
     r = sun4v("boot", "--restore", p, "--until", "5ms", "--console", cons,
@@ -269,6 +281,8 @@ def test_cli_bad_checkpoint(tmp_path, damage):
     assert r.stdout == ""
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("sun4v: "), r.stderr
     assert "bad.ckpt" in r.stderr
+    if damage == "other-sun4v":
+        assert "checkpoint format 1 of sun4v 0.0.0; this is sun4v" in r.stderr
     assert sorted(os.listdir(tmp_path)) == sorted(
         ["good.ckpt"] + (["bad.ckpt"] if damage != "missing" else []))
 

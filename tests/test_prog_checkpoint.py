@@ -218,8 +218,14 @@ def test_cli_checkpoint_and_restore_of_a_program(binary, tmp_path):
     assert (tmp_path / "b" / "ldg1.err").read_bytes() == re_
     assert out.splitlines()[-1] == out2.splitlines()[-2] == \
         f"program ldg1: {binary}: exit status {rrc}"
-    # the restored program has removed its file: the checkpoint cannot be restored again
-    rc3, out3, err3 = boot("--restore", ck)
-    assert rc3 == 2 and out3 == "" and len(err3.splitlines()) == 1, (rc3, out3, err3)
-    assert "domain ldg1: the program's file /tmp/threads_files." in err3
-    assert "cannot be opened again (No such file or directory)" in err3
+    # the restored program has removed its file: restored again, the program goes on
+    # with the checkpoint's copy of it (one line says so), exactly as before
+    rc3, out3, err3 = boot("--restore", ck, "--console", tmp_path / "c")
+    assert rc3 == 0, err3
+    assert err3.splitlines() == [
+        f"sun4v: boot: {ck}: domain ldg1: the program's file {line} is not as it was at the "
+        f"checkpoint: the program goes on with the checkpoint's copy ({line} is left as it "
+        f"is)" for line in [err3.split("file ", 1)[1].split(" is not", 1)[0]]]
+    assert err3.split("file ", 1)[1].startswith("/tmp/threads_files.")
+    for f in ("ldg1.out", "ldg1.err", "ldg1.log", "primary.log"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "c" / f).read_bytes(), f

@@ -2,8 +2,8 @@
 [--console DIR] [--stats FILE|-] [--quantum Q] [--checkpoint-at TIME FILE]
 [--ldmd SOCKET [--ldmd-log FILE] [--ldmd-state DIR]]`,
 `sun4v boot --restore FILE [--until TIME | --insns N] [--console DIR] [--stats FILE|-]
-[--checkpoint-at TIME FILE]` and `sun4v boot --example PLATFORM` (issue 11 §4, 12 §1,
-14 §3).
+[--checkpoint-at TIME FILE] [--ldmd SOCKET ...]` and `sun4v boot --example PLATFORM`
+(issue 11 §4, 12 §1, 14 §3).
 
 With --ldmd SOCKET the Logical Domains Manager runs with the machine (ldm/live.py):
 the machine runs until stopped (Ctrl-C, SIGTERM, or --until TIME) in a worker thread,
@@ -11,7 +11,7 @@ and `ldm --socket SOCKET ...` (or LDMD_SOCKET=SOCKET ldm ...) changes it while i
 --ldmd-log FILE appends the manager's event log (DR requests and results, policy
 actions, delayed reconfiguration) to FILE; --ldmd-state DIR keeps the service
 processor's saved configurations in DIR/spconfig.json across runs (written atomically,
-ldm/store.py). --insns, --restore and --checkpoint-at do not apply then. A domain's
+ldm/store.py). --insns does not apply then. A domain's
 program writes to its console and --console DIR's NAME.out / NAME.err as without the
 manager; its end is a manager event (`ldm list-events`, the --ldmd-log line "program
 NAME: PATH: exit status N") and the machine runs on until stopped.
@@ -44,6 +44,19 @@ builds the machine saved there and runs on from its time (TIME and --until are m
 times, counted from power-on). A restored run continues exactly as the uninterrupted one:
 its consoles are printed (or written to DIR) from the beginning, so they equal the
 uninterrupted run's byte for byte, and so do its instruction counts and summary.
+
+With --ldmd, --checkpoint-at TIME FILE saves the machine and the manager (ldm/livestate.py:
+its configuration, bindings, pending delayed reconfiguration, SP configurations,
+variables, events, the LDC channels it holds, the virtual disk server) at the first safe
+point at or after TIME (the end of a manager slice with no command, DR exchange, hvctl
+request or disk request in flight; "ldmd: checkpoint FILE written at T ms" on stderr,
+and in the summary); `--restore FILE --ldmd SOCKET2` serves the restored manager on
+SOCKET2 (`ldm --socket SOCKET2 list` shows what it showed then) and goes on exactly as
+the saved run for the same commands at the same simulated times. A checkpoint of a
+machine run with the manager is restored only with --ldmd, one without only without
+(one line, exit status 2); so is one whose virtual disk backing file is missing or has
+changed since (the disks' content is not in the checkpoint), or with --ldmd-state DIR
+holding other saved configurations than the checkpoint's (an empty DIR gets them).
 
 Consoles over TCP (ldm/vntsd.py, as Solaris's vntsd serves them): while the machine runs,
 each guest domain's console is served on 127.0.0.1 at the domain's console port (the
@@ -282,6 +295,8 @@ def _parse_time(sysm, text, what):
 
 
 def _run(a):
+    from ldm.errors import LdmError
+
     from ..checkpoint import CheckpointError
     from .system import System
     if a.example:
@@ -297,9 +312,6 @@ def _run(a):
     if a.checkpoint_at:
         ck_path = a.checkpoint_at[1]
         check_output_path(ck_path, "--checkpoint-at")
-    if a.ldmd and (a.restore or ck_path):
-        raise UsageError("--ldmd: --restore and --checkpoint-at do not apply to a machine "
-                         "run with the domain manager")
     if a.insns is not None and a.insns <= 0:
         raise UsageError("--insns must be a positive number")
     if a.quantum is not None and a.quantum <= 0:
@@ -318,6 +330,28 @@ def _run(a):
     try:
         if a.restore:
             sysm = System.restore(a.restore)
+            managed = "ldmd" in sysm.restored_extra
+            if managed != bool(a.ldmd):
+                sysm.close()
+                raise UsageError(
+                    f"--restore {a.restore}: a checkpoint of a machine run with the domain "
+                    f"manager: restore it with --ldmd SOCKET" if managed else
+                    f"--restore {a.restore}: a checkpoint of a machine run without the "
+                    f"domain manager: restore it without --ldmd")
+            if managed:
+                from ldm import livestate
+                try:
+                    livestate.preflight(sysm.restored_extra["ldmd"], a.ldmd_state)
+                except CheckpointError as e:
+                    sysm.close()
+                    raise UsageError(f"{a.restore}: {e}") from None
+                except LdmError as e:
+                    sysm.close()
+                    raise UsageError(str(e)) from None
+                except (KeyError, ValueError, TypeError, AttributeError) as e:
+                    sysm.close()
+                    raise UsageError(f"{a.restore}: not a domain manager's checkpoint "
+                                     f"({type(e).__name__}: {e})") from None
             if a.mode is not None and a.mode != sysm.m.mode:
                 raise UsageError(f"--mode {a.mode}: {a.restore} is a {sysm.m.mode}-mode "
                                  f"checkpoint")
@@ -349,12 +383,16 @@ def _run(a):
         raise UsageError("--ldmd-log needs --ldmd SOCKET")
     if a.ldmd_state and not a.ldmd:
         raise UsageError("--ldmd-state needs --ldmd SOCKET")
+    for note in getattr(sysm, "restore_notes", ()):
+        sys.stderr.write(f"sun4v: boot: {a.restore}: {note}\n")
     vt = None if a.ldmd else _vntsd(sysm.console_ports())
     if a.console:
         os.makedirs(a.console, exist_ok=True)
     if a.ldmd:
-        sysm.close()                    # the manager builds its own (its programs' files)
-        return _run_ldmd(a, cfg, until)
+        if not a.restore:
+            sysm.close()                # the manager builds its own (its programs' files)
+            sysm = None
+        return _run_ldmd(a, cfg, until, sysm, ck_at)
     cons = _Consoles([d.name for d in cfg.domains], a.console, list(sysm.programs))
     if a.restore:
         sysm.replay_output(cons, cons.program)          # consoles from the beginning
@@ -418,8 +456,11 @@ def _run(a):
     return 0
 
 
-def _run_ldmd(a, cfg, until):
-    """The machine with its domain manager serving `ldm` on a Unix socket."""
+def _run_ldmd(a, cfg, until, restored=None, ck_at=None):
+    """The machine with its domain manager serving `ldm` on a Unix socket; `restored`:
+    the System of --restore FILE (its manager state is in it); ck_at: --checkpoint-at's
+    machine time (the checkpoint is written at the first safe point from then on,
+    ldm/livestate.py)."""
     import signal
     import threading
 
@@ -437,13 +478,43 @@ def _run_ldmd(a, cfg, until):
         raise UsageError(f"--ldmd {a.ldmd}: exists and is not a socket")
     names = [d.name for d in cfg.domains]
     cons = _Consoles(names, a.console, [d.name for d in cfg.domains if d.program])
+
+    def notice(line):
+        print(f"ldmd: {line}", file=sys.stderr, flush=True)
     try:
-        lm = LiveManager(cfg, mode=a.mode or "functional", quantum=a.quantum, log_file=a.ldmd_log,
-                         on_console=cons, sp_dir=a.ldmd_state, vntsd=vntsd_on(),
-                         on_notice=lambda line: print(f"ldmd: {line}", file=sys.stderr,
-                                                      flush=True), on_program=cons.program)
+        if restored is not None:
+            from ldm import livestate
+
+            from ..checkpoint import CheckpointError
+            try:
+                lm = livestate.restore(restored, restored.restored_extra["ldmd"],
+                                       log_file=a.ldmd_log, on_console=cons,
+                                       sp_dir=a.ldmd_state, vntsd=vntsd_on(),
+                                       on_notice=notice, on_program=cons.program)
+            except CheckpointError as e:
+                restored.close()
+                raise UsageError(f"{a.restore}: {e}") from None
+            except (KeyError, ValueError, TypeError, AttributeError) as e:
+                restored.close()
+                raise UsageError(f"{a.restore}: not a domain manager's checkpoint "
+                                 f"({type(e).__name__}: {e})") from None
+            restored.replay_output(cons, cons.program)      # consoles from the start
+            for name in lm.uart_of:
+                if name not in restored._seen:              # bound by the manager
+                    with lm._lock:
+                        data = bytes(lm._consoles.get(name, b""))
+                    if data:
+                        cons(name, data)
+        else:
+            lm = LiveManager(cfg, mode=a.mode or "functional", quantum=a.quantum,
+                             log_file=a.ldmd_log, on_console=cons, sp_dir=a.ldmd_state,
+                             vntsd=vntsd_on(), on_notice=notice, on_program=cons.program)
     except (BootError, LdmError) as e:
         raise UsageError(str(e)) from None
+    t_restored = lm.time
+    ck_path = a.checkpoint_at[1] if ck_at is not None else None
+    if ck_at is not None:
+        lm.checkpoint_at(ck_at / lm.platform.clock_hz, ck_path)
     try:
         server = lm.serve(a.ldmd)
     except OSError as e:
@@ -456,8 +527,14 @@ def _run_ldmd(a, cfg, until):
     sys.stderr.flush()
     t0 = time.time()
     lm.start()
+    said = False
     try:
         while not stop.is_set() and lm.ended is None:
+            if ck_path and not said and lm.checkpoint_result is not None:
+                said = True
+                t, err = lm.checkpoint_result
+                notice(f"checkpoint {ck_path} written at {t * 1e3:.3f} ms" if err is None
+                       else f"checkpoint {ck_path}: {err}")
             if until is not None and lm.m.time >= until:
                 break
             stop.wait(0.1)
@@ -468,14 +545,30 @@ def _run_ldmd(a, cfg, until):
         server.shutdown()
         server.server_close()
         lm.close()
+    if ck_path and not said and lm.checkpoint_result is not None:
+        t, err = lm.checkpoint_result           # written as the worker stopped
+        notice(f"checkpoint {ck_path} written at {t * 1e3:.3f} ms" if err is None
+               else f"checkpoint {ck_path}: {err}")
     host = time.time() - t0
     cons.close(lm.system.hv_console())
     from .system import BootResult
     r = lm.ended or BootResult("until" if until is not None and lm.m.time >= until
                                else "stopped by the user", lm.m.time)
     sys.stdout.write(summary(lm.system, r, host))
+    if restored is not None:
+        sys.stdout.write(f"restored from {a.restore} at "
+                         f"{t_restored * 1e3:.3f} ms\n")
+    ck = getattr(lm, "checkpoint_result", None) if ck_path else None
+    if ck is not None and ck[1] is None:
+        sys.stdout.write(f"checkpoint {ck_path} written at {ck[0] * 1e3:.3f} ms\n")
     if r.reason in ("panic", "error", "poweroff"):
         sys.stderr.write(f"sun4v: {r.reason}: {r.detail}\n")
+        return 1
+    if ck_path and (ck is None or ck[1] is not None):
+        sys.stderr.write(f"sun4v: boot: {ck[1]}\n" if ck is not None else
+                         f"sun4v: boot: the run ended at {lm.time * 1e3:.3f} ms, before a "
+                         f"safe point at or after --checkpoint-at {a.checkpoint_at[0]}: "
+                         f"no checkpoint written\n")
         return 1
     return 0
 

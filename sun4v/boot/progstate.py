@@ -14,8 +14,10 @@ What is saved:
   them per process: px_umask, px_cwd), the directory as a path;
 - every open file descriptor, as the kernel's fd table has it (fs/file.c: a guest fd
   names an open file description; dup'd fds share one), each description by kind:
-  "stream" (the program's stdout/stderr capture files), "file" and "dir" (a path,
-  re-opened with the saved status flags, the offset set back with lseek), "device"
+  "stream" (the program's stdout/stderr capture files), "file" (a regular file by
+  path: its path, status flags, offset, size, sha256 and, up to FILE_MAX bytes, its
+  content), "dir" (a path, re-opened with the saved status flags, the offset set back
+  with lseek), "device"
   (a character device by path, e.g. /dev/null), "deleted" (an unlinked regular file:
   its content is saved and written into a new unlinked file on restore), "pipe" (an
   anonymous pipe: the data in it is saved, read out and written back, and a new pipe
@@ -25,14 +27,25 @@ sockets, named FIFOs, event/timer/signal/epoll fds, an unlinked file over 64 MB;
 any state of the proxy or of sun4v/se this module does not know (a new attribute that
 is not empty), rather than a restore that silently differs.
 
-A path is re-opened as it is on restore: the file's content is the host's (as with any
-checkpoint of a process, the files it has open are not copied into the checkpoint).
+Files open by path, on restore (a restored run continues exactly as the uninterrupted
+one, and no file of the user's is ever written by a restore):
+- the file at the path has the saved content (same size and sha256): the path is opened
+  again (the program's writes reach it, as in the uninterrupted run);
+- it is missing or its content differs (the uninterrupted run went on writing it, the
+  user changed it): the program goes on with the checkpoint's copy -- a new unlinked
+  file holding the saved content, opened with the saved flags and offset (descriptions
+  of one file share one copy) -- and `notes` gets one line naming the file; the file at
+  the path is left as it is, and the program's later writes stay in the copy;
+- a file over FILE_MAX whose content changed: CheckpointError (its content is not in the
+  checkpoint, so the restored run cannot go on as the saved one would have).
+A path the program opens after the restore is the host's file as it is then.
 Pending requests (REQUEST slots) are in the domain's memory, saved with the machine."""
 from __future__ import annotations
 
 import base64
 import ctypes
 import fcntl
+import hashlib
 import os
 import random
 import select
@@ -43,6 +56,7 @@ from ..se.sys_creds import Credentials
 from .progproxy import GuestUserMemory, ProgramProxy, _Prog, _own_host_state, cwd_path
 
 DELETED_MAX = 64 << 20                  # bytes of an unlinked file kept in a checkpoint
+FILE_MAX = 64 << 20                     # bytes of a file open by path kept in one
 _REOPEN_FLAGS = (os.O_ACCMODE | os.O_APPEND | os.O_NONBLOCK | os.O_DSYNC | os.O_SYNC
                  | getattr(os, "O_DIRECT", 0) | getattr(os, "O_NOATIME", 0)
                  | getattr(os, "O_PATH", 0) | os.O_DIRECTORY)
@@ -127,6 +141,46 @@ def _pipe_data(h: int) -> bytes:
     return bytes(data)
 
 
+def _content(h: int, size: int) -> bytes:
+    """The first `size` bytes of the file open as host fd `h` (pread: its offset kept)."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.pread(h, min(1 << 22, size - len(data)), len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def _digest(h: int, size: int, data: bytes | None) -> tuple[int, str]:
+    """(bytes, sha256 hex) of the file open as host fd `h` (of `data` when read)."""
+    if data is not None:
+        return len(data), hashlib.sha256(data).hexdigest()
+    d = hashlib.sha256()
+    pos = 0
+    while True:
+        chunk = os.pread(h, 1 << 22, pos)
+        if not chunk:
+            return pos, d.hexdigest()
+        d.update(chunk)
+        pos += len(chunk)
+
+
+def _path_state(path: str):
+    """(bytes, sha256) of the regular file at `path`, None when there is none."""
+    try:
+        h = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(h)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return _digest(h, st.st_size, None)
+    finally:
+        os.close(h)
+
+
 def _describe(px, h: int, gfd: int) -> dict:
     for fd in (1, 2):
         if h == px._streams[fd][1] or _same_description(h, px._streams[fd][1]):
@@ -149,7 +203,24 @@ def _describe(px, h: int, gfd: int) -> dict:
                     break
                 data += chunk
             return {"kind": "deleted", "flags": flags, "offset": off, "data": _b64(data)}
-        return {"kind": "file", "path": link, "flags": flags, "offset": off}
+        rec = {"kind": "file", "path": link, "flags": flags, "offset": off}
+        r = h
+        if flags & os.O_ACCMODE == os.O_WRONLY:     # read through a read-only open of it
+            try:
+                r = os.open(f"/proc/self/fd/{h}", os.O_RDONLY)
+            except OSError as e:
+                raise CheckpointError(f"domain {px.name}: the program's fd {gfd} ({link}): "
+                                      f"its content cannot be read for the checkpoint "
+                                      f"({e.strerror})") from None
+        try:
+            data = _content(r, st.st_size) if st.st_size <= FILE_MAX else None
+            rec["size"], rec["sha256"] = _digest(r, st.st_size, data)
+        finally:
+            if r != h:
+                os.close(r)
+        if data is not None:
+            rec["data"] = _b64(data)
+        return rec
     if stat.S_ISDIR(mode):
         return {"kind": "dir", "path": link, "flags": flags,
                 "offset": os.lseek(h, 0, os.SEEK_CUR)}
@@ -219,11 +290,44 @@ def save(px: ProgramProxy) -> dict:
     return out
 
 
-def _open(rec, px, pipes, made):
+def _copy_of(rec, copies, made, px, notes):
+    """A host fd of the checkpoint's copy of the file `rec` describes (one copy per
+    path, shared by its descriptions); CheckpointError when the content is not saved."""
+    path = rec["path"]
+    if path not in copies:
+        if "data" not in rec:
+            raise CheckpointError(f"domain {px.name}: the program's file {path} changed "
+                                  f"since the checkpoint and its {rec['size']} bytes (over "
+                                  f"{FILE_MAX >> 20} MB) are not in it: put the file back "
+                                  f"as it was")
+        tmp = ProgramProxy._tempfile()
+        made.append(tmp)
+        data = memoryview(_unb64(rec["data"]))
+        pos = 0
+        while pos < len(data):
+            pos += os.pwrite(tmp, data[pos:], pos)
+        copies[path] = tmp
+        if notes is not None:
+            notes.append(f"domain {px.name}: the program's file {path} is not as it was at "
+                         f"the checkpoint: the program goes on with the checkpoint's copy "
+                         f"({path} is left as it is)")
+    return os.open(f"/proc/self/fd/{copies[path]}",
+                   rec.get("flags", 0) & _REOPEN_FLAGS & ~os.O_DIRECTORY)
+
+
+def _open(rec, px, pipes, made, copies=None, notes=None):
     k = rec["kind"]
     flags = rec.get("flags", 0) & _REOPEN_FLAGS
+    copies = {} if copies is None else copies
     if k == "stream":
         return px._streams[rec["fd"]][1]
+    if k == "file" and "sha256" in rec and \
+            (rec["path"] in copies or _path_state(rec["path"]) != (rec["size"],
+                                                                    rec["sha256"])):
+        h = _copy_of(rec, copies, made, px, notes)
+        made.append(h)
+        os.lseek(h, rec["offset"], os.SEEK_SET)
+        return h
     if k in ("file", "dir", "device"):
         h = os.open(rec["path"], flags)
         made.append(h)
@@ -260,10 +364,12 @@ def _open(rec, px, pipes, made):
     raise ValueError(f"unknown file kind {k!r}")
 
 
-def load(meta: dict, dm) -> ProgramProxy:
+def load(meta: dict, dm, notes: list | None = None) -> ProgramProxy:
     """The ProgramProxy saved by save(), serving the domain whose memory is `dm` (a
     DomainMemory of the restored machine). The program file is not read. OSError when a
-    saved path cannot be opened again, ValueError/KeyError for a malformed state."""
+    saved path cannot be opened again, ValueError/KeyError for a malformed state,
+    CheckpointError for a big file changed since (module docstring); `notes` gets a
+    line per file the program goes on with from the checkpoint's copy."""
     px = ProgramProxy.__new__(ProgramProxy)
     px.name, px.path, px.args = meta["name"], meta["path"], list(meta["args"])
     px.env = [e.encode("latin-1") if b else e
@@ -289,8 +395,11 @@ def load(meta: dict, dm) -> ProgramProxy:
         for h in list(sy.fds.owned):                # the fresh table's /dev/null stdin
             os.close(h)
         sy.fds.owned.clear()
-        pipes = {}
-        hosts = [_open(rec, px, pipes, made) for rec in ss["files"]]
+        pipes, copies = {}, {}
+        hosts = [_open(rec, px, pipes, made, copies, notes) for rec in ss["files"]]
+        for tmp in copies.values():                 # the copies live on in their fds
+            os.close(tmp)
+            made.remove(tmp)
         for ends in pipes.values():                 # the ends the program had closed
             for i, e in ((0, "r"), (1, "w")):
                 if e not in ends[2]:

@@ -350,7 +350,7 @@ class System:
                 self._seen[d.name] = len(u.out)
 
     # ---- checkpoints (issue 14 §3) ------------------------------------------------------
-    def checkpoint(self, path: str) -> None:
+    def checkpoint(self, path: str, extra: dict | None = None) -> None:
         """Save the whole booted system to `path` (sun4v/checkpoint.py: versioned, with a
         digest, written atomically): the machine (Machine.state: strands, MMUs, memory
         pages, devices with the consoles so far), the configuration and the domains'
@@ -359,14 +359,16 @@ class System:
         open files, pipes and output, progstate.py; the programs' pending poll event).
         Between run() calls only. CheckpointError when it cannot be written, or when the
         system holds host state a file cannot hold (a pending Python callback on the
-        machine other than the programs' poll, a program's socket: progstate.py)."""
-        arrays, meta = self.state()
+        machine other than the programs' poll, a program's socket: progstate.py).
+        extra: more host state (JSON-able, by owner: {"ldmd": the domain manager's}),
+        found again in restore()'s `restored_extra`."""
+        arrays, meta = self.state(extra)
         checkpoint.write(path, arrays, meta)
 
-    def state(self):
+    def state(self, more: dict | None = None):
         """(arrays, meta): what checkpoint() writes (Machine.state's arrays; meta
-        {"machine": Machine.state's meta, "extra": {"system": the host side}}), copied.
-        CheckpointError as checkpoint()."""
+        {"machine": Machine.state's meta, "extra": {"system": the host side, **more}}),
+        copied. CheckpointError as checkpoint()."""
         from . import progstate
         programs = {n: progstate.save(px) for n, px in self.programs.items()}
         evs = self.m._events
@@ -383,7 +385,7 @@ class System:
             "programs": programs, "polls": polls,
             "poll": {"polling": self._polling, "now": self._poll_now,
                      "ended_seen": self._ended_seen, "stop": self._stop_for_programs},
-            "prog_marks": self._prog_marks}}
+            "prog_marks": self._prog_marks}, **(more or {})}
         # the programs' poll is this System's event, saved here: the machine saves the rest
         self.m._events = [e for e in evs if e[2] != self._poll]
         heapq.heapify(self.m._events)
@@ -398,7 +400,9 @@ class System:
         """The System saved at `path` by checkpoint(): run() goes on exactly as the saved
         system would have (same consoles, instruction counts, hypervisor and guest
         counters). No image or ELF file is read again. CheckpointError (one line) for a
-        missing, corrupt, truncated or foreign file; nothing is changed."""
+        missing, corrupt, truncated or foreign file; nothing is changed. A program's file
+        found changed is replaced by the checkpoint's copy (progstate.py), one line each
+        in `restore_notes`."""
         m, extra = Machine.restore(path, hv_uart_sink=hv_uart_sink)
         try:
             st = extra["system"]
@@ -416,6 +420,7 @@ class System:
             self.m = m
             self.hv = HvState(m, symbols=st["hv_symbols"])
             self.hv_elf = st["hv_elf"]
+            self.restored_extra = {k: v for k, v in extra.items() if k != "system"}
             self._seen = {d.name: int(st["seen"][d.name]) for d in cfg.domains}
             self.programs = {}
             self._programs_idle()
@@ -435,11 +440,15 @@ class System:
             raise CheckpointError(f"{path}: not a booted system's checkpoint "
                                   f"({type(e).__name__}: {e})") from None
         from . import progstate
+        self.restore_notes = []             # files a program goes on with from the copy
         try:
             for name, pm in progs.items():
                 b = self.bindings.get(name)
                 dm = DomainMemory(m, [(x.ra, x.pa, x.size) for x in b.mblocks])
-                self.programs[name] = progstate.load(pm, dm)
+                self.programs[name] = progstate.load(pm, dm, self.restore_notes)
+        except CheckpointError as e:
+            self.close()
+            raise CheckpointError(f"{path}: {e}") from None
         except OSError as e:
             self.close()
             raise CheckpointError(f"{path}: domain {name}: the program's file "

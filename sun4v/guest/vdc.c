@@ -55,6 +55,7 @@ struct vdc {
     struct event ev;                    /* the channel's packets */
     struct event job_ev;                /* a job, an attach or a detach */
     u64 id, channel, tx_ino, rx_ino;
+    volatile u64 gen;                   /* this attach of the slot: vdc_gen */
     volatile int attached;              /* the slot holds a disk of the MD */
     volatile int detach;                /* asked to close the channel */
     volatile int opens;                 /* open descriptors (vdfile.c) */
@@ -79,7 +80,7 @@ struct vdc {
         volatile u32 lock;
         volatile int state;             /* 0 free, 1 asked, 2 done */
         u8 op;
-        u64 blk, n;
+        u64 blk, n, gen;
         u8 *buf;
         int result;
     } job;
@@ -87,6 +88,7 @@ struct vdc {
 
 static struct vdc disks[VDC_MAX];
 static int self_test_done;
+static u64 generation;                  /* attaches so far: each disk instance its own */
 
 static u64 cookie(u64 idx, u64 off) { return (idx << 13) | off; }   /* 8 KB pages */
 
@@ -345,16 +347,22 @@ static void lock(struct vdc *v)
 }
 static void unlock(struct vdc *v) { __sync_lock_release(&v->lock); }
 
-static struct vdc *ready_disk(int unit)
+/* disk `unit` ready, and the instance `gen` of it unless gen is 0 */
+static struct vdc *ready_disk(int unit, u64 gen)
 {
     if (unit < 0)
         return 0;
     struct vdc *v = by_id((u64)unit);
-    return v && v->vs == VS_READY && !v->detach ? v : 0;
+    return v && v->vs == VS_READY && !v->detach && (!gen || v->gen == gen) ? v : 0;
 }
 
 int vdc_present(int unit) { return unit >= 0 && by_id((u64)unit) != 0; }
-int vdc_ready(int unit) { return ready_disk(unit) != 0; }
+int vdc_ready(int unit) { return ready_disk(unit, 0) != 0; }
+u64 vdc_gen(int unit)
+{
+    struct vdc *v = ready_disk(unit, 0);
+    return v ? v->gen : 0;
+}
 
 /* a disk that is coming up (the service domain boots with this one): wait for it */
 int vdc_wait_ready(int unit, u64 us)
@@ -363,26 +371,26 @@ int vdc_wait_ready(int unit, u64 us)
     for (;;) {
         struct vdc *v = unit >= 0 ? by_id((u64)unit) : 0;
         if (!v || v->vs == VS_READY || v->vs == VS_FAILED || rd_stick() >= until)
-            return ready_disk(unit) != 0;
+            return ready_disk(unit, 0) != 0;
         sleep_us(100);
     }
 }
-u64 vdc_blocks(int unit)
+u64 vdc_blocks(int unit, u64 gen)
 {
-    struct vdc *v = ready_disk(unit);
+    struct vdc *v = ready_disk(unit, gen);
     return v ? v->blocks : 0;
 }
-u32 vdc_block_size(int unit)
+u32 vdc_block_size(int unit, u64 gen)
 {
-    struct vdc *v = ready_disk(unit);
+    struct vdc *v = ready_disk(unit, gen);
     return v ? v->block_size : 0;
 }
 
-void vdc_hold(int unit, int delta)
+void vdc_hold(int unit, u64 gen, int delta)
 {
     struct vdc *v = unit >= 0 ? by_id((u64)unit) : 0;
-    if (v && (delta > 0 || v->opens > 0))   /* a descriptor of a disk forced away and
-                                               attached again since holds nothing */
+    if (v && v->gen == gen)             /* a descriptor of a disk forced away (and maybe
+                                           attached again since) holds nothing */
         __sync_fetch_and_add(&v->opens, delta);
 }
 
@@ -426,9 +434,9 @@ static int request(struct vdc *v, u8 op, u64 blk, u64 n)
     return st;
 }
 
-static int xfer(struct vdc *v, u8 op, u64 blk, u8 *buf, u64 nblocks)
+static int xfer(struct vdc *v, u64 gen, u8 op, u64 blk, u8 *buf, u64 nblocks)
 {
-    if (v->vs != VS_READY || v->detach)
+    if (v->vs != VS_READY || v->detach || (gen && v->gen != gen))
         return -EIO_;
     if (blk > v->blocks || nblocks > v->blocks - blk)
         return -EIO_;
@@ -453,16 +461,17 @@ static int xfer(struct vdc *v, u8 op, u64 blk, u8 *buf, u64 nblocks)
 /* Other threads (a program's system calls) hand their request to the disk's thread,
    which owns the channel, and wait for it as proxy_call waits for the host: sleeping,
    looking every few microseconds. */
-static int submit(struct vdc *v, u8 op, u64 blk, u8 *buf, u64 nblocks)
+static int submit(struct vdc *v, u64 gen, u8 op, u64 blk, u8 *buf, u64 nblocks)
 {
     if (mycpu()->cur == v->owner)
-        return xfer(v, op, blk, buf, nblocks);
+        return xfer(v, gen, op, blk, buf, nblocks);
     while (__sync_lock_test_and_set(&v->job.lock, 1))
         sleep_us(20);
     v->job.op = op;
     v->job.blk = blk;
     v->job.buf = buf;
     v->job.n = nblocks;
+    v->job.gen = gen;
     membar_sync();
     v->job.state = 1;
     event_signal(&v->job_ev);
@@ -482,21 +491,21 @@ static void serve_job(struct vdc *v)
 {
     if (v->job.state != 1)
         return;
-    v->job.result = v->attached ? xfer(v, v->job.op, v->job.blk, v->job.buf, v->job.n)
-                                : -EIO_;
+    v->job.result = v->attached ? xfer(v, v->job.gen, v->job.op, v->job.blk, v->job.buf,
+                                       v->job.n) : -EIO_;
     membar_sync();
     v->job.state = 2;
 }
 
-int vdc_read(int unit, u64 blk, void *buf, u64 nblocks)
+int vdc_read(int unit, u64 gen, u64 blk, void *buf, u64 nblocks)
 {
-    struct vdc *v = ready_disk(unit);
-    return v ? submit(v, VD_OP_BREAD, blk, buf, nblocks) : -EIO_;
+    struct vdc *v = ready_disk(unit, gen);
+    return v ? submit(v, gen, VD_OP_BREAD, blk, buf, nblocks) : -EIO_;
 }
-int vdc_write(int unit, u64 blk, const void *buf, u64 nblocks)
+int vdc_write(int unit, u64 gen, u64 blk, const void *buf, u64 nblocks)
 {
-    struct vdc *v = ready_disk(unit);
-    return v ? submit(v, VD_OP_BWRITE, blk, (u8 *)buf, nblocks) : -EIO_;
+    struct vdc *v = ready_disk(unit, gen);
+    return v ? submit(v, gen, VD_OP_BWRITE, blk, (u8 *)buf, nblocks) : -EIO_;
 }
 
 /* ---- the self-test and the thread ------------------------------------------------------ */
@@ -511,7 +520,7 @@ static void self_test(struct vdc *v, u64 n)
     u8 *b = kalloc(bs, 8);
     u64 h = 0xcbf29ce484222325UL;
     for (u64 i = 0; i < n; i++) {
-        int st = vdc_read(unit, i, b, 1);
+        int st = vdc_read(unit, v->gen, i, b, 1);
         if (st) {
             kprintf("vdisk%lu: read of block %lu failed (%d)\n", v->id, i, st);
             return;
@@ -523,7 +532,7 @@ static void self_test(struct vdc *v, u64 n)
     for (u64 i = 0; i < n; i++) {
         for (u32 j = 0; j < bs; j++)
             b[j] = pattern(i, j);
-        int st = vdc_write(unit, i, b, 1);
+        int st = vdc_write(unit, v->gen, i, b, 1);
         if (st) {
             kprintf("vdisk%lu: write of block %lu failed (%d)\n", v->id, i, st);
             return;
@@ -531,7 +540,7 @@ static void self_test(struct vdc *v, u64 n)
         kprintf("vdisk%lu: block %lu written\n", v->id, i);
     }
     u8 *all = kalloc(n * bs, 8);
-    int st = vdc_read(unit, 0, all, n);
+    int st = vdc_read(unit, v->gen, 0, all, n);
     if (st) {
         kprintf("vdisk%lu: reading back failed (%d)\n", v->id, st);
         return;
@@ -693,6 +702,7 @@ static void attach(const struct diskep *e)
         return;
     }
     kprintf("vdisk%lu: channel %lu\n", v->id, v->channel);
+    v->gen = ++generation;
     membar_sync();
     v->attached = 1;
     if (!v->owner)

@@ -127,21 +127,27 @@ _Static_assert(sizeof(struct vio_rdx) == 56, "RDX is 56 bytes");
 _Static_assert(sizeof(struct vio_dring_data) == 56, "DRING_DATA is 56 bytes");
 _Static_assert(sizeof(struct vio_disk_desc) == 64, "a descriptor is 64 bytes");
 
-/* The disks as the rest of the kernel uses them, by unit = the vdisk id (cfg-handle):
-   0 / nothing when there is no such disk or it is not ready. */
+/* The disks as the rest of the kernel uses them, by unit = the vdisk id (cfg-handle)
+   and gen = the disk instance (vdc_gen: every attach of a disk, also one of an id
+   removed with remove-vdisk -f and added again, has a new one; 0 = whichever disk
+   `unit` is now): 0 / nothing / EIO when there is no such disk, it is not ready, or
+   it is no longer instance `gen`. */
 #define VDC_MAX             8           /* disks served at once */
 #define VDC_BUSY            1           /* vdc_unconfigure: open descriptors */
 #define VDC_NOT_PRESENT     2           /* vdc_unconfigure: no such disk */
 int vdc_present(int unit);              /* in the machine description (maybe not ready) */
 int vdc_ready(int unit);
 int vdc_wait_ready(int unit, u64 us);   /* a disk coming up: 1 once it is ready */
-u64 vdc_blocks(int unit);
-u32 vdc_block_size(int unit);
+u64 vdc_gen(int unit);                  /* the ready disk's instance, never 0; 0: none */
+u64 vdc_blocks(int unit, u64 gen);
+u32 vdc_block_size(int unit, u64 gen);
 /* whole blocks at block `blk`; 0, or -errno (EIO: the server failed it or the disk is
    gone, ETIMEDOUT) */
-int vdc_read(int unit, u64 blk, void *buf, u64 nblocks);
-int vdc_write(int unit, u64 blk, const void *buf, u64 nblocks);
-void vdc_hold(int unit, int delta);     /* an open descriptor more (+1) or less (-1) */
+int vdc_read(int unit, u64 gen, u64 blk, void *buf, u64 nblocks);
+int vdc_write(int unit, u64 gen, u64 blk, const void *buf, u64 nblocks);
+/* an open descriptor of instance `gen` more (+1) or less (-1); nothing once the disk
+   is another instance */
+void vdc_hold(int unit, u64 gen, int delta);
 /* detach a disk (the dr-vio UNCONFIGURE): 0 done, VDC_BUSY (open descriptors and not
    `force`), VDC_NOT_PRESENT */
 int vdc_unconfigure(int unit, int force);

@@ -11,8 +11,10 @@
    opened O_RDONLY, EINVAL for a negative position or more than UIO_MAXIOV (1024)
    iovecs, ENXIO when the domain has no such disk (or it did not come up within
    VDF_OPEN_WAIT_US of the open: its server is not there), EIO on a descriptor whose
-   disk was taken away (remove-vdisk -f). readv/writev stop at the first short
-   transfer and return the bytes done (an error only when nothing was).
+   disk was taken away (remove-vdisk -f), also once a disk of the same id was added
+   again: a descriptor stays bound to the disk instance it opened (vdc_gen), a new
+   open reaches the new disk. readv/writev stop at the first short transfer and
+   return the bytes done (an error only when nothing was).
    stat: a block device as Linux shows one (S_IFBLK | 0660, st_rdev = major 0 (sunvdc's
    major is dynamic), minor N << 3 (its PARTITION_SHIFT)), except st_size = the
    disk's size in bytes; st_blksize = the disk's block size, st_blocks in 512-byte
@@ -56,7 +58,7 @@
 #define E_FAULT     14
 #define E_MFILE     24
 
-static struct { int open, wr, unit; u64 pos; } files[VDF_MAX];
+static struct { int open, wr, unit; u64 gen, pos; } files[VDF_MAX];   /* gen: vdc_gen */
 static u8 *chunk;
 static volatile u32 vdf_lock;
 
@@ -67,12 +69,16 @@ static void lock(void)
 }
 static void unlock(void) { __sync_lock_release(&vdf_lock); }
 
-static u64 disk_bytes(int unit) { return vdc_blocks(unit) * vdc_block_size(unit); }
-
-/* len bytes at byte `off` of disk `unit` <-> the program's `va` (lock held) */
-static long rw(int unit, int write, u64 va, u64 len, u64 off)
+static u64 disk_bytes(int unit, u64 gen)
 {
-    u64 size = disk_bytes(unit), bs = vdc_block_size(unit), done = 0;
+    return vdc_blocks(unit, gen) * vdc_block_size(unit, gen);
+}
+
+/* len bytes at byte `off` of disk `unit` instance `gen` <-> the program's `va` (lock
+   held) */
+static long rw(int unit, u64 gen, int write, u64 va, u64 len, u64 off)
+{
+    u64 size = disk_bytes(unit, gen), bs = vdc_block_size(unit, gen), done = 0;
     if (!size)
         return -E_IO;
     if (off >= size)
@@ -85,14 +91,14 @@ static long rw(int unit, int write, u64 va, u64 len, u64 off)
         u64 nblk = (in + n + bs - 1) / bs;
         int st;
         if (!write || in || n % bs) {       /* reads, and partial blocks of writes */
-            st = vdc_read(unit, blk, chunk, nblk);
+            st = vdc_read(unit, gen, blk, chunk, nblk);
             if (st)
                 return done ? (long)done : -E_IO;
         }
         if (write) {
             if (uvm_copyin(chunk + in, va + done, n))
                 return done ? (long)done : -E_FAULT;
-            st = vdc_write(unit, blk, chunk, nblk);
+            st = vdc_write(unit, gen, blk, chunk, nblk);
             if (st)
                 return done ? (long)done : -E_IO;
         } else if (uvm_copyout(va + done, chunk + in, n)) {
@@ -104,7 +110,7 @@ static long rw(int unit, int write, u64 va, u64 len, u64 off)
 }
 
 /* the iovecs {u64 base, u64 len} at `iov` one after the other from `off` (lock held) */
-static long rwv(int unit, int write, u64 iov, u64 cnt, u64 off)
+static long rwv(int unit, u64 gen, int write, u64 iov, u64 cnt, u64 off)
 {
     if (cnt > UIO_MAXIOV)
         return -E_INVAL;
@@ -117,7 +123,7 @@ static long rwv(int unit, int write, u64 iov, u64 cnt, u64 off)
             return total ? total : -E_INVAL;
         if (!v[1])
             continue;
-        long r = rw(unit, write, v[0], v[1], off + (u64)total);
+        long r = rw(unit, gen, write, v[0], v[1], off + (u64)total);
         if (r < 0)
             return total ? total : r;
         total += r;
@@ -184,9 +190,9 @@ _Static_assert(sizeof(struct kstatx) == 256, "struct statx is 256 bytes");
 #define S_IFBLK_RW  0060660
 #define STATX_BASIC 0x7ff
 
-static long put_stat(int unit, u64 nr, u64 va)
+static long put_stat(int unit, u64 gen, u64 nr, u64 va)
 {
-    u64 size = disk_bytes(unit), bs = vdc_block_size(unit);
+    u64 size = disk_bytes(unit, gen), bs = vdc_block_size(unit, gen);
     u32 minor = (u32)unit << 3;
     if (!bs)
         return -E_IO;
@@ -229,7 +235,9 @@ static long put_stat(int unit, u64 nr, u64 va)
 
 static long vdf_open(int unit, u64 flags)
 {
-    if (!vdc_present(unit) || !vdc_wait_ready(unit, VDF_OPEN_WAIT_US))
+    u64 gen;
+    if (!vdc_present(unit) || !vdc_wait_ready(unit, VDF_OPEN_WAIT_US) ||
+        !(gen = vdc_gen(unit)))
         return -E_NXIO;
     if (!chunk)
         chunk = kalloc(VDF_CHUNK, 8192);
@@ -239,8 +247,9 @@ static long vdf_open(int unit, u64 flags)
             files[i].open = 1;
             files[i].wr = (flags & 3) != 0;         /* O_WRONLY 1, O_RDWR 2 */
             files[i].unit = unit;
+            files[i].gen = gen;
             files[i].pos = 0;
-            vdc_hold(unit, 1);
+            vdc_hold(unit, gen, 1);
             unlock();
             return VDF_BASE + i;
         }
@@ -268,7 +277,7 @@ long vdfile_syscall(u64 nr, const u64 *a, int *handled)
         int unit = disk_path(a[1]);
         if (unit >= 0) {
             *handled = 1;
-            return vdc_ready(unit) ? put_stat(unit, nr, buf) : -2;     /* ENOENT */
+            return vdc_ready(unit) ? put_stat(unit, 0, nr, buf) : -2;  /* ENOENT */
         }
         if (!ours((long)(int)a[0]) || !(flags & AT_EMPTY_PATH) ||
             uvm_copyin(&c, a[1], 1) || c)
@@ -292,23 +301,24 @@ long vdfile_syscall(u64 nr, const u64 *a, int *handled)
         return -E_BADF;
     long r = 0;
     int unit = files[i].unit;
+    u64 gen = files[i].gen;             /* the disk instance it opened, only that one */
     lock();
     switch (nr) {
     case NR_close:
         files[i].open = 0;
-        vdc_hold(unit, -1);
+        vdc_hold(unit, gen, -1);
         break;
     case NR_fsync: case NR_fdatasync:
-        r = vdc_ready(unit) ? 0 : -E_IO;        /* every write is on the disk already */
+        r = vdc_block_size(unit, gen) ? 0 : -E_IO; /* every write is on the disk already */
         break;
     case NR_fstat: case NR_fstat64:
-        r = put_stat(unit, nr, a[1]);
+        r = put_stat(unit, gen, nr, a[1]);
         break;
     case NR_fstatat64:
-        r = put_stat(unit, nr, a[2]);
+        r = put_stat(unit, gen, nr, a[2]);
         break;
     case NR_statx:
-        r = put_stat(unit, nr, a[4]);
+        r = put_stat(unit, gen, nr, a[4]);
         break;
     case NR_read: case NR_write: case NR_readv: case NR_writev: {
         int w = nr == NR_write || nr == NR_writev;
@@ -316,8 +326,8 @@ long vdfile_syscall(u64 nr, const u64 *a, int *handled)
             r = -E_BADF;
             break;
         }
-        r = nr == NR_read || nr == NR_write ? rw(unit, w, a[1], a[2], files[i].pos)
-                                            : rwv(unit, w, a[1], a[2], files[i].pos);
+        r = nr == NR_read || nr == NR_write ? rw(unit, gen, w, a[1], a[2], files[i].pos)
+                                            : rwv(unit, gen, w, a[1], a[2], files[i].pos);
         if (r > 0)
             files[i].pos += (u64)r;
         break;
@@ -329,16 +339,16 @@ long vdfile_syscall(u64 nr, const u64 *a, int *handled)
         else if ((long)a[3] < 0)
             r = -E_INVAL;
         else if (nr == NR_pread64 || nr == NR_pwrite64)
-            r = rw(unit, w, a[1], a[2], a[3]);
+            r = rw(unit, gen, w, a[1], a[2], a[3]);
         else
-            r = rwv(unit, w, a[1], a[2], a[3]);
+            r = rwv(unit, gen, w, a[1], a[2], a[3]);
         break;
     }
     case NR_lseek: case NR_llseek: {
         long off = nr == NR_lseek ? (long)a[1] : (long)((a[1] << 32) | (a[2] & 0xffffffffUL));
         u64 whence = nr == NR_lseek ? a[2] : a[4];
         long base = whence == 0 ? 0 : whence == 1 ? (long)files[i].pos :
-                    whence == 2 ? (long)disk_bytes(unit) : -1;
+                    whence == 2 ? (long)disk_bytes(unit, gen) : -1;
         if (base < 0 || base + off < 0) {
             r = -E_INVAL;
             break;

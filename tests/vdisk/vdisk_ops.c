@@ -13,7 +13,14 @@
                           DIR/close0 exists, waits until /dev/vdisk0 is gone, and
                           ends once DIR/end exists.
    vdisk_ops hold DIR     holds /dev/vdisk0 open; once DIR/go exists, reads and
-                          writes on it (after `ldm remove-vdisk -f`: EIO) and closes. */
+                          writes on it (after `ldm remove-vdisk -f`: EIO) and closes.
+   vdisk_ops readd DIR    holds /dev/vdisk0 open; once DIR/go exists (the disk was
+                          removed with -f and a new one added with the same id),
+                          reads, writes and fstats the old descriptor (EIO: it stays
+                          bound to the disk it opened), opens /dev/vdisk0 again (the
+                          new disk: its size and first 4 KB), writes through the new
+                          descriptor, closes the old one, and keeps the new one open
+                          until DIR/end exists. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -198,6 +205,40 @@ static int hold(const char *dir)
     return 0;
 }
 
+static int readd(const char *dir)
+{
+    static unsigned char buf[4096];
+    char flag[512], b[16] = "stale descriptor";
+    struct stat st;
+    int fd = open("/dev/vdisk0", O_RDWR);
+    printf("vdisk0 open: %s\n", fd >= 0 ? "yes" : strerror(errno));
+    fflush(stdout);
+    snprintf(flag, sizeof(flag), "%s/go", dir);
+    while (access(flag, F_OK))
+        nap();
+    say("old pread", pread(fd, buf, sizeof(buf), 0));
+    say("old pwrite", pwrite(fd, b, sizeof(b), 0));
+    say("old fstat", fstat(fd, &st));
+    int fd2 = open("/dev/vdisk0", O_RDWR);
+    if (fd2 < 0) {
+        printf("new open: %s\n", strerror(errno));
+        return 1;
+    }
+    fstat(fd2, &st);
+    say("new pread", pread(fd2, buf, sizeof(buf), 0));
+    printf("new size %lld fnv %016llx\n", (long long)st.st_size, fnv(buf, sizeof(buf)));
+    const char msg[] = "written through the new descriptor";
+    say("new pwrite", pwrite(fd2, msg, sizeof(msg), 200));
+    say("old close", close(fd));
+    say("old pread after close", pread(fd, buf, sizeof(buf), 0));
+    fflush(stdout);
+    snprintf(flag, sizeof(flag), "%s/end", dir);
+    while (access(flag, F_OK))
+        nap();
+    say("new close", close(fd2));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "ops"))
@@ -206,6 +247,8 @@ int main(int argc, char **argv)
         return live(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2]);
-    printf("usage: vdisk_ops ops PATH | live DIR | hold DIR\n");
+    if (argc == 3 && !strcmp(argv[1], "readd"))
+        return readd(argv[2]);
+    printf("usage: vdisk_ops ops PATH | live DIR | hold DIR | readd DIR\n");
     return 2;
 }
