@@ -5,7 +5,7 @@ cputime.c), and a POSIX timer on either counts down that time, not elapsed time:
 
 - across a 200 ms sleep neither clock moves (by less than 5 ms), a 20 ms timer on each
   has not fired and has more than 10 ms left (timer_gettime); computing afterwards
-  fires both -- the same lines as under `sun4v run` (whose CPU time is the
+  fires both, and both clocks have counted those 20 ms -- the same lines as under `sun4v run` (whose CPU time is the
   instructions a program ran) and as Linux prints;
 - while a second thread computes 100 ms of its own time (and the main thread waits in
   pthread_join), the process clock advances by that much and the main thread's clock
@@ -94,6 +94,8 @@ int main(void) {
             x += i;
     printf("after computing: process timer fired %d, thread timer fired %d\n",
            fired[0], fired[1]);
+    printf("the clocks counted the 20 ms: process %d, thread %d\n",
+           ns(clk[0]) - p1 >= 20000000L, ns(clk[1]) - t1 >= 20000000L);
     return 0;
 }
 '''
@@ -137,7 +139,8 @@ def test_cpu_clocks_and_timers_count_cpu_time(cc, tmp_path):
         assert f"timer_create {k}: 0\n".encode() in out, out
         assert (f"{k} clock across a 200 ms sleep: moved less than 5 ms 1, timer fired 0,"
                 f" left more than 10 ms 1\n").encode() in out, out
-    assert out.endswith(b"after computing: process timer fired 1, thread timer fired 1\n"), out
+    assert out.endswith(b"after computing: process timer fired 1, thread timer fired 1\n"
+                        b"the clocks counted the 20 ms: process 1, thread 1\n"), out
     compare_runs("cpu_clocks in a domain", run_sun4v(exe), (out, err, rc))
 
 
