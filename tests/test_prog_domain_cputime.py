@@ -10,7 +10,11 @@ cputime.c), and a POSIX timer on either counts down that time, not elapsed time:
 - while a second thread computes 100 ms of its own time (and the main thread waits in
   pthread_join), the process clock advances by that much and the main thread's clock
   does not; the second thread's clock read by pthread_getcpuclockid (a negative clock
-  id, Linux's per-thread CPU clock) agrees with its own CLOCK_THREAD_CPUTIME_ID."""
+  id, Linux's per-thread CPU clock) agrees with its own CLOCK_THREAD_CPUTIME_ID;
+- clock_nanosleep on the process clock returns once the process (a second thread
+  computing 1 ms in each 5) has used that much CPU time (50 ms: more than 150 ms
+  pass); on a thread clock it is EINVAL (Linux
+  posix_cpu_nsleep)."""
 from __future__ import annotations
 
 import subprocess
@@ -101,6 +105,19 @@ int main(void) {
 '''
 
 THREAD_CLOCKS = CPU_CLOCKS.split("int main(void)")[0] + r'''
+static volatile int stop;
+static void *spinner(void *arg) {       /* computes 1 ms in each 5 */
+    volatile unsigned long x = 0;
+    struct timespec d = {0, 4000000};
+    while (!stop) {
+        long a = ns(CLOCK_THREAD_CPUTIME_ID);
+        while (!stop && ns(CLOCK_THREAD_CPUTIME_ID) - a < 1000000L)
+            for (int i = 0; i < 1000; i++)
+                x++;
+        nanosleep(&d, 0);
+    }
+    return arg;
+}
 int main(void) {
     long spent = 0;
     long p0 = ns(CLOCK_PROCESS_CPUTIME_ID), t0 = ns(CLOCK_THREAD_CPUTIME_ID);
@@ -111,6 +128,20 @@ int main(void) {
     printf("worker computed 100 ms %d; process clock moved as much %d;"
            " main thread clock moved less than 20 ms %d\n", spent >= 100000000L,
            p1 - p0 >= spent, t1 - t0 < 20000000L);
+    struct timespec d = {0, 50000000};
+    printf("clock_nanosleep on the thread clock: %d\n",
+           clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &d, 0));
+    pthread_create(&th, 0, spinner, 0);
+    long p2 = ns(CLOCK_PROCESS_CPUTIME_ID), t2 = ns(CLOCK_THREAD_CPUTIME_ID);
+    long m2 = ns(CLOCK_MONOTONIC);
+    int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &d, 0);
+    long p3 = ns(CLOCK_PROCESS_CPUTIME_ID), t3 = ns(CLOCK_THREAD_CPUTIME_ID);
+    long m3 = ns(CLOCK_MONOTONIC);
+    stop = 1;
+    pthread_join(th, 0);
+    printf("clock_nanosleep 50 ms on the process clock: %d, process clock moved as much"
+           " %d, main thread clock moved less than 20 ms %d, more than 150 ms passed %d\n",
+           r, p3 - p2 >= 50000000L, t3 - t2 < 20000000L, m3 - m2 > 150000000L);
     return 0;
 }
 '''
@@ -150,4 +181,8 @@ def test_thread_clock_is_the_threads_own(cc, tmp_path):
     assert (rc, err) == (0, b""), (out, err, rc)
     assert out == (b"worker: getcpuclockid agrees 1\n"
                    b"worker computed 100 ms 1; process clock moved as much 1;"
-                   b" main thread clock moved less than 20 ms 1\n"), out
+                   b" main thread clock moved less than 20 ms 1\n"
+                   b"clock_nanosleep on the thread clock: 22\n"
+                   b"clock_nanosleep 50 ms on the process clock: 0, process clock moved"
+                   b" as much 1, main thread clock moved less than 20 ms 1,"
+                   b" more than 150 ms passed 1\n"), out

@@ -1843,6 +1843,39 @@ static long sleep_interruptible(u64 us, u64 rem)
     return -LX_EINTR;
 }
 
+/* clock_nanosleep on a CPU clock (kernel/time/posix-cpu-timers.c posix_cpu_nsleep):
+   a thread's clock is EINVAL; on the process's, the caller sleeps until the process's
+   CPU time (its other threads computing) reaches the time asked, looking again after
+   each span still missing as elapsed time */
+static long cpu_clock_nanosleep(long clk, u64 flags, u64 req, u64 rem)
+{
+    int kind, which;
+    struct uthread *u;
+    u64 ns, per = ticks_per_us();
+    long r = cpu_clock_parse(clk, &kind, &u, &which);
+    if (r > 0)
+        return -LX_EINVAL;                  /* (another process's: not here) */
+    if (r < 0 || kind == 3)
+        return -LX_EINVAL;
+    if ((r = timespec_ns(req, &ns)) < 0)
+        return r;
+    u64 now = cpu_clock_read(2, u, which);
+    u64 goal = ns / 1000 * per + ((flags & TIMER_ABSTIME) ? 0 : now);
+    while ((now = cpu_clock_read(2, u, which)) < goal) {
+        if (sig_sleep_until(me(), rd_stick() + (goal - now))) {
+            if (rem && !(flags & TIMER_ABSTIME)) {
+                now = cpu_clock_read(2, u, which);
+                u64 left = now < goal ? (goal - now) / per * 1000 : 0;
+                u64 t[2] = {left / NSEC_PER_SEC, left % NSEC_PER_SEC};
+                if (uvm_copyout(rem, t, 16))
+                    return -LX_EFAULT;
+            }
+            return -LX_EINTR;
+        }
+    }
+    return 0;
+}
+
 /* ---- the system call dispatcher ------------------------------------------------------ */
 static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp);
 #define LX_EJUSTRETURN  0x1001          /* internal: return to the frame as it is */
@@ -1982,6 +2015,8 @@ static long syscall(struct trapframe *tf)
             return r;
         return us ? sleep_interruptible(us, a[1]) : 0;
     case NR_clock_nanosleep:
+        if (cpu_clock_ticks((long)(int)a[0], &us) <= 0)
+            return cpu_clock_nanosleep((long)(int)a[0], a[1], a[2], a[3]);
         if ((r = timespec_us(a[2], &us)) < 0)
             return r;
         if (a[1] & 1) {                     /* TIMER_ABSTIME */
