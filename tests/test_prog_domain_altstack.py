@@ -13,16 +13,12 @@ The same lines as under qemu-sparc64 (whose linux-user keeps the stack per threa
 but for the execve (which qemu-sparc64 cannot do for a SPARC binary)."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import setup_tools  # noqa: E402
-from progdomkit import boot_program  # noqa: E402
-from qemu_oracle import CROSS_CC, compare_runs, run_qemu  # noqa: E402
+from progdomkit import boot_program, build_program  # noqa: E402
+from qemu_oracle import compare_runs, run_qemu  # noqa: E402
 
 ALTSTACK = r'''
 #include <pthread.h>
@@ -112,18 +108,8 @@ EXEC_LINES = (b"after execve: altstack none\n"
             b"execve child exit 0\n")
 
 
-@pytest.fixture(scope="module")
-def cc():
-    """`make setup` installs the cross compiler: a missing one fails the test."""
-    setup_tools.require_tools(setup_tools.CROSS_CC)
-
-
-def test_alternate_signal_stack_is_per_thread(cc, tmp_path):
-    src = tmp_path / "altstack.c"
-    src.write_text(ALTSTACK)
-    exe = tmp_path / "altstack"
-    subprocess.run([CROSS_CC, "-static", "-O2", "-pthread", "-o", str(exe), str(src)],
-                   check=True)
+def test_alternate_signal_stack_is_per_thread(tmp_path):
+    exe = build_program(tmp_path, "altstack", ALTSTACK, "-pthread")
     qemu = run_qemu(exe, ["noexec"])
     assert qemu[0] == EXPECTED, qemu
     got = boot_program(exe, ["noexec"], vcpus=2, until="5s")[:3]

@@ -17,16 +17,12 @@ cputime.c), and a POSIX timer on either counts down that time, not elapsed time:
   posix_cpu_nsleep)."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import setup_tools  # noqa: E402
-from progdomkit import boot_program  # noqa: E402
-from qemu_oracle import CROSS_CC, compare_runs, run_sun4v  # noqa: E402
+from progdomkit import boot_program, build_program  # noqa: E402
+from qemu_oracle import compare_runs, run_sun4v  # noqa: E402
 
 CPU_CLOCKS = r'''
 #include <errno.h>
@@ -147,23 +143,8 @@ int main(void) {
 '''
 
 
-@pytest.fixture(scope="module")
-def cc():
-    """`make setup` installs the cross compiler: a missing one fails the test."""
-    setup_tools.require_tools(setup_tools.CROSS_CC)
-
-
-def _build(tmp_path, name, src, *flags):
-    c = tmp_path / f"{name}.c"
-    c.write_text(src)
-    exe = tmp_path / name
-    subprocess.run([CROSS_CC, "-static", "-O2", *flags, "-o", str(exe), str(c)],
-                   check=True)
-    return exe
-
-
-def test_cpu_clocks_and_timers_count_cpu_time(cc, tmp_path):
-    exe = _build(tmp_path, "cpu_clocks", CPU_CLOCKS, "-pthread")
+def test_cpu_clocks_and_timers_count_cpu_time(tmp_path):
+    exe = build_program(tmp_path, "cpu_clocks", CPU_CLOCKS, "-pthread")
     out, err, rc, _s = boot_program(exe, until="5s")
     assert rc == 0, (out, err, rc)
     for k in ("process", "thread"):
@@ -175,8 +156,8 @@ def test_cpu_clocks_and_timers_count_cpu_time(cc, tmp_path):
     compare_runs("cpu_clocks in a domain", run_sun4v(exe), (out, err, rc))
 
 
-def test_thread_clock_is_the_threads_own(cc, tmp_path):
-    exe = _build(tmp_path, "thread_clocks", THREAD_CLOCKS, "-pthread")
+def test_thread_clock_is_the_threads_own(tmp_path):
+    exe = build_program(tmp_path, "thread_clocks", THREAD_CLOCKS, "-pthread")
     out, err, rc, _s = boot_program(exe, vcpus=2, until="5s")
     assert (rc, err) == (0, b""), (out, err, rc)
     assert out == (b"worker: getcpuclockid agrees 1\n"

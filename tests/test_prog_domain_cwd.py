@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import setup_tools  # noqa: E402
-from progdomkit import boot_program  # noqa: E402
-from qemu_oracle import CROSS_CC, compare_runs, run_qemu  # noqa: E402
+from progdomkit import boot_program, build_program  # noqa: E402
+from qemu_oracle import compare_runs, run_qemu  # noqa: E402
 
 CWD = r'''
 #include <fcntl.h>
@@ -62,12 +58,6 @@ EXPECTED = (b"child: in A 1\nchild: umask was 022\nchild: in B 1\n"
             b"parent: child exit 0, in A 1\nparent: umask was 022\n")
 
 
-@pytest.fixture(scope="module")
-def cc():
-    """`make setup` installs the cross compiler: a missing one fails the test."""
-    setup_tools.require_tools(setup_tools.CROSS_CC)
-
-
 def _dirs(root):
     a, b = root / "A", root / "B"
     a.mkdir(parents=True)
@@ -80,11 +70,8 @@ def _files(a, b):
             for d in (a, b) for p in sorted(d.iterdir())}
 
 
-def test_working_directory_and_umask_are_per_process(cc, tmp_path):
-    src = tmp_path / "cwd.c"
-    src.write_text(CWD)
-    exe = tmp_path / "cwd"
-    subprocess.run([CROSS_CC, "-static", "-O2", "-o", str(exe), str(src)], check=True)
+def test_working_directory_and_umask_are_per_process(tmp_path):
+    exe = build_program(tmp_path, "cwd", CWD)
     qa, qb = _dirs(tmp_path / "qemu")
     qemu = run_qemu(exe, [str(qa), str(qb)])
     assert qemu[0] == EXPECTED, qemu
@@ -122,16 +109,13 @@ int main(int argc, char **argv) {
 '''
 
 
-def test_working_directory_and_umask_survive_a_restore(cc, tmp_path):
+def test_working_directory_and_umask_survive_a_restore(tmp_path):
     """Saved in the middle of a sleep after chdir and umask, restored: the program is
     still in its directory with its umask (sun4v/boot/progstate.py saves the process's
     own, not the simulator's) and the simulator's directory has not moved."""
     from sun4v.boot import System
     from sun4v.boot.config import parse_config
-    src = tmp_path / "sleeper.c"
-    src.write_text(SLEEPER)
-    exe = tmp_path / "sleeper"
-    subprocess.run([CROSS_CC, "-static", "-O2", "-o", str(exe), str(src)], check=True)
+    exe = build_program(tmp_path, "sleeper", SLEEPER)
     a = tmp_path / "A"
     a.mkdir()
     here = os.getcwd()
