@@ -233,15 +233,19 @@ def calibrate(cal_rows):
         # strand's unit waits per instruction (an FP op's occupancy never exceeds its
         # latency, cycle.py), the value with which the model best fits the calibration
         # runs (they share the FPU from 1 strand to T: T1's one per chip, T2's per core)
-        def ferr(f):
-            cp["F"] = f
+        def cal_error(sel):
+            """The model's summed relative throughput error on the runs `sel`."""
             e = 0.0
-            for kk, r in runs:
+            for kk, r in sel:
                 d = next(x for x in r["result"]["domains"] if x["name"] == "cal")
                 m = predict(r["point"], {k: c}, "", "", "")
                 md = next(x for x in m["result"]["domains"] if x["name"] == "cal")
                 e += abs(md["throughput"] - d["throughput"]) / d["throughput"]
             return e
+
+        def ferr(f):
+            cp["F"] = f
+            return cal_error(runs)
 
         def fit_f():
             if cp["Wu"] > 0:
@@ -257,13 +261,7 @@ def calibrate(cal_rows):
         if loose:
             def err(pk):
                 c["packing"] = pk
-                e = 0.0
-                for kk, r in loose:
-                    d = next(x for x in r["result"]["domains"] if x["name"] == "cal")
-                    m = predict(r["point"], {k: c}, "", "", "")
-                    md = next(x for x in m["result"]["domains"] if x["name"] == "cal")
-                    e += abs(md["throughput"] - d["throughput"]) / d["throughput"]
-                return e
+                return cal_error(loose)
             c["packing"] = min((err(i / 20), i / 20) for i in range(21))[1]
             fit_f()                             # again, with the scheduler's placement
     return out
