@@ -1420,6 +1420,21 @@ static void ptimer_fire(int k)
     kick_running(u);
 }
 
+/* timer k due at `now` on its clock (ptimer_lock held): its expiry, and the next one of
+   a periodic timer (the periods missed counted as overruns) or none */
+static void ptimer_expire(int k, u64 now)
+{
+    struct ptimer *t = &ptimers[k];
+    ptimer_fire(k);
+    if (t->interval) {
+        u64 missed = (now - t->next) / t->interval;
+        t->overrun += (int)missed;
+        t->next += (missed + 1) * t->interval;
+    } else {
+        t->next = 0;
+    }
+}
+
 /* a thread running on another vCPU takes a pending signal at its next trap: make one
    (MONDO_KICK) so that a computing thread gets it now */
 static void kick_running(struct uthread *u)
@@ -1446,16 +1461,8 @@ static void ptimer_thread(void *arg)
             struct ptimer *t = &ptimers[k];
             if (!t->used || !t->next || t->clock == 2 || t->clock == 3)
                 continue;                           /* (the CPU-time clocks' too) */
-            if (t->next <= now) {
-                ptimer_fire(k);
-                if (t->interval) {
-                    u64 missed = (now - t->next) / t->interval;
-                    t->overrun += (int)missed;
-                    t->next += (missed + 1) * t->interval;
-                } else {
-                    t->next = 0;
-                }
-            }
+            if (t->next <= now)
+                ptimer_expire(k, now);
             if (t->next && t->next < first)
                 first = t->next;
         }
@@ -1660,14 +1667,7 @@ static void cpu_itimers_check(void)
         u64 now = ptimer_clock_now(t);
         if (now < t->next)
             continue;
-        ptimer_fire(k);
-        if (t->interval) {
-            u64 missed = (now - t->next) / t->interval;
-            t->overrun += (int)missed;
-            t->next += (missed + 1) * t->interval;
-        } else {
-            t->next = 0;
-        }
+        ptimer_expire(k, now);
     }
     spin_unlock(&ptimer_lock);
 }
