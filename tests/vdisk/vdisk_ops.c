@@ -216,7 +216,7 @@ static int hold(const char *dir)
 static int readd(const char *dir)
 {
     static unsigned char buf[4096];
-    char b[16] = "stale descriptor";
+    char flag[512], b[16] = "stale descriptor";
     struct stat st;
     int fd = open_then_wait(dir);
     say("old pread", pread(fd, buf, sizeof(buf), 0));
