@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 from sun4v.boot import System, load_config
 from sun4v.boot.config import BootConfig, BootError
-from sun4v.boot.system import GUEST_KERNEL, HV_ELF, parse_time
+from sun4v.boot.system import GUEST_KERNEL, HV_ELF
 from sun4v.guest.hostif import Counters, DomainMemory, GuestError, Relay
 
 from . import hvctl as H
@@ -514,9 +514,14 @@ class LiveManager:
         constructor). CheckpointError (one line) for a missing, corrupt, truncated or
         foreign file, a checkpoint of a machine run without the manager, or a virtual
         disk's backing file missing or changed; nothing is changed then."""
+        return cls.from_restored(System.restore(path), path, **kw)
+
+    @classmethod
+    def from_restored(cls, system: System, path: str, **kw) -> "LiveManager":
+        """The manager saved with the machine `system` restored from the checkpoint
+        `path` (System.restore): as restore(); `system` is closed when it fails."""
         from sun4v.checkpoint import CheckpointError
         from . import livestate
-        system = System.restore(path)
         mgr = (system.restored_extra or {}).get("ldmd")
         if mgr is None:
             system.close()

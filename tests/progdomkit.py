@@ -33,3 +33,17 @@ def boot_program(binary, args=(), vcpus=2, memory="1G", platform="T5220",
     state, status = s.program_results()[domain]
     rc = status if state == "exited" else -status if state == "killed" else None
     return bytes(out["out"]), bytes(out["err"]), rc, s
+
+
+def build_program(tmp_path, name, src, *flags):
+    """A static sparc64 program from the C text `src`, built with the cross compiler
+    (`make setup` installs it: a missing one fails the test): tmp_path/name."""
+    import subprocess
+    import setup_tools
+    setup_tools.require_tools(setup_tools.CROSS_CC)
+    c = tmp_path / f"{name}.c"
+    c.write_text(src)
+    exe = tmp_path / name
+    subprocess.run([setup_tools.CROSS_CC, "-static", "-O2", *flags, "-o", str(exe), str(c)],
+                   check=True)
+    return exe

@@ -21,8 +21,9 @@ from qemu_oracle import compare_runs, corpus_binary, ensure_corpus, run_sun4v  #
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-# the corpus programs a domain runs like `sun4v run` (no fork or exec, no wait for a
-# signal); the first few are the default run, the rest are marked slow
+# the corpus programs a domain runs like `sun4v run` (the ones with processes, timers
+# and signal waits are test_prog_domain_sys.py's, threads_files is the checkpoint
+# tests'); the first few are the default run, the rest are marked slow
 FAST = ["args", "demo", "floats", "strings", "setjmp_longjmp", "fault_signals",
         "signal_handlers", "bad_pointers"]
 SLOW = ["bigint", "bits", "int_edge", "malloc_heavy", "mathlib", "muldiv64", "nbody",
@@ -37,8 +38,8 @@ def corpus():
     ensure_corpus()
 
 
-def _same_as_run(binary, args=(), vcpus=2, until="3s"):
-    out, err, rc, s = boot_program(binary, args, vcpus=vcpus, until=until)
+def _same_as_run(binary, args=(), vcpus=2, until="3s", mode="functional"):
+    out, err, rc, s = boot_program(binary, args, vcpus=vcpus, until=until, mode=mode)
     compare_runs(f"{binary.name} in a domain", run_sun4v(binary, args), (out, err, rc))
     return s
 
@@ -61,6 +62,24 @@ def test_fault_kills_the_program_with_its_signal(corpus):
     ro, re_, rrc = run_sun4v(corpus_binary("segfault", "O2"), ["null"])
     assert (out, rc) == (ro, rrc) and rc == -11, (out, err, rc, ro, re_, rrc)
     assert s.program_results() == {"primary": ("killed", 11)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FAST + SLOW + THREADED)
+def test_corpus_program_in_a_domain_cycle_mode(corpus, name):
+    """The same programs on the cycle model: the outputs do not depend on the model."""
+    _same_as_run(corpus_binary(name, "O2"), vcpus=4 if name in THREADED else 2,
+                 mode="cycle")
+
+
+def test_every_corpus_program_runs_in_a_domain():
+    """Each program of tests/progs is compared with `sun4v run` in a domain by one of
+    the domain tests (a new corpus program not added to a list fails here)."""
+    from test_prog_domain_sys import PROGRAMS
+    listed = set(FAST + SLOW + THREADED + PROGRAMS + ["threads_files"])
+    corpus_names = {p.stem for p in (ROOT / "tests" / "progs").glob("*.c")}
+    assert corpus_names - listed == set()
+    assert listed - corpus_names == set()
 
 
 @pytest.mark.parametrize("name", THREADED)

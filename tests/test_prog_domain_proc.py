@@ -21,16 +21,14 @@ built here (their output depends on timing, so they are not in the qemu corpus):
   the instructions it ran) and Linux."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import setup_tools  # noqa: E402
-from progdomkit import boot_program  # noqa: E402
-from qemu_oracle import (CROSS_CC, compare_runs, corpus_binary, ensure_corpus,  # noqa: E402
+from progdomkit import boot_program, build_program  # noqa: E402
+from qemu_oracle import (compare_runs, corpus_binary, ensure_corpus,  # noqa: E402
                          run_sun4v)
 from sun4v.boot import System  # noqa: E402
 from sun4v.boot.config import parse_config  # noqa: E402
@@ -260,22 +258,8 @@ int main(void) {
 '''
 
 
-@pytest.fixture(scope="module")
-def cc():
-    """`make setup` installs the cross compiler: a missing one fails the test."""
-    setup_tools.require_tools(setup_tools.CROSS_CC)
-
-
-def _build(tmp_path, name, src, *flags):
-    c = tmp_path / f"{name}.c"
-    c.write_text(src)
-    exe = tmp_path / name
-    subprocess.run([CROSS_CC, "-static", "-O2", *flags, "-o", str(exe), str(c)], check=True)
-    return exe
-
-
-def test_clock_is_the_domains_simulated_time(cc, tmp_path):
-    exe = _build(tmp_path, "clock", CLOCK)
+def test_clock_is_the_domains_simulated_time(tmp_path):
+    exe = build_program(tmp_path, "clock", CLOCK)
     runs = [boot_program(exe, until="1s")[:3] for _ in range(2)]
     out, err, rc = runs[0]
     assert rc == 0 and err == b"", runs[0]
@@ -284,11 +268,11 @@ def test_clock_is_the_domains_simulated_time(cc, tmp_path):
     assert 50_000_000 <= ns < 55_000_000, out     # the sleep, and the calls around it
 
 
-def test_clock_goes_on_after_a_restore(cc, tmp_path):
+def test_clock_goes_on_after_a_restore(tmp_path):
     """Saved 20 ms into the 50 ms sleep, restored: the clock the program reads goes on
     from the saved machine's time (sun4v/boot/progstate.py rebuilds the host side with
     progproxy's _make_syscalls): the output of the run that went straight on."""
-    exe = _build(tmp_path, "clock", CLOCK)
+    exe = build_program(tmp_path, "clock", CLOCK)
     straight = boot_program(exe, until="1s")[:3]
     cfg = parse_config({"platform": "T5220", "domain": [
         {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
@@ -311,11 +295,11 @@ def test_clock_goes_on_after_a_restore(cc, tmp_path):
         == straight
 
 
-def test_program_pages_are_in_its_own_context(cc, tmp_path):
+def test_program_pages_are_in_its_own_context(tmp_path):
     """Stopped while it sleeps: the TLBs hold the program's pages (its text, data and
     stack) under its context, and nothing outside the kernel's linear map (the 1 GB
     domain's) under the kernel's context 0."""
-    exe = _build(tmp_path, "clock", CLOCK)
+    exe = build_program(tmp_path, "clock", CLOCK)
     cfg = parse_config({"platform": "T5220", "domain": [
         {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
     s = System(cfg)
@@ -335,25 +319,25 @@ def test_program_pages_are_in_its_own_context(cc, tmp_path):
     s.close()
 
 
-def test_forked_child_memory_is_its_own(cc, tmp_path):
-    exe = _build(tmp_path, "isolation", ISOLATION)
+def test_forked_child_memory_is_its_own(tmp_path):
+    exe = build_program(tmp_path, "isolation", ISOLATION)
     out, err, rc, _s = boot_program(exe, vcpus=2, until="3s")
     assert out == (b"parent after the child's writes: 0\n"
                    b"child after the parent's writes: 0\n"), (out, err, rc)
     compare_runs("isolation in a domain", run_sun4v(exe), (out, err, rc))
 
 
-def test_children_with_threads_at_once(cc, tmp_path):
+def test_children_with_threads_at_once(tmp_path):
     """Three children at once, four threads each, over four vCPUs: each exits with what
     its threads computed, as under `sun4v run`."""
-    exe = _build(tmp_path, "children_threads", CHILDREN_THREADS, "-pthread")
+    exe = build_program(tmp_path, "children_threads", CHILDREN_THREADS, "-pthread")
     out, err, rc, _s = boot_program(exe, vcpus=4, until="5s")
     assert out.count(b": exited ") == 3, (out, err, rc)
     compare_runs("children_threads in a domain", run_sun4v(exe), (out, err, rc))
 
 
-def test_checkpoint_with_a_child_is_refused(cc, tmp_path):
-    exe = _build(tmp_path, "child_sleeps", CHILD_SLEEPS)
+def test_checkpoint_with_a_child_is_refused(tmp_path):
+    exe = build_program(tmp_path, "child_sleeps", CHILD_SLEEPS)
     cfg = parse_config({"platform": "T5220", "domain": [
         {"name": "primary", "vcpus": 2, "memory": "1G", "program": str(exe), "args": []}]})
     s = System(cfg)
@@ -370,25 +354,25 @@ def test_checkpoint_with_a_child_is_refused(cc, tmp_path):
     s.close()
 
 
-def test_execve(cc, tmp_path):
+def test_execve(tmp_path):
     ensure_corpus()
     target = corpus_binary("args", "O2")
-    exe = _build(tmp_path, "exec", EXEC)
+    exe = build_program(tmp_path, "exec", EXEC)
     out, err, rc, _s = boot_program(exe, [target], vcpus=2, until="3s")
     assert b"execve of a missing file: -1 ENOENT 1" in out and rc == 4, (out, err, rc)
     assert out.count(b"argc=") == 3 and b'argv[2]="two words"' in out
     compare_runs("exec in a domain", run_sun4v(exe, [target]), (out, err, rc))
 
 
-def test_more_threads_over_its_life_than_the_table_holds(cc, tmp_path):
-    exe = _build(tmp_path, "many_threads", MANY_THREADS, "-pthread")
+def test_more_threads_over_its_life_than_the_table_holds(tmp_path):
+    exe = build_program(tmp_path, "many_threads", MANY_THREADS, "-pthread")
     out, err, rc, _s = boot_program(exe, vcpus=2, until="20s")
     assert out == b"threads 1500 joined 1500 signalled 1500 failed 0\n", (out, err, rc)
     compare_runs("many_threads in a domain", run_sun4v(exe), (out, err, rc))
 
 
-def test_cpu_time_itimers_count_the_process_cpu_time(cc, tmp_path):
-    exe = _build(tmp_path, "itimers", ITIMERS)
+def test_cpu_time_itimers_count_the_process_cpu_time(tmp_path):
+    exe = build_program(tmp_path, "itimers", ITIMERS)
     out, err, rc, _s = boot_program(exe, until="5s")
     assert out.count(b"after a 200 ms sleep: fired 0, left more than 10 ms 1") == 2, out
     assert out.count(b"after computing: fired 1") == 2, out

@@ -486,21 +486,14 @@ def _run_ldmd(a, cfg, until, restored=None, ck_at=None):
         print(f"ldmd: {line}", file=sys.stderr, flush=True)
     try:
         if restored is not None:
-            from ldm import livestate
-
             from ..checkpoint import CheckpointError
             try:
-                lm = livestate.restore(restored, restored.restored_extra["ldmd"],
-                                       log_file=a.ldmd_log, on_console=cons,
-                                       sp_dir=a.ldmd_state, vntsd=vntsd_on(),
-                                       on_notice=notice, on_program=cons.program)
+                lm = LiveManager.from_restored(
+                    restored, a.restore, log_file=a.ldmd_log, on_console=cons,
+                    sp_dir=a.ldmd_state, vntsd=vntsd_on(), on_notice=notice,
+                    on_program=cons.program)
             except CheckpointError as e:
-                restored.close()
-                raise UsageError(f"{a.restore}: {e}") from None
-            except (KeyError, ValueError, TypeError, AttributeError) as e:
-                restored.close()
-                raise UsageError(f"{a.restore}: not a domain manager's checkpoint "
-                                 f"({type(e).__name__}: {e})") from None
+                raise UsageError(str(e)) from None
             restored.replay_output(cons, cons.program)      # consoles from the start
             for name in lm.uart_of:
                 if name not in restored._seen:              # bound by the manager

@@ -24,8 +24,11 @@ Syscalls of its own whose descriptor table is the parent's copied as fork(2) cop
 ended child's descriptors (a pipe's write end closes with it: the reader sees EOF);
 PROG_OP_EXEC checks an execve as `sun4v run` does (sys_process.resolve_exec) and
 closes the close-on-exec descriptors.
-The host's own process-wide state (its working directory, umask) is the processes'
-shared one.
+Each process has its own working directory and file mode creation mask (as each Linux
+process: fork copies them, chdir/umask in one process leave the others' as they were):
+the host's are process-wide, so each Syscalls carries its own (px_cwd: an O_PATH
+descriptor of the directory; px_umask), installed in the host process for each of its
+calls and the host's put back after it (the simulator's own directory never moves).
 
 The program's stdout and stderr (guest fds 1 and 2) are files of the host
 (`out`/`err`, an open file descriptor each, default unlinked temporary files); what the
@@ -72,6 +75,23 @@ POLL_US = 2                             # prog.h's guest side polls at the same 
 POLL_MAX_FACTOR = 500                   # idle: the period doubles up to 1 ms
 ENOSYS, EFAULT = 90, 14
 NR_READ, NR_READV = 3, 120
+NR_CHDIR, NR_FCHDIR = 12, 176
+_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def _own_host_state(sy, cwd=".", umask=None):
+    """Give process `sy` its own working directory (cwd: a path, opened O_PATH) and
+    umask (None: the host's now)."""
+    sy.px_cwd = os.open(cwd, _DIR_FLAGS)
+    if umask is None:
+        umask = os.umask(0)
+        os.umask(umask)
+    sy.px_umask = umask
+
+
+def cwd_path(sy) -> str:
+    """Process sy's working directory, a path (its O_PATH descriptor's, via /proc)."""
+    return os.readlink(f"/proc/self/fd/{sy.px_cwd}")
 
 
 class ProgramError(Exception):
@@ -232,6 +252,7 @@ class ProgramProxy:
         stdin = os.open(os.devnull, os.O_RDONLY)
         self.sys.fds.host = {0: stdin, 1: self._streams[1][1], 2: self._streams[2][1]}
         self.sys.fds.owned.add(stdin)
+        _own_host_state(self.sys)
 
     def poll(self, on_output=None):
         """Serve every REQUEST slot (slot order), then pass new output on (to
@@ -263,9 +284,11 @@ class ProgramProxy:
             # the program's file-system ids for the call, the simulator's own after it
             # (sys_creds.py: setfsuid/setfsgid of this host thread)
             sy.creds.sync_host()
+            host = self._enter(sy)
             try:
                 ret = self._serve(sy, mem, nr, args)
             finally:
+                self._leave(sy, nr, host)
                 sy.creds.restore_host()
             if ret is None:                 # would block: look again at the next poll;
                 self.dm.write_u64(slot + 0x68, 1)   # a signal may end it (prog.h: waiting)
@@ -275,6 +298,27 @@ class ProgramProxy:
             self.requests += 1
         self._drain()
         return st < 2
+
+    @staticmethod
+    def _enter(sy):
+        """Install process sy's working directory and umask in the host process for one
+        call -> the host's (a descriptor of its directory, its umask), for _leave."""
+        here = os.open(".", _DIR_FLAGS)
+        os.fchdir(sy.px_cwd)
+        return here, os.umask(sy.px_umask)
+
+    @staticmethod
+    def _leave(sy, nr, host):
+        """After sy's call `nr`: keep what it changed (chdir, fchdir, umask) as sy's, put
+        the host's back."""
+        here, mask = host
+        if nr in (NR_CHDIR, NR_FCHDIR):
+            new = os.open(".", _DIR_FLAGS)
+            os.close(sy.px_cwd)
+            sy.px_cwd = new
+        sy.px_umask = os.umask(mask)
+        os.fchdir(here)
+        os.close(here)
 
     def _mem(self, uspace_ra):
         """The memory of the process whose struct uspace is at uspace_ra."""
@@ -295,6 +339,8 @@ class ProgramProxy:
         child.creds = copy.copy(parent.creds)
         child.exe_path = parent.exe_path
         child.pid = cpid
+        child.px_cwd = os.dup(parent.px_cwd)        # fork(2): the same directory, umask
+        child.px_umask = parent.px_umask
         self.children[cpid] = child
         return 0
 
@@ -310,6 +356,7 @@ class ProgramProxy:
                 pass
         child.fds.owned.clear()
         child.fds.host.clear()
+        os.close(child.px_cwd)
         return 0
 
     def _would_block(self, sy, nr, args):
@@ -465,7 +512,7 @@ class ProgramProxy:
         for pid in list(self.children):
             self._exit(pid)
         if self.sys is not None:
-            for h in list(self.sys.fds.owned):
+            for h in list(self.sys.fds.owned) + [self.sys.px_cwd]:
                 try:
                     os.close(h)
                 except OSError:

@@ -10,8 +10,8 @@ What is saved:
   requests served so far, everything it wrote on stdout and stderr (base64);
 - the process model of sun4v/se: the ids (sys_creds.Credentials), the pid it was given,
   the getrandom generator's state, the syscall counts, tid address, personality;
-- the host process state the calls change: the file mode creation mask and the current
-  directory (os.umask, os.chdir act on the simulator's process, as under `sun4v run`);
+- the process's own file mode creation mask and current directory (progproxy.py keeps
+  them per process: px_umask, px_cwd), the directory as a path;
 - every open file descriptor, as the kernel's fd table has it (fs/file.c: a guest fd
   names an open file description; dup'd fds share one), each description by kind:
   "stream" (the program's stdout/stderr capture files), "file" (a regular file by
@@ -53,7 +53,7 @@ import stat
 
 from ..checkpoint import CheckpointError
 from ..se.sys_creds import Credentials
-from .progproxy import GuestUserMemory, ProgramProxy, _Prog
+from .progproxy import GuestUserMemory, ProgramProxy, _Prog, _own_host_state, cwd_path
 
 DELETED_MAX = 64 << 20                  # bytes of an unlinked file kept in a checkpoint
 FILE_MAX = 64 << 20                     # bytes of a file open by path kept in one
@@ -68,7 +68,8 @@ _PROXY_KNOWN = {"name", "path", "args", "dm", "on_output", "env", "area", "state
 _SYS_KNOWN = {"mem", "St", "s", "exe_path", "brk_start", "brk_cur", "mmap_next", "fds",
               "signals", "rng", "counts", "warned", "tid_address", "personality", "pid",
               "start_time", "threads", "clock_ns", "creds", "clock_mhz", "usage",
-              "children_usage", "process", "orig_o0", "last_failed", "handlers"}
+              "children_usage", "process", "orig_o0", "last_failed", "handlers",
+              "px_cwd", "px_umask"}
 _CREDS = ("uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid", "groups",
           "cap_permitted", "cap_effective")
 
@@ -272,8 +273,6 @@ def save(px: ProgramProxy) -> dict:
                 index[h] = len(descs)
                 descs.append(_describe(px, h, gfd))
         table[str(gfd)] = index[h]
-    mask = os.umask(0)
-    os.umask(mask)
     rs = sy.rng.getstate()
     c = sy.creds
     out["sys"] = {
@@ -287,7 +286,7 @@ def save(px: ProgramProxy) -> dict:
         "files": descs, "fds": table, "cloexec": sorted(sy.fds.cloexec),
         "owned": sorted({index[h] for h in sy.fds.owned
                          if h in index and descs[index[h]]["kind"] != "stream"}),
-        "max_fds": sy.fds.max_fds, "umask": mask, "cwd": os.getcwd()}
+        "max_fds": sy.fds.max_fds, "umask": sy.px_umask, "cwd": cwd_path(sy)}
     return out
 
 
@@ -431,7 +430,12 @@ def load(meta: dict, dm, notes: list | None = None) -> ProgramProxy:
     for k, val in ss["creds"].items():
         setattr(c, k, tuple(val) if k == "groups" else val)
     sy.creds = c
-    os.umask(ss["umask"])
-    if px.cwd0 is not None and ss["cwd"] != px.cwd0:
-        os.chdir(ss["cwd"])                         # the program had changed directory
+    old = sy.px_cwd
+    try:
+        _own_host_state(sy, ss["cwd"], ss["umask"])
+    except OSError as e:
+        px.close()
+        raise CheckpointError(f"domain {px.name}: the program's working directory "
+                              f"{ss['cwd']}: {e.strerror}") from None
+    os.close(old)
     return px

@@ -171,6 +171,7 @@ long proc_fork(struct trapframe *tf, u64 flags, u64 newsp, u64 ptid, u64 ctid)
     u->tid = c->pid;
     u->proc = c;
     u->sigmask = pu->sigmask;
+    u->alt = pu->alt;                   /* (fork and vfork keep the alternate stack) */
     u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
     struct trapframe ctf = *tf;
     ctf.tpc = tf->tnpc;                 /* both continue after the ta */

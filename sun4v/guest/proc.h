@@ -17,6 +17,8 @@ struct ptimer {
     u64 next;                   /* %stick of the next expiry, 0: disarmed */
     u64 interval;               /* in ticks, 0: one-shot */
     int code;                   /* si_code: SI_TIMER, or SI_KERNEL (the itimers) */
+    int cpu_tid;                /* CLOCK_THREAD_CPUTIME_ID: the thread whose time it counts */
+    int cpu_which;              /* a CPU clock's CPUCLOCK_PROF 0, VIRT 1 (user), SCHED 2 */
 };
 
 struct proc;
@@ -38,7 +40,14 @@ struct uthread {
     struct { int code, trapno; u64 addr, pid, uid; } info[65];  /* their siginfo */
     struct proc *proc;          /* its process */
     int exit_now;               /* another thread's execve: leave */
+    volatile u64 cpu_ticks[2];  /* its own user, system time (cputime.c), %stick ticks */
+    struct { u64 sp, flags, size; } alt;    /* its alternate signal stack (sigaltstack(2):
+                                   per thread; a new thread has none, a fork child the
+                                   parent thread's, execve drops it) */
 };
+
+#define SS_ONSTACK      1
+#define SS_DISABLE      2
 
 enum { PR_FREE, PR_LIVE, PR_ZOMBIE };
 #define CLD_EXITED      1
@@ -63,6 +72,7 @@ struct proc {
     volatile int vfork_parent_waits;    /* a vfork child: its parent sleeps until its end */
     struct event vfork_ev;
     struct ptimer ptimers[NTIMERS + 3]; /* + ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+    int cpu_clock_timers;       /* it made a timer on a CPU-time clock: check them */
 };
 
 extern struct proc procs[NPROC];        /* procs[0]: the program the domain runs */
@@ -93,6 +103,9 @@ void proc_end(int state, u64 status) __attribute__((noreturn));
 void proc_finish(struct proc *p);     /* its last thread has left */
 int proc_getppid(void);                 /* -1: the first process (the host answers) */
 void proc_demap_all(void);              /* MONDO_DEMAP: every process's context here */
+
+/* cputime.c */
+u64 cputime_clock(int clock, struct uthread *u);   /* CPU-time clock 2 or 3, ticks */
 
 /* uvm.c */
 int uvm_fork(struct uspace *dst, u64 heap_lo, u64 heap_kva);

@@ -245,10 +245,13 @@ static struct uthread *ut_alloc(void)
     if (u == (struct uthread *)1) {
         struct uthread *n = kalloc(sizeof(*n), 64);
         uthreads[i] = n;                    /* (tid 0: no lookup finds it yet) */
+        n->alt.flags = SS_DISABLE;
         return n;
     }
     if (u)
         memset(u, 0, sizeof(*u));
+    if (u)
+        u->alt.flags = SS_DISABLE;          /* a new thread: no alternate stack */
     return u;
 }
 
@@ -371,9 +374,76 @@ static long timespec_us(u64 uts, u64 *us)
     return 0;
 }
 
+/* ---- CPU-time clocks (clock_gettime(2), clock_getcpuclockid(3)) ---------------------------
+   CLOCK_PROCESS_CPUTIME_ID (2) and CLOCK_THREAD_CPUTIME_ID (3) are the process's and the
+   calling thread's CPU time on the domain's vCPUs (cputime.c). A negative id is Linux's
+   CPU clock of a process or thread (include/linux/posix-timers.h: ~pid << 3 | perthread
+   4 | CPUCLOCK_PROF 0 / VIRT 1 / SCHED 2; 3 is no clock): this process's (pid 0 or its
+   own) and its threads' are answered here, a thread outside it is EINVAL (as Linux's
+   thread clocks of another thread group), another process's is the host's. */
+#define CPUCLOCK_PERTHREAD 4
+
+/* CPU clock clk: *kind 2 (the process's) or 3 (thread *u's), *which CPUCLOCK_PROF 0
+   (user + system), VIRT 1 (user) or SCHED 2 (user + system); returns 0, or 1 when clk
+   is not one of ours (another process's, or no CPU clock), or -errno */
+static long cpu_clock_parse(long clk, int *kind, struct uthread **u, int *which)
+{
+    *u = me();
+    *which = 2;
+    if (clk == 2 || clk == 3) {
+        *kind = (int)clk;
+        return 0;
+    }
+    if (clk >= 0)
+        return 1;
+    long pid = ~(clk >> 3);
+    *which = (int)(clk & 3);
+    if (*which == 3)
+        return -LX_EINVAL;
+    if (clk & CPUCLOCK_PERTHREAD) {
+        if (pid != 0 && !(*u = uthread_of(pid)))
+            return -LX_EINVAL;
+        *kind = 3;
+        return 0;
+    }
+    *kind = 2;
+    return pid != 0 && pid != P.pid;
+}
+
+/* the CPU clock's value in %stick ticks */
+static u64 cpu_clock_read(int kind, struct uthread *u, int which)
+{
+    cputime_clock(kind, u);                 /* (the caller's time counted up to now) */
+    volatile u64 *c = kind == 3 ? u->cpu_ticks : P.cpu_ticks;
+    return c[0] + (which == 1 ? 0 : c[1]);
+}
+
+/* clock clk in %stick ticks of CPU time: 0, or 1 when clk is not one of ours, or -errno */
+static long cpu_clock_ticks(long clk, u64 *ticks)
+{
+    int kind, which;
+    struct uthread *u;
+    long r = cpu_clock_parse(clk, &kind, &u, &which);
+    if (r == 0)
+        *ticks = cpu_clock_read(kind, u, which);
+    return r;
+}
+
+static void ticks_timespec(u64 ticks, u64 ts[2])
+{
+    ts[0] = ticks / stick_hz;
+    ts[1] = ticks % stick_hz * 1000000000UL / stick_hz;
+}
+
 static long now_us(int clock, u64 *us)
 {
-    u64 ts[2];
+    u64 ts[2], ticks;
+    long c = cpu_clock_ticks(clock, &ticks);
+    if (c <= 0) {
+        if (c == 0)
+            *us = ticks / (stick_hz / 1000000);
+        return c;
+    }
     long r = proxy_kcall(NR_clock_gettime, (u64)clock, (u64)ts, 0, 0, 0, 0);
     if (r < 0)
         return r;
@@ -671,8 +741,6 @@ static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_add
 #define SA_RESETHAND    0x4
 #define SA_NODEFER      0x20
 #define SA_SIGINFO      0x200
-#define SS_ONSTACK      1
-#define SS_DISABLE      2
 #define SI_USER         0
 #define SI_TKILL        (-6)
 #define SI_NOINFO       32767
@@ -687,7 +755,7 @@ static long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_add
 #define UNBLOCKABLE     ((1UL << (SIGKILL - 1)) | (1UL << (17 - 1)))
 #define SIGBIT(s)       (1UL << ((s) - 1))
 
-static struct { u64 sp, flags, size; } altstack = {0, SS_DISABLE, 0};
+#define altstack (me()->alt)   /* the calling thread's (proc.h) */
 
 static int sig_default_ignored(int sig)
 {
@@ -1352,6 +1420,21 @@ static void ptimer_fire(int k)
     kick_running(u);
 }
 
+/* timer k due at `now` on its clock (ptimer_lock held): its expiry, and the next one of
+   a periodic timer (the periods missed counted as overruns) or none */
+static void ptimer_expire(int k, u64 now)
+{
+    struct ptimer *t = &ptimers[k];
+    ptimer_fire(k);
+    if (t->interval) {
+        u64 missed = (now - t->next) / t->interval;
+        t->overrun += (int)missed;
+        t->next += (missed + 1) * t->interval;
+    } else {
+        t->next = 0;
+    }
+}
+
 /* a thread running on another vCPU takes a pending signal at its next trap: make one
    (MONDO_KICK) so that a computing thread gets it now */
 static void kick_running(struct uthread *u)
@@ -1376,18 +1459,10 @@ static void ptimer_thread(void *arg)
         ptimer_proc = &procs[pi];
         for (int k = 0; k < NTIMERS + 1; k++) {     /* (not the CPU-time itimers) */
             struct ptimer *t = &ptimers[k];
-            if (!t->used || !t->next)
-                continue;
-            if (t->next <= now) {
-                ptimer_fire(k);
-                if (t->interval) {
-                    u64 missed = (now - t->next) / t->interval;
-                    t->overrun += (int)missed;
-                    t->next += (missed + 1) * t->interval;
-                } else {
-                    t->next = 0;
-                }
-            }
+            if (!t->used || !t->next || t->clock == 2 || t->clock == 3)
+                continue;                           /* (the CPU-time clocks' too) */
+            if (t->next <= now)
+                ptimer_expire(k, now);
             if (t->next && t->next < first)
                 first = t->next;
         }
@@ -1407,8 +1482,15 @@ static void ptimer_thread(void *arg)
 static long sys_timer_create(u64 clock, u64 sevp, u64 idp)
 {
     u64 ev[3] = {0, 0, 0};
-    if (clock > 7)
+    int kind = 0, which = 2;
+    struct uthread *cu = me();
+    if ((long)(int)clock < 0) {             /* a CPU clock (glibc's for 2 and 3 too) */
+        if (cpu_clock_parse((long)(int)clock, &kind, &cu, &which))
+            return -LX_EINVAL;              /* (another process's: not here) */
+        clock = (u64)kind;
+    } else if (clock > 7) {
         return -LX_EINVAL;
+    }
     if (sevp && uvm_copyin(ev, sevp, 24))
         return -LX_EFAULT;
     int sig = sevp ? (int)(ev[1] >> 32) : 14 /* SIGALRM */;
@@ -1434,6 +1516,10 @@ static long sys_timer_create(u64 clock, u64 sevp, u64 idp)
         ptimers[k].notify = notify;
         ptimers[k].tid = tid;
         ptimers[k].value = sevp ? ev[0] : (u64)k;
+        ptimers[k].cpu_tid = cu->tid;
+        ptimers[k].cpu_which = which;
+        if (clock == 2 || clock == 3)
+            P.cpu_clock_timers = 1;
     }
     spin_unlock(&ptimer_lock);
     intr_restore(p);
@@ -1483,11 +1569,17 @@ static long sys_timer_settime(u64 id, u64 flags, u64 newp, u64 oldp)
         return -LX_EINVAL;
     u64 val_ns = n[2] * NSEC_PER_SEC + n[3];
     if (val_ns && (flags & TIMER_ABSTIME)) {
-        u64 now;
-        long r = now_us(t->clock, &now);
-        if (r < 0)
-            return r;
-        u64 now_ns = now * 1000;
+        u64 now, now_ns;
+        if (t->clock == 2 || t->clock == 3) {   /* its CPU clock, in ns */
+            u64 ts[2];
+            ticks_timespec(ptimer_clock_now(t), ts);
+            now_ns = ts[0] * NSEC_PER_SEC + ts[1];
+        } else {
+            long r = now_us(t->clock, &now);
+            if (r < 0)
+                return r;
+            now_ns = now * 1000;
+        }
         val_ns = val_ns > now_ns ? val_ns - now_ns : 1;
     }
     u64 per = ticks_per_us();
@@ -1495,7 +1587,7 @@ static long sys_timer_settime(u64 id, u64 flags, u64 newp, u64 oldp)
     spin_lock(&ptimer_lock);
     itimerspec_now(t, old);
     t->interval = (n[0] * NSEC_PER_SEC + n[1] + 999) / 1000 * per;
-    t->next = val_ns ? rd_stick() + (val_ns + 999) / 1000 * per : 0;
+    t->next = val_ns ? ptimer_clock_now(t) + (val_ns + 999) / 1000 * per : 0;
     t->overrun = 0;
     spin_unlock(&ptimer_lock);
     intr_restore(p);
@@ -1543,34 +1635,39 @@ enum { NR_alarm = 27, NR_setitimer = 83, NR_getitimer = 86, NR_rt_sigqueueinfo =
 static const int itimer_sig[3] = {14 /* SIGALRM */, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
 
 /* the clock timer t counts on: %stick, or the program's CPU time (ITIMER_VIRTUAL,
-   ITIMER_PROF) */
+   ITIMER_PROF, a timer on CLOCK_PROCESS_CPUTIME_ID), or its thread's (on
+   CLOCK_THREAD_CPUTIME_ID: 0 once that thread has ended, so that it never fires) */
 static u64 ptimer_clock_now(struct ptimer *t)
 {
     int k = (int)(t - ptimers);
-    return k > NTIMERS ? cputime_now(k - NTIMERS) : rd_stick();
+    if (k > NTIMERS)
+        return cputime_now(k - NTIMERS);
+    if (t->clock == 2)
+        return cpu_clock_read(2, 0, t->cpu_which);
+    if (t->clock == 3) {
+        struct uthread *u = uthread_of(t->cpu_tid);
+        return u ? cpu_clock_read(3, u, t->cpu_which) : 0;
+    }
+    return rd_stick();
 }
 
-/* the CPU-time itimers: fire those whose time has been consumed (interrupts off) */
+/* the CPU-time itimers and the timers on CPU-time clocks: fire those whose time has
+   been consumed (interrupts off) */
 static void cpu_itimers_check(void)
 {
-    if (!ptimers[NTIMERS + 1].next && !ptimers[NTIMERS + 2].next)
+    int all = P.cpu_clock_timers;
+    if (!all && !ptimers[NTIMERS + 1].next && !ptimers[NTIMERS + 2].next)
         return;
     spin_lock(&ptimer_lock);
-    for (int k = NTIMERS + 1; k < NTIMERS + 3; k++) {
+    for (int k = all ? 0 : NTIMERS + 1; k < NTIMERS + 3; k++) {
         struct ptimer *t = &ptimers[k];
-        if (!t->used || !t->next)
+        if (!t->used || !t->next || k == NTIMERS || (k < NTIMERS && t->clock != 2 &&
+                                                     t->clock != 3))
             continue;
         u64 now = ptimer_clock_now(t);
         if (now < t->next)
             continue;
-        ptimer_fire(k);
-        if (t->interval) {
-            u64 missed = (now - t->next) / t->interval;
-            t->overrun += (int)missed;
-            t->next += (missed + 1) * t->interval;
-        } else {
-            t->next = 0;
-        }
+        ptimer_expire(k, now);
     }
     spin_unlock(&ptimer_lock);
 }
@@ -1746,6 +1843,39 @@ static long sleep_interruptible(u64 us, u64 rem)
     return -LX_EINTR;
 }
 
+/* clock_nanosleep on a CPU clock (kernel/time/posix-cpu-timers.c posix_cpu_nsleep):
+   a thread's clock is EINVAL; on the process's, the caller sleeps until the process's
+   CPU time (its other threads computing) reaches the time asked, looking again after
+   each span still missing as elapsed time */
+static long cpu_clock_nanosleep(long clk, u64 flags, u64 req, u64 rem)
+{
+    int kind, which;
+    struct uthread *u;
+    u64 ns, per = ticks_per_us();
+    long r = cpu_clock_parse(clk, &kind, &u, &which);
+    if (r > 0)
+        return -LX_EINVAL;                  /* (another process's: not here) */
+    if (r < 0 || kind == 3)
+        return -LX_EINVAL;
+    if ((r = timespec_ns(req, &ns)) < 0)
+        return r;
+    u64 now = cpu_clock_read(2, u, which);
+    u64 goal = ns / 1000 * per + ((flags & TIMER_ABSTIME) ? 0 : now);
+    while ((now = cpu_clock_read(2, u, which)) < goal) {
+        if (sig_sleep_until(me(), rd_stick() + (goal - now))) {
+            if (rem && !(flags & TIMER_ABSTIME)) {
+                now = cpu_clock_read(2, u, which);
+                u64 left = now < goal ? (goal - now) / per * 1000 : 0;
+                u64 t[2] = {left / NSEC_PER_SEC, left % NSEC_PER_SEC};
+                if (uvm_copyout(rem, t, 16))
+                    return -LX_EFAULT;
+            }
+            return -LX_EINTR;
+        }
+    }
+    return 0;
+}
+
 /* ---- the system call dispatcher ------------------------------------------------------ */
 static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp);
 #define LX_EJUSTRETURN  0x1001          /* internal: return to the frame as it is */
@@ -1871,11 +2001,22 @@ static long syscall(struct trapframe *tf)
         return ptimer_of(a[0]) ? ptimer_of(a[0])->last_overrun : -LX_EINVAL;
     case NR_timer_delete:
         return sys_timer_delete(a[0]);
+    case NR_clock_gettime: {
+        u64 ticks, ts[2];
+        if ((r = cpu_clock_ticks((long)(int)a[0], &ticks)) > 0)
+            break;                          /* not a CPU-time clock: the host's */
+        if (r < 0)
+            return r;
+        ticks_timespec(ticks, ts);
+        return uvm_copyout(a[1], ts, 16) ? -LX_EFAULT : 0;
+    }
     case NR_nanosleep:
         if ((r = timespec_us(a[0], &us)) < 0)
             return r;
         return us ? sleep_interruptible(us, a[1]) : 0;
     case NR_clock_nanosleep:
+        if (cpu_clock_ticks((long)(int)a[0], &us) <= 0)
+            return cpu_clock_nanosleep((long)(int)a[0], a[1], a[2], a[3]);
         if ((r = timespec_us(a[2], &us)) < 0)
             return r;
         if (a[1] & 1) {                     /* TIMER_ABSTIME */
@@ -2517,6 +2658,8 @@ static long sys_execve(struct trapframe *tf, u64 path, u64 argv, u64 envp)
     spin_unlock(&ptimer_lock);
     intr_restore(p);
     u->clear_tid = 0;
+    u->alt.sp = u->alt.size = 0;            /* the new image: no alternate stack */
+    u->alt.flags = SS_DISABLE;
     if (pr->vfork_parent_waits) {
         pr->vfork_parent_waits = 0;
         event_signal(&pr->vfork_ev);

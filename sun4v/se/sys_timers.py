@@ -262,7 +262,12 @@ class TimerCalls:
     # ---- POSIX timers ------------------------------------------------------------------------
     def sys_timer_create(self, clock, sevp, idp, *_):
         clock = _s64(clock) & 0xFFFFFFFF
-        if clock not in TIMER_CLOCKS:
+        base = None
+        if clock >> 31:                 # a CPU clock id (glibc's for clocks 2 and 3)
+            clock, base = self._cpu_timer_clock(clock - (1 << 32))
+            if clock is None:
+                return -EINVAL
+        elif clock not in TIMER_CLOCKS:
             return -EINVAL
         notify, sig, value, tid = SIGEV_SIGNAL, SG.SIGALRM, 0, None
         timers = self.timers
@@ -288,10 +293,28 @@ class TimerCalls:
         if len(timers.posix) >= TIMER_MAX:
             return -EAGAIN
         self.check_range(idp, 4, write=True)
-        t = Timer(_CLOCK_BASE[clock], sig, notify, value, tid, id_, clock)
+        t = Timer(base if base is not None else _CLOCK_BASE[clock], sig, notify, value, tid,
+                  id_, clock)
         timers.posix[id_] = t
         self.mem.write_u32(idp, id_)
         return 0
+
+    def _cpu_timer_clock(self, clk):
+        """Linux's CPU clock id clk (< 0: ~pid << 3 | perthread 4 | CPUCLOCK_PROF 0 /
+        VIRT 1 / SCHED 2, include/linux/posix-timers.h) -> (clock, time base) for a timer:
+        this process's (pid 0 or its own) or the calling thread's; (None, None) for
+        another process or thread, or no clock (EINVAL)."""
+        which, pid = clk & 3, ~(clk >> 3)
+        if which == 3:
+            return None, None
+        base = BASE_VIRT if which == 1 else BASE_CPU
+        if clk & 4:
+            if pid not in (0, self._tid()):
+                return None, None
+            return CLOCK_THREAD_CPUTIME_ID, base
+        if pid not in (0, self.pid):
+            return None, None
+        return CLOCK_PROCESS_CPUTIME_ID, base
 
     def _posix(self, timerid):
         t = self.timers.posix.get(_s64(timerid) & 0xFFFFFFFF)

@@ -28,13 +28,22 @@ The model, per busy strand s (weight w_s: the fraction of time its vCPU is busy)
 Units: cycles of the point's clock; rates per cycle.  rho is capped at RHO_MAX (a
 saturated queue: the model's answer is then a bound, not an estimate).
 
-Dropping a term (`terms` without "pipe", "l2" or "memory") removes its queueing: used
-to show each term matters (tests/test_whatif_fast.py)."""
+- FPU: the floating-point unit is a queue of its own, shared by every strand of the
+  chip on a T1 (one FPU reached over the crossbar, `fpu_per_chip`) and by the strands of
+  a core on a T2 (one FGU per core, both thread groups; reference/cmt_microarch.md §1,
+  chips.py): an FP op reserves it for max(its occupancy, fpu_issue_interval) cycles
+  (cycle.py; T1: fdivd 61, the others 12; T2: fdivd 33, fadd and fmul 1); F, those
+  cycles per instruction, is calibrated (model.py).  The n = sum of w over a unit's
+  strands queue for it as for a pipe (mean-value analysis: service F, their weighted
+  mean; think: the rest of their cycle); the wait beyond a lone strand's,
+  Wf_s = F_s (R_f(n) / F - 1), is added to Z_s (a lone strand's own FP latency is in Z0).
+Dropping a term (`terms` without "pipe", "l2", "memory" or "fpu") removes its queueing:
+used to show each term matters (tests/test_whatif_fast.py)."""
 from __future__ import annotations
 
 import math
 
-TERMS = ("pipe", "l2", "memory")
+TERMS = ("pipe", "l2", "memory", "fpu")
 RHO_MAX = 0.95
 ITERATIONS = 200
 
@@ -71,15 +80,19 @@ def pipe_residence(n, S, Z):
 
 def solve(strands, chip, terms=TERMS):
     """strands: [{"id": strand number, "w": busy fraction, "S", "Z0", "a", "m", "l",
-    "L0", "dl0"}] (per instruction: S pipe cycles, Z0 other away cycles, a L2 accesses,
-    m L2 misses, l DRAM lines; L0 stall cycles per miss at a dram_latency of dl0).
+    "L0", "dl0", optional "F"}] (per instruction: S pipe cycles, Z0 other away cycles, a
+    L2 accesses, m L2 misses, l DRAM lines; L0 stall cycles per miss at a dram_latency of
+    dl0; F cycles its FP ops reserve the FPU, 0 when absent).
     Returns {strand id: (X instructions per cycle while busy, CPI = 1 / X)}."""
     spc = chip.strands_per_core
     per_pipe = spc // chip.groups_per_core
     banks = chip.l2_banks * chip.sockets
-    pipes = {}
+    pipes, fpus = {}, {}
     for st in strands:
         pipes.setdefault(st["id"] // per_pipe, []).append(st)
+        if st.get("F", 0.0) > 0:
+            fpus.setdefault(0 if chip.fpu_per_chip else st["id"] // spc, []).append(st)
+    Wf = {st["id"]: 0.0 for st in strands}
     X = {st["id"]: 1.0 / (st["S"] + st["Z0"] + st["m"] * st["L0"]) for st in strands}
     R = {st["id"]: st["S"] for st in strands}
     for _ in range(ITERATIONS):
@@ -88,11 +101,11 @@ def solve(strands, chip, terms=TERMS):
             wq = memory_wait(sum(st["w"] * X[st["id"]] * st["l"] for st in strands), chip)
         if "l2" in terms:
             wb = _mm1(sum(st["w"] * X[st["id"]] * st["a"] for st in strands) / banks)
-        newX = {}
+        newX, cyc = {}, {}
         for grp in pipes.values():
             Z = {st["id"]: st["Z0"] + st["m"] * max(0.0, st["L0"] + chip.dram_latency
                                                     - st["dl0"] + wq) + st["a"] * wb
-                 for st in grp}
+                 + Wf[st["id"]] for st in grp}
             n = sum(st["w"] for st in grp)
             stretch = 1.0
             if "pipe" in terms and n > 1:
@@ -103,8 +116,23 @@ def solve(strands, chip, terms=TERMS):
                 s = st["id"]
                 R[s] = st["S"] * stretch
                 newX[s] = 1.0 / (R[s] + Z[s])
+                cyc[s] = R[s] + Z[s]
+        dwf = 0.0
+        if "fpu" in terms:
+            for grp in fpus.values():
+                n = sum(st["w"] for st in grp)
+                if n <= 1:
+                    continue
+                fbar = sum(st["w"] * st["F"] for st in grp) / n
+                think = sum(st["w"] * (cyc[st["id"]] - Wf[st["id"]] - st["F"])
+                            for st in grp) / n
+                rf = pipe_residence(n, fbar, max(0.0, think)) / fbar
+                for st in grp:
+                    w = st["F"] * (rf - 1)
+                    dwf = max(dwf, abs(w - Wf[st["id"]]) * newX[st["id"]])
+                    Wf[st["id"]] = w
         delta = max(abs(newX[s] - X[s]) / X[s] for s in X) if X else 0.0
         X = {s: 0.5 * X[s] + 0.5 * newX[s] for s in X}
-        if delta < 1e-7:
+        if delta < 1e-7 and dwf < 1e-7:
             break
     return {s: (x, 1.0 / x) for s, x in X.items()}

@@ -36,8 +36,15 @@ and a sleeping worker's wake-up waits for its vCPU's timer, so b falls from T - 
 vCPUs to T; b(v) is linear in v / T between the calibrated ratios and constant beyond
 them.
 
-Not modelled: the FPU (T1's one per chip), the L2 shared with other domains (the
-misses are the domain's own at its busy strands), the T2+ coherence links.  Its error on the sample is reported;
+The FPU (T1's one per chip, T2's one per core) is a queue of the contention terms, its
+occupancy per instruction F calibrated (calibrate: the F in [0, the lone strand's unit
+waits] that best fits the calibration runs).  The L2 shared with other domains
+("l2share"): a domain of B busy strands whose L2 accesses are a share s of all the
+domains' (lone rates) sees the L2 as B / s busy strands of its own kind do; when a
+point has two guest domains or more, each class is also calibrated at T vCPUs on half
+the L2 (half its ways): its figures at 2T busy strands.
+Not modelled: the T2+ coherence links; footprints (a domain's share of the L2 follows
+its access rate, not its working set).  Its error on the sample is reported;
 BOUND is the error it is expected to stay within (relative, on each domain's throughput)."""
 from __future__ import annotations
 
@@ -48,6 +55,8 @@ from .point import UNITS
 
 BOUND = 0.15
 SAMPLE = 4
+# the contention terms (contention.py) and the L2 shared with other domains (predict)
+TERMS = contention.TERMS + ("l2share",)
 
 
 def _binom_min(T, p, v):
@@ -84,9 +93,13 @@ def calibration_vcpus(T, free):
 
 
 def calibration_points(points):
-    """The calibration runs for `points`: {class key + (vCPUs,): point}."""
+    """The calibration runs for `points`: {class key + (vCPUs,): point}; where a point
+    has two guest domains or more (they share the L2), also each class at T vCPUs on
+    half the L2: {class key + (L2_HALF,): point}."""
     out = {}
     done = set()
+    shared = any(sum(d["workload"] != "idle" for d in pt["domains"]) > 1
+                 for pt in points)
     for pt in points:
         p = _chip_of(pt)
         for d in pt["domains"]:
@@ -98,7 +111,8 @@ def calibration_points(points):
             done.add(k)
             free = p.strands - pt["domains"][0]["vcpus"]
             T = int(d["params"].get("threads", 1))
-            for v in calibration_vcpus(T, free):
+            vs = calibration_vcpus(T, free)
+            for v in vs:
                 out[k + (v,)] = {
                     **pt, "layout": "calibration", "vcpus": v, "whole_core": False,
                     "intensity": 1.0,
@@ -106,7 +120,28 @@ def calibration_points(points):
                                 {"name": "cal", "vcpus": v, "cores": 0,
                                  "memory": d["memory"], "workload": d["workload"],
                                  "params": dict(d["params"]), "sources": []}]}
+            ch = p.chip
+            if shared and ch.l2_ways % 2 == 0 and T in vs:
+                # the L2 shared with other domains: T busy strands on half the L2 (half
+                # its ways, the same sets) see what 2T strands of it see on all of it
+                half = dict(pt["platform"], changes={**pt["platform"]["changes"],
+                                                     "l2_size": ch.l2_size // 2,
+                                                     "l2_ways": ch.l2_ways // 2})
+                out[k + (L2_HALF,)] = {**out[k + (T,)], "layout": "calibration-l2",
+                                       "platform": half}
     return out
+
+
+# the key (in place of the vCPUs) of a class's calibration run on half the L2
+L2_HALF = "l2-half"
+
+
+def calibration_key(pt, chip_key):
+    """The calibration_points key of a calibration run's point (its "cal" domain's
+    class on chip `chip_key`, then its vCPUs or L2_HALF)."""
+    d = next(x for x in pt["domains"] if x["name"] == "cal")
+    return class_key(d, chip_key) + (L2_HALF if pt["layout"] == "calibration-l2"
+                                      else d["vcpus"],)
 
 
 def _solve_b(T, v, busy):
@@ -124,7 +159,14 @@ def _solve_b(T, v, busy):
 def calibrate(cal_rows):
     """{class key: {r, bs: [(vCPUs, b)], duty, threads, clock_mhz}} from the calibration
     rows; ValueError names a calibration that did not run.  A saturated run (its vCPUs
-    busy all the time) says nothing about b and gives only r."""
+    busy all the time) says nothing about b and gives only r.  A run on half the L2
+    (key L2_HALF) gives the L2 figures at twice its busy strands."""
+    for row in cal_rows.values():
+        if not row.get("result"):
+            raise ValueError(f"calibration run {row.get('label', '')} failed: "
+                             f"{row.get('error')}")
+    halves = {k[:-1]: r for k, r in cal_rows.items() if k[-1] == L2_HALF}
+    cal_rows = {k: r for k, r in cal_rows.items() if k[-1] != L2_HALF}
     out = {}
     for k, row in sorted(cal_rows.items(), key=lambda kv: kv[0][-1]):
         if not row.get("result"):
@@ -162,6 +204,17 @@ def calibrate(cal_rows):
             c["misses"] = []
         if all(abs(busy - b) > 0.25 for b, _ in c["misses"]):
             c["misses"].append((busy, {f: cp[f] for f in MISS_FIELDS}))
+    for k, row in halves.items():
+        c = out.get(k)
+        if c is None or "cpu" not in c:
+            continue
+        res = row["result"]
+        d = next(x for x in res["domains"] if x["name"] == "cal")
+        if d.get("timing") and d["throughput"]:
+            cp = cpu_params(row["point"], res, d)
+            busy = round(2 * d["util_avg"] * d["vcpus"], 3)
+            c["misses"] = [x for x in c["misses"] if abs(busy - x[0]) > 0.25]
+            c["misses"].append((busy, {f: cp[f] for f in MISS_FIELDS}))
     for k in {k[:-1] for k in cal_rows}:
         c = out[k]
         if "cpu" not in c:
@@ -176,6 +229,29 @@ def calibrate(cal_rows):
         cp = c["cpu"]
         cp["Z0"] += cp["S"] - s_pipe
         cp["S"] = s_pipe
+        # the FPU's occupancy per instruction F (contention.py): between 0 and the lone
+        # strand's unit waits per instruction (an FP op's occupancy never exceeds its
+        # latency, cycle.py), the value with which the model best fits the calibration
+        # runs (they share the FPU from 1 strand to T: T1's one per chip, T2's per core)
+        def cal_error(sel):
+            """The model's summed relative throughput error on the runs `sel`."""
+            e = 0.0
+            for kk, r in sel:
+                d = next(x for x in r["result"]["domains"] if x["name"] == "cal")
+                m = predict(r["point"], {k: c}, "", "", "")
+                md = next(x for x in m["result"]["domains"] if x["name"] == "cal")
+                e += abs(md["throughput"] - d["throughput"]) / d["throughput"]
+            return e
+
+        def ferr(f):
+            cp["F"] = f
+            return cal_error(runs)
+
+        def fit_f():
+            if cp["Wu"] > 0:
+                cp["F"] = min((ferr(cp["Wu"] * i / 20), cp["Wu"] * i / 20)
+                              for i in range(21))[1]
+        fit_f()
         # where the guest's scheduler puts B busy threads on v > B vCPUs: spread evenly
         # (p = 0) or packed on the first strands (p = 1); p from the unsaturated runs
         c["packing"] = 0.0
@@ -185,14 +261,9 @@ def calibrate(cal_rows):
         if loose:
             def err(pk):
                 c["packing"] = pk
-                e = 0.0
-                for kk, r in loose:
-                    d = next(x for x in r["result"]["domains"] if x["name"] == "cal")
-                    m = predict(r["point"], {k: c}, "", "", "")
-                    md = next(x for x in m["result"]["domains"] if x["name"] == "cal")
-                    e += abs(md["throughput"] - d["throughput"]) / d["throughput"]
-                return e
+                return cal_error(loose)
             c["packing"] = min((err(i / 20), i / 20) for i in range(21))[1]
+            fit_f()                             # again, with the scheduler's placement
     return out
 
 
@@ -238,7 +309,8 @@ def cpu_params(pt, res, d):
     else:
         L0, Z0 = 0.0, other + mem
     return {"I": d["instructions"] / units, "S": S, "Z0": Z0, "a": t["l2_accesses"],
-            "m": m, "l": l_per, "L0": L0, "dl0": chip.dram_latency}
+            "m": m, "l": l_per, "L0": L0, "dl0": chip.dram_latency,
+            "F": 0.0, "Wu": t.get("wait_unit_busy", 0.0)}
 
 
 def _b_at(c, v, T):
@@ -254,10 +326,12 @@ def _b_at(c, v, T):
     return pts[-1][1]
 
 
-def predict(pt, cal, key, version, label, terms=contention.TERMS):
+def predict(pt, cal, key, version, label, terms=None):
     """A modelled row for point `pt` (the same shape as a simulated row, source
-    "modelled"; per-interval figures, instructions and the heatmap are absent)."""
+    "modelled"; per-interval figures, instructions and the heatmap are absent).
+    terms: those of TERMS the model uses (all by default)."""
     from .scenario import bind
+    terms = TERMS if terms is None else terms
     b = bind(pt)
     p = _chip_of(pt)
     spc = p.strands_per_core
@@ -270,6 +344,7 @@ def predict(pt, cal, key, version, label, terms=contention.TERMS):
                            if s in owner}) > 1)
     doms = []
     timed = []
+    pending = []
     for bd in b.domains:
         spec = next(x for x in pt["domains"] if x["name"] == bd.name)
         pids = bd.pids()
@@ -286,12 +361,7 @@ def predict(pt, cal, key, version, label, terms=contention.TERMS):
             thr = c["r"] * busy * p.chip.clock_mhz / c["clock_mhz"]
             util = busy / v if v else 0.0
             if "cpu" in c:
-                cp = {**c["cpu"], **misses_at(c, busy)}
-                pk = c.get("packing", 0.0)
-                for i, s in enumerate(pids):
-                    packed = min(1.0, max(0.0, busy - i))
-                    w = (1 - pk) * busy / v + pk * packed
-                    timed.append({"id": s, "w": w, "dom": bd.name, **cp})
+                pending.append((bd.name, c, busy, pids))
         cores = sorted({s // spc for s in pids})
         doms.append({"name": bd.name, "workload": spec["workload"], "params": spec["params"],
                      "sources": spec["sources"], "vcpus": v,
@@ -301,6 +371,24 @@ def predict(pt, cal, key, version, label, terms=contention.TERMS):
                      "throughput": round(thr, 3), "util_avg": round(util, 4),
                      "util_peak": None, "util_p95": None, "instructions": None,
                      "cpi": None, "state": "modelled"})
+    # the L2 shared with the other domains: a domain's share of it follows its share of
+    # the L2 accesses (LRU keeps what is touched most), so its busy strands B see the
+    # L2 as B / share strands of its own kind would (l2share; without it, its own B)
+    l2rate = {n: busy * c["cpu"]["a"] / (c["cpu"]["S"] + c["cpu"]["Z0"]
+                                       + c["cpu"]["m"] * c["cpu"]["L0"])
+            for n, c, busy, _ in pending}
+    total = sum(l2rate.values())
+    for name, c, busy, pids in pending:
+        eq = busy
+        if "l2share" in terms and l2rate[name] > 0:
+            eq = busy * total / l2rate[name]
+        cp = {**c["cpu"], **misses_at(c, eq)}
+        pk = c.get("packing", 0.0)
+        v = len(pids)
+        for i, s in enumerate(pids):
+            packed = min(1.0, max(0.0, busy - i))
+            w = (1 - pk) * busy / v + pk * packed
+            timed.append({"id": s, "w": w, "dom": name, **cp})
     if timed:
         # cycle-mode calibration: the contention terms give each busy strand its rate
         rate = contention.solve(timed, p.chip, terms)
@@ -329,7 +417,7 @@ def sample_indices(n, k=SAMPLE):
     return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
 
 
-def error_report(sim_rows, cal, keys, version, terms=contention.TERMS):
+def error_report(sim_rows, cal, keys, version, terms=None):
     """The model's error on the simulated sample rows: per domain modelled vs simulated
     throughput."""
     sample = []

@@ -25,7 +25,9 @@ def run_study(sc: Scenario, out_dir: str, engine="local", jobs=1, scheduler=None
     if fast:
         cal_pts = model.calibration_points(points)
         cal_list = [(point_key(p, version), p,
-                     f"calibration {k[0]} on {k[2]}, {k[-1]} vCPUs")
+                     f"calibration {k[0]} on {k[2]}, "
+                     + (f"{p['vcpus']} vCPUs on half the L2" if k[-1] == model.L2_HALF
+                        else f"{k[-1]} vCPUs"))
                     for k, p in cal_pts.items()]
         sample = [allk[i] for i in model.sample_indices(len(allk))]
         need = cal_list + [x for x in sample if x[0] not in {c[0] for c in cal_list}]

@@ -64,6 +64,31 @@ def _run_program(lm, limit=300):
     return lm.system.program_results()["ldg1"]
 
 
+def _live_program(tmp_path, mode):
+    """ldg1 running vdisk_ops.c `mode` with disk d0 (a.img, content(37)) and b.img
+    (content(91), 64 blocks) ready for a vdsdev: (lm, out, flags dir, (a, a.img),
+    (b, b.img))."""
+    exe = _exe(tmp_path)
+    a, b = content(37), content(91, 64 * BLOCK)
+    da, db = tmp_path / "a.img", tmp_path / "b.img"
+    da.write_bytes(a)
+    db.write_bytes(b)
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    lm, out = _machine(exe, [mode, flags], [("d0", da)])
+    return lm, out, flags, (a, da), (b, db)
+
+
+def _until(lm, src, text, limit):
+    """Advance lm a millisecond at a time until `text` is in src() (at most `limit`
+    ms): whether it came."""
+    for _ in range(limit):
+        if text in src():
+            return True
+        lm.advance("1ms")
+    return False
+
+
 def _sun4v_run(exe, path):
     r = subprocess.run([sys.executable, "-m", "sun4v", "run", str(exe), "ops", str(path)],
                        capture_output=True, text=True, cwd=str(L.ROOT), timeout=600)
@@ -148,21 +173,10 @@ def test_add_and_remove_a_vdisk_while_the_program_runs(tmp_path):
     uses it; remove-vdisk of the disk it holds open is refused (busy, nothing
     changed); bad input is refused in one line; once closed the disk is removed and
     the program sees it gone."""
-    exe = _exe(tmp_path)
-    a, b = content(37), content(91, 64 * BLOCK)
-    da, db = tmp_path / "a.img", tmp_path / "b.img"
-    da.write_bytes(a)
-    db.write_bytes(b)
-    flags = tmp_path / "flags"
-    flags.mkdir()
-    lm, out = _machine(exe, ["live", flags], [("d0", da)])
+    lm, out, flags, (a, da), (b, db) = _live_program(tmp_path, "live")
 
     def until(text, limit=200):
-        for _ in range(limit):
-            if text in out["out"].decode():
-                return True
-            lm.advance("1ms")
-        return False
+        return _until(lm, lambda: out["out"].decode(), text, limit)
 
     assert until("vdisk0 size"), (out, lm.console("ldg1"))
     L.ldm(lm, f"add-vdsdev {db} vol1@primary-vds0")

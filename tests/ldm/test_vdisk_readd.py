@@ -6,25 +6,14 @@ another device), neither reads nor writes the new disk, and its close does not c
 against the new disk; a new open of /dev/vdisk0 reaches the new disk. The program is
 tests/vdisk/vdisk_ops.c `readd`."""
 import livekit as L
-from test_vdisk_dr import BLOCK, _exe, _machine, _run_program, content, fnv1a
+from test_vdisk_dr import _live_program, _run_program, _until, fnv1a
 
 
 def test_a_descriptor_does_not_reach_a_disk_added_again_with_the_same_id(tmp_path):
-    exe = _exe(tmp_path)
-    a, b = content(37), content(91, 64 * BLOCK)
-    da, db = tmp_path / "a.img", tmp_path / "b.img"
-    da.write_bytes(a)
-    db.write_bytes(b)
-    flags = tmp_path / "flags"
-    flags.mkdir()
-    lm, out = _machine(exe, ["readd", flags], [("d0", da)])
+    lm, out, flags, (a, da), (b, db) = _live_program(tmp_path, "readd")
 
     def until(text, src=lambda: out["out"].decode(), limit=300):
-        for _ in range(limit):
-            if text in src():
-                return True
-            lm.advance("1ms")
-        return False
+        return _until(lm, src, text, limit)
 
     assert until("vdisk0 open"), (out, lm.console("ldg1"))
     assert out["out"].decode() == "vdisk0 open: yes\n"

@@ -190,15 +190,23 @@ static int live(const char *dir)
     return 0;
 }
 
-static int hold(const char *dir)
+/* /dev/vdisk0 opened (said on stdout), then the host's go: the file DIR/go */
+static int open_then_wait(const char *dir)
 {
-    char flag[512], b[16];
+    char flag[512];
     int fd = open("/dev/vdisk0", O_RDWR);
     printf("vdisk0 open: %s\n", fd >= 0 ? "yes" : strerror(errno));
     fflush(stdout);
     snprintf(flag, sizeof(flag), "%s/go", dir);
     while (access(flag, F_OK))
         nap();
+    return fd;
+}
+
+static int hold(const char *dir)
+{
+    char b[16];
+    int fd = open_then_wait(dir);
     say("pread after the removal", pread(fd, b, sizeof(b), 0));
     say("pwrite after the removal", pwrite(fd, b, sizeof(b), 0));
     say("close", close(fd));
@@ -210,12 +218,7 @@ static int readd(const char *dir)
     static unsigned char buf[4096];
     char flag[512], b[16] = "stale descriptor";
     struct stat st;
-    int fd = open("/dev/vdisk0", O_RDWR);
-    printf("vdisk0 open: %s\n", fd >= 0 ? "yes" : strerror(errno));
-    fflush(stdout);
-    snprintf(flag, sizeof(flag), "%s/go", dir);
-    while (access(flag, F_OK))
-        nap();
+    int fd = open_then_wait(dir);
     say("old pread", pread(fd, buf, sizeof(buf), 0));
     say("old pwrite", pwrite(fd, b, sizeof(b), 0));
     say("old fstat", fstat(fd, &st));
