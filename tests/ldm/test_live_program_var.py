@@ -309,3 +309,31 @@ def test_boot_configuration_program_is_a_variable_and_runs_again_at_start():
     finally:
         m.close()
         m.system.close()
+
+
+def test_program_variables_in_cycle_mode():
+    """The same in cycle mode: the program from variables, started twice (the second
+    run over the scrubbed memory of the first), equals `sun4v run` both times."""
+    ensure_corpus()
+    binary = corpus_binary("args", "O2")
+    out = {}
+
+    def on_program(name, stream, data):
+        out.setdefault(name, {"out": b"", "err": b""})[stream] += data
+    m = L.boot([{"name": "primary", "vcpus": 2, "memory": "1G"}], mode="cycle",
+               on_program=on_program)
+    m.prog_out = out
+    try:
+        new_domain(m, "ldg3", vcpus=2)
+        ldm(m, ["set-variable", f"program={binary}", "program-args=x 'y z'", "ldg3"])
+        ldm(m, ["bind", "ldg3"])
+        want = run_sun4v(binary, ["x", "y z"])
+        for _ in range(2):
+            ldm(m, ["start", "ldg3"])
+            compare_runs("args from variables, cycle mode", want, run_program(m, "ldg3"))
+            assert m.run_until(lambda: m.config().domain("ldg3").state == "bound",
+                               limit="50ms")
+        assert ends(m, "ldg3") == [f"program ldg3: {binary}: exit status {want[2]}"] * 2
+    finally:
+        m.close()
+        m.system.close()
