@@ -693,11 +693,12 @@ class LiveManager:
             if name in self._programs_reported:
                 continue
             state, status = px.result()
-            if state in ("exited", "killed", "failed"):
+            if state in ("exited", "killed", "failed", "stopped"):
                 self._programs_reported.add(name)
                 what = {"exited": f"exit status {status}",
                         "killed": f"killed by signal {status}",
-                        "failed": f"not started (errno {status})"}[state]
+                        "failed": f"not started (errno {status})",
+                        "stopped": "stopped with its domain before its end"}[state]
                 self._event("state", name, f"program {name}: {px.path}: {what}")
 
     def _service(self):

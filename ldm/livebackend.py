@@ -653,6 +653,9 @@ class LiveBackend:
             lm._expect_stop.discard(gid)
         cfg = cfg.with_domain(cfg.domain(name).with_state(BOUND))
         lm.drm.forget(name)
+        px = lm.system.programs.get(name)
+        if px is not None and px.stopped():     # its end: the event _programs_ended makes
+            lm._programs_ended()
         lm._event("state", name, f"LDom {name} stopped" + (" (forced)" if force else ""))
         return cfg, out + [f"LDom {name} stopped"]
 

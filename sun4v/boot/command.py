@@ -22,7 +22,8 @@ instructions, then prints a summary: per domain its state, vCPUs and their stran
 memory, utilisation (time not yielded to the hypervisor, from the hypervisor's yielded
 %stick ticks), hypercalls, traps and exit code, then for each domain that runs a
 program (`program = "PATH"`, issue 14 §1) the line `program NAME: PATH: exit status N`
-(or `killed by signal N`, `not started`, `still running`).  Consoles: each domain's
+(or `killed by signal N`, `not started`, `stopped with its domain before its end`,
+`still running`).  Consoles: each domain's
 console (its guest UART) goes to stdout as "[name] line", or with --console DIR to
 DIR/NAME.log (the hypervisor's own console to DIR/hypervisor.log); a domain program's
 stdout and stderr appear on its console and, with --console DIR, alone in DIR/NAME.out
@@ -267,7 +268,9 @@ def summary(sysm, result, host_s):
     for name, (state, status) in sysm.program_results().items():
         path = sysm.programs[name].path         # (a domain bound later: its variable)
         what = {"exited": f"exit status {status}", "killed": f"killed by signal {status}",
-                "failed": f"not started (errno {status})"}.get(state, f"still {state}")
+                "failed": f"not started (errno {status})",
+                "stopped": "stopped with its domain before its end"}.get(state,
+                                                                        f"still {state}")
         lines.append(f"program {name}: {path}: {what}")
     return "\n".join(lines) + "\n"
 

@@ -260,6 +260,8 @@ class ProgramProxy:
         has ended (nothing more to poll)."""
         if on_output is not None:
             self.on_output = on_output
+        if self.state == "stopped":
+            return False
         if self.area is None and not self._find_area():
             return True
         st = self.dm.read_u64(self.area + 0x10)
@@ -518,9 +520,21 @@ class ProgramProxy:
                 except OSError:
                     pass
 
+    def stopped(self) -> bool:
+        """Its domain was stopped (`ldm stop`) before the program ended: from now on
+        its state is "stopped" (no status) and the guest's area is not read again (the
+        next start makes a fresh proxy). Its output so far is passed on. False when the
+        program had ended already."""
+        if self.result()[0] in ("exited", "killed", "failed"):
+            return False
+        self._drain()
+        self.area, self.state, self.status = None, "stopped", None
+        return True
+
     def result(self):
-        """(state, status): ("exited", N), ("killed", SIG), ("failed", errno) or the
-        state of a program that has not ended."""
+        """(state, status): ("exited", N), ("killed", SIG), ("failed", errno),
+        ("stopped", None) when its domain was stopped first, or the state of a program
+        that has not ended."""
         if self.area is not None:
             st = self.dm.read_u64(self.area + 0x10)
             self.state = PS_NAMES.get(st, str(st))

@@ -342,7 +342,7 @@ class System:
             self._on_program(name, stream, data)
 
     def programs_ended(self) -> bool:
-        return all(px.result()[0] in ("exited", "killed", "failed")
+        return all(px.result()[0] in ("exited", "killed", "failed", "stopped")
                    for px in self.programs.values())
 
     def program_results(self) -> dict:

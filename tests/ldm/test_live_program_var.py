@@ -153,7 +153,11 @@ def test_threaded_program_from_variables_and_checkpoint(lm, tmp_path):
     lm.prog_out["ldg4"] = {"out": b"", "err": b""}
     assert lm.run_until(lambda: lm.prog_out["ldg4"]["out"], limit="2s")
     ldm(lm, ["stop", "ldg4"])
-    assert lm.system.programs["ldg4"].result()[0] == "running"      # cut short
+    # cut short: its end is the stop (an event; polled no more, its area not read)
+    assert lm.system.programs["ldg4"].result() == ("stopped", None)
+    assert ends(lm, "ldg4")[-1] == \
+        f"program ldg4: {binary}: stopped with its domain before its end"
+    assert not lm.system.programs["ldg4"].poll()
     ldm(lm, ["start", "ldg4"])
     compare_runs("threads_files stopped and started again", want,
                  run_program(lm, "ldg4"))
