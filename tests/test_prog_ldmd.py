@@ -7,10 +7,8 @@ status N") and the guest's console line; the machine and the manager run on afte
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -77,17 +75,7 @@ def test_sun4v_boot_ldmd_console_files(binary, tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "sun4v", "boot", str(cfg), "--ldmd", sock,
                           "--console", str(cdir), "--ldmd-log", str(log)], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 600
-        while time.time() < deadline and p.poll() is None:
-            if log.exists() and "program ldg1:" in log.read_text():
-                break
-            time.sleep(0.5)
-        assert p.poll() is None, p.communicate()
-    finally:
-        p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(timeout=300)
-    assert p.returncode == 0, err
+    out, _err = L.stop_ldmd_when_logged(p, log, "program ldg1:")
     ro, re_, rrc = run_sun4v(binary, ARGS)
     assert (cdir / "ldg1.out").read_bytes() == ro
     assert (cdir / "ldg1.err").read_bytes() == re_

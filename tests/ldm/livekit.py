@@ -120,3 +120,23 @@ def check(lm, settle: bool = True):
 
 int_result = guestkit.int_result
 mix_result = guestkit.mix_result
+
+
+def stop_ldmd_when_logged(p, log, text, limit=600):
+    """Wait (at most `limit` host seconds) until the `sun4v boot --ldmd` process `p`
+    has written `text` into its --ldmd-log `log` while it runs, then stop it with
+    SIGTERM (also when the caller's block raised): (stdout, stderr); it must exit 0."""
+    import signal
+    import time
+    try:
+        deadline = time.time() + limit
+        while time.time() < deadline and p.poll() is None:
+            if log.exists() and text in log.read_text():
+                break
+            time.sleep(0.5)
+        assert p.poll() is None, p.communicate()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    return out, err

@@ -225,7 +225,6 @@ def test_sun4v_boot_ldmd_program_variable_from_the_ldm_command(tmp_path):
     quoting of program-args) makes a domain run a program: DIR/ldg3.out and ldg3.err
     hold its stdout and stderr as `sun4v run` writes them, FILE its end, and the summary
     at SIGTERM its program line."""
-    import signal
     import subprocess
     import time
     ensure_corpus()
@@ -262,15 +261,11 @@ def test_sun4v_boot_ldmd_program_variable_from_the_ldm_command(tmp_path):
             assert r.returncode == 0, (argv, r)
         r = run("set-variable", "program=no-such-file", "ldg3")
         assert r.returncode == 1 and len(r.stderr.splitlines()) == 1, r
-        while time.time() < deadline and p.poll() is None:
-            if log.exists() and "program ldg3:" in log.read_text():
-                break
-            time.sleep(0.5)
-        assert p.poll() is None, p.communicate()
-    finally:
-        p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(timeout=300)
-    assert p.returncode == 0, err
+    except BaseException:
+        p.kill()
+        p.communicate(timeout=300)
+        raise
+    out, err = L.stop_ldmd_when_logged(p, log, "program ldg3:")
     ro, re_, rrc = run_sun4v(binary, args)
     assert (cdir / "ldg3.out").read_bytes() == ro
     assert (cdir / "ldg3.err").read_bytes() == re_
