@@ -346,10 +346,7 @@ class Memory(WordAccess):
         if v1 <= v0:
             return
         self._carve(v0, v1)
-        h, slots, _ = self._made(v0, v1)
-        self.keys[h] = TOMB
-        self.free_slots.extend(int(x) for x in slots)
-        self.flush_stlb()
+        self._drop_pages(v0, v1)
 
     def scrub(self, addr, size):
         """Zero [addr, addr+size) (page aligned) of physical memory with allocation on
@@ -358,6 +355,11 @@ class Memory(WordAccess):
         v0, v1 = self._vpns(addr, size)
         if v1 <= v0:
             return
+        self._drop_pages(v0, v1)
+
+    def _drop_pages(self, v0, v1):
+        """Give back the pages made in VPNs [v0, v1) (their slots free, the translation
+        caches flushed)."""
         h, slots, _ = self._made(v0, v1)
         self.keys[h] = TOMB
         self.free_slots.extend(int(x) for x in slots)
